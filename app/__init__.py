@@ -1,0 +1,103 @@
+"""Meldpunt: a confidential integrity and unwanted-behaviour reporting system."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import ConfigError, Settings, check_production_ready
+from app.extensions import babel, csrf, db, login_manager
+from app.keyring import missing_key_files
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    missing = missing_key_files(settings.keys_dir)
+    if settings.is_production:
+        check_production_ready(settings, missing)
+
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES),
+        static_folder="static",
+        instance_path=str(settings.instance_dir),
+    )
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        DEBUG=settings.debug and not settings.is_production,
+        TESTING=settings.env == "testing",
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        # Server-side sessions decide expiry; the cookie lives for the browser session.
+        SESSION_PERMANENT=False,
+        WTF_CSRF_TIME_LIMIT=settings.session_absolute_hours * 3600,
+        WTF_CSRF_SSL_STRICT=settings.is_production,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        MELDPUNT_SETTINGS=settings,
+    )
+    app.extensions["meldpunt.settings"] = settings
+    from app.web.cookies import SplitSessionInterface
+
+    app.session_interface = SplitSessionInterface()
+
+    db.init_app(app, settings.database_url)
+    csrf.init_app(app)
+    from app.web import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+
+    if not missing:
+        from app.runtime import Runtime
+
+        app.extensions["meldpunt.runtime"] = Runtime.load(settings)
+
+    from app.web import errors, security, templating
+
+    security.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+
+    from app.accounts import routes as account_routes
+    from app.accounts import admin as admin_routes
+    from app.cases import routes as case_routes
+    from app.web import pages
+
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(account_routes.blueprint)
+    app.register_blueprint(admin_routes.blueprint)
+    app.register_blueprint(case_routes.blueprint)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    _configure_logging(app)
+    return app
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.keys_dir / "session_secret"
+    if path.is_file():
+        return path.read_bytes().hex()
+    if settings.is_production:
+        raise ConfigError("MELDPUNT_SECRET_KEY is not set and keys/session_secret is missing")
+    # Before `meldpunt init` has run (e.g. the init command itself).
+    import secrets
+
+    return secrets.token_hex(32)
+
+
+def _configure_logging(app: Flask) -> None:
+    # Werkzeug's access log would write the client address and URL of every
+    # request, also the reporter's: the app never enables it (see app/web/logs.py).
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)

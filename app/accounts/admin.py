@@ -1,0 +1,139 @@
+"""The functional administrator's pages: users and units. No case content,
+ever: admins hold no case keys and case routes refuse them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.accounts import service
+from app.accounts.forms import EmptyForm, UserForm
+from app.accounts.messages import reason_text
+from app.extensions import db
+from app.models import ROLES, Unit, User
+from app.web.security import admin_required, runtime
+
+blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
+
+ROLE_LABELS = {
+    "intake": _l("Intake officer"),
+    "vertrouwenspersoon": _l("Confidential counsellor (vertrouwenspersoon)"),
+    "integriteitscoordinator": _l("Integrity coordinator"),
+    "icc": _l("Central integrity coordinator (ICC)"),
+    "external_investigator": _l("External investigator"),
+    "admin": _l("Functional administrator"),
+    "auditor": _l("Auditor"),
+}
+
+
+def _user_form(obj: User | None = None) -> UserForm:
+    form = UserForm(obj=obj)
+    units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.kind, Unit.name))
+    form.unit.choices = [(unit.id, unit.name) for unit in units]
+    form.roles.choices = [(role, str(ROLE_LABELS[role])) for role in ROLES]
+    return form
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@blueprint.route("/gebruikers")
+@admin_required
+def users(admin: User) -> str:
+    rows = db.session.scalars(select(User).order_by(User.display_name)).all()
+    return render_template("admin/users.html", users=rows, role_labels=ROLE_LABELS)
+
+
+@blueprint.route("/gebruikers/nieuw", methods=["GET", "POST"])
+@admin_required
+def new_user(admin: User) -> str | Response:
+    form = _user_form()
+    if form.validate_on_submit():
+        rt = runtime()
+        unit = db.session.get(Unit, form.unit.data)
+        try:
+            if unit is None:
+                raise service.AccountError("unknown_role")
+            user, initial = service.create_user(
+                db.session, rt, email=form.email.data or "", display_name=form.display_name.data or "",
+                unit=unit, roles=set(form.roles.data or []), actor=f"user:{admin.id}",
+            )
+            user.active = bool(form.active.data)
+        except service.AccountError as error:
+            db.session.rollback()
+            flash(reason_text(str(error)), "error")
+        else:
+            db.session.commit()
+            return render_template("admin/temporary_password.html", user=user, password=initial)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@blueprint.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(admin: User, user_id: int) -> str | Response:
+    user = _get_user(user_id)
+    form = _user_form(user)
+    if not form.is_submitted():
+        form.roles.data = sorted(user.roles)
+        form.unit.data = user.unit_id
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit.data)
+        try:
+            if unit is None:
+                raise service.AccountError("unknown_role")
+            service.update_user(db.session, runtime(), admin, user,
+                                display_name=form.display_name.data or "", unit=unit,
+                                roles=set(form.roles.data or []), active=bool(form.active.data))
+        except service.AccountError as error:
+            db.session.rollback()
+            flash(reason_text(str(error)), "error")
+        else:
+            db.session.commit()
+            flash(_("The account has been saved."), "success")
+            return redirect(url_for("admin.users"))
+    form.email.render_kw = {"readonly": True}
+    return render_template("admin/user_form.html", form=form, user=user, action_form=EmptyForm())
+
+
+@blueprint.route("/gebruikers/<int:user_id>/wachtwoord-herstellen", methods=["POST"])
+@admin_required
+def reset_password(admin: User, user_id: int) -> str | Response:
+    user = _get_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    temporary = service.admin_reset_password(db.session, runtime(), admin, user)
+    db.session.commit()
+    return render_template("admin/temporary_password.html", user=user, password=temporary,
+                           was_reset=True)
+
+
+@blueprint.route("/gebruikers/<int:user_id>/tweede-factor-herstellen", methods=["POST"])
+@admin_required
+def reset_second_factor(admin: User, user_id: int) -> Response:
+    user = _get_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.admin_reset_second_factor(db.session, runtime(), admin, user)
+    db.session.commit()
+    flash(_("The second factor has been reset. The user sets it up again at the next sign-in."),
+          "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@blueprint.route("/gebruikers/<int:user_id>/deblokkeren", methods=["POST"])
+@admin_required
+def unlock(admin: User, user_id: int) -> Response:
+    user = _get_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.admin_unlock(db.session, runtime(), admin, user)
+    db.session.commit()
+    flash(_("The account has been unlocked."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

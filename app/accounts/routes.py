@@ -1,0 +1,181 @@
+"""Staff sign-in (password, then second factor), enrolment and password pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app.accounts import service, totp
+from app.accounts.forms import ChangePasswordForm, CodeForm, EmptyForm, EnrolForm, NewPasswordForm, SignInForm
+from app.accounts.messages import reason_text
+from app.accounts.passwords import PasswordPolicyError
+from app.accounts.sessions import end_session
+from app.extensions import db
+from app.models import User
+from app.web.security import (
+    cookie_from_session,
+    current_staff_session,
+    runtime,
+    staff_required,
+    store_cookie,
+)
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/medewerkers")
+
+def _step(stage: str):  # type: ignore[no-untyped-def]
+    row, cookie = current_staff_session(stage), cookie_from_session()
+    return (row, cookie) if row is not None and cookie is not None else (None, None)
+
+
+def _go_to(stage: str) -> Response:
+    return redirect(url_for({
+        "enrol": "accounts.enrol",
+        "totp": "accounts.second_factor",
+        "set_password": "accounts.set_password",
+        "active": "pages.staff_home",
+    }[stage]))
+
+
+@blueprint.route("/inloggen", methods=["GET", "POST"])
+def login() -> Response | str:
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            row, cookie = service.begin_sign_in(
+                db.session, runtime(), form.email.data or "", form.password.data or ""
+            )
+        except service.SignInFailed:
+            flash(_("Sign-in failed: the e-mail address or password is wrong, or the account "
+                    "is temporarily locked. Try again in a few minutes."), "error")
+            return render_template("accounts/login.html", form=form), 401
+        store_cookie(cookie)
+        return _go_to(row.stage)
+    return render_template("accounts/login.html", form=form)
+
+
+@blueprint.route("/inloggen/code", methods=["GET", "POST"])
+def second_factor() -> Response | str:
+    row, cookie = _step("totp")
+    if row is None:
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            row, cookie = service.verify_second_factor(
+                db.session, runtime(), row, cookie, form.code.data or ""
+            )
+        except service.SecondFactorFailed:
+            flash(_("That code is not correct, or was already used. Wait for a new code."),
+                  "error")
+            return render_template("accounts/second_factor.html", form=form), 401
+        store_cookie(cookie)
+        return _go_to(row.stage)
+    return render_template("accounts/second_factor.html", form=form)
+
+
+@blueprint.route("/inloggen/koppelen", methods=["GET", "POST"])
+def enrol() -> Response | str:
+    row, cookie = _step("enrol")
+    if row is None:
+        return redirect(url_for("accounts.login"))
+    rt = runtime()
+    secret = service.pending_totp_secret(db.session, rt, row)
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            row, cookie, codes = service.confirm_enrolment(
+                db.session, rt, row, cookie, form.code.data or ""
+            )
+        except service.SecondFactorFailed:
+            flash(_("That code is not correct. Check the time on your phone and try again."),
+                  "error")
+        else:
+            store_cookie(cookie)
+            return render_template("accounts/recovery_codes.html", codes=codes,
+                                   next_stage=row.stage)
+    uri = totp.provisioning_uri(secret, row.user.email)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render_template("accounts/enrol.html", form=form, qr_svg=totp.qr_svg(uri),
+                           secret=grouped)
+
+
+@blueprint.route("/inloggen/wachtwoord", methods=["GET", "POST"])
+def set_password() -> Response | str:
+    row, cookie = _step("set_password")
+    if row is None:
+        return redirect(url_for("accounts.login"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            row, cookie = service.set_own_password(
+                db.session, runtime(), row, cookie, form.password.data or ""
+            )
+        except (PasswordPolicyError, service.AccountError) as error:
+            form.password.errors = [reason_text(str(error))]
+        else:
+            store_cookie(cookie)
+            flash(_("Your password is set. You are signed in."), "success")
+            return _go_to(row.stage)
+    return render_template("accounts/set_password.html", form=form,
+                           had_key=row.user.key_created_at is not None)
+
+
+@blueprint.route("/uitloggen", methods=["POST"])
+def logout() -> Response:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        row = current_staff_session()
+        if row is not None:
+            runtime().audit.record(db.session, actor=f"user:{row.user_id}",
+                                   action="signout", object_type="user", object_id=row.user_id)
+            end_session(db.session, row)
+            db.session.commit()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/account", methods=["GET"])
+@staff_required()
+def account(user: User) -> str:
+    return render_template("accounts/account.html", user=user, form=EmptyForm())
+
+
+@blueprint.route("/account/wachtwoord", methods=["GET", "POST"])
+@staff_required()
+def change_password(user: User) -> Response | str:
+    form = ChangePasswordForm()
+    row, cookie = current_staff_session("active"), cookie_from_session()
+    if form.validate_on_submit() and row is not None and cookie is not None:
+        try:
+            _row, new_cookie = service.change_password(
+                db.session, runtime(), row, cookie, form.current.data or "",
+                form.password.data or "",
+            )
+        except (PasswordPolicyError, service.AccountError) as error:
+            target = form.current if str(error) == "wrong_current_password" else form.password
+            target.errors = [reason_text(str(error))]
+        else:
+            store_cookie(new_cookie)
+            flash(_("Your password has been changed. Your other sessions were signed out."),
+                  "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@blueprint.route("/account/herstelcodes", methods=["POST"])
+@staff_required()
+def new_recovery_codes(user: User) -> str | Response:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    rt = runtime()
+    codes = service.replace_recovery_codes(db.session, rt, user)
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="mfa.recovery_codes_replaced",
+                    object_type="user", object_id=user.id)
+    db.session.commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, next_stage="active")

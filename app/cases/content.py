@@ -1,0 +1,204 @@
+"""Reading and writing a case's encrypted content with its data key.
+
+Every content field is bound (AEAD associated data) to the case number and
+its field name, so a ciphertext copied to another case or field fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.crypto.envelope import CaseKey, decrypt_field, decrypt_text, encrypt_field, encrypt_text
+from app.crypto.streams import FileKey, StreamEncryptor, decrypt_stream, new_file_key
+from app.models import Attachment, Case, Message, User
+from app.runtime import Runtime
+
+REPORT_FIELD = "report"
+IDENTITY_FIELD = "identity"
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    author_kind: str
+    author_name: str | None
+    created_at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_by_kind: str
+    created_at: datetime
+
+
+def encrypt_json(key: CaseKey, case: Case, field: str, data: dict) -> bytes:
+    return encrypt_field(key, json.dumps(data, ensure_ascii=False).encode(), case_id=case.number,
+                         field=field)
+
+
+def decrypt_json(key: CaseKey, case: Case, field: str, blob: bytes | None) -> dict:
+    if blob is None:
+        return {}
+    return json.loads(decrypt_field(key, blob, case_id=case.number, field=field))
+
+
+def set_report(key: CaseKey, case: Case, report: dict, identity: dict | None) -> None:
+    case.report_ciphertext = encrypt_json(key, case, REPORT_FIELD, report)
+    case.identity_ciphertext = (
+        encrypt_json(key, case, IDENTITY_FIELD, identity) if identity else None
+    )
+
+
+def read_report(key: CaseKey, case: Case) -> dict:
+    return decrypt_json(key, case, REPORT_FIELD, case.report_ciphertext)
+
+
+def read_identity(key: CaseKey, case: Case) -> dict | None:
+    return decrypt_json(key, case, IDENTITY_FIELD, case.identity_ciphertext) or None
+
+
+def _message_field(message_id: int) -> str:
+    return f"message:{message_id}"
+
+
+def add_message(session: Session, case: Case, key: CaseKey, body: str, *, author_kind: str,
+                author: User | None = None) -> Message:
+    message = Message(case_id=case.id, author_kind=author_kind,
+                      author_id=author.id if author else None, body_ciphertext=b"")
+    session.add(message)
+    session.flush()  # the id is part of the associated data
+    message.body_ciphertext = encrypt_text(key, body, case_id=case.number,
+                                           field=_message_field(message.id))
+    return message
+
+
+def read_messages(session: Session, case: Case, key: CaseKey, *,
+                  for_reporter: bool = False) -> list[MessageView]:
+    rows = session.execute(
+        select(Message, User.display_name)
+        .outerjoin(User, User.id == Message.author_id)
+        .where(Message.case_id == case.id)
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    return [
+        MessageView(
+            id=message.id,
+            author_kind=message.author_kind,
+            # The reporter sees "the handler", never a handler's name.
+            author_name=None if for_reporter else name,
+            created_at=message.created_at,
+            body=decrypt_text(key, message.body_ciphertext, case_id=case.number,
+                              field=_message_field(message.id)),
+        )
+        for message, name in rows
+    ]
+
+
+def _attachment_key_field(file_id: str) -> str:
+    return f"attachment:{file_id}:key"
+
+
+def _attachment_meta_field(file_id: str) -> str:
+    return f"attachment:{file_id}:meta"
+
+
+def store_attachment(
+    session: Session,
+    rt: Runtime,
+    case: Case,
+    key: CaseKey,
+    *,
+    filename: str,
+    content_type: str,
+    chunks: Iterable[bytes],
+    uploaded_by_kind: str,
+    uploaded_by: User | None = None,
+    max_bytes: int | None = None,
+) -> Attachment:
+    """Encrypt an upload as it streams into the file store (bounded memory).
+
+    The file is written first; the row is added to the session. If the
+    transaction later fails the caller removes the file (see discard_files).
+    """
+    file_id = rt.files.new_file_id()
+    file_key = new_file_key()
+    size = 0
+
+    def encrypted() -> Iterator[bytes]:
+        nonlocal size
+        encryptor = StreamEncryptor(file_key, file_id=file_id)
+        for chunk in chunks:
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise UploadTooLarge
+            out = encryptor.update(chunk)
+            if out:
+                yield out
+        yield encryptor.finalize()
+
+    rt.files.write(file_id, encrypted())
+    attachment = Attachment(
+        case_id=case.id,
+        file_id=file_id,
+        meta_ciphertext=encrypt_json(key, case, _attachment_meta_field(file_id), {
+            "name": filename, "content_type": content_type, "size": size,
+        }),
+        file_key_ciphertext=encrypt_field(key, file_key, case_id=case.number,
+                                          field=_attachment_key_field(file_id)),
+        uploaded_by_kind=uploaded_by_kind,
+        uploaded_by_id=uploaded_by.id if uploaded_by else None,
+    )
+    session.add(attachment)
+    return attachment
+
+
+def list_attachments(session: Session, case: Case, key: CaseKey) -> list[AttachmentView]:
+    rows = session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all()
+    views = []
+    for row in rows:
+        meta = decrypt_json(key, case, _attachment_meta_field(row.file_id), row.meta_ciphertext)
+        views.append(AttachmentView(
+            id=row.id, name=meta["name"], content_type=meta["content_type"], size=meta["size"],
+            uploaded_by_kind=row.uploaded_by_kind, created_at=row.created_at,
+        ))
+    return views
+
+
+def open_attachment(rt: Runtime, case: Case, key: CaseKey,
+                    attachment: Attachment) -> tuple[AttachmentView, Iterator[bytes]]:
+    """Metadata and a generator of verified plaintext chunks."""
+    meta = decrypt_json(key, case, _attachment_meta_field(attachment.file_id),
+                        attachment.meta_ciphertext)
+    file_key = FileKey(decrypt_field(key, attachment.file_key_ciphertext, case_id=case.number,
+                                     field=_attachment_key_field(attachment.file_id)))
+    view = AttachmentView(id=attachment.id, name=meta["name"], content_type=meta["content_type"],
+                          size=meta["size"], uploaded_by_kind=attachment.uploaded_by_kind,
+                          created_at=attachment.created_at)
+
+    def chunks() -> Iterator[bytes]:
+        with rt.files.open(attachment.file_id) as handle:
+            yield from decrypt_stream(file_key, handle.read, file_id=attachment.file_id)
+
+    return view, chunks()
+
+
+def discard_files(rt: Runtime, attachments: Iterable[Attachment]) -> None:
+    for attachment in attachments:
+        rt.files.delete(attachment.file_id)

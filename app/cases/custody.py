@@ -1,0 +1,218 @@
+"""Key custody: who holds a case's data key.
+
+Routing a case to a person means a current holder wraps the key for them;
+revoking means deleting that wrap; shredding means deleting every wrap and
+file key, after which the ciphertext is noise — also in backups.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.crypto.envelope import (
+    SUITE_ID,
+    CaseKey,
+    decrypt_field,
+    unwrap_case_key,
+    wrap_case_key,
+)
+from app.crypto.errors import CryptoError
+from app.crypto.keys import PrivateKey, fingerprint, load_public_key
+from app.models import Attachment, Case, KeyWrap, Message, Receipt, User, utcnow
+from app.runtime import Runtime
+
+RECOVERY = "recovery"
+
+
+class NoAccess(Exception):
+    """This person holds no usable key for this case."""
+
+
+class CustodyError(ValueError):
+    """A grant that can not be made (str() is a reason code)."""
+
+
+def recipient_for(user: User) -> str:
+    return f"user:{user.id}"
+
+
+def _put_wrap(session: Session, case: Case, recipient: str, blob: bytes, key_fp: str,
+              user: User | None, granted_by: User | None) -> KeyWrap:
+    wrap = session.scalar(
+        select(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.recipient == recipient)
+    )
+    if wrap is None:
+        wrap = KeyWrap(case_id=case.id, recipient=recipient)
+        session.add(wrap)
+    wrap.user_id = user.id if user else None
+    wrap.suite_id = SUITE_ID
+    wrap.key_fingerprint = key_fp
+    wrap.wrapped_key = blob
+    wrap.granted_by_id = granted_by.id if granted_by else None
+    wrap.granted_at = utcnow()
+    return wrap
+
+
+def wrap_for_user(session: Session, case: Case, key: CaseKey, user: User,
+                  granted_by: User | None = None) -> KeyWrap:
+    if not user.may_hold_cases or not user.active:
+        raise CustodyError("not_a_handler")
+    if user.public_key is None or user.key_fingerprint is None:
+        raise CustodyError("no_key_yet")
+    blob = wrap_case_key(key, load_public_key(user.public_key), case_id=case.number,
+                         recipient=recipient_for(user))
+    return _put_wrap(session, case, recipient_for(user), blob, user.key_fingerprint, user,
+                     granted_by)
+
+
+def wrap_for_recovery(session: Session, case: Case, key: CaseKey, recovery_public: bytes) -> KeyWrap:
+    blob = wrap_case_key(key, load_public_key(recovery_public), case_id=case.number,
+                         recipient=RECOVERY)
+    return _put_wrap(session, case, RECOVERY, blob, fingerprint(recovery_public), None, None)
+
+
+def current_wrap(session: Session, case: Case, user: User) -> KeyWrap | None:
+    """The user's wrap for this case if it is to their current key."""
+    wrap = session.scalar(
+        select(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == user.id)
+    )
+    if wrap is None or user.key_fingerprint is None or wrap.key_fingerprint != user.key_fingerprint:
+        return None
+    return wrap
+
+
+def holds(session: Session, case: Case, user: User) -> bool:
+    """Whether the user is a holder of the case (possibly with a stale wrap)."""
+    return session.scalar(
+        select(KeyWrap.id).where(KeyWrap.case_id == case.id, KeyWrap.user_id == user.id)
+    ) is not None
+
+
+def open_case_key(session: Session, case: Case, user: User,
+                  private_key: PrivateKey | None) -> CaseKey:
+    if case.shredded_at is not None or private_key is None or not user.may_hold_cases:
+        raise NoAccess
+    wrap = current_wrap(session, case, user)
+    if wrap is None:
+        raise NoAccess
+    try:
+        return unwrap_case_key(wrap.wrapped_key, private_key, case_id=case.number,
+                               recipient=recipient_for(user), suite_id=wrap.suite_id)
+    except CryptoError as exc:
+        raise NoAccess from exc
+
+
+def open_with_recovery_key(session: Session, case: Case, recovery_private: PrivateKey) -> CaseKey:
+    wrap = session.scalar(
+        select(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.recipient == RECOVERY)
+    )
+    if wrap is None:
+        raise NoAccess
+    try:
+        return unwrap_case_key(wrap.wrapped_key, recovery_private, case_id=case.number,
+                               recipient=RECOVERY, suite_id=wrap.suite_id)
+    except CryptoError as exc:
+        raise NoAccess from exc
+
+
+def grant(session: Session, rt: Runtime, case: Case, actor: User, actor_key: PrivateKey | None,
+          target: User, action: str = "case.grant") -> KeyWrap:
+    """A current holder gives `target` access (routing, transfer, re-grant)."""
+    key = open_case_key(session, case, actor, actor_key)
+    wrap = wrap_for_user(session, case, key, target, granted_by=actor)
+    rt.audit.record(session, actor=recipient_for(actor), action=action, object_type="case",
+                    object_id=case.number)
+    return wrap
+
+
+def revoke(session: Session, rt: Runtime, case: Case, actor: str, target: User) -> None:
+    session.execute(
+        delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)
+    )
+    rt.audit.record(session, actor=actor, action="case.revoke", object_type="case",
+                    object_id=case.number)
+
+
+def cases_awaiting_regrant(session: Session, user: User) -> list[Case]:
+    """Cases this user held under a key they no longer have (after a reset)."""
+    rows = session.scalars(
+        select(Case).join(KeyWrap, KeyWrap.case_id == Case.id)
+        .where(KeyWrap.user_id == user.id, Case.shredded_at.is_(None))
+        .order_by(Case.received_at)
+    ).all()
+    return [case for case in rows if current_wrap(session, case, user) is None]
+
+
+def regrants_i_can_give(session: Session, holder: User) -> list[tuple[Case, User]]:
+    """(case, colleague) pairs where the holder can re-grant a colleague's stale wrap."""
+    mine = select(KeyWrap.case_id).where(
+        KeyWrap.user_id == holder.id, KeyWrap.key_fingerprint == holder.key_fingerprint
+    )
+    rows = session.execute(
+        select(Case, User).join(KeyWrap, KeyWrap.case_id == Case.id)
+        .join(User, User.id == KeyWrap.user_id)
+        .where(
+            Case.id.in_(mine), User.id != holder.id, User.public_key.is_not(None),
+            User.active, KeyWrap.key_fingerprint != User.key_fingerprint,
+        )
+        .order_by(Case.received_at)
+    ).all()
+    return [(case, user) for case, user in rows]
+
+
+def recover_access(session: Session, rt: Runtime, case: Case, recovery_private: PrivateKey,
+                   target: User) -> KeyWrap:
+    """Re-grant a case with the offline recovery key (`meldpunt keys recover`)."""
+    key = open_with_recovery_key(session, case, recovery_private)
+    wrap = wrap_for_user(session, case, key, target)
+    rt.audit.record(session, actor="system", action="keys.recovery_regrant", object_type="case",
+                    object_id=case.number, origin="cli")
+    return wrap
+
+
+def rewrap_all_for_recovery(session: Session, old_private: PrivateKey, new_public: bytes) -> int:
+    """Rotation: every case's recovery wrap moves to the new recovery key."""
+    count = 0
+    cases = session.scalars(select(Case).where(Case.shredded_at.is_(None))).all()
+    for case in cases:
+        key = open_with_recovery_key(session, case, old_private)
+        wrap_for_recovery(session, case, key, new_public)
+        count += 1
+    return count
+
+
+def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",
+               origin: str = "job") -> list[str]:
+    """Crypto-shred: wraps, receipt, file keys and content go; the clear
+    metadata that statistics need stays. Safe to run twice.
+
+    Returns the ids of the case's files: the caller deletes them with
+    `delete_files` after committing, so a failed transaction leaves the case
+    intact. A file left behind by a crash has no key any more and is removed
+    by `FileStore` housekeeping."""
+    file_ids = session.scalars(select(Attachment.file_id).where(Attachment.case_id == case.id)).all()
+    session.execute(delete(KeyWrap).where(KeyWrap.case_id == case.id))
+    session.execute(delete(Receipt).where(Receipt.case_id == case.id))
+    session.execute(delete(Attachment).where(Attachment.case_id == case.id))
+    session.execute(delete(Message).where(Message.case_id == case.id))
+    case.report_ciphertext = None
+    case.identity_ciphertext = None
+    case.shredded_at = case.shredded_at or utcnow()
+    rt.audit.record(session, actor=actor, action="case.shredded", object_type="case",
+                    object_id=case.number, origin=origin)
+    session.flush()
+    return list(file_ids)
+
+
+def delete_files(rt: Runtime, file_ids: list[str]) -> None:
+    for file_id in file_ids:
+        rt.files.delete(file_id)
+
+
+def decrypt_json_field(key: CaseKey, case: Case, field: str, blob: bytes | None) -> dict:
+    import json
+
+    if blob is None:
+        return {}
+    return json.loads(decrypt_field(key, blob, case_id=case.number, field=field))

@@ -1,0 +1,330 @@
+"""The `meldpunt` command: the app's Flask CLI.
+
+Commands call the same service functions as the web routes. Nothing secret
+is printed except what the operator asked to see once (a generated initial
+password, the demo credentials, a new recovery passphrase).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from app.config import Settings
+from app.extensions import db
+from app.keyring import (
+    RECOVERY_PUBLIC,
+    create_missing_secrets,
+    create_recovery_key,
+    missing_key_files,
+)
+from app.runtime import Runtime
+
+RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"
+
+
+def settings() -> Settings:
+    return current_app.extensions["meldpunt.settings"]
+
+
+def runtime() -> Runtime:
+    """The app's runtime, loaded now if keys were created after app start."""
+    rt = current_app.extensions.get("meldpunt.runtime")
+    if rt is None:
+        rt = Runtime.load(settings())
+        current_app.extensions["meldpunt.runtime"] = rt
+    return rt
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+# --- init and schema -------------------------------------------------------
+
+
+def migrations_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent / "migrations"
+    config = Config()
+    config.set_main_option("script_location", str(root))
+    config.set_main_option("sqlalchemy.url", settings().database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade_schema(revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(migrations_config(), revision)
+
+
+def _read_new_passphrase(prompt: str) -> tuple[str, bool]:
+    """(passphrase, generated): from the environment, the terminal, or made up."""
+    import secrets
+
+    from_env = os.environ.get(RECOVERY_PASSPHRASE_ENV)
+    if from_env:
+        return from_env, False
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt} (at least 16 characters): ")
+        if len(first) >= 16 and first == getpass.getpass("Repeat it: "):
+            return first, False
+        fail("the passphrases differ or are shorter than 16 characters")
+    words = [secrets.token_urlsafe(5) for _ in range(6)]
+    return "-".join(words), True
+
+
+def init_keys(recovery_out: Path | None) -> None:
+    s = settings()
+    created = create_missing_secrets(s.keys_dir)
+    for name in created:
+        click.echo(f"Created keys/{name}")
+    if (s.keys_dir / RECOVERY_PUBLIC).exists():
+        return
+    out = recovery_out or (s.instance_dir / "recovery-key.offline")
+    if out.exists():
+        fail(f"{out} exists already but keys/{RECOVERY_PUBLIC} does not; move it away first")
+    passphrase, generated = _read_new_passphrase("Passphrase for the recovery key")
+    fp = create_recovery_key(s.keys_dir, out, passphrase, s.key_derivation)
+    click.echo(f"Created the organisation recovery key (fingerprint {fp[:16]}).")
+    click.echo(f"  Its private half is in {out}: move it OFFLINE (a safe), then delete it here.")
+    if generated:
+        click.echo(f"  Its passphrase (shown once, store it apart from the file): {passphrase}")
+
+
+@click.command("init")
+@click.option("--recovery-out", type=click.Path(path_type=Path), default=None,
+              help="Where to write the offline recovery key (default instance/).")
+@with_appcontext
+def init_command(recovery_out: Path | None) -> None:
+    """Create or upgrade the schema and create missing keys. Idempotent."""
+    s = settings()
+    s.instance_dir.mkdir(parents=True, exist_ok=True)
+    init_keys(recovery_out)
+    upgrade_schema()
+    runtime().files.ensure()
+    click.echo("Database schema is up to date.")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Schema migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    upgrade_schema(revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(migrations_config(), revision)
+
+
+# --- users -----------------------------------------------------------------
+
+
+@click.group("user")
+def user_group() -> None:
+    """Staff accounts."""
+
+
+@user_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", default="")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="Repeat for several roles.")
+@click.option("--unit", "unit_code", required=True, help="Unit code, e.g. kerndepartement.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the initial password from standard input instead of generating one.")
+@with_appcontext
+def user_create(email: str, display_name: str, roles: tuple[str, ...], unit_code: str,
+                password_stdin: bool) -> None:
+    """Create a staff account. The user sets their own password at first sign-in."""
+    from app.accounts import service
+    from app.accounts.passwords import PasswordPolicyError
+    from app.models import Unit
+
+    session = db.session
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        fail(f"unknown unit {unit_code!r}")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        user, initial = service.create_user(
+            session, runtime(), email=email, display_name=display_name or email, unit=unit,
+            roles=set(roles), password=password, actor="system", origin="cli",
+        )
+    except (service.AccountError, PasswordPolicyError) as error:
+        session.rollback()
+        fail(f"can not create the account: {error}")
+        return
+    session.commit()
+    click.echo(f"Created user {user.email} (id {user.id}).")
+    if password is None:
+        click.echo(f"Initial password (shown once; must be changed at first sign-in): {initial}")
+
+
+# --- audit -------------------------------------------------------------------
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--checkpoint", default=None, help="SEQ:HASH printed earlier by 'checkpoint'.")
+@with_appcontext
+def audit_verify(checkpoint: str | None) -> None:
+    """Check the whole hash chain and HMACs; exit 1 at the first broken entry."""
+    point = None
+    if checkpoint:
+        try:
+            seq_text, digest = checkpoint.split(":", 1)
+            point = (int(seq_text), digest)
+        except ValueError:
+            fail("--checkpoint must look like SEQ:HASH")
+    result = runtime().audit.verify(db.session, point)
+    if result.ok:
+        click.echo(f"Audit log OK: {result.checked} entries verified.")
+        return
+    click.echo(f"Audit log BROKEN at entry {result.first_broken_seq}: {result.reason} "
+               f"({result.checked} entries verified before it).", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint() -> None:
+    """Print the current head (SEQ:HASH); store it outside the system."""
+    from app.audit.log import AuditLog
+
+    seq, digest = AuditLog.head(db.session)
+    click.echo(f"{seq}:{digest}")
+
+
+# --- keys ------------------------------------------------------------------
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Server key material and the organisation recovery key."""
+
+
+@keys_group.command("init")
+@click.option("--recovery-out", type=click.Path(path_type=Path), default=None)
+@with_appcontext
+def keys_init(recovery_out: Path | None) -> None:
+    """Create missing server secrets and the recovery key pair (never overwrites)."""
+    init_keys(recovery_out)
+    missing = missing_key_files(settings().keys_dir)
+    click.echo("Key material complete." if not missing else f"Still missing: {missing}")
+
+
+def _load_recovery_private(path: Path):  # type: ignore[no-untyped-def]
+    from app.crypto.errors import WrongPassphrase
+    from app.crypto.keys import unlock_private_key
+
+    passphrase = os.environ.get(RECOVERY_PASSPHRASE_ENV) or (
+        getpass.getpass("Recovery key passphrase: ") if sys.stdin.isatty()
+        else sys.stdin.readline().rstrip("\n")
+    )
+    try:
+        return unlock_private_key(path.read_bytes(), passphrase)
+    except (WrongPassphrase, OSError):
+        fail("the recovery key file can not be opened with this passphrase")
+
+
+@keys_group.command("recover")
+@click.option("--case", "number", required=True, help="Case number, e.g. MP-XXXX-XXXX.")
+@click.option("--to", "email", required=True, help="E-mail of the handler to re-grant to.")
+@click.option("--key-file", type=click.Path(path_type=Path, exists=True), required=True)
+@with_appcontext
+def keys_recover(number: str, email: str, key_file: Path) -> None:
+    """Re-grant a case to a handler with the offline recovery key."""
+    from app.accounts.service import find_user_by_email
+    from app.cases import custody
+    from app.models import Case
+
+    session = db.session
+    case = session.scalar(select(Case).where(Case.number == number))
+    user = find_user_by_email(session, email)
+    if case is None or user is None:
+        fail("unknown case or user")
+        return
+    private = _load_recovery_private(key_file)
+    try:
+        custody.recover_access(session, runtime(), case, private, user)
+    except (custody.NoAccess, custody.CustodyError) as error:
+        session.rollback()
+        fail(f"can not re-grant: {type(error).__name__} {error}")
+    session.commit()
+    click.echo(f"Case {case.number} re-granted to {user.email}.")
+
+
+@keys_group.command("rotate-recovery")
+@click.option("--key-file", type=click.Path(path_type=Path, exists=True), required=True,
+              help="The current offline recovery key.")
+@click.option("--new-out", type=click.Path(path_type=Path), required=True,
+              help="Where to write the new offline recovery key.")
+@with_appcontext
+def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
+    """Make a new recovery key and move every case's recovery wrap to it."""
+    from app.cases import custody
+    from app.crypto.keys import fingerprint, generate_keypair, protect_private_key, public_key_bytes
+    from app.keyring import replace_private_file, write_private_file
+
+    s = settings()
+    old_private = _load_recovery_private(key_file)
+    if new_out.exists():
+        fail(f"{new_out} exists already")
+    passphrase, generated = _read_new_passphrase("Passphrase for the NEW recovery key")
+    new_private = generate_keypair()
+    new_public = public_key_bytes(new_private)
+    session = db.session
+    try:
+        count = custody.rewrap_all_for_recovery(session, old_private, new_public)
+    except custody.NoAccess:
+        session.rollback()
+        fail("the given key file is not the current recovery key")
+        return
+    write_private_file(new_out, protect_private_key(new_private, passphrase, s.key_derivation))
+    runtime().audit.record(session, actor="system", action="keys.recovery_rotated",
+                           object_type="key", object_id=fingerprint(new_public)[:16],
+                           origin="cli")
+    session.commit()
+    replace_private_file(s.keys_dir / RECOVERY_PUBLIC, new_public)
+    click.echo(f"Re-wrapped {count} cases to the new recovery key {fingerprint(new_public)[:16]}.")
+    click.echo(f"The new private half is in {new_out}: move it offline; destroy the old one.")
+    if generated:
+        click.echo(f"Its passphrase (shown once): {passphrase}")
+
+
+def register_commands(app: Flask) -> None:
+    from app.demo import demo_group
+
+    for command in (init_command, db_group, user_group, audit_group, keys_group, demo_group):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from app import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True)
+    cli.main(prog_name="meldpunt")

@@ -1,0 +1,157 @@
+"""One typed, frozen settings object, read from the environment.
+
+Every knob of the application lives here so that tests build an app from a
+`Settings` value instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from app.crypto.kdf import Argon2Params
+
+ENVIRONMENTS = ("development", "testing", "production")
+DEFAULT_SECRET_MARKERS = ("", "dev", "change-me", "changeme", "secret")
+
+
+class ConfigError(RuntimeError):
+    """The configuration can not be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class PasswordHashParams:
+    """Argon2id cost for the password verifier (argon2-cffi PasswordHasher)."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    debug: bool = False
+    secret_key: str = ""
+    database_url: str = ""
+    instance_dir: Path = Path("instance")
+    keys_dir: Path = Path("keys")
+    storage_dir: Path = Path("instance/storage")
+    # Argon2id for password verifiers, for the key that protects a staff
+    # private key, and for receipt codes. Production never lowers these;
+    # tests do, through these settings.
+    password_hash: PasswordHashParams = field(default_factory=PasswordHashParams)
+    key_derivation: Argon2Params = field(default_factory=Argon2Params)
+    receipt_derivation: Argon2Params = field(default_factory=Argon2Params)
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
+    sign_in_step_minutes: int = 10
+    login_slowdown_after: int = 3
+    login_lock_after: int = 5
+    login_lock_minutes: int = 15
+    max_upload_mb: int = 20
+    acknowledge_days: int = 7
+    feedback_months: int = 3
+    default_locale: str = "nl"
+    base_url: str = "http://127.0.0.1:5000"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def max_content_length(self) -> int:
+        # Room for the form fields around the attachments.
+        return self.max_upload_mb * 1024 * 1024 + 1024 * 1024
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        app_env = env.get("MELDPUNT_ENV", "development")
+        if app_env not in ENVIRONMENTS:
+            raise ConfigError(f"MELDPUNT_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        instance_dir = Path(env.get("MELDPUNT_INSTANCE_DIR", "instance")).resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'meldpunt.db'}"
+        return cls(
+            env=app_env,
+            debug=_bool(env.get("MELDPUNT_DEBUG", "0")),
+            secret_key=env.get("MELDPUNT_SECRET_KEY", ""),
+            database_url=_normalise_database_url(database_url),
+            instance_dir=instance_dir,
+            keys_dir=Path(env.get("MELDPUNT_KEYS_DIR", "keys")).resolve(),
+            storage_dir=Path(
+                env.get("MELDPUNT_STORAGE_DIR", str(instance_dir / "storage"))
+            ).resolve(),
+            password_hash=PasswordHashParams(
+                time_cost=_int(env, "MELDPUNT_ARGON2_TIME_COST", 3),
+                memory_kib=_int(env, "MELDPUNT_ARGON2_MEMORY_KIB", 65536),
+                parallelism=_int(env, "MELDPUNT_ARGON2_PARALLELISM", 4),
+            ),
+            key_derivation=Argon2Params(
+                time_cost=_int(env, "MELDPUNT_ARGON2_TIME_COST", 3),
+                memory_kib=_int(env, "MELDPUNT_ARGON2_MEMORY_KIB", 65536),
+                parallelism=_int(env, "MELDPUNT_ARGON2_PARALLELISM", 4),
+            ),
+            receipt_derivation=Argon2Params(
+                time_cost=_int(env, "MELDPUNT_ARGON2_TIME_COST", 3),
+                memory_kib=_int(env, "MELDPUNT_ARGON2_MEMORY_KIB", 65536),
+                parallelism=_int(env, "MELDPUNT_ARGON2_PARALLELISM", 4),
+            ),
+            session_idle_minutes=_int(env, "MELDPUNT_SESSION_IDLE_MINUTES", 30),
+            session_absolute_hours=_int(env, "MELDPUNT_SESSION_ABSOLUTE_HOURS", 10),
+            login_lock_after=_int(env, "MELDPUNT_LOGIN_LOCK_AFTER", 5),
+            login_lock_minutes=_int(env, "MELDPUNT_LOGIN_LOCK_MINUTES", 15),
+            max_upload_mb=_int(env, "MELDPUNT_MAX_UPLOAD_MB", 20),
+            acknowledge_days=_int(env, "MELDPUNT_ACKNOWLEDGE_DAYS", 7),
+            feedback_months=_int(env, "MELDPUNT_FEEDBACK_MONTHS", 3),
+            default_locale=env.get("MELDPUNT_DEFAULT_LOCALE", "nl"),
+            base_url=env.get("MELDPUNT_BASE_URL", "http://127.0.0.1:5000"),
+        )
+
+
+def check_production_ready(settings: Settings, missing_keys: list[str]) -> None:
+    """Refuse to run a production instance that is not safe to run."""
+    problems: list[str] = []
+    if settings.debug:
+        problems.append("MELDPUNT_DEBUG is on: switch it off (MELDPUNT_DEBUG=0).")
+    if settings.secret_key.strip().lower() in DEFAULT_SECRET_MARKERS or len(
+        settings.secret_key
+    ) < 32:
+        problems.append(
+            "MELDPUNT_SECRET_KEY is missing or a default: set at least 32 random characters,"
+            " e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+    if settings.database_url.startswith("sqlite"):
+        problems.append("DATABASE_URL points at SQLite: use PostgreSQL in production.")
+    if settings.password_hash.memory_kib < 65536 or settings.key_derivation.memory_kib < 65536:
+        problems.append("Argon2id memory cost is below 64 MiB: remove MELDPUNT_ARGON2_* overrides.")
+    for name in missing_keys:
+        problems.append(f"Key material missing: {name} (run 'meldpunt init').")
+    if problems:
+        raise ConfigError("Meldpunt refuses to start in production:\n- " + "\n- ".join(problems))
+
+
+def _normalise_database_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; accept the common spellings.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc

@@ -1,0 +1,115 @@
+"""Key material kept in keys/ on the server.
+
+None of it opens a case on its own: case keys are wrapped to staff keys
+(protected by passwords), to receipt-derived keys and to the recovery key,
+whose private half is kept offline, never here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.crypto.kdf import Argon2Params
+from app.crypto.keys import generate_keypair, protect_private_key, public_key_bytes
+
+SECRET_FILES = {
+    "session_secret": 48,  # Flask cookie signing, when MELDPUNT_SECRET_KEY is not set
+    "receipt_pepper": 32,  # HMAC pepper for receipt-code locators and verifiers
+    "audit_hmac.key": 32,  # HMAC key over every audit entry
+    "totp.key": 32,  # encrypts TOTP secrets and keys recovery-code hashes
+}
+RECOVERY_PUBLIC = "recovery.pub"
+
+
+class KeyMaterialMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Keyring:
+    session_secret: bytes
+    receipt_pepper: bytes
+    audit_key: bytes
+    totp_key: bytes
+    recovery_public: bytes
+
+    def __repr__(self) -> str:  # never print key bytes
+        return "<Keyring>"
+
+
+def missing_key_files(keys_dir: Path) -> list[str]:
+    names = [*SECRET_FILES, RECOVERY_PUBLIC]
+    return [name for name in names if not (keys_dir / name).is_file()]
+
+
+def load_keyring(keys_dir: Path) -> Keyring:
+    missing = missing_key_files(keys_dir)
+    if missing:
+        raise KeyMaterialMissing(
+            f"missing in {keys_dir}: {', '.join(missing)} (run 'meldpunt init')"
+        )
+    read = lambda name: (keys_dir / name).read_bytes()  # noqa: E731
+    return Keyring(
+        session_secret=read("session_secret"),
+        receipt_pepper=read("receipt_pepper"),
+        audit_key=read("audit_hmac.key"),
+        totp_key=read("totp.key"),
+        recovery_public=read(RECOVERY_PUBLIC),
+    )
+
+
+def create_missing_secrets(keys_dir: Path) -> list[str]:
+    """Create the random server secrets that do not exist yet; never overwrite."""
+    _ensure_private_dir(keys_dir)
+    created = []
+    for name, size in SECRET_FILES.items():
+        path = keys_dir / name
+        if not path.exists():
+            write_private_file(path, secrets.token_bytes(size))
+            created.append(name)
+    return created
+
+
+def create_recovery_key(
+    keys_dir: Path, offline_path: Path, passphrase: str, params: Argon2Params
+) -> str:
+    """Create the organisation recovery key pair.
+
+    The public half goes to keys/; the private half, protected by the
+    passphrase, is written once to `offline_path` — to be moved to a safe.
+    Returns the public key's fingerprint.
+    """
+    from app.crypto.keys import fingerprint
+
+    if (keys_dir / RECOVERY_PUBLIC).exists():
+        raise FileExistsError("a recovery key exists already; use 'meldpunt keys rotate'")
+    _ensure_private_dir(keys_dir)
+    private_key = generate_keypair()
+    public = public_key_bytes(private_key)
+    write_private_file(offline_path, protect_private_key(private_key, passphrase, params))
+    write_private_file(keys_dir / RECOVERY_PUBLIC, public)
+    return fingerprint(public)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def replace_private_file(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".new")
+    tmp.unlink(missing_ok=True)
+    write_private_file(tmp, data)
+    os.replace(tmp, path)
+
+
+def _ensure_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)

@@ -1,0 +1,24 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from app.models.audit import AuditEntry
+from app.models.base import Base, utcnow
+from app.models.case import Attachment, Case, KeyWrap, Message, Receipt
+from app.models.org import Unit
+from app.models.user import ROLES, RecoveryCode, StaffSession, User, UserRole
+
+__all__ = [
+    "ROLES",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Case",
+    "KeyWrap",
+    "Message",
+    "Receipt",
+    "RecoveryCode",
+    "StaffSession",
+    "Unit",
+    "User",
+    "UserRole",
+    "utcnow",
+]

@@ -1,0 +1,151 @@
+"""Cases and everything that hangs off them.
+
+Only metadata needed for queues, deadlines, retention and statistics is in
+clear. Every content field is a ciphertext under the case's data key (see
+app/crypto/envelope.py); the key itself exists only as wraps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, utcnow
+from app.models.org import Unit
+from app.models.user import User
+
+TRACKS = ("advice", "report")
+CHANNELS = ("anonymous", "confidential", "open")
+INTAKE_CHANNELS = ("web", "phone", "email", "letter", "in_person")
+
+
+class Case(Base):
+    __tablename__ = "case_file"
+    __table_args__ = (Index("ix_case_file_state_unit", "state", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Public reference, random so that it can not be guessed or counted.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    track: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(60))
+    subcategory: Mapped[str | None] = mapped_column(String(60))
+    typology_version: Mapped[str] = mapped_column(String(20), default="rijk-2024")
+    channel: Mapped[str] = mapped_column(String(20))
+    intake_channel: Mapped[str] = mapped_column(String(20), default="web")
+    state: Mapped[str] = mapped_column(String(30), default="received")
+
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledge_due_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    feedback_due_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    measure: Mapped[str | None] = mapped_column(String(40))
+    close_reason: Mapped[str | None] = mapped_column(String(40))
+    shredded_at: Mapped[datetime | None]
+    # Optimistic concurrency: every change bumps it.
+    version: Mapped[int] = mapped_column(default=1)
+
+    # Encrypted content: the report's answers (JSON) and, kept apart so it
+    # can be withheld from an external referral, the reporter's identity.
+    report_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    identity_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    wraps: Mapped[list[KeyWrap]] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Case {self.number}>"
+
+
+class KeyWrap(Base):
+    """The case key wrapped (HPKE) to one holder, or to the recovery key."""
+
+    __tablename__ = "key_wrap"
+    __table_args__ = (UniqueConstraint("case_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
+    # "user:<id>" or "recovery"; bound into the HPKE info string.
+    recipient: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    suite_id: Mapped[str] = mapped_column(String(80))
+    # Fingerprint of the public key wrapped to: after a key reset the wrap is
+    # stale and the case waits for a re-grant.
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    granted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="wraps")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class Receipt(Base):
+    """The reporter's way back in: narrowed down by a 4-byte tag of the code,
+    verified by an Argon2id-derived verifier; a key derived from the code
+    wraps the case key."""
+
+    __tablename__ = "receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), unique=True
+    )
+    locator: Mapped[str] = mapped_column(String(8), index=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    kdf_params: Mapped[str] = mapped_column(String(40))
+    verifier: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """A message in the conversation between reporter and handlers."""
+
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    # reporter | staff | system
+    author_kind: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The random nonce in the ciphertext makes each row unique; the field name
+    # bound in the AD carries this row's id so bodies can not be swapped.
+    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Attachment(Base):
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    # Random name in the file store.
+    file_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # Name, content type and size, encrypted (JSON) under the case key.
+    meta_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # The per-file key, encrypted under the case key.
+    file_key_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_kind: Mapped[str] = mapped_column(String(20))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

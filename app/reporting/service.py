@@ -1,0 +1,180 @@
+"""Filing a report and the reporter's way back in (the mailbox).
+
+A new case is encrypted under a fresh data key, wrapped to every intake
+officer, to the organisation's recovery key and to a key derived from the
+receipt code that only the reporter has.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases import custody
+from app.cases.content import discard_files, set_report, store_attachment
+from app.cases.deadlines import acknowledge_due, feedback_due
+from app.crypto.envelope import CaseKey, new_case_key, unwrap_case_key_symmetric, wrap_case_key_symmetric
+from app.crypto.errors import CryptoError
+from app.crypto.kdf import Argon2Params
+from app.crypto.receipts import (
+    ReceiptCode,
+    burn_time_like_verify,
+    derive_receipt_secrets,
+    generate_receipt_code,
+    new_receipt_salt,
+    normalise_receipt_code,
+    receipt_locator,
+    verify_receipt,
+)
+from app.models import Attachment, Case, Receipt, User, UserRole, utcnow
+from app.models.case import CHANNELS, TRACKS
+from app.runtime import Runtime
+
+RECEIPT_RECIPIENT = "receipt"
+NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+@dataclass
+class Upload:
+    filename: str
+    content_type: str
+    chunks: object  # Iterable[bytes]
+
+
+@dataclass
+class NewReport:
+    unit_id: int
+    track: str
+    channel: str
+    category: str | None = None
+    subcategory: str | None = None
+    report: dict = field(default_factory=dict)
+    identity: dict | None = None
+    uploads: list[Upload] = field(default_factory=list)
+    intake_channel: str = "web"
+
+
+def new_case_number(session: Session) -> str:
+    """A random reference such as MP-7KQ4-XW2N: it reveals neither order nor volume."""
+    while True:
+        raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+        number = f"MP-{raw[:4]}-{raw[4:]}"
+        if session.scalar(select(Case.id).where(Case.number == number)) is None:
+            return number
+
+
+def intake_officers(session: Session) -> list[User]:
+    return list(session.scalars(
+        select(User).join(UserRole).where(
+            UserRole.role == "intake", User.active, User.public_key.is_not(None)
+        )
+    ).unique())
+
+
+def attach_receipt(session: Session, rt: Runtime, case: Case, key: CaseKey) -> ReceiptCode:
+    code = generate_receipt_code()
+    params = rt.settings.receipt_derivation
+    salt = new_receipt_salt()
+    derived = derive_receipt_secrets(code, rt.keyring.receipt_pepper, salt, params)
+    session.add(Receipt(
+        case_id=case.id,
+        locator=receipt_locator(code, rt.keyring.receipt_pepper),
+        salt=salt,
+        kdf_params=params.to_json(),
+        verifier=derived.verifier,
+        wrapped_key=wrap_case_key_symmetric(key, derived.kek, case_id=case.number,
+                                            recipient=RECEIPT_RECIPIENT),
+    ))
+    return code
+
+
+def submit_report(session: Session, rt: Runtime, new: NewReport, *,
+                  registered_by: User | None = None,
+                  with_receipt: bool = True) -> tuple[Case, ReceiptCode | None]:
+    """Create the case, encrypted and wrapped, and commit it whole — or nothing."""
+    if new.track not in TRACKS or new.channel not in CHANNELS:
+        raise ValueError("unknown track or channel")
+    now = utcnow()
+    key = new_case_key()
+    case = Case(
+        number=new_case_number(session), unit_id=new.unit_id, track=new.track,
+        category=new.category, subcategory=new.subcategory, channel=new.channel,
+        intake_channel=new.intake_channel, state="received", received_at=now,
+        acknowledge_due_at=acknowledge_due(now, rt.settings),
+        feedback_due_at=feedback_due(now, None, rt.settings),
+    )
+    session.add(case)
+    session.flush()
+    set_report(key, case, new.report, new.identity if new.channel != "anonymous" else None)
+    stored: list[Attachment] = []
+    try:
+        for upload in new.uploads:
+            stored.append(store_attachment(
+                session, rt, case, key, filename=upload.filename,
+                content_type=upload.content_type, chunks=upload.chunks,  # type: ignore[arg-type]
+                uploaded_by_kind="staff" if registered_by else "reporter",
+                uploaded_by=registered_by,
+                max_bytes=rt.settings.max_upload_mb * 1024 * 1024,
+            ))
+        for officer in intake_officers(session):
+            custody.wrap_for_user(session, case, key, officer)
+        if registered_by is not None and registered_by.may_hold_cases:
+            custody.wrap_for_user(session, case, key, registered_by, granted_by=registered_by)
+        custody.wrap_for_recovery(session, case, key, rt.keyring.recovery_public)
+        code = attach_receipt(session, rt, case, key) if with_receipt else None
+        rt.audit.record(
+            session,
+            actor=f"user:{registered_by.id}" if registered_by else "reporter",
+            action="report.registered" if registered_by else "report.submitted",
+            object_type="case", object_id=case.number,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        discard_files(rt, stored)
+        raise
+    return case, code
+
+
+@dataclass(frozen=True)
+class MailboxAccess:
+    case: Case
+    key: CaseKey
+
+
+def open_mailbox(session: Session, rt: Runtime, entered_code: str) -> MailboxAccess | None:
+    """Find and unlock the case for a receipt code, or None.
+
+    A wrong code costs the same Argon2id work as a right one, so the time
+    taken does not tell whether a code exists.
+    """
+    params = rt.settings.receipt_derivation
+    code = normalise_receipt_code(entered_code)
+    candidates: list[Receipt] = []
+    if code is not None:
+        candidates = list(session.scalars(
+            select(Receipt).where(
+                Receipt.locator == receipt_locator(code, rt.keyring.receipt_pepper)
+            )
+        ))
+    if code is None or not candidates:
+        burn_time_like_verify(params)
+        return None
+    for receipt in candidates:
+        derived = verify_receipt(code, rt.keyring.receipt_pepper, receipt.salt,
+                                 Argon2Params.from_json(receipt.kdf_params), receipt.verifier)
+        if derived is None:
+            continue
+        case = session.get(Case, receipt.case_id)
+        if case is None or case.shredded_at is not None:
+            return None
+        try:
+            key = unwrap_case_key_symmetric(receipt.wrapped_key, derived.kek,
+                                            case_id=case.number, recipient=RECEIPT_RECIPIENT)
+        except CryptoError:
+            return None
+        return MailboxAccess(case=case, key=key)
+    return None

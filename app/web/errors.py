@@ -1,0 +1,68 @@
+"""Friendly error pages in one place; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+log = logging.getLogger("meldpunt.errors")
+
+MESSAGES = {
+    400: (_l("Something went wrong with this request"),
+          _l("The form could not be processed. Go back, reload the page and try again.")),
+    403: (_l("No access"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("This page does not exist, or you do not have access to it.")),
+    405: (_l("Not allowed"), _l("This action is not possible here.")),
+    413: (_l("File too large"),
+          _l("What you sent is larger than allowed. Nothing has been saved.")),
+    429: (_l("Too many attempts"), _l("Please wait a moment and try again.")),
+    500: (_l("Something went wrong"),
+          _l("An unexpected error occurred. Nothing you sent has been half-saved; "
+             "please try again later.")),
+    503: (_l("Temporarily unavailable"),
+          _l("Meldpunt is temporarily unavailable. Please try again in a few minutes.")),
+}
+
+
+def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400, _("This form has expired or was already sent. Reload the page and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[str, int]:
+        return render_error(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database(_error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        log.error("database unavailable")
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[str, int]:
+        # Only the exception type: its message may hold user data.
+        log.error("unhandled %s", type(error).__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001, S110 - the database may be what failed
+            pass
+        return render_error(500)

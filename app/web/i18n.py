@@ -1,0 +1,40 @@
+"""Language: Dutch by default, English on request (switch or browser)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+LANGUAGES = ("nl", "en")
+
+blueprint = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    default = current_app.extensions["meldpunt.settings"].default_locale
+    return request.accept_languages.best_match(LANGUAGES, default=default) or default
+
+
+@blueprint.route("/taal/<lang>", methods=["POST"])
+@blueprint.route("/medewerkers/taal/<lang>", methods=["POST"], endpoint="switch_language_staff")
+def switch_language(lang: str) -> Response:
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    target = request.form.get("next", "")
+    # Only local paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("pages.start")
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def _language() -> dict[str, object]:
+        from flask_babel import get_locale
+
+        return {"current_language": str(get_locale() or "nl"), "languages": LANGUAGES}

@@ -1,0 +1,27 @@
+"""Landing pages: the public start page and the staff home."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from app.accounts.forms import EmptyForm
+from app.cases import custody
+from app.extensions import db
+from app.models import User
+from app.web.security import staff_required
+
+blueprint = Blueprint("pages", __name__)
+
+
+@blueprint.route("/")
+def start() -> str:
+    return render_template("reporting/start.html")
+
+
+@blueprint.route("/medewerkers/")
+@staff_required()
+def staff_home(user: User) -> str:
+    waiting = custody.cases_awaiting_regrant(db.session, user) if user.may_hold_cases else []
+    can_give = custody.regrants_i_can_give(db.session, user) if user.may_hold_cases else []
+    return render_template("staff_home.html", user=user, waiting=waiting, can_give=can_give,
+                           form=EmptyForm())

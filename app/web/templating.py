@@ -1,0 +1,45 @@
+"""Template helpers: labels, dates in the user's language, the signed-in user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, g, request
+from flask_babel import format_date, format_datetime
+
+from app.cases import labels
+from app.models import utcnow
+from app.web.cookies import is_staff_path
+
+
+def _staff_user():  # type: ignore[no-untyped-def]
+    if not is_staff_path(request.path):
+        return None
+    try:
+        from app.web.security import current_staff_session
+
+        row = current_staff_session("active")
+    except Exception:  # noqa: BLE001 - an error page must render even when the database is down
+        g.pop("staff_session", None)
+        return None
+    return row.user if row is not None else None
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetimeformat"] = lambda v: format_datetime(v, "d MMM y HH:mm") if v else "–"
+    app.jinja_env.filters["dateformat"] = lambda v: format_date(v, "d MMM y") if v else "–"
+
+    @app.context_processor
+    def _helpers() -> dict[str, object]:
+        return {
+            "state_label": labels.state_label,
+            "track_label": labels.track_label,
+            "channel_label": labels.channel_label,
+            "report_field_label": labels.report_field_label,
+            "now": utcnow,
+            "staff_side": is_staff_path(request.path),
+            "staff_user": _staff_user(),
+        }
+
+
+__all__ = ["init_app", "datetime"]
