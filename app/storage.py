@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -87,14 +89,16 @@ class FileStore:
                     if FILE_ID.match(item.name):
                         yield item.name
 
-    def remove_partials(self) -> int:
+    def remove_partials(self, older_than: timedelta = timedelta(0)) -> int:
         """Left-overs of writes interrupted by a crash: never referenced, remove."""
         count = 0
         if not self.root.is_dir():
             return 0
+        limit = time.time() - older_than.total_seconds()
         for item in self.root.glob(f"*/*{TMP_SUFFIX}"):
-            item.unlink(missing_ok=True)
-            count += 1
+            if item.stat().st_mtime <= limit:
+                item.unlink(missing_ok=True)
+                count += 1
         return count
 
 

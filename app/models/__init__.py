@@ -4,6 +4,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.case import Attachment, Case, KeyWrap, Message, Receipt
 from app.models.org import Unit
+from app.models.retention import CaseTally, RetentionRule
 from app.models.user import ROLES, RecoveryCode, StaffSession, User, UserRole
 
 __all__ = [
@@ -12,10 +13,12 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Case",
+    "CaseTally",
     "KeyWrap",
     "Message",
     "Receipt",
     "RecoveryCode",
+    "RetentionRule",
     "StaffSession",
     "Unit",
     "User",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -23,7 +23,10 @@ INTAKE_CHANNELS = ("web", "phone", "email", "letter", "in_person")
 
 class Case(Base):
     __tablename__ = "case_file"
-    __table_args__ = (Index("ix_case_file_state_unit", "state", "unit_id"),)
+    __table_args__ = (
+        Index("ix_case_file_state_unit", "state", "unit_id"),
+        Index("ix_case_file_closed_at", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Public reference, random so that it can not be guessed or counted.
@@ -46,6 +49,10 @@ class Case(Base):
     measure: Mapped[str | None] = mapped_column(String(40))
     close_reason: Mapped[str | None] = mapped_column(String(40))
     shredded_at: Mapped[datetime | None]
+    # A legal hold (set by the IC, logged; reason encrypted) suspends retention.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    legal_hold_set_at: Mapped[datetime | None]
+    legal_hold_reason_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Optimistic concurrency: every change bumps it.
     version: Mapped[int] = mapped_column(default=1)
 

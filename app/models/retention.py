@@ -1,0 +1,55 @@
+"""Retention: configurable periods, and the anonymised tallies that outlive
+deleted cases so that annual statistics do not change when cases go."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, utcnow
+
+
+class RetentionRule(Base):
+    """An admin's override of the default retention period for a track and
+    outcome ("*" matches any outcome)."""
+
+    __tablename__ = "retention_rule"
+    __table_args__ = (UniqueConstraint("track", "outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(40))
+    months: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseTally(Base):
+    """What statistics need of a case that retention deleted: clear metadata
+    only, no case number, no link to the deleted row."""
+
+    __tablename__ = "case_tally"
+    __table_args__ = (
+        Index("ix_case_tally_received", "received_on"),
+        Index("ix_case_tally_closed", "closed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None]
+    track: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(60))
+    subcategory: Mapped[str | None] = mapped_column(String(60))
+    typology_version: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    intake_channel: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    measure: Mapped[str | None] = mapped_column(String(40))
+    close_reason: Mapped[str | None] = mapped_column(String(40))
+    # Dates only: the time of day adds nothing to a yearly count.
+    received_on: Mapped[datetime]
+    acknowledged_on: Mapped[datetime | None]
+    closed_on: Mapped[datetime | None]
+    acknowledged_in_time: Mapped[bool | None]
+    days_to_close: Mapped[int | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,39 @@
+"""Legal hold: the IC suspends deletion of a case, with a reason (encrypted
+under the case key: it may name people). Setting and lifting are logged."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.crypto.envelope import CaseKey, encrypt_text
+from app.models import Case, User, utcnow
+from app.runtime import Runtime
+
+HOLD_ROLES = frozenset({"integriteitscoordinator", "icc"})
+REASON_FIELD = "legal_hold_reason"
+
+
+class HoldNotAllowed(Exception):
+    pass
+
+
+def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: CaseKey,
+                   reason: str) -> None:
+    if not user.has_role(*HOLD_ROLES) or not reason.strip():
+        raise HoldNotAllowed
+    case.legal_hold = True
+    case.legal_hold_set_at = utcnow()
+    case.legal_hold_reason_ciphertext = encrypt_text(key, reason.strip(), case_id=case.number,
+                                                     field=REASON_FIELD)
+    rt.audit.record(session, actor=f"user:{user.id}", action="case.legal_hold_set",
+                    object_type="case", object_id=case.number)
+
+
+def lift_legal_hold(session: Session, rt: Runtime, case: Case, user: User) -> None:
+    if not user.has_role(*HOLD_ROLES):
+        raise HoldNotAllowed
+    case.legal_hold = False
+    case.legal_hold_set_at = None
+    case.legal_hold_reason_ciphertext = None
+    rt.audit.record(session, actor=f"user:{user.id}", action="case.legal_hold_lifted",
+                    object_type="case", object_id=case.number)

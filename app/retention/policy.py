@@ -1,0 +1,78 @@
+"""Retention periods, counted from closure. Defaults and their reasons are
+in README ("Retention"); the admin overrides them per track and outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases.deadlines import add_months
+from app.models import Case, RetentionRule
+
+ANY = "*"
+
+# (track, outcome) -> months after closure. ANY is the fallback for a track.
+DEFAULT_MONTHS: dict[tuple[str, str], int] = {
+    # A signal to the vertrouwenspersoon: long enough to recognise a pattern
+    # when the same person comes back, short enough not to become a file.
+    ("advice", ANY): 24,
+    # Formal reports: a founded case may matter for later measures and appeals.
+    ("report", "founded"): 120,
+    ("report", "unfounded"): 60,
+    ("report", "not_established"): 60,
+    ("report", "not_admissible"): 24,
+    ("report", "referred"): 24,
+    ("report", "withdrawn"): 24,
+    ("report", ANY): 60,
+}
+# The reporter's mailbox (the receipt wrap) closes this long after closure,
+# so a code that leaks later opens nothing.
+MAILBOX_MONTHS_AFTER_CLOSURE = 6
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    months: dict[tuple[str, str], int]
+    mailbox_months: int = MAILBOX_MONTHS_AFTER_CLOSURE
+
+    def months_for(self, track: str, outcome: str | None) -> int:
+        for key in ((track, outcome or ANY), (track, ANY)):
+            if key in self.months:
+                return self.months[key]
+        return max(self.months.values())
+
+    def expires_at(self, case: Case) -> datetime | None:
+        if case.closed_at is None:
+            return None
+        return add_months(case.closed_at, self.months_for(case.track, case.outcome))
+
+    @property
+    def shortest_months(self) -> int:
+        return min(self.months.values())
+
+
+def load_policy(session: Session) -> RetentionPolicy:
+    months = dict(DEFAULT_MONTHS)
+    for rule in session.scalars(select(RetentionRule)):
+        months[(rule.track, rule.outcome)] = rule.months
+    return RetentionPolicy(months=months)
+
+
+def set_rule(session: Session, rt, actor: str, track: str, outcome: str,  # type: ignore[no-untyped-def]
+             months: int) -> RetentionRule:
+    if track not in ("advice", "report") or not 1 <= months <= 600:
+        raise ValueError("invalid retention rule")
+    rule = session.scalar(
+        select(RetentionRule).where(RetentionRule.track == track, RetentionRule.outcome == outcome)
+    )
+    if rule is None:
+        rule = RetentionRule(track=track, outcome=outcome, months=months)
+        session.add(rule)
+    rule.months = months
+    session.flush()
+    rt.audit.record(session, actor=actor, action="admin.retention_rule_set",
+                    object_type="retention_rule", object_id=f"{track}/{outcome}={months}")
+    return rule

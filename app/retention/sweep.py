@@ -1,0 +1,173 @@
+"""The retention sweep: for each expired case, first an anonymised tally,
+then crypto-shredding, in one transaction per case.
+
+A crash or an exception leaves every case either intact or fully gone (its
+tally, deletion and audit entry commit together). Files are deleted after
+the commit; a file left by a crash has no key any more (ciphertext only) and
+the orphan step of the next run removes it. Running twice does nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.cases.deadlines import add_months
+from app.models import Attachment, Case, CaseTally, KeyWrap, Message, Receipt, utcnow
+from app.retention.policy import RetentionPolicy, load_policy
+from app.runtime import Runtime
+
+BATCH = 500
+# An upload writes its file just before its row commits: only files older
+# than this, without a row, are orphans.
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+@dataclass
+class SweepReport:
+    deleted: list[str] = field(default_factory=list)
+    mailboxes_closed: list[str] = field(default_factory=list)
+    held: int = 0
+    orphan_files: int = 0
+    dry_run: bool = False
+
+
+def tally_of(case: Case) -> CaseTally:
+    acknowledged_in_time = None
+    if case.acknowledged_at is not None:
+        acknowledged_in_time = case.acknowledged_at <= case.acknowledge_due_at
+    days = (case.closed_at - case.received_at).days if case.closed_at else None
+    return CaseTally(
+        unit_id=case.unit_id, track=case.track, category=case.category,
+        subcategory=case.subcategory, typology_version=case.typology_version,
+        channel=case.channel, intake_channel=case.intake_channel, outcome=case.outcome,
+        measure=case.measure, close_reason=case.close_reason,
+        received_on=_day(case.received_at), acknowledged_on=_day(case.acknowledged_at),
+        closed_on=_day(case.closed_at), acknowledged_in_time=acknowledged_in_time,
+        days_to_close=days,
+    )
+
+
+def _day(moment: datetime | None) -> datetime | None:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0) if moment else None
+
+
+def _candidates(session: Session, policy: RetentionPolicy, now: datetime) -> Iterator[int]:
+    """Ids of closed cases old enough for the shortest period, in batches."""
+    cutoff = add_months(now, -policy.shortest_months)
+    last_id = 0
+    while True:
+        ids = session.scalars(
+            select(Case.id).where(Case.closed_at.is_not(None), Case.closed_at <= cutoff,
+                                  Case.id > last_id)
+            .order_by(Case.id).limit(BATCH)
+        ).all()
+        if not ids:
+            return
+        yield from ids
+        last_id = ids[-1]
+
+
+def _lock(session: Session, case_id: int) -> Case | None:
+    query = select(Case).where(Case.id == case_id)
+    if session.get_bind().dialect.name == "postgresql":
+        # Another sweep (or a handler) working on this case waits or is skipped.
+        query = query.with_for_update(skip_locked=True)
+    return session.scalar(query)
+
+
+def shred_and_delete(session: Session, rt: Runtime, case: Case, *, origin: str) -> list[str]:
+    """Tally, then delete the case and everything under its key. Returns the
+    file ids to remove once the transaction has committed."""
+    session.add(tally_of(case))
+    file_ids = list(session.scalars(select(Attachment.file_id).where(
+        Attachment.case_id == case.id)))
+    for model in (KeyWrap, Receipt, Attachment, Message):
+        session.execute(delete(model).where(model.case_id == case.id))
+    number = case.number
+    # Other case-owned rows go by ON DELETE CASCADE.
+    session.execute(delete(Case).where(Case.id == case.id))
+    rt.audit.record(session, actor="system", action="retention.case_deleted",
+                    object_type="case", object_id=number, origin=origin)
+    return file_ids
+
+
+def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
+              dry_run: bool = False, origin: str = "job",
+              after_each: Callable[[str], None] | None = None) -> SweepReport:
+    now = now or utcnow()
+    policy = load_policy(session)
+    report = SweepReport(dry_run=dry_run)
+    for case_id in list(_candidates(session, policy, now)):
+        case = _lock(session, case_id)
+        if case is None:
+            session.rollback()
+            continue
+        expires = policy.expires_at(case)
+        if expires is None or expires > now:
+            session.rollback()
+            continue
+        if case.legal_hold:
+            report.held += 1
+            session.rollback()
+            continue
+        number = case.number
+        if dry_run:
+            report.deleted.append(number)
+            session.rollback()
+            continue
+        try:
+            file_ids = shred_and_delete(session, rt, case, origin=origin)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        for file_id in file_ids:
+            rt.files.delete(file_id)
+        report.deleted.append(number)
+        if after_each is not None:
+            after_each(number)
+    report.mailboxes_closed = close_expired_mailboxes(session, rt, policy, now, dry_run, origin)
+    if not dry_run:
+        report.orphan_files = remove_orphan_files(session, rt)
+    return report
+
+
+def close_expired_mailboxes(session: Session, rt: Runtime, policy: RetentionPolicy,
+                            now: datetime, dry_run: bool, origin: str) -> list[str]:
+    """Delete the receipt wrap of cases closed long enough ago."""
+    cutoff = add_months(now, -policy.mailbox_months)
+    rows = session.execute(
+        select(Receipt.id, Case.number).join(Case, Case.id == Receipt.case_id)
+        .where(Case.closed_at.is_not(None), Case.closed_at <= cutoff)
+    ).all()
+    if dry_run:
+        return [number for _id, number in rows]
+    for receipt_id, number in rows:
+        session.execute(delete(Receipt).where(Receipt.id == receipt_id))
+        rt.audit.record(session, actor="system", action="retention.mailbox_closed",
+                        object_type="case", object_id=number, origin=origin)
+        session.commit()
+    return [number for _id, number in rows]
+
+
+def remove_orphan_files(session: Session, rt: Runtime) -> int:
+    """Files with no attachment row (a crash between commit and unlink, or an
+    aborted upload) are keyless ciphertext: remove them. Wall-clock time, not
+    the simulated --now, decides whether an upload may still be in flight."""
+    removed = 0
+    wall_clock = utcnow()
+    known = set(session.scalars(select(Attachment.file_id)))
+    for file_id in list(rt.files.file_ids()):
+        if file_id in known:
+            continue
+        path = rt.files.path(file_id)
+        modified = datetime.fromtimestamp(path.stat().st_mtime, tz=wall_clock.tzinfo)
+        if wall_clock - modified >= ORPHAN_GRACE:
+            rt.files.delete(file_id)
+            removed += 1
+    return removed + rt.files.remove_partials(older_than=ORPHAN_GRACE)
