@@ -158,7 +158,7 @@ def store_attachment(
         meta_ciphertext=encrypt_json(key, case, _attachment_meta_field(file_id), {
             "name": filename, "content_type": content_type, "size": size,
         }),
-        file_key_ciphertext=encrypt_field(key, file_key, case_id=case.number,
+        file_key_ciphertext=encrypt_field(key, file_key.raw, case_id=case.number,
                                           field=_attachment_key_field(file_id)),
         uploaded_by_kind=uploaded_by_kind,
         uploaded_by_id=uploaded_by.id if uploaded_by else None,
