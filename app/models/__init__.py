@@ -3,6 +3,7 @@
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.case import Attachment, Case, KeyWrap, Message, Receipt
+from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
 from app.models.org import Unit
 from app.models.retention import CaseTally, RetentionRule
 from app.models.user import ROLES, RecoveryCode, StaffSession, User, UserRole
@@ -13,7 +14,10 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Case",
+    "CaseNote",
+    "CaseRestriction",
     "CaseTally",
+    "ExternalReferral",
     "KeyWrap",
     "Message",
     "Receipt",

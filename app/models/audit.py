@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -15,6 +15,8 @@ class AuditEntry(Base):
     reporter's identity, never an IP address, never a secret."""
 
     __tablename__ = "audit_entry"
+    # The case page's timeline reads the entries of one object.
+    __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id"),)
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(default=utcnow)

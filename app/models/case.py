@@ -26,6 +26,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_file_state_unit", "state", "unit_id"),
         Index("ix_case_file_closed_at", "closed_at"),
+        # Queues sort and filter on these (see app/cases/queues.py).
+        Index("ix_case_file_received_at", "received_at"),
+        Index("ix_case_file_unit_track", "unit_id", "track"),
+        Index("ix_case_file_track_received", "track", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +52,8 @@ class Case(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     measure: Mapped[str | None] = mapped_column(String(40))
     close_reason: Mapped[str | None] = mapped_column(String(40))
+    # Where a case or VP signal was referred to (clear: statistics need it).
+    referred_to: Mapped[str | None] = mapped_column(String(40))
     shredded_at: Mapped[datetime | None]
     # A legal hold (set by the IC, logged; reason encrypted) suspends retention.
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
