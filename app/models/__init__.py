@@ -5,6 +5,7 @@ from app.models.base import Base, utcnow
 from app.models.case import Attachment, Case, KeyWrap, Message, Receipt
 from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
 from app.models.org import Unit
+from app.models.reporter import MailboxThrottle, ReporterSession
 from app.models.retention import CaseTally, RetentionRule
 from app.models.user import ROLES, RecoveryCode, StaffSession, User, UserRole
 
@@ -19,9 +20,11 @@ __all__ = [
     "CaseTally",
     "ExternalReferral",
     "KeyWrap",
+    "MailboxThrottle",
     "Message",
     "Receipt",
     "RecoveryCode",
+    "ReporterSession",
     "RetentionRule",
     "StaffSession",
     "Unit",

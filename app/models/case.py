@@ -59,6 +59,11 @@ class Case(Base):
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     legal_hold_set_at: Mapped[datetime | None]
     legal_hold_reason_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The reporter's consent for the VP to pass the case to the integrity
+    # coordinator (clear metadata: the workflow checks it). consent_given_at is
+    # set only while consent stands; withdrawing clears it and records when.
+    consent_given_at: Mapped[datetime | None]
+    consent_withdrawn_at: Mapped[datetime | None]
     # Optimistic concurrency: every change bumps it.
     version: Mapped[int] = mapped_column(default=1)
 

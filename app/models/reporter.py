@@ -1,0 +1,40 @@
+"""The reporter's open mailbox and the global sign-in throttle.
+
+Neither table holds anything that identifies a person: no IP address, no
+user agent, no receipt code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, utcnow
+
+
+class ReporterSession(Base):
+    """An open mailbox. The cookie carries a random token (stored here only as
+    its SHA-256) and a secret (never stored); the case key is kept here sealed
+    under that secret, so neither the database nor the cookie alone opens it."""
+
+    __tablename__ = "reporter_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), index=True
+    )
+    sealed_case_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailboxThrottle(Base):
+    """Failed mailbox sign-ins per time window, for everyone together: the
+    throttle works without knowing who tried."""
+
+    __tablename__ = "mailbox_throttle"
+
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
