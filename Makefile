@@ -34,3 +34,15 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output
+
+# Extract English msgids from app/ and templates/, merge them into the Dutch
+# catalog, compile it. Translate new entries in app/translations/nl/LC_MESSAGES/
+# messages.po, run this again, and commit the .po and the .mo.
+.PHONY: translations
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: \
+		--project=Meldpunt --msgid-bugs-address=integriteit@example.invalid \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l nl \
+		--ignore-obsolete --width=100
+	$(BIN)/pybabel compile -d app/translations --statistics
