@@ -7,6 +7,7 @@ emptied between tests.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -142,8 +143,18 @@ def session(app: Flask):  # type: ignore[no-untyped-def]
     return db.session
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: its own app
+    context, `g` and database session, not the ones the test holds open.
+    (Flask would otherwise reuse the test's pushed app context.)"""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
