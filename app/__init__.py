@@ -75,6 +75,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(account_routes.blueprint)
     app.register_blueprint(admin_routes.blueprint)
     app.register_blueprint(case_routes.blueprint)
+    from app.audit import routes as audit_routes
+
+    app.register_blueprint(audit_routes.blueprint)
 
     from app.cli import register_commands
 

@@ -318,8 +318,10 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.demo import demo_group
+    from app.retention.cli import retention_group
 
-    for command in (init_command, db_group, user_group, audit_group, keys_group, demo_group):
+    for command in (init_command, db_group, user_group, audit_group, keys_group, demo_group,
+                    retention_group):
         app.cli.add_command(command)
 
 

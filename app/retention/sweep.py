@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import add_months
@@ -134,7 +134,16 @@ def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
     report.mailboxes_closed = close_expired_mailboxes(session, rt, policy, now, dry_run, origin)
     if not dry_run:
         report.orphan_files = remove_orphan_files(session, rt)
+        _checkpoint_sqlite(session)
     return report
+
+
+def _checkpoint_sqlite(session: Session) -> None:
+    """SQLite keeps old page images in its write-ahead log until a checkpoint;
+    with secure_delete on, the checkpoint also zeroes the freed pages."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        session.commit()
 
 
 def close_expired_mailboxes(session: Session, rt: Runtime, policy: RetentionPolicy,

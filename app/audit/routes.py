@@ -1,0 +1,97 @@
+"""The auditor's view of the audit log: filters and CSV export, no content.
+
+Open to the auditor and the ICC. Viewing and exporting are themselves logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, render_template, request
+from sqlalchemy import Select, func, select
+
+from app.audit.log import AuditLog
+from app.extensions import db
+from app.models import AuditEntry, User
+from app.web.security import runtime, staff_required
+
+blueprint = Blueprint("audit", __name__, url_prefix="/medewerkers/audit")
+
+auditor_required = staff_required("auditor", "icc")
+PAGE_SIZE = 50
+EXPORT_LIMIT = 200_000
+
+
+def _date(text: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(text or "", "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def filtered_query(args) -> tuple[Select, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Entries matching the filters in `args`, newest first."""
+    filters = {name: (args.get(name) or "").strip()[:80]
+               for name in ("from", "to", "actor", "action", "case")}
+    query = select(AuditEntry)
+    start, end = _date(filters["from"]), _date(filters["to"])
+    if start:
+        query = query.where(AuditEntry.at >= start)
+    if end:
+        query = query.where(AuditEntry.at < end + timedelta(days=1))
+    if filters["actor"]:
+        query = query.where(AuditEntry.actor == filters["actor"])
+    if filters["action"]:
+        query = query.where(AuditEntry.action.startswith(filters["action"]))
+    if filters["case"]:
+        query = query.where(AuditEntry.object_type.in_(("case", "attachment")),
+                            AuditEntry.object_id.startswith(filters["case"]))
+    return query.order_by(AuditEntry.seq.desc()), filters
+
+
+@blueprint.route("/")
+@auditor_required
+def index(user: User) -> str:
+    query, filters = filtered_query(request.args)
+    page = max(1, request.args.get("pagina", 1, type=int) or 1)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    entries = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(
+        AuditEntry.action)).all()
+    rt = runtime()
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="audit.viewed",
+                    object_type="audit", object_id=f"page {page}")
+    db.session.commit()
+    head = AuditLog.head(db.session)
+    return render_template("audit/index.html", entries=entries, filters=filters, page=page,
+                           pages=max(1, -(-(total or 0) // PAGE_SIZE)), total=total,
+                           actions=actions, head=head)
+
+
+def _cell(value: object) -> str:
+    """Spreadsheet-safe: a cell never starts a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@blueprint.route("/export.csv")
+@auditor_required
+def export(user: User) -> Response:
+    query, filters = filtered_query(request.args)
+    rt = runtime()
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="audit.exported",
+                    object_type="export", object_id="audit.csv")
+    db.session.commit()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["seq", "time_utc", "actor", "action", "object_type", "object_id",
+                     "result", "origin", "entry_hash"])
+    for entry in db.session.scalars(query.limit(EXPORT_LIMIT)):
+        writer.writerow([_cell(v) for v in (
+            entry.seq, entry.at.isoformat(timespec="seconds"), entry.actor, entry.action,
+            entry.object_type, entry.object_id, entry.result, entry.origin, entry.entry_hash)])
+    response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
