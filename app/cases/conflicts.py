@@ -1,0 +1,104 @@
+"""Conflict of interest: a handler may recuse from a case, intake may exclude a
+person named in the report. A restricted person's wrap is deleted (they can
+no longer decrypt) and `open_case` refuses them; lifting a restriction needs a
+reason, is logged, and gives back the wrap they had."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.cases import custody
+from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
+from app.models import Case, CaseRestriction, KeyWrap, User, utcnow
+from app.runtime import Runtime
+
+
+class ConflictError(ValueError):
+    """A restriction that can not be made or lifted (str() is a reason code)."""
+
+
+def active_restriction(session: Session, case: Case, user: User) -> CaseRestriction | None:
+    return session.scalar(
+        select(CaseRestriction).where(
+            CaseRestriction.case_id == case.id, CaseRestriction.user_id == user.id,
+            CaseRestriction.lifted_at.is_(None),
+        ).limit(1)
+    )
+
+
+def is_restricted(session: Session, case: Case, user: User) -> bool:
+    return active_restriction(session, case, user) is not None
+
+
+def restrictions(session: Session, case: Case) -> list[tuple[CaseRestriction, User]]:
+    rows = session.execute(
+        select(CaseRestriction, User).join(User, User.id == CaseRestriction.user_id)
+        .where(CaseRestriction.case_id == case.id).order_by(CaseRestriction.id)
+    ).all()
+    return [(row, user) for row, user in rows]
+
+
+def _restrict(session: Session, rt: Runtime, case: Case, actor: User, target: User,
+              kind: str) -> CaseRestriction:
+    if is_restricted(session, case, target):
+        raise ConflictError("already_restricted")
+    had_wrap = custody.holds(session, case, target)
+    session.execute(
+        delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)
+    )
+    row = CaseRestriction(case_id=case.id, user_id=target.id, kind=kind,
+                          created_by_id=actor.id, had_wrap=had_wrap)
+    session.add(row)
+    rt.audit.record(session, actor=custody.recipient_for(actor), action=f"case.{kind}",
+                    object_type="case", object_id=case.number)
+    return row
+
+
+def recuse(session: Session, rt: Runtime, case: Case, actor: User) -> CaseRestriction:
+    """The handler steps aside: their wrap goes, they can not open the case."""
+    row = _restrict(session, rt, case, actor, actor, "recused")
+    session.commit()
+    return row
+
+
+def exclude(session: Session, rt: Runtime, case: Case, actor: User,
+            target: User) -> CaseRestriction:
+    """Intake excludes a person named in the report from the case."""
+    if target.id == actor.id:
+        raise ConflictError("use_recuse")
+    row = _restrict(session, rt, case, actor, target, "excluded")
+    session.commit()
+    return row
+
+
+def lift(session: Session, rt: Runtime, case: Case, key: CaseKey, actor: User,
+         restriction: CaseRestriction, reason: str) -> None:
+    """Lift a restriction with a reason (encrypted under the case key); the
+    person gets back the wrap they had."""
+    reason = reason.strip()
+    if not reason:
+        raise ConflictError("reason_required")
+    if restriction.case_id != case.id or restriction.lifted_at is not None:
+        raise ConflictError("not_active")
+    target = session.get(User, restriction.user_id)
+    restriction.lifted_at = utcnow()
+    restriction.lifted_by_id = actor.id
+    session.flush()
+    restriction.lift_reason_ciphertext = encrypt_text(
+        key, reason, case_id=case.number, field=f"restriction:{restriction.id}")
+    if restriction.had_wrap and target is not None and target.may_hold_cases:
+        try:
+            custody.wrap_for_user(session, case, key, target, granted_by=actor)
+        except custody.CustodyError:
+            pass  # no key yet: a colleague re-grants later through the access page
+    rt.audit.record(session, actor=custody.recipient_for(actor), action="case.restriction_lifted",
+                    object_type="case", object_id=case.number)
+    session.commit()
+
+
+def lift_reason(key: CaseKey, case: Case, restriction: CaseRestriction) -> str | None:
+    if restriction.lift_reason_ciphertext is None:
+        return None
+    return decrypt_text(key, restriction.lift_reason_ciphertext, case_id=case.number,
+                        field=f"restriction:{restriction.id}")
