@@ -49,6 +49,14 @@ def _pg_url() -> str:
     return url.set(database=f"{url.database}_{_worker()}").render_as_string(hide_password=False)
 
 
+def _admin_url() -> str:
+    """The maintenance database, to create and drop the per-worker ones."""
+    from app.config import _normalise_database_url
+
+    url = make_url(_normalise_database_url(BASE_URL))
+    return url.set(database="postgres").render_as_string(hide_password=False)
+
+
 def _migrate(url: str) -> None:
     from alembic import command
     from alembic.config import Config
@@ -63,9 +71,7 @@ def _migrate(url: str) -> None:
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database: a SQLite file to copy, or a PostgreSQL URL."""
     if ON_POSTGRES:
-        from app.config import _normalise_database_url
-
-        admin = create_engine(_normalise_database_url(BASE_URL), isolation_level="AUTOCOMMIT")
+        admin = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
         name = make_url(_pg_url()).database
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -73,7 +79,7 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
         admin.dispose()
         _migrate(_pg_url())
         yield _pg_url()
-        admin = create_engine(_normalise_database_url(BASE_URL), isolation_level="AUTOCOMMIT")
+        admin = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

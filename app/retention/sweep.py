@@ -76,7 +76,7 @@ def _lock(session: Session, case_id: int) -> Case | None:
     query = select(Case).where(Case.id == case_id)
     if session.get_bind().dialect.name == "postgresql":
         # Another sweep (or a handler) working on this case waits or is skipped.
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=Case)
     return session.scalar(query)
 
 

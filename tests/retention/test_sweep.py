@@ -66,7 +66,8 @@ def test_expired_case_is_tallied_then_shredded_and_a_second_run_does_nothing(
         session, rt, units, intake):
     case = closed_case(session, rt, units)
     case_id, number = case.id, case.number
-    file_ids = list(session.scalars(select(Attachment.file_id).where(Attachment.case_id == case_id)))
+    file_ids = list(session.scalars(
+        select(Attachment.file_id).where(Attachment.case_id == case_id)))
     assert file_ids and all(rt.files.exists(f) for f in file_ids)
 
     report = run_sweep(session, rt, now=datetime(2026, 11, 23, tzinfo=UTC))
