@@ -78,6 +78,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.audit import routes as audit_routes
 
     app.register_blueprint(audit_routes.blueprint)
+    from app.retention import routes as retention_routes
+
+    app.register_blueprint(retention_routes.blueprint)
 
     from app.cli import register_commands
 

@@ -1,0 +1,94 @@
+"""Retention pages: the admin sets periods; the IC sets and lifts legal holds."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from app.accounts.forms import EmptyForm
+from app.cases.access import open_case
+from app.extensions import db
+from app.models import User
+from app.retention.hold import HOLD_ROLES, HoldNotAllowed, lift_legal_hold, set_legal_hold
+from app.retention.policy import ANY, DEFAULT_MONTHS, load_policy, set_rule
+from app.web.security import admin_required, current_private_key, runtime, staff_required
+
+blueprint = Blueprint("retention", __name__, url_prefix="/medewerkers/bewaren")
+
+OUTCOME_LABELS = {
+    ANY: _l("any other outcome"),
+    "advice_given": _l("advice given"),
+    "founded": _l("founded"),
+    "unfounded": _l("unfounded"),
+    "not_established": _l("not established"),
+    "not_admissible": _l("not admissible"),
+    "referred": _l("referred elsewhere"),
+    "withdrawn": _l("withdrawn"),
+}
+TRACK_LABELS = {"advice": _l("Advice (confidential counsellor)"),
+                "report": _l("Formal report (integrity coordinator)")}
+REASON_MAX = 2000
+
+
+@blueprint.route("/termijnen", methods=["GET", "POST"])
+@admin_required
+def periods(admin: User) -> str | Response:
+    policy = load_policy(db.session)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        rt = runtime()
+        errors = False
+        for track, outcome in sorted(policy.months):
+            raw = request.form.get(f"months-{track}-{outcome}")
+            if raw is None:
+                continue
+            raw = raw.strip()
+            if not raw.isdigit() or not 1 <= int(raw) <= 600:
+                errors = True
+                continue
+            if int(raw) != policy.months[(track, outcome)]:
+                set_rule(db.session, rt, f"user:{admin.id}", track, outcome, int(raw))
+        if errors:
+            db.session.rollback()
+            flash(_("Every period must be a whole number of months between 1 and 600. "
+                    "Nothing has been saved."), "error")
+        else:
+            db.session.commit()
+            flash(_("The retention periods have been saved."), "success")
+            return redirect(url_for("retention.periods"))
+    rows = [(track, outcome, months, DEFAULT_MONTHS.get((track, outcome)))
+            for (track, outcome), months in sorted(policy.months.items())]
+    return render_template("retention/periods.html", rows=rows, form=form,
+                           track_labels=TRACK_LABELS, outcome_labels=OUTCOME_LABELS,
+                           mailbox_months=policy.mailbox_months)
+
+
+hold_required = staff_required(*sorted(HOLD_ROLES))
+
+
+@blueprint.route("/<number>/bewaarplicht", methods=["POST"])
+@hold_required
+def legal_hold(user: User, number: str) -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    rt = runtime()
+    opened = open_case(db.session, rt, user, current_private_key(), number,
+                       action="case.open_for_legal_hold")
+    lift = request.form.get("lift") == "1"
+    reason = (request.form.get("reason") or "").strip()[:REASON_MAX]
+    try:
+        if lift:
+            lift_legal_hold(db.session, rt, opened.case, user)
+        else:
+            set_legal_hold(db.session, rt, opened.case, user, opened.key, reason)
+    except HoldNotAllowed:
+        db.session.rollback()
+        flash(_("Give a reason for the legal hold."), "error")
+    else:
+        db.session.commit()
+        flash(_("The legal hold has been lifted.") if lift else
+              _("The case is under legal hold: it will not be deleted until the hold is "
+                "lifted."), "success")
+    return redirect(url_for("cases.show", number=opened.case.number))
