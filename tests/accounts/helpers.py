@@ -33,3 +33,13 @@ def text_of(html: str, element_id: str) -> str:
     match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', html, re.S)
     assert match, f"no element #{element_id}"
     return match.group(1).strip()
+
+
+def let_totp_step_pass(session, user) -> None:  # type: ignore[no-untyped-def]
+    """Pretend the 30-second step of the last code has passed, so a test can
+    sign the same user in again without waiting (replay protection stays)."""
+    from app.models import User
+
+    session.expire_all()
+    session.get(User, user.id).totp_last_step = None
+    session.commit()
