@@ -55,6 +55,11 @@ class Case(Base):
     # Where a case or VP signal was referred to (clear: statistics need it).
     referred_to: Mapped[str | None] = mapped_column(String(40))
     shredded_at: Mapped[datetime | None]
+    # For the annual figures: the first feedback to the reporter after the
+    # acknowledgement (a handler's message or the decision), and the moment a
+    # vertrouwenspersoon passed the case to the integrity coordinator.
+    feedback_given_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
     # A legal hold (set by the IC, logged; reason encrypted) suspends retention.
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     legal_hold_set_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -51,5 +51,7 @@ class CaseTally(Base):
     acknowledged_on: Mapped[datetime | None]
     closed_on: Mapped[datetime | None]
     acknowledged_in_time: Mapped[bool | None]
+    feedback_in_time: Mapped[bool | None]
+    escalated: Mapped[bool] = mapped_column(default=False, server_default=false())
     days_to_close: Mapped[int | None]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

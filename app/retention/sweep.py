@@ -41,6 +41,9 @@ def tally_of(case: Case) -> CaseTally:
     if case.acknowledged_at is not None:
         acknowledged_in_time = case.acknowledged_at <= case.acknowledge_due_at
     days = (case.closed_at - case.received_at).days if case.closed_at else None
+    feedback_in_time = None
+    if case.feedback_given_at is not None:
+        feedback_in_time = case.feedback_given_at <= case.feedback_due_at
     return CaseTally(
         unit_id=case.unit_id, track=case.track, category=case.category,
         subcategory=case.subcategory, typology_version=case.typology_version,
@@ -48,6 +51,7 @@ def tally_of(case: Case) -> CaseTally:
         measure=case.measure, close_reason=case.close_reason,
         received_on=_day(case.received_at), acknowledged_on=_day(case.acknowledged_at),
         closed_on=_day(case.closed_at), acknowledged_in_time=acknowledged_in_time,
+        feedback_in_time=feedback_in_time, escalated=case.escalated_at is not None,
         days_to_close=days,
     )
 
