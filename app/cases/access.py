@@ -8,7 +8,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases import custody
+from app.cases import conflicts, custody
 from app.crypto.envelope import CaseKey
 from app.crypto.keys import PrivateKey
 from app.models import Case, User
@@ -31,13 +31,21 @@ def open_case(session: Session, rt: Runtime, user: User, private_key: PrivateKey
               number: str, action: str = "case.open") -> OpenCase:
     """Decrypt-ready access to a case, audit-logged either way.
 
-    A case the user holds no key for answers 404 — the same as a case that
-    does not exist — so numbers can not be probed.
+    A case the user holds no key for, or is recused or excluded from,
+    answers 404 — the same as a case that does not exist — so numbers can not
+    be probed.
     """
     case = session.scalar(select(Case).where(Case.number == number))
     if case is None:
         rt.audit.record(session, actor=f"user:{user.id}", action=action, object_type="case",
                         object_id=number[:60], result="denied")
+        session.commit()
+        abort(404)
+    if conflicts.is_restricted(session, case, user):
+        # Recused or excluded: the same answer as a case that does not exist,
+        # so a person named in a report does not learn of it.
+        rt.audit.record(session, actor=f"user:{user.id}", action=action, object_type="case",
+                        object_id=case.number, result="denied")
         session.commit()
         abort(404)
     try:

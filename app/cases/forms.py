@@ -2,8 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.cases.labels import CHANNEL_LABELS, INTAKE_CHANNEL_LABELS, REFERRAL_LABELS, TRACK_LABELS
 
 MESSAGE_MAX = 20000
 
@@ -11,3 +13,39 @@ MESSAGE_MAX = 20000
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message to the reporter"),
                          validators=[DataRequired(), Length(max=MESSAGE_MAX)])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MESSAGE_MAX)])
+    visibility = SelectField(_l("Who may read it"), choices=[
+        ("internal", _l("Internal (all handlers of this case)")),
+        ("personal", _l("Personal (only you)")),
+        ("referral", _l("Shared with the external bureau")),
+    ])
+
+
+class RegisterForm(FlaskForm):
+    intake_channel = SelectField(_l("Received by"), choices=[
+        (code, label) for code, label in INTAKE_CHANNEL_LABELS.items() if code != "web"])
+    unit_id = SelectField(_l("Unit concerned"), coerce=int)
+    track = RadioField(_l("Track"), choices=list(TRACK_LABELS.items()), default="report")
+    channel = RadioField(_l("The reporter wishes to be"), choices=list(CHANNEL_LABELS.items()),
+                         default="confidential")
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    what = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=MESSAGE_MAX)])
+    when = StringField(_l("When"), validators=[Optional(), Length(max=200)])
+    where = StringField(_l("Where"), validators=[Optional(), Length(max=200)])
+    involved = TextAreaField(_l("Who was involved"), validators=[Optional(), Length(max=2000)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=40)])
+    with_receipt = BooleanField(_l("The reporter wants a receipt code for the online mailbox"))
+
+
+class SignalForm(FlaskForm):
+    kind = SelectField(_l("Type"), validators=[DataRequired()], validate_choice=False)
+    unit_id = SelectField(_l("Unit"), coerce=int)
+    on = DateField(_l("Date of the conversation"), validators=[DataRequired()])
+    advice_given = BooleanField(_l("Advice given"), default=True)
+    referred_to = SelectField(_l("Referred to"), choices=[("", _l("Not referred"))] + [
+        (code, label) for code, label in REFERRAL_LABELS.items()])

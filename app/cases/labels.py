@@ -58,3 +58,122 @@ def channel_label(channel: str) -> str:
 
 def report_field_label(key: str) -> str:
     return _label(REPORT_FIELD_LABELS, key)
+
+
+OUTCOME_LABELS = {
+    "advice_given": _l("Advice given"),
+    "referred": _l("Referred elsewhere"),
+    "withdrawn": _l("Withdrawn"),
+    "not_admissible": _l("Not admissible"),
+    "unfounded": _l("Unfounded"),
+    "not_established": _l("Not established"),
+    "founded": _l("Founded"),
+}
+MEASURE_LABELS = {
+    "none": _l("No measure"),
+    "warning": _l("Warning"),
+    "reprimand": _l("Reprimand"),
+    "transfer": _l("Transfer"),
+    "conditional_dismissal": _l("Conditional dismissal"),
+    "dismissal": _l("Dismissal"),
+    "criminal_complaint": _l("Criminal complaint filed"),
+    "organisational_measure": _l("Organisational measure"),
+}
+CLOSE_REASON_LABELS = {
+    "handled": _l("Handled"),
+    "withdrawn": _l("Withdrawn by the reporter"),
+    "not_admissible": _l("Not admissible"),
+    "referred": _l("Referred elsewhere"),
+    "advice_given": _l("Advice given"),
+    "signal": _l("Signal registered"),
+}
+REFERRAL_LABELS = {
+    "ic": _l("Integrity coordinator"),
+    "hr": _l("HR / personnel department"),
+    "company_doctor": _l("Company doctor"),
+    "manager": _l("Manager"),
+    "police": _l("Police"),
+    "external_vp": _l("External confidential counsellor"),
+    "other": _l("Elsewhere"),
+}
+INTAKE_CHANNEL_LABELS = {
+    "web": _l("Web form"),
+    "phone": _l("Telephone"),
+    "email": _l("E-mail"),
+    "letter": _l("Letter"),
+    "in_person": _l("In person"),
+}
+NOTE_VISIBILITY_LABELS = {
+    "internal": _l("Internal (all handlers of this case)"),
+    "referral": _l("Shared with the external bureau"),
+    "personal": _l("Personal (only you)"),
+}
+TAB_LABELS = {
+    "all": _l("All"),
+    "new": _l("New"),
+    "due_soon": _l("Due within 7 days"),
+    "overdue": _l("Overdue"),
+    "mine": _l("Mine"),
+    "waiting": _l("Waiting for reporter"),
+}
+ACTION_AUDIT_LABELS = {
+    "report.submitted": _l("Report submitted by the reporter"),
+    "report.registered": _l("Report registered by staff"),
+    "case.acknowledge": _l("Receipt acknowledged"),
+    "case.classify": _l("Classified"),
+    "case.route_to_vp": _l("Routed to a confidential counsellor"),
+    "case.route_to_ic": _l("Routed to the integrity coordinator"),
+    "case.refer_elsewhere": _l("Referred elsewhere and closed"),
+    "case.close_early": _l("Closed (withdrawn or not admissible)"),
+    "case.escalate_to_ic": _l("Passed on to the integrity coordinator"),
+    "case.close_advice": _l("Closed by the confidential counsellor"),
+    "case.start_inquiry": _l("Preliminary inquiry started"),
+    "case.refer_to_external": _l("Referred to an external bureau"),
+    "case.deliver_external_report": _l("External report delivered"),
+    "case.record_decision": _l("Decision recorded"),
+    "case.close": _l("Closed"),
+    "case.reopen": _l("Reopened"),
+    "case.message_sent": _l("Message sent to the reporter"),
+    "case.note_added": _l("Note added"),
+    "case.recused": _l("A handler recused"),
+    "case.excluded": _l("A person was excluded"),
+    "case.restriction_lifted": _l("A restriction was lifted"),
+    "case.grant": _l("Access granted"),
+    "case.regrant": _l("Access restored"),
+    "case.revoke": _l("Access removed"),
+    "case.signal_registered": _l("Signal registered"),
+}
+
+
+def outcome_label(code: str | None) -> str:
+    return _label(OUTCOME_LABELS, code)
+
+
+def measure_label(code: str | None) -> str:
+    return _label(MEASURE_LABELS, code)
+
+
+def close_reason_label(code: str | None) -> str:
+    return _label(CLOSE_REASON_LABELS, code)
+
+
+def referral_label(code: str | None) -> str:
+    return _label(REFERRAL_LABELS, code)
+
+
+def intake_channel_label(code: str | None) -> str:
+    return _label(INTAKE_CHANNEL_LABELS, code)
+
+
+def audit_action_label(code: str) -> str:
+    return _label(ACTION_AUDIT_LABELS, code)
+
+
+TEMPLATE_HELPERS = {
+    "outcome_label": outcome_label,
+    "measure_label": measure_label,
+    "close_reason_label": close_reason_label,
+    "referral_label": referral_label,
+    "intake_channel_label": intake_channel_label,
+    "audit_action_label": audit_action_label,
+}

@@ -1,0 +1,71 @@
+"""Choices for the staff forms (categories, units, people to route to)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Unit, User, UserRole
+
+try:  # the typology is versioned data of the reporting package
+    from app.reporting import typology
+except ImportError:  # pragma: no cover - only while that package is being built
+    typology = None  # type: ignore[assignment]
+
+
+def category_choices() -> list[tuple[str, str]]:
+    if typology is None:
+        return []
+    return [(kind.code, str(kind.label)) for kind in typology.CATEGORIES]
+
+
+def signal_type_choices() -> list[tuple[str, str]]:
+    """Categories, with the unwanted-behaviour subtypes spelled out: "cat/sub"."""
+    if typology is None:
+        return []
+    choices: list[tuple[str, str]] = []
+    for kind in typology.CATEGORIES:
+        if kind.subtypes:
+            choices += [(f"{kind.code}/{sub.code}", f"{kind.label}: {sub.label}")
+                        for sub in kind.subtypes]
+        else:
+            choices.append((kind.code, str(kind.label)))
+    return choices
+
+
+def subcategory_choices() -> list[tuple[str, str]]:
+    if typology is None:
+        return []
+    return [(sub.code, str(sub.label)) for kind in typology.CATEGORIES for sub in kind.subtypes]
+
+
+def category_label(code: str | None) -> str:
+    if typology is None or not code:
+        return code or "–"
+    return typology.label_for(code)
+
+
+def unit_choices(session: Session) -> list[tuple[int, str]]:
+    return [(u.id, u.name) for u in session.scalars(
+        select(Unit).where(Unit.active, Unit.kind != "bureau").order_by(Unit.name))]
+
+
+def bureau_choices(session: Session) -> list[tuple[int, str]]:
+    return [(u.id, u.name) for u in session.scalars(
+        select(Unit).where(Unit.active, Unit.kind == "bureau").order_by(Unit.name))]
+
+
+def people_with_role(session: Session, role: str) -> list[User]:
+    return list(session.scalars(
+        select(User).join(UserRole).where(UserRole.role == role, User.active)
+        .order_by(User.display_name)
+    ).unique())
+
+
+def handlers(session: Session) -> list[User]:
+    roles = ("intake", "vertrouwenspersoon", "integriteitscoordinator", "icc",
+             "external_investigator")
+    return list(session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(roles), User.active)
+        .order_by(User.display_name)
+    ).unique())

@@ -1,0 +1,181 @@
+"""Work queues per role: which cases a staff member sees in the list, with
+tabs (new, due soon, overdue, mine, waiting for reporter), counts, sorting
+and pagination done in SQL (LIMIT/OFFSET), so the page stays fast with a
+hundred thousand cases.
+
+Only clear metadata is listed here; opening a case still needs a key.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session
+
+from app.models import Case, CaseRestriction, ExternalReferral, KeyWrap, Message, User, utcnow
+
+PAGE_SIZE = 25
+DUE_SOON_DAYS = 7
+TABS = ("all", "new", "due_soon", "overdue", "mine", "waiting")
+SORTS = {
+    "newest": (Case.received_at.desc(), Case.id.desc()),
+    "oldest": (Case.received_at.asc(), Case.id.asc()),
+    "acknowledge_due": (Case.acknowledge_due_at.asc(), Case.id.asc()),
+    "feedback_due": (Case.feedback_due_at.asc(), Case.id.asc()),
+    "state": (Case.state.asc(), Case.received_at.desc()),
+}
+DEFAULT_SORT = "newest"
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    holder: bool
+    overdue: bool
+    due_soon: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    tab: str
+    sort: str
+    page: int
+    pages: int
+    total: int
+    counts: dict[str, int]
+    rows: list[QueueRow]
+
+
+def _held_by(user: User) -> ColumnElement[bool]:
+    return Case.id.in_(select(KeyWrap.case_id).where(KeyWrap.user_id == user.id))
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """Which cases' metadata a user may list."""
+    parts: list[ColumnElement[bool]] = []
+    if user.may_hold_cases:
+        parts.append(_held_by(user))  # every handler: the cases they hold
+    if user.has_role("intake"):
+        parts.append(Case.state.in_(("received", "acknowledged")))
+    if user.has_role("integriteitscoordinator"):
+        parts.append(and_(Case.track == "report", Case.unit_id == user.unit_id))
+    if user.has_role("icc"):
+        parts.append(Case.track == "report")
+    if user.has_role("external_investigator"):
+        parts.append(Case.id.in_(
+            select(ExternalReferral.case_id).where(ExternalReferral.bureau_id == user.unit_id)
+        ))
+    if not parts:
+        return false()
+    restricted = select(CaseRestriction.case_id).where(
+        CaseRestriction.user_id == user.id, CaseRestriction.lifted_at.is_(None)
+    )
+    return and_(Case.shredded_at.is_(None), or_(*parts), Case.id.not_in(restricted))
+
+
+def _open() -> ColumnElement[bool]:
+    return Case.state != "closed"
+
+
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    return and_(_open(), or_(
+        and_(Case.acknowledged_at.is_(None), Case.acknowledge_due_at < now),
+        Case.feedback_due_at < now,
+    ))
+
+
+def _due_soon(now: datetime) -> ColumnElement[bool]:
+    soon = now + timedelta(days=DUE_SOON_DAYS)
+    return and_(_open(), or_(
+        and_(Case.acknowledged_at.is_(None), Case.acknowledge_due_at >= now,
+             Case.acknowledge_due_at < soon),
+        and_(Case.feedback_due_at >= now, Case.feedback_due_at < soon),
+    ))
+
+
+def _waiting() -> ColumnElement[bool]:
+    """The last word in the conversation is the handlers'."""
+    last_staff = (select(func.max(Message.created_at))
+                  .where(Message.case_id == Case.id, Message.author_kind == "staff")
+                  .correlate(Case).scalar_subquery())
+    last_reporter = (select(func.max(Message.created_at))
+                     .where(Message.case_id == Case.id, Message.author_kind == "reporter")
+                     .correlate(Case).scalar_subquery())
+    return and_(_open(), last_staff.is_not(None),
+                or_(last_reporter.is_(None), last_staff > last_reporter))
+
+
+def tab_filter(tab: str, user: User, now: datetime) -> ColumnElement[bool] | None:
+    return {
+        "all": None,
+        "new": Case.state == "received",
+        "due_soon": _due_soon(now),
+        "overdue": _overdue(now),
+        "mine": _held_by(user),
+        "waiting": _waiting(),
+    }[tab]
+
+
+def counts(session: Session, user: User, now: datetime) -> dict[str, int]:
+    """All tab counts in one pass over the visible cases."""
+    columns = [func.count(Case.id)]
+    names = ["all"]
+    for tab in TABS[1:]:
+        condition = tab_filter(tab, user, now)
+        columns.append(func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0))
+        names.append(tab)
+    row = session.execute(select(*columns).where(visible_to(user))).one()
+    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+
+
+def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT_SORT,
+          page: int = 1, now: datetime | None = None) -> QueuePage:
+    now = now or utcnow()
+    tab = tab if tab in TABS else "all"
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    tab_counts = counts(session, user, now)
+    total = tab_counts[tab]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    query = select(Case).where(visible_to(user))
+    condition = tab_filter(tab, user, now)
+    if condition is not None:
+        query = query.where(condition)
+    cases = session.scalars(
+        query.order_by(*SORTS[sort]).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    held = set(session.scalars(
+        select(KeyWrap.case_id).where(KeyWrap.user_id == user.id,
+                                      KeyWrap.case_id.in_([c.id for c in cases]))
+    )) if cases else set()
+    soon = now + timedelta(days=DUE_SOON_DAYS)
+    rows = []
+    for case in cases:
+        open_ = case.state != "closed"
+        ack_pending = case.acknowledged_at is None
+        overdue = open_ and ((ack_pending and case.acknowledge_due_at < now)
+                             or case.feedback_due_at < now)
+        due_soon = open_ and not overdue and (
+            (ack_pending and case.acknowledge_due_at < soon) or case.feedback_due_at < soon)
+        rows.append(QueueRow(case=case, holder=case.id in held, overdue=overdue,
+                             due_soon=due_soon))
+    return QueuePage(tab=tab, sort=sort, page=page, pages=pages, total=total,
+                     counts=tab_counts, rows=rows)
+
+
+def attention_counts(session: Session, now: datetime | None = None) -> dict[int, int]:
+    """Per handler: how many cases they hold are due within a week or overdue
+    (for reminders — a count, never content)."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(KeyWrap.user_id, func.count(Case.id))
+        .join(Case, Case.id == KeyWrap.case_id)
+        .where(KeyWrap.user_id.is_not(None), Case.shredded_at.is_(None),
+               or_(_overdue(now), _due_soon(now)))
+        .group_by(KeyWrap.user_id)
+    ).all()
+    return {user_id: count for user_id, count in rows}

@@ -1,0 +1,132 @@
+"""Reports and signals that arrive another way than the web form.
+
+An intake officer or a vertrouwenspersoon registers a report received by
+phone, e-mail, letter or in person: the same encryption as a web report
+(`submit_report`), the channel recorded, and a receipt code for the reporter
+if they want mailbox access. A report a VP registers stays with that VP.
+
+A VP signal (most conversations never become a report) is registered in
+under a minute: type, unit, date, advice given, referral — clear metadata
+only, for the annual figures, closed at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.cases.deadlines import feedback_due
+from app.cases.workflow import REFERRAL_TARGETS
+from app.crypto.receipts import ReceiptCode
+from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
+from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
+from app.reporting.service import NewReport, submit_report
+from app.runtime import Runtime
+
+OFFLINE_CHANNELS = tuple(c for c in INTAKE_CHANNELS if c != "web")
+
+
+class RegistrationError(ValueError):
+    """Invalid registration input (str() is a reason code)."""
+
+
+@dataclass
+class Registration:
+    unit_id: int
+    track: str
+    channel: str
+    intake_channel: str
+    report: dict
+    identity: dict | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    with_receipt: bool = False
+
+
+def _check_unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.kind == "bureau" or not unit.active:
+        raise RegistrationError("unit")
+    return unit
+
+
+def _keep_only(session: Session, case: Case, user: User) -> None:
+    """Key custody: a VP's registration is theirs, not intake's."""
+    intake_ids = select(UserRole.user_id).where(UserRole.role == "intake")
+    session.execute(
+        delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id.in_(intake_ids),
+                              KeyWrap.user_id != user.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def register_report(session: Session, rt: Runtime, user: User,
+                    reg: Registration) -> tuple[Case, ReceiptCode | None]:
+    if not user.has_role("intake", "vertrouwenspersoon"):
+        raise RegistrationError("role")
+    if (reg.intake_channel not in OFFLINE_CHANNELS or reg.track not in TRACKS
+            or reg.channel not in CHANNELS):
+        raise RegistrationError("choice")
+    _check_unit(session, reg.unit_id)
+    case, code = submit_report(session, rt, NewReport(
+        unit_id=reg.unit_id, track=reg.track, channel=reg.channel,
+        category=reg.category or None, subcategory=reg.subcategory or None,
+        report=reg.report, identity=reg.identity, intake_channel=reg.intake_channel,
+    ), registered_by=user, with_receipt=reg.with_receipt)
+    if user.has_role("vertrouwenspersoon") and not user.has_role("intake"):
+        # Heard in person by the VP: acknowledged there and then, and theirs.
+        now = utcnow()
+        case.acknowledged_at = now
+        case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
+        case.state = "with_vp"
+        _keep_only(session, case, user)
+        rt.audit.record(session, actor=f"user:{user.id}", action="case.registered_with_vp",
+                        object_type="case", object_id=case.number)
+        session.commit()
+    return case, code
+
+
+@dataclass
+class Signal:
+    unit_id: int
+    category: str
+    subcategory: str | None
+    on: date
+    advice_given: bool
+    referred_to: str | None
+
+
+def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> Case:
+    """A closed advice-track case without content: it only counts."""
+    if not vp.has_role("vertrouwenspersoon"):
+        raise RegistrationError("role")
+    if signal.referred_to and signal.referred_to not in REFERRAL_TARGETS:
+        raise RegistrationError("referred_to")
+    if not signal.advice_given and not signal.referred_to:
+        raise RegistrationError("outcome")
+    if signal.on > utcnow().date():
+        raise RegistrationError("date")
+    _check_unit(session, signal.unit_id)
+    case, _ = submit_report(session, rt, NewReport(
+        unit_id=signal.unit_id, track="advice", channel="confidential",
+        category=signal.category or None, subcategory=signal.subcategory or None,
+        report={}, intake_channel="in_person",
+    ), registered_by=vp, with_receipt=False)
+    heard = datetime.combine(signal.on, time(12, 0), tzinfo=UTC)
+    case.received_at = heard
+    case.acknowledged_at = heard
+    case.acknowledge_due_at = heard
+    case.feedback_due_at = heard
+    case.state = "closed"
+    case.closed_at = utcnow()
+    case.outcome = "referred" if signal.referred_to else "advice_given"
+    case.referred_to = signal.referred_to or None
+    case.close_reason = "signal"
+    _keep_only(session, case, vp)
+    rt.audit.record(session, actor=f"user:{vp.id}", action="case.signal_registered",
+                    object_type="case", object_id=case.number)
+    session.commit()
+    return case
