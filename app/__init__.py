@@ -43,6 +43,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         MELDPUNT_SETTINGS=settings,
     )
     app.extensions["meldpunt.settings"] = settings
+    from app.reporting.uploads import MemoryUploadRequest
+
+    # Uploaded parts stay in memory (bounded): plaintext never touches disk.
+    app.request_class = MemoryUploadRequest
     from app.web.cookies import SplitSessionInterface
 
     app.session_interface = SplitSessionInterface()
@@ -75,6 +79,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(account_routes.blueprint)
     app.register_blueprint(admin_routes.blueprint)
     app.register_blueprint(case_routes.blueprint)
+    from app.reporting import routes as reporting_routes
+
+    app.register_blueprint(reporting_routes.blueprint)
     from app.audit import routes as audit_routes
 
     app.register_blueprint(audit_routes.blueprint)

@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 from app.cases import custody
 from app.cases.content import discard_files, set_report, store_attachment
 from app.cases.deadlines import acknowledge_due, feedback_due
-from app.crypto.envelope import CaseKey, new_case_key, unwrap_case_key_symmetric, wrap_case_key_symmetric
+from app.crypto.envelope import (
+    CaseKey,
+    new_case_key,
+    unwrap_case_key_symmetric,
+    wrap_case_key_symmetric,
+)
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params
 from app.crypto.receipts import (

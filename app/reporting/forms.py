@@ -1,0 +1,166 @@
+"""Reporter forms: the report, the mailbox sign-in and the mailbox actions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from app.models import Unit, User, UserRole
+from app.reporting import typology
+
+TRACK_CHOICES = [
+    ("advice", _l("Talk in confidence to a confidential counsellor (advice and support)")),
+    ("report", _l("Make a formal report to the integrity coordinator (it will be looked into)")),
+]
+IDENTITY_CHOICES = [
+    ("anonymous", _l("Anonymous: nobody learns who I am")),
+    ("confidential", _l("Confidential: only the people handling my report know my name")),
+    ("open", _l("Open: my name may be known to those involved")),
+]
+REPORT_TEXT_FIELDS = ("what", "when", "where", "involved", "witnesses", "reported_elsewhere")
+IDENTITY_FIELDS = ("name", "email", "phone", "contact")
+REQUIRED = _l("Please fill this in.")
+CHOOSE = _l("Please choose one.")
+# Plain shape check; no third-party validator needed for a contact address.
+NOT_EMAIL = _l("This is not an e-mail address.")
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class ReportForm(FlaskForm):
+    track = RadioField(_l("What would you like?"), choices=TRACK_CHOICES,
+                       validators=[InputRequired(message=CHOOSE)])
+    unit = SelectField(_l("Which part of the organisation is it about?"), coerce=int,
+                       validators=[InputRequired(message=CHOOSE)])
+    category = RadioField(_l("What is it about?"), validators=[InputRequired(message=CHOOSE)])
+    subcategory = RadioField(_l("What kind of unwanted behaviour?"), validators=[Optional()])
+    ground = SelectField(_l("If it is discrimination: on what ground?"), validators=[Optional()])
+    what = TextAreaField(_l("What happened?"),
+                         validators=[DataRequired(message=REQUIRED), Length(max=20000)])
+    when = StringField(_l("When did it happen?"), validators=[Optional(), Length(max=300)])
+    where = StringField(_l("Where did it happen?"), validators=[Optional(), Length(max=300)])
+    involved = TextAreaField(_l("Who was involved?"), validators=[Optional(), Length(max=5000)])
+    witnesses = TextAreaField(_l("Were there witnesses?"),
+                              validators=[Optional(), Length(max=5000)])
+    reported_elsewhere = TextAreaField(_l("Have you reported this elsewhere?"),
+                                       validators=[Optional(), Length(max=2000)])
+    identity = RadioField(_l("Who may know that you made this report?"),
+                          choices=IDENTITY_CHOICES, validators=[InputRequired(message=CHOOSE)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField(_l("E-mail address"),
+                       validators=[Optional(), Regexp(EMAIL, message=NOT_EMAIL),
+                                   Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=40)],
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    contact = StringField(_l("Other way to reach you, or best times"),
+                          validators=[Optional(), Length(max=300)])
+    preferred_counsellor = SelectField(_l("A specific confidential counsellor (optional)"),
+                                       coerce=int, validators=[Optional()])
+
+    def fill_choices(self, session: Session) -> None:
+        units = session.scalars(
+            select(Unit).where(Unit.active, Unit.kind.in_(("unit", "external")))
+            .order_by(Unit.kind, Unit.name)
+        ).all()
+        self.unit.choices = [(0, _l("Choose…"))] + [(u.id, u.name) for u in units]
+        self.category.choices = typology.category_choices()
+        self.subcategory.choices = typology.subtype_choices()
+        self.ground.choices = typology.ground_choices()
+        self.preferred_counsellor.choices = [(0, _l("No preference"))] + [
+            (user_id, label) for user_id, label in counsellor_choices(session)]
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        if not self.unit.data:
+            if not self.unit.errors:
+                self.unit.errors = [str(CHOOSE)]
+            ok = False
+        if self.category.data == typology.UNWANTED_BEHAVIOUR and not self.subcategory.data:
+            self.subcategory.errors = [str(CHOOSE)]
+            ok = False
+        if self.identity.data in ("confidential", "open"):
+            if not (self.name.data or "").strip():
+                self.name.errors = [str(_l("Fill in your name, or choose anonymous."))]
+                ok = False
+            if not any((getattr(self, f).data or "").strip() for f in ("email", "phone",
+                                                                       "contact")):
+                self.email.errors = [*self.email.errors, str(_l(
+                    "Give at least one way to reach you (e-mail, telephone or other)."))]
+                ok = False
+        return ok
+
+    def report_data(self, counsellors: dict[int, str]) -> dict:
+        data = {f: (getattr(self, f).data or "").strip() for f in REPORT_TEXT_FIELDS}
+        data = {k: v for k, v in data.items() if v}
+        if self.category.data == typology.UNWANTED_BEHAVIOUR and \
+                self.subcategory.data == typology.DISCRIMINATION and self.ground.data:
+            data["ground"] = self.ground.data
+        if self.preferred_counsellor.data:
+            data["preferred_counsellor"] = counsellors.get(self.preferred_counsellor.data, "")
+            data["preferred_counsellor_id"] = self.preferred_counsellor.data
+        return data
+
+    def identity_data(self) -> dict | None:
+        if self.identity.data == "anonymous":
+            return None
+        data = {f: (getattr(self, f).data or "").strip() for f in IDENTITY_FIELDS}
+        return {k: v for k, v in data.items() if v}
+
+
+def counsellor_choices(session: Session) -> list[tuple[int, str]]:
+    """Confidential counsellors by name, unit and internal/external."""
+    users = session.scalars(
+        select(User).join(UserRole).where(UserRole.role == "vertrouwenspersoon", User.active)
+        .order_by(User.display_name)
+    ).unique().all()
+    choices = []
+    for user in users:
+        where = _l("external") if user.unit.kind == "external" else _l("internal")
+        choices.append((user.id, f"{user.display_name} – {user.unit.name} ({where})"))
+    return choices
+
+
+class SignInForm(FlaskForm):
+    code = PasswordField(_l("Your receipt code"),
+                         validators=[DataRequired(message=REQUIRED), Length(max=64)],
+                         render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                    "spellcheck": "false"})
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Your message"),
+                         validators=[DataRequired(message=REQUIRED), Length(max=20000)])
+
+
+class MeetingForm(FlaskForm):
+    note = TextAreaField(_l("When would suit you, and anything else we should know (optional)"),
+                         validators=[Optional(), Length(max=2000)])
+
+
+class DiscloseForm(FlaskForm):
+    channel = RadioField(_l("Who may know your name?"), choices=IDENTITY_CHOICES[1:],
+                         validators=[InputRequired(message=CHOOSE)])
+    name = StringField(_l("Your name"), validators=[DataRequired(message=REQUIRED),
+                                                    Length(max=200)])
+    email = EmailField(_l("E-mail address"),
+                       validators=[Optional(), Regexp(EMAIL, message=NOT_EMAIL),
+                                   Length(max=254)])
+    phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=40)])
+    contact = StringField(_l("Other way to reach you, or best times"),
+                          validators=[Optional(), Length(max=300)])
+
+    def identity_data(self) -> dict:
+        data = {f: (getattr(self, f).data or "").strip() for f in IDENTITY_FIELDS}
+        return {k: v for k, v in data.items() if v}

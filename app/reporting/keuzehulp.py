@@ -1,0 +1,73 @@
+"""The decision aid "Ik zit ergens mee": a few plain questions, answered in
+the URL of GET forms, that lead to the right route or desk. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+ABOUT = (
+    ("behaviour", _l("How someone treats me or others: bullying, sexual harassment, "
+                     "aggression, discrimination or racism")),
+    ("integrity", _l("Something that may not be honest or right: fraud, leaking information, "
+                     "misuse of position or resources")),
+    ("wrongdoing", _l("A wrongdoing that affects the public interest, such as danger to "
+                      "health or safety, or breaking the law")),
+    ("work", _l("My work itself: workload, a conflict about my tasks or position, or my "
+                "health")),
+    ("unsure", _l("I am not sure")),
+)
+WANT = (
+    ("talk", _l("First talk to someone in confidence, and decide later")),
+    ("investigate", _l("I want it to be looked into")),
+    ("unsure", _l("I do not know yet")),
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Either a question (with its choices) or an outcome."""
+
+    question: str | None = None
+    name: str | None = None
+    choices: tuple = ()
+    hidden: dict = field(default_factory=dict)
+    route: str | None = None
+    outcome: tuple = ()
+    desks: tuple = ()
+
+
+def evaluate(args: Mapping[str, str]) -> Step:
+    about = args.get("about") if args.get("about") in dict(ABOUT) else None
+    want = args.get("want") if args.get("want") in dict(WANT) else None
+    if about is None:
+        return Step(question=str(_l("What is on your mind?")), name="about", choices=ABOUT)
+    if about == "work":
+        return Step(route="advice", outcome=(
+            _l("For your work itself the company social worker (bedrijfsmaatschappelijk werk) "
+               "or the HR adviser (personeelsraadgever) are usually the right people to talk "
+               "to. Your manager or the company doctor can help too."),
+            _l("If there is more to it, for example how you are treated, you can talk to a "
+               "confidential counsellor in confidence."),
+        ), desks=("bmw", "hr"))
+    if want is None:
+        return Step(question=str(_l("What would you like to happen?")), name="want",
+                    choices=WANT, hidden={"about": about})
+    if want == "investigate" or (about == "wrongdoing" and want != "talk"):
+        outcome: tuple = (
+            _l("A formal report to the integrity coordinator fits best. The report is "
+               "assessed and, if needed, looked into. You can report anonymously."),
+        )
+        if about == "wrongdoing":
+            outcome += (_l("For a wrongdoing affecting the public interest you can also ask "
+                           "the Huis voor Klokkenluiders for advice, or report to an external "
+                           "authority."),)
+        return Step(route="report", outcome=outcome, desks=("hvk", "external"))
+    return Step(route="advice", outcome=(
+        _l("Talking to a confidential counsellor fits best. They listen, advise and support "
+           "you, in confidence. Together you decide on any next step; nothing is passed on "
+           "without your permission."),
+    ), desks=("bmw", "hr"))

@@ -1,0 +1,340 @@
+"""The reporter's mailbox: signing in with the receipt code, keeping the
+mailbox open across requests, and what the reporter can do there.
+
+The open mailbox is a `ReporterSession` row: the SHA-256 of a random token
+and the case key sealed (AES-GCM) under a key derived from a second random
+secret. Only the reporter's cookie carries token and secret, so neither a
+copy of the database nor the cookie alone opens the case. Closing the
+mailbox, or 15 idle minutes, deletes the row and with it the sealed key.
+
+Sign-in attempts are throttled by one counter per minute for everybody
+together: nothing about who tried (no IP address, no cookie) is stored.
+Every action is audit-logged with actor "reporter" and nothing that could
+identify the reporter.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.cases.content import (
+    IDENTITY_FIELD,
+    AttachmentView,
+    MessageView,
+    add_message,
+    discard_files,
+    encrypt_json,
+    list_attachments,
+    read_messages,
+    read_report,
+    store_attachment,
+)
+from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
+from app.crypto.errors import CryptoError
+from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
+from app.reporting.service import open_mailbox
+from app.reporting.uploads import CleanFile
+from app.runtime import Runtime
+
+IDLE_TIMEOUT = timedelta(minutes=15)
+ABSOLUTE_TIMEOUT = timedelta(hours=2)
+THROTTLE_WINDOW = timedelta(minutes=1)
+# Failed sign-ins per minute, for all reporters together. With codes of 99
+# bits this makes guessing hopeless while a reporter who mistypes is only
+# briefly delayed, and only when many others fail at the same time.
+THROTTLE_LIMIT = 30
+MAX_MESSAGE = 20_000
+
+
+class MailboxThrottled(Exception):
+    """Too many failed sign-ins in this minute (for everybody together)."""
+
+
+class WrongCode(Exception):
+    """No mailbox opens with this code (never says whether it exists)."""
+
+
+class MailboxClosed(Exception):
+    """The action is not possible any more: the report is closed."""
+
+
+class NotAllowed(Exception):
+    """The action does not apply to this report (str() is a reason code)."""
+
+
+@dataclass(frozen=True)
+class MailboxCookie:
+    token: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return "<MailboxCookie>"
+
+
+@dataclass(frozen=True)
+class OpenMailbox:
+    row: ReporterSession
+    case: Case
+    key: CaseKey
+
+    def __repr__(self) -> str:
+        return f"<OpenMailbox {self.case.number}>"
+
+
+@dataclass(frozen=True)
+class MailboxView:
+    case: Case
+    report: dict
+    has_identity: bool
+    messages: list[MessageView]
+    attachments: list[AttachmentView]
+
+
+def _row_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _seal_key(secret: bytes, row_id: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"meldpunt reporter session v1|" + row_id.encode()).derive(secret)
+
+
+def _recipient(row_id: str) -> str:
+    return f"reporter-session:{row_id[:16]}"
+
+
+def _window(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def failures_this_window(session: Session, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    return session.scalar(
+        select(MailboxThrottle.failures).where(MailboxThrottle.window_start == _window(now))
+    ) or 0
+
+
+def _count_failure(session: Session, now: datetime) -> None:
+    window = _window(now)
+    changed = session.execute(
+        update(MailboxThrottle).where(MailboxThrottle.window_start == window)
+        .values(failures=MailboxThrottle.failures + 1)
+    ).rowcount
+    if not changed:
+        try:
+            with session.begin_nested():
+                session.add(MailboxThrottle(window_start=window, failures=1))
+        except IntegrityError:  # another request created this window just now
+            session.execute(
+                update(MailboxThrottle).where(MailboxThrottle.window_start == window)
+                .values(failures=MailboxThrottle.failures + 1)
+            )
+    # Old windows mean nothing any more.
+    session.execute(delete(MailboxThrottle).where(MailboxThrottle.window_start < window))
+
+
+def sign_in(session: Session, rt: Runtime, entered_code: str, *,
+            limit: int = THROTTLE_LIMIT) -> tuple[OpenMailbox, MailboxCookie]:
+    """Open the mailbox for a receipt code, or raise WrongCode / MailboxThrottled."""
+    now = utcnow()
+    if failures_this_window(session, now) >= limit:
+        rt.audit.record(session, actor="reporter", action="mailbox.sign_in_throttled",
+                        object_type="mailbox", result="denied")
+        session.commit()
+        raise MailboxThrottled
+    access = open_mailbox(session, rt, entered_code)
+    if access is None:
+        _count_failure(session, now)
+        rt.audit.record(session, actor="reporter", action="mailbox.sign_in_failed",
+                        object_type="mailbox", result="failed")
+        session.commit()
+        raise WrongCode
+    token = secrets.token_urlsafe(32)
+    secret = secrets.token_bytes(32)
+    row_id = _row_id(token)
+    row = ReporterSession(
+        id=row_id, case_id=access.case.id, created_at=now, last_seen_at=now,
+        sealed_case_key=wrap_case_key_symmetric(access.key, _seal_key(secret, row_id),
+                                                case_id=access.case.number,
+                                                recipient=_recipient(row_id)),
+    )
+    session.add(row)
+    rt.audit.record(session, actor="reporter", action="mailbox.opened", object_type="case",
+                    object_id=access.case.number)
+    session.commit()
+    return OpenMailbox(row=row, case=access.case, key=access.key), MailboxCookie(
+        token=token, secret=_b64(secret))
+
+
+def find_open_mailbox(session: Session, cookie: MailboxCookie,
+                      now: datetime | None = None) -> OpenMailbox | None:
+    """The open mailbox for this cookie, or None (an expired one is deleted)."""
+    now = now or utcnow()
+    row = session.get(ReporterSession, _row_id(cookie.token))
+    if row is None:
+        return None
+    case = session.get(Case, row.case_id)
+    expired = (now - row.last_seen_at > IDLE_TIMEOUT
+               or now - row.created_at > ABSOLUTE_TIMEOUT)
+    if expired or case is None or case.shredded_at is not None:
+        session.delete(row)
+        session.commit()
+        return None
+    try:
+        key = unwrap_case_key_symmetric(row.sealed_case_key,
+                                        _seal_key(_unb64(cookie.secret), row.id),
+                                        case_id=case.number, recipient=_recipient(row.id))
+    except (CryptoError, ValueError):
+        return None
+    row.last_seen_at = now
+    session.commit()
+    return OpenMailbox(row=row, case=case, key=key)
+
+
+def close_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
+    session.delete(mailbox.row)
+    rt.audit.record(session, actor="reporter", action="mailbox.closed", object_type="case",
+                    object_id=mailbox.case.number)
+    session.commit()
+
+
+def purge_expired_mailboxes(session: Session, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    result = session.execute(delete(ReporterSession).where(
+        (ReporterSession.last_seen_at < now - IDLE_TIMEOUT)
+        | (ReporterSession.created_at < now - ABSOLUTE_TIMEOUT)
+    ))
+    return result.rowcount or 0
+
+
+def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> MailboxView:
+    case = mailbox.case
+    view = MailboxView(
+        case=case,
+        report=read_report(mailbox.key, case),
+        has_identity=case.identity_ciphertext is not None,
+        messages=read_messages(session, case, mailbox.key, for_reporter=True),
+        attachments=list_attachments(session, case, mailbox.key),
+    )
+    rt.audit.record(session, actor="reporter", action="mailbox.read", object_type="case",
+                    object_id=case.number)
+    session.commit()
+    return view
+
+
+def _open_case(mailbox: OpenMailbox) -> Case:
+    if mailbox.case.state == "closed":
+        raise MailboxClosed
+    return mailbox.case
+
+
+def send_message(session: Session, rt: Runtime, mailbox: OpenMailbox, body: str,
+                 action: str = "mailbox.message_sent") -> None:
+    case = _open_case(mailbox)
+    body = body.strip()
+    if not body:
+        raise NotAllowed("empty")
+    add_message(session, case, mailbox.key, body[:MAX_MESSAGE], author_kind="reporter")
+    rt.audit.record(session, actor="reporter", action=action, object_type="case",
+                    object_id=case.number)
+    session.commit()
+
+
+def request_meeting(session: Session, rt: Runtime, mailbox: OpenMailbox, heading: str,
+                    note: str) -> None:
+    """A message the handler sees as a request for a meeting (oral report,
+    Directive art. 9(2)); the heading is in the reporter's language."""
+    text = heading + ("\n\n" + note.strip() if note.strip() else "")
+    send_message(session, rt, mailbox, text, action="mailbox.meeting_requested")
+
+
+def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
+              files: list[CleanFile]) -> int:
+    case = _open_case(mailbox)
+    if not files:
+        raise NotAllowed("no_files")
+    stored: list[Attachment] = []
+    try:
+        for clean in files:
+            upload = clean.as_upload()
+            stored.append(store_attachment(
+                session, rt, case, mailbox.key, filename=upload.filename,
+                content_type=upload.content_type, chunks=upload.chunks,  # type: ignore[arg-type]
+                uploaded_by_kind="reporter",
+                max_bytes=rt.settings.max_upload_mb * 1024 * 1024,
+            ))
+        rt.audit.record(session, actor="reporter", action="mailbox.files_added",
+                        object_type="case", object_id=case.number)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        discard_files(rt, stored)
+        raise
+    return len(stored)
+
+
+def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool) -> None:
+    """Consent for the vertrouwenspersoon to pass the case to the integrity
+    coordinator. `consent_given_at` is set only while consent stands."""
+    case = _open_case(mailbox)
+    if case.track != "advice":
+        raise NotAllowed("not_advice")
+    now = utcnow()
+    if give:
+        case.consent_given_at = now
+        case.consent_withdrawn_at = None
+    else:
+        case.consent_given_at = None
+        case.consent_withdrawn_at = now
+    rt.audit.record(session, actor="reporter",
+                    action="mailbox.consent_given" if give else "mailbox.consent_withdrawn",
+                    object_type="case", object_id=case.number)
+    session.commit()
+
+
+def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, channel: str,
+                      identity: dict) -> None:
+    """An anonymous reporter makes themselves known, confidentially or openly."""
+    case = _open_case(mailbox)
+    if channel not in ("confidential", "open"):
+        raise NotAllowed("channel")
+    if case.channel != "anonymous":
+        raise NotAllowed("already_known")
+    if not identity.get("name"):
+        raise NotAllowed("name_required")
+    case.identity_ciphertext = encrypt_json(mailbox.key, case, IDENTITY_FIELD, identity)
+    case.channel = channel
+    rt.audit.record(session, actor="reporter", action="mailbox.identity_disclosed",
+                    object_type="case", object_id=case.number)
+    session.commit()
+
+
+def withdraw(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
+    case = _open_case(mailbox)
+    now = utcnow()
+    case.state = "closed"
+    case.close_reason = "withdrawn"
+    case.outcome = "withdrawn"
+    case.closed_at = now
+    rt.audit.record(session, actor="reporter", action="mailbox.withdrawn", object_type="case",
+                    object_id=case.number)
+    session.commit()
+

@@ -1,0 +1,331 @@
+"""The reporter's side: start pages, the report form, the receipt and the mailbox.
+
+No route here stores or logs an IP address, user agent or referrer; the only
+cookie is the signed session cookie that carries the CSRF token, the chosen
+language and, while the mailbox is open, its token and secret.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from app.accounts.forms import EmptyForm
+from app.extensions import db
+from app.reporting import keuzehulp, mailbox, typology
+from app.reporting.forms import (
+    DiscloseForm,
+    MeetingForm,
+    MessageForm,
+    ReportForm,
+    SignInForm,
+    counsellor_choices,
+)
+from app.reporting.service import NewReport, submit_report
+from app.reporting.uploads import (
+    ALLOWED_EXTENSIONS,
+    MAX_FILES,
+    CleanFile,
+    UploadRefused,
+    accepts_uploads,
+    collect_files,
+)
+from app.web.security import runtime
+
+blueprint = Blueprint("reporting", __name__)
+
+MAILBOX_TOKEN, MAILBOX_SECRET = "mb", "mbk"
+
+
+def upload_limits() -> dict[str, object]:
+    return {
+        "max_files": MAX_FILES,
+        "max_mb": runtime().settings.max_upload_mb,
+        "extensions": ", ".join(ext for ext in ALLOWED_EXTENSIONS if ext != "jpeg"),
+    }
+
+
+def upload_error_text(error: UploadRefused) -> str:
+    limits = upload_limits()
+    texts = {
+        "type": _("%(name)s: this type of file is not accepted. Accepted are: %(types)s.",
+                  name=error.filename, types=limits["extensions"]),
+        "content": _("%(name)s: the content of this file does not match its name, so it is "
+                     "not accepted.", name=error.filename),
+        "empty": _("%(name)s: this file is empty.", name=error.filename),
+        "damaged": _("%(name)s: this picture could not be read.", name=error.filename),
+        "image_too_large": _("%(name)s: this picture has too many pixels.", name=error.filename),
+        "too_many": _("You can add at most %(n)d files at once.", n=MAX_FILES),
+    }
+    return texts.get(error.reason, _("This file is not accepted."))
+
+
+def too_large_text() -> str:
+    return _("Together the files are larger than %(mb)d MB. Nothing has been saved. Choose "
+             "fewer or smaller files and send again.", mb=runtime().settings.max_upload_mb)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    # The request was too large to even read: the typed text can not be shown
+    # again here, but the browser's Back button usually still has it.
+    return render_template("reporting/too_large.html", limits=upload_limits()), 413
+
+
+# --- information pages ---------------------------------------------------------
+
+@blueprint.route("/keuzehulp")
+def decision_aid() -> str:
+    step = keuzehulp.evaluate(request.args)
+    return render_template("reporting/keuzehulp.html", step=step)
+
+
+@blueprint.route("/privacy")
+def privacy() -> str:
+    return render_template("reporting/privacy.html")
+
+
+@blueprint.route("/toegankelijkheid")
+def accessibility() -> str:
+    return render_template("reporting/toegankelijkheid.html")
+
+
+# --- the report ----------------------------------------------------------------
+
+def _report_form() -> ReportForm:
+    form = ReportForm()
+    form.fill_choices(db.session)
+    return form
+
+
+def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
+    return render_template("reporting/report_form.html", form=form, typology=typology,
+                           limits=upload_limits()), status
+
+
+def _render_review(form: ReportForm, file_error: str | None = None,
+                   status: int = 200) -> tuple[str, int]:
+    return render_template("reporting/review.html", form=form, typology=typology,
+                           limits=upload_limits(), file_error=file_error,
+                           counsellors=dict(counsellor_choices(db.session))), status
+
+
+@blueprint.route("/melden", methods=["GET", "POST"])
+@accepts_uploads
+def new_report() -> tuple[str, int] | str:
+    form = _report_form()
+    if request.method == "GET":
+        if request.args.get("route") in ("advice", "report"):
+            form.track.data = request.args["route"]
+        return _render_form(form)
+    step = request.form.get("step", "review")
+    if step == "edit":
+        form.validate()  # fills the fields; the errors are not shown yet
+        for f in form:
+            f.errors = []
+        return _render_form(form)
+    if not form.validate():
+        return _render_form(form, 400)
+    if step != "send":
+        return _render_review(form)
+    if getattr(request, "upload_overflow", False):
+        return _render_review(form, too_large_text(), 413)
+    try:
+        files = collect_files(request.files.getlist("attachments"))
+    except UploadRefused as error:
+        return _render_review(form, upload_error_text(error), 400)
+    return _submit(form, files)
+
+
+def _submit(form: ReportForm, files: list[CleanFile]) -> tuple[str, int]:
+    rt = runtime()
+    counsellors = dict(counsellor_choices(db.session))
+    category = None if form.category.data == typology.UNKNOWN else form.category.data
+    subcategory = form.subcategory.data if category == typology.UNWANTED_BEHAVIOUR else None
+    new = NewReport(
+        unit_id=form.unit.data, track=form.track.data, channel=form.identity.data,
+        category=category, subcategory=subcategory,
+        report=form.report_data(counsellors), identity=form.identity_data(),
+        uploads=[f.as_upload() for f in files],
+    )
+    case, code = submit_report(db.session, rt, new)
+    # Rendered in the POST response itself (never redirected, never in the
+    # URL or the title); every response carries Cache-Control: no-store.
+    return render_template("reporting/receipt.html", code=code, case=case,
+                           files=len(files)), 200
+
+
+# --- the mailbox ---------------------------------------------------------------
+
+def _cookie() -> mailbox.MailboxCookie | None:
+    token, secret = session.get(MAILBOX_TOKEN), session.get(MAILBOX_SECRET)
+    if not isinstance(token, str) or not isinstance(secret, str):
+        return None
+    return mailbox.MailboxCookie(token=token, secret=secret)
+
+
+def _forget_cookie() -> None:
+    session.pop(MAILBOX_TOKEN, None)
+    session.pop(MAILBOX_SECRET, None)
+
+
+def _open() -> mailbox.OpenMailbox | None:
+    cookie = _cookie()
+    if cookie is None:
+        return None
+    opened = mailbox.find_open_mailbox(db.session, cookie)
+    if opened is None:
+        _forget_cookie()
+    return opened
+
+
+def _closed_notice() -> Response:
+    flash(_("Your mailbox was closed. Sign in again with your receipt code."), "info")
+    return redirect(url_for("reporting.mailbox_page"))
+
+
+def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: object
+                    ) -> tuple[str, int]:
+    view = mailbox.view_mailbox(db.session, runtime(), opened)
+    all_forms = {
+        "message_form": MessageForm(), "meeting_form": MeetingForm(),
+        "disclose_form": DiscloseForm(), "button_form": EmptyForm(),
+    }
+    all_forms.update(forms)
+    return render_template("reporting/mailbox.html", view=view, case=opened.case,
+                           typology=typology, limits=upload_limits(), **all_forms), status
+
+
+@blueprint.route("/postbus", methods=["GET", "POST"])
+def mailbox_page() -> tuple[str, int] | str | Response:
+    if request.method == "GET":
+        opened = _open()
+        if opened is not None:
+            return _render_mailbox(opened)
+        return render_template("reporting/sign_in.html", form=SignInForm())
+    form = SignInForm()
+    if not form.validate_on_submit():
+        return render_template("reporting/sign_in.html", form=form), 400
+    try:
+        opened, cookie = mailbox.sign_in(db.session, runtime(), form.code.data or "")
+    except mailbox.MailboxThrottled:
+        flash(_("There have been too many attempts with wrong codes. Wait a minute and try "
+                "again."), "error")
+        return render_template("reporting/sign_in.html", form=SignInForm()), 429
+    except mailbox.WrongCode:
+        form.code.errors = [_("This code does not open a mailbox. Check the code and try "
+                              "again.")]
+        return render_template("reporting/sign_in.html", form=form), 401
+    # A fresh session cookie (and CSRF token) for the open mailbox.
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[MAILBOX_TOKEN], session[MAILBOX_SECRET] = cookie.token, cookie.secret
+    return redirect(url_for("reporting.mailbox_page"))
+
+
+def _action(run) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
+    opened = _open()
+    if opened is None:
+        return _closed_notice()
+    try:
+        result = run(opened)
+    except mailbox.MailboxClosed:
+        flash(_("Your report is closed; this is not possible any more."), "error")
+        return redirect(url_for("reporting.mailbox_page"))
+    except mailbox.NotAllowed:
+        flash(_("This is not possible for your report."), "error")
+        return redirect(url_for("reporting.mailbox_page"))
+    if isinstance(result, tuple):
+        return result
+    flash(result, "success")
+    return redirect(url_for("reporting.mailbox_page"))
+
+
+@blueprint.route("/postbus/bericht", methods=["POST"])
+def mailbox_message() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        form = MessageForm()
+        if not form.validate():
+            return _render_mailbox(opened, 400, message_form=form)
+        mailbox.send_message(db.session, runtime(), opened, form.body.data or "")
+        return _("Your message has been sent.")
+    return _action(run)
+
+
+@blueprint.route("/postbus/bestanden", methods=["POST"])
+@accepts_uploads
+def mailbox_files() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        if getattr(request, "upload_overflow", False):
+            return _render_mailbox(opened, 413, file_error=too_large_text())
+        try:
+            files = collect_files(request.files.getlist("attachments"))
+        except UploadRefused as error:
+            return _render_mailbox(opened, 400, file_error=upload_error_text(error))
+        if not files:
+            return _render_mailbox(opened, 400, file_error=_("Choose one or more files."))
+        count = mailbox.add_files(db.session, runtime(), opened, files)
+        return _("%(n)d file(s) added to your report.", n=count)
+    return _action(run)
+
+
+@blueprint.route("/postbus/gesprek", methods=["POST"])
+def mailbox_meeting() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        form = MeetingForm()
+        if not form.validate():
+            return _render_mailbox(opened, 400, meeting_form=form)
+        mailbox.request_meeting(
+            db.session, runtime(), opened,
+            _("Request for a meeting: I would like to tell my report in person."),
+            form.note.data or "")
+        return _("Your request for a meeting has been sent.")
+    return _action(run)
+
+
+@blueprint.route("/postbus/toestemming", methods=["POST"])
+def mailbox_consent() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str:
+        if not EmptyForm().validate():
+            raise mailbox.NotAllowed("form")
+        give = request.form.get("consent") == "give"
+        mailbox.set_consent(db.session, runtime(), opened, give)
+        return (_("You gave permission to pass your report on to the integrity coordinator.")
+                if give else _("You withdrew your permission."))
+    return _action(run)
+
+
+@blueprint.route("/postbus/identiteit", methods=["POST"])
+def mailbox_disclose() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        form = DiscloseForm()
+        if not form.validate():
+            return _render_mailbox(opened, 400, disclose_form=form)
+        mailbox.disclose_identity(db.session, runtime(), opened, form.channel.data or "",
+                                  form.identity_data())
+        return _("Your name and contact details have been added to your report.")
+    return _action(run)
+
+
+@blueprint.route("/postbus/intrekken", methods=["POST"])
+def mailbox_withdraw() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str:
+        if not EmptyForm().validate() or request.form.get("confirm") != "yes":
+            raise mailbox.NotAllowed("confirm")
+        mailbox.withdraw(db.session, runtime(), opened)
+        return _("You have withdrawn your report. It is now closed.")
+    return _action(run)
+
+
+@blueprint.route("/postbus/sluiten", methods=["POST"])
+def mailbox_close() -> Response:
+    opened = _open()
+    if opened is not None:
+        mailbox.close_mailbox(db.session, runtime(), opened)
+    _forget_cookie()
+    flash(_("Your mailbox is closed."), "success")
+    return redirect(url_for("reporting.mailbox_page"))
