@@ -42,7 +42,7 @@ from app.cases.content import (
 from app.cases.forms import MessageForm, NoteForm, RegisterForm, SignalForm
 from app.cases.notes import add_note, read_notes
 from app.extensions import db
-from app.models import Attachment, AuditEntry, Case, CaseRestriction, User
+from app.models import Attachment, AuditEntry, Case, CaseRestriction, User, utcnow
 from app.models.user import HANDLER_ROLES
 from app.reporting.service import Upload
 from app.web.security import current_private_key, runtime, staff_required
@@ -271,6 +271,7 @@ def send_message(user: User, number: str) -> BaseResponse | str:
         abort(403)  # the bureau asks its questions through the IC
     add_message(db.session, opened.case, opened.key, form.body.data or "",
                 author_kind="staff", author=user)
+    workflow.note_feedback_given(opened.case, utcnow())
     rt.audit.record(db.session, actor=f"user:{user.id}", action="case.message_sent",
                     object_type="case", object_id=opened.case.number)
     db.session.commit()

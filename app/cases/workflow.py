@@ -139,11 +139,9 @@ class CaseChanged(WorkflowError):
 
 
 def has_consent(case: Case) -> bool:
-    """Whether the reporter's consent to pass the case on is on record.
-
-    Read defensively: the consent columns come with the reporter's pages."""
-    given: datetime | None = getattr(case, "consent_given_at", None)
-    withdrawn: datetime | None = getattr(case, "consent_withdrawn_at", None)
+    """Whether the reporter's consent to pass the case on is on record (the
+    reporter gives and withdraws it in the mailbox)."""
+    given, withdrawn = case.consent_given_at, case.consent_withdrawn_at
     return given is not None and (withdrawn is None or withdrawn < given)
 
 
@@ -217,10 +215,18 @@ def _grant_unit_ics(ctx: _Ctx) -> list[User]:
     return ics
 
 
+def note_feedback_given(case: Case, now: datetime) -> None:
+    """The first message to the reporter after the acknowledgement counts as
+    the feedback the law requires within three months (annual figures)."""
+    if case.acknowledged_at is not None and case.feedback_given_at is None:
+        case.feedback_given_at = now
+
+
 def _message_to_reporter(ctx: _Ctx, name: str) -> None:
     text = ctx.param(name)
     if text:
         add_message(ctx.session, ctx.case, ctx.key, text, author_kind="staff", author=ctx.actor)
+        note_feedback_given(ctx.case, ctx.now)
 
 
 def _close(ctx: _Ctx, outcome: str | None, reason: str) -> None:
@@ -301,6 +307,7 @@ def _close_early(ctx: _Ctx) -> None:
 
 def _escalate_to_ic(ctx: _Ctx) -> None:
     _grant_unit_ics(ctx)
+    ctx.case.escalated_at = ctx.now
 
 
 def _close_advice(ctx: _Ctx) -> None:

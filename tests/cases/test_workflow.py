@@ -60,6 +60,7 @@ def test_one_case_walks_through_every_role(session, rt, make_staff, new_case, un
     case.consent_given_at = utcnow()  # recorded by the reporter's mailbox
     _step(session, rt, case, vp, "escalate_to_ic")
     assert ic.user.id in _holders(session, case)
+    assert case.escalated_at is not None
 
     _step(session, rt, case, ic, "start_inquiry")
     _step(session, rt, case, ic, "refer_to_external", bureau_id=str(units["bureau-integriteit"].id),
@@ -79,6 +80,7 @@ def test_one_case_walks_through_every_role(session, rt, make_staff, new_case, un
     _step(session, rt, case, ic, "record_decision", outcome="founded", measure="reprimand",
           feedback="Uw melding is onderzocht en gegrond verklaard. Er is een maatregel genomen.")
     assert (case.outcome, case.measure) == ("founded", "reprimand")
+    assert case.feedback_given_at is not None
     _step(session, rt, case, ic, "close", close_reason="handled")
     assert case.state == "closed" and case.closed_at is not None
 
