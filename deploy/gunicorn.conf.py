@@ -35,9 +35,9 @@ forwarded_allow_ips = ""
 secure_scheme_headers = {}
 proxy_allow_ips = ""
 
-# Files the server creates are private to its user; worker heartbeats go to
-# memory, not disk.
+# Files the server creates are private to its user.
 umask = 0o077
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Heartbeat files only (no data), in memory rather than on disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 limit_request_line = 8190
 limit_request_fields = 100

@@ -1,0 +1,382 @@
+"""The deployment files parse, run what exists, and keep reporters out of the logs.
+
+Checks that need a tool (nginx, systemd-analyze, docker compose, PyYAML) are
+skipped where the tool is missing; the rest uses only the standard library
+and the project's own dependencies.
+"""
+
+from __future__ import annotations
+
+import configparser
+import datetime
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+SYSTEMD = DEPLOY / "systemd"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - local test server
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+# --- Dockerfile and compose ---------------------------------------------------
+
+
+def test_dockerfile_is_multi_stage_runs_gunicorn_as_a_non_root_user():
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert len(re.findall(r"^FROM ", text, re.M)) >= 2
+    users = re.findall(r"^USER (\S+)", text, re.M)
+    assert users and not users[-1].startswith(("root", "0"))
+    assert "app.wsgi:application" in text and "gunicorn" in text
+    assert "MELDPUNT_ENV=production" in text
+
+
+def test_docker_build_context_never_sends_keys_or_instance_data():
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    assert ignore[ignore.index("*")] == "*"  # everything is excluded first
+    allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    assert not allowed & {"keys", "instance", "storage", ".venv", ".git"}
+
+
+def _compose_text() -> str:
+    return (DEPLOY / "compose.yaml").read_text()
+
+
+def test_compose_file_is_plain_yaml_with_the_four_services():
+    text = _compose_text()
+    assert "\t" not in text, "YAML forbids tabs for indentation"
+    services = re.findall(r"^  ([a-z][a-z0-9-]*):\s*$", text.split("\nservices:\n", 1)[1], re.M)
+    assert {"db", "migrate", "app", "proxy"} <= set(services)
+    yaml = pytest.importorskip("yaml")
+    data = yaml.safe_load(text)
+    assert set(data["services"]) == {"db", "migrate", "app", "proxy"}
+    assert data["networks"]["backend"]["internal"] is True
+    assert data["services"]["app"]["environment"]["MELDPUNT_ENV"] == "production"
+    assert "ports" not in data["services"]["app"], "only the proxy is published"
+
+
+def test_docker_compose_config_accepts_the_file():
+    docker = shutil.which("docker")
+    if docker is None or subprocess.run([docker, "compose", "version"],  # noqa: S603
+                                        capture_output=True).returncode != 0:
+        pytest.skip("docker compose is not installed")
+    env = {**os.environ, "MELDPUNT_DB_PASSWORD": "x", "MELDPUNT_SECRET_KEY": "y" * 40}
+    result = subprocess.run(  # noqa: S603
+        [docker, "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--quiet"],
+        capture_output=True, text=True, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# --- gunicorn -------------------------------------------------------------------
+
+
+def _gunicorn_config():  # type: ignore[no-untyped-def]
+    from gunicorn.config import Config
+
+    config = Config()
+    namespace: dict[str, object] = {}
+    exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),  # noqa: S102
+         namespace)
+    for name, value in namespace.items():
+        if name in config.settings:
+            config.set(name, value)
+    return config
+
+
+def test_gunicorn_writes_no_access_log_and_trusts_no_forwarding_headers():
+    config = _gunicorn_config()
+    assert config.accesslog is None
+    assert config.forwarded_allow_ips == []
+    assert config.secure_scheme_headers == {}
+    assert config.loglevel in ("warning", "error", "critical")
+    assert config.umask == 0o077
+
+
+@pytest.fixture()
+def server_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for a development instance with keys in a temp folder."""
+    from app.crypto.kdf import Argon2Params
+    from app.keyring import create_missing_secrets, create_recovery_key
+
+    keys = tmp_path / "keys"
+    create_missing_secrets(keys)
+    create_recovery_key(keys, tmp_path / "recovery.offline", "test passphrase, long enough",
+                        Argon2Params(time_cost=1, memory_kib=1024, parallelism=1))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MELDPUNT_")}
+    env.pop("DATABASE_URL", None)
+    env.update(MELDPUNT_ENV="development", MELDPUNT_INSTANCE_DIR=str(tmp_path / "instance"),
+               MELDPUNT_KEYS_DIR=str(keys), MELDPUNT_STORAGE_DIR=str(tmp_path / "storage"))
+    return env
+
+
+def test_gunicorn_imports_the_wsgi_entry_point(server_env):
+    code = ("from gunicorn.util import import_app; "
+            "app = import_app('app.wsgi:application'); print(type(app).__name__)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=server_env,  # noqa: S603
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Flask"
+
+
+@pytest.fixture()
+def gunicorn_server(server_env, tmp_path: Path):  # type: ignore[no-untyped-def]
+    port = _free_port()
+    log = (tmp_path / "gunicorn.log").open("w")
+    env = {**server_env, "MELDPUNT_BIND": f"127.0.0.1:{port}", "MELDPUNT_WORKERS": "1"}
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"),
+         "app.wsgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/static/meldpunt.css")
+        yield port, tmp_path / "gunicorn.log"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_gunicorn_serves_the_app_and_logs_no_request(gunicorn_server):
+    port, log = gunicorn_server
+    url = f"http://127.0.0.1:{port}/static/meldpunt.css?reporter=secret-query"
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+    time.sleep(0.3)
+    text = log.read_text()
+    assert "meldpunt.css" not in text and "secret-query" not in text
+    assert "127.0.0.1" not in text
+
+
+# --- nginx ------------------------------------------------------------------------
+
+
+def _self_signed(cert_dir: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_dir.mkdir(parents=True, exist_ok=True)
+    (cert_dir / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (cert_dir / "privkey.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+
+
+def _nginx_config(tmp_path: Path, app_port: int, http_port: int, https_port: int,
+                  onion_port: int) -> Path:
+    """The shipped site file, moved to temp paths and free ports, in a minimal nginx.conf."""
+    logs = tmp_path / "nginx-logs"
+    logs.mkdir()
+    _self_signed(tmp_path / "certs")
+    site = (DEPLOY / "nginx" / "meldpunt.conf").read_text()
+    site = (site.replace("server app:8000;", f"server 127.0.0.1:{app_port};")
+            .replace("/etc/nginx/certs", str(tmp_path / "certs"))
+            .replace("/var/log/nginx", str(logs))
+            .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+            .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"))
+    site = re.sub(r"^\s*listen \[::\].*$", "", site, flags=re.M)
+    onion = (DEPLOY / "tor" / "nginx-onion.conf.example").read_text()
+    onion = (onion.replace("/var/log/nginx", str(logs))
+             .replace("listen 127.0.0.1:8081;", f"listen 127.0.0.1:{onion_port};"))
+    (tmp_path / "site.conf").write_text(site + "\n" + onion)
+    temp = tmp_path / "nginx-temp"
+    temp.mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""
+pid {tmp_path}/nginx.pid;
+error_log {logs}/main-error.log;
+events {{}}
+http {{
+  access_log {logs}/default-access.log;
+  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy;
+  fastcgi_temp_path {temp}/fcgi; uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;
+  include {tmp_path}/site.conf;
+}}
+""")
+    return conf
+
+
+def _nginx() -> str:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                      else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed")
+    return nginx
+
+
+def test_nginx_accepts_the_site_and_onion_configuration(tmp_path):
+    nginx = _nginx()
+    conf = _nginx_config(tmp_path, _free_port(), _free_port(), _free_port(), _free_port())
+    result = subprocess.run([nginx, "-t", "-q", "-c", str(conf), "-e",  # noqa: S603
+                             str(tmp_path / "nginx-logs" / "t.log")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_nginx_logs_staff_paths_without_query_and_never_reporter_pages(tmp_path,
+                                                                        gunicorn_server):
+    import ssl
+
+    nginx = _nginx()
+    app_port, _log = gunicorn_server
+    http_port, https_port, onion_port = _free_port(), _free_port(), _free_port()
+    conf = _nginx_config(tmp_path, app_port, http_port, https_port, onion_port)
+    logs = tmp_path / "nginx-logs"
+    subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "start.log")],  # noqa: S603
+                   check=True, capture_output=True)
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+
+    def get(url: str) -> int:
+        try:
+            with urllib.request.urlopen(url, timeout=10, context=insecure) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        base = f"https://127.0.0.1:{https_port}"
+        get(f"{base}/static/meldpunt.css?reporter=secret-query")
+        get(f"{base}/?reporter=secret-query")
+        get(f"{base}/medewerkers/inloggen?next=staff-query")
+        assert get(f"http://127.0.0.1:{onion_port}/medewerkers/inloggen") == 404
+        get(f"http://127.0.0.1:{onion_port}/?reporter=secret-query")
+        time.sleep(0.5)
+    finally:
+        subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "stop.log"), "-s", "stop"],  # noqa: S603
+                       capture_output=True)
+    staff_log = (logs / "meldpunt-staff.log").read_text()
+    assert "/medewerkers/inloggen" in staff_log
+    assert "staff-query" not in staff_log
+    everything = "".join(p.read_text() for p in logs.iterdir() if p.is_file())
+    assert "secret-query" not in everything
+    assert "meldpunt.css" not in everything
+    assert not (logs / "default-access.log").read_text()
+
+
+# --- systemd ------------------------------------------------------------------------
+
+
+def _unit(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None,
+                                       comment_prefixes=("#", ";"))
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(path.read_text())
+    return parser
+
+
+SANDBOX = {"ProtectSystem": "strict", "PrivateTmp": "yes", "NoNewPrivileges": "yes",
+           "UMask": "0077", "User": "meldpunt", "ProtectHome": "yes"}
+
+
+@pytest.mark.parametrize("unit", sorted(p.name for p in SYSTEMD.glob("*.service")))
+def test_every_service_is_sandboxed_as_a_dedicated_user(unit):
+    service = _unit(SYSTEMD / unit)["Service"]
+    for key, value in SANDBOX.items():
+        assert service.get(key) == value, f"{unit}: {key}"
+    writable = service.get("ReadWritePaths", "").split()
+    assert set(writable) <= {"/var/lib/meldpunt/instance", "/var/lib/meldpunt/storage"}
+    assert "/var/lib/meldpunt/keys" in service.get("ReadOnlyPaths", "")
+
+
+def _cli_commands() -> set[tuple[str, ...]]:
+    """Every `meldpunt` command path, from the app's own CLI."""
+    import click
+
+    from app import create_app
+    from app.cli import register_commands  # noqa: F401 - registered by create_app
+
+    app = create_app(_throwaway_settings())
+    found: set[tuple[str, ...]] = set()
+
+    def walk(command: click.Command, path: tuple[str, ...]) -> None:
+        found.add(path)
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, (*path, name))
+
+    for name, command in app.cli.commands.items():
+        walk(command, (name,))
+    return found
+
+
+def _throwaway_settings():  # type: ignore[no-untyped-def]
+    import tempfile
+
+    from app.config import Settings
+
+    folder = Path(tempfile.mkdtemp(prefix="meldpunt-cli-"))
+    return Settings(env="testing", secret_key="x" * 40, database_url="sqlite://",
+                    instance_dir=folder, keys_dir=folder / "keys", storage_dir=folder / "s")
+
+
+def test_every_timer_starts_a_job_that_runs_an_existing_meldpunt_command():
+    commands = _cli_commands()
+    timers = sorted(SYSTEMD.glob("*.timer"))
+    assert timers
+    for timer in timers:
+        assert _unit(timer)["Timer"].get("OnCalendar"), timer.name
+        service = SYSTEMD / (timer.stem + ".service")
+        assert service.exists(), f"{timer.name} has no {service.name}"
+        exec_start = _unit(service)["Service"]["ExecStart"].split()
+        assert exec_start[0].endswith("/meldpunt")
+        args = tuple(a for a in exec_start[1:] if not a.startswith("-"))
+        assert args in commands, f"{service.name}: `meldpunt {' '.join(args)}` does not exist"
+
+
+def test_systemd_analyze_verifies_the_units(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    units = []
+    for path in sorted(SYSTEMD.iterdir()):
+        # verify checks that ExecStart exists: point it at this checkout.
+        target = tmp_path / path.name
+        target.write_text(path.read_text().replace("/opt/meldpunt", str(ROOT)))
+        units.append(str(target))
+    if not (ROOT / ".venv" / "bin" / "gunicorn").exists():
+        pytest.skip("no .venv with gunicorn in this checkout")
+    result = subprocess.run([analyze, "verify", *units],  # noqa: S603
+                            capture_output=True, text=True)
+    problems = [line for line in result.stderr.splitlines()
+                if line.strip() and "Failed to connect" not in line]
+    assert result.returncode == 0 and not problems, result.stderr
