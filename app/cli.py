@@ -27,7 +27,7 @@ from app.keyring import (
 )
 from app.runtime import Runtime
 
-RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"
+RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable name
 
 
 def settings() -> Settings:
@@ -292,6 +292,11 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 
     s = settings()
     old_private = _load_recovery_private(key_file)
+    current = (s.keys_dir / RECOVERY_PUBLIC).read_bytes()
+    # Checked up front, not only through the wraps: with no cases yet there
+    # is no wrap to fail on, and a wrong file must never start a rotation.
+    if fingerprint(public_key_bytes(old_private)) != fingerprint(current):
+        fail("the given key file is not the current recovery key")
     if new_out.exists():
         fail(f"{new_out} exists already")
     passphrase, generated = _read_new_passphrase("Passphrase for the NEW recovery key")
@@ -319,9 +324,10 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 def register_commands(app: Flask) -> None:
     from app.demo import demo_group
     from app.retention.cli import retention_group
+    from app.stats.cli import stats_group
 
     for command in (init_command, db_group, user_group, audit_group, keys_group, demo_group,
-                    retention_group):
+                    retention_group, stats_group):
         app.cli.add_command(command)
 
 

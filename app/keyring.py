@@ -34,10 +34,17 @@ class Keyring:
     receipt_pepper: bytes
     audit_key: bytes
     totp_key: bytes
-    recovery_public: bytes
+    keys_dir: Path
 
     def __repr__(self) -> str:  # never print key bytes
         return "<Keyring>"
+
+    @property
+    def recovery_public(self) -> bytes:
+        # Read at every use, not once at start-up: after `meldpunt keys
+        # rotate-recovery` every running worker wraps new cases to the new
+        # key at once (the old private half is meant to be destroyed).
+        return (self.keys_dir / RECOVERY_PUBLIC).read_bytes()
 
 
 def missing_key_files(keys_dir: Path) -> list[str]:
@@ -57,7 +64,7 @@ def load_keyring(keys_dir: Path) -> Keyring:
         receipt_pepper=read("receipt_pepper"),
         audit_key=read("audit_hmac.key"),
         totp_key=read("totp.key"),
-        recovery_public=read(RECOVERY_PUBLIC),
+        keys_dir=keys_dir,
     )
 
 
