@@ -1,0 +1,144 @@
+"""Signing in to the mailbox: timing, throttling, forged codes, the
+sealed reporter session and closing the mailbox."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.crypto.kdf import Argon2Params
+from app.crypto.receipts import generate_receipt_code
+from app.models import AuditEntry, MailboxThrottle, ReporterSession
+from app.reporting import mailbox
+from tests.reporting.conftest import mailbox_post, open_mailbox, receipt_code, report_fields, send
+
+
+def test_a_forged_receipt_code_is_refused(client, session, units):
+    receipt_code(send(client, report_fields(units)))
+    for forged in (generate_receipt_code(), "AAAA-BBBB-CCCC-DDDD-EEEE", "0000-1111", "' OR 1=1 --"):
+        response = open_mailbox(client, forged)
+        assert response.status_code == 401
+        assert "does not open a mailbox" in response.get_data(as_text=True) or \
+            "opent geen postbus" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(ReporterSession)) == 0
+    assert client.get("/postbus").get_data(as_text=True).count('name="code"') == 1
+
+
+def test_the_code_is_accepted_in_any_case_and_spacing(client, units):
+    code = receipt_code(send(client, report_fields(units)))
+    sloppy = code.replace("-", " ").lower()
+    assert open_mailbox(client, sloppy).status_code == 302
+
+
+def test_mailbox_sign_in_is_post_only_and_the_code_never_in_a_url(client, units):
+    code = receipt_code(send(client, report_fields(units)))
+    assert client.get(f"/postbus?code={code}").get_data(as_text=True).count(
+        'name="code"') == 1  # a GET with a code does not sign in
+    response = open_mailbox(client, code)
+    assert code not in response.headers.get("Location", "")
+
+
+@pytest.mark.settings(receipt_derivation=Argon2Params(time_cost=2, memory_kib=16384,
+                                                      parallelism=1))
+def test_wrong_and_right_codes_take_similar_time(client, units):
+    code = receipt_code(send(client, report_fields(units)))
+    right, wrong = [], []
+    for _ in range(6):
+        client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
+        started = time.perf_counter()
+        assert open_mailbox(client, generate_receipt_code()).status_code == 401
+        wrong.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assert open_mailbox(client, code).status_code == 302
+        right.append(time.perf_counter() - started)
+        mailbox_post(client, "/postbus/sluiten")
+    right_median, wrong_median = statistics.median(right), statistics.median(wrong)
+    # Both pay for one Argon2id derivation; what differs is small in comparison.
+    assert abs(right_median - wrong_median) < 0.5 * max(right_median, wrong_median), (
+        right_median, wrong_median)
+
+
+def test_wrong_codes_are_throttled_for_everybody_without_storing_who(client, session, units,
+                                                                    monkeypatch):
+    code = receipt_code(send(client, report_fields(units)))
+    frozen = mailbox.utcnow()
+    monkeypatch.setattr(mailbox, "utcnow", lambda: frozen)
+    for _ in range(mailbox.THROTTLE_LIMIT):
+        assert open_mailbox(client, generate_receipt_code()).status_code == 401
+    throttled = open_mailbox(client, generate_receipt_code())
+    assert throttled.status_code == 429
+    # Also the right code waits: the throttle does not reveal which codes exist.
+    assert open_mailbox(client, code).status_code == 429
+
+    # All that is stored is a count per minute.
+    rows = session.scalars(select(MailboxThrottle)).all()
+    assert [(r.window_start.second, r.failures) for r in rows] == [(0, mailbox.THROTTLE_LIMIT)]
+    assert {c.name for c in MailboxThrottle.__table__.columns} == {"window_start", "failures"}
+
+    # A minute later it opens again.
+    monkeypatch.setattr(mailbox, "utcnow", lambda: frozen + timedelta(minutes=1))
+    assert open_mailbox(client, code).status_code == 302
+    failed = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "mailbox.sign_in_failed")).all()
+    assert len(failed) == mailbox.THROTTLE_LIMIT
+    assert all(e.actor == "reporter" and e.object_id == "" for e in failed)
+
+
+def test_the_session_row_holds_the_case_key_only_sealed(client, session, units):
+    code = receipt_code(send(client, report_fields(units)))
+    open_mailbox(client, code)
+    row = session.scalars(select(ReporterSession)).one()
+    # The cookie's secret is not in the database, and without it the key does not open.
+    forged = mailbox.MailboxCookie(token="x" * 43, secret="A" * 43)
+    assert mailbox.find_open_mailbox(session, forged) is None
+    assert len(row.sealed_case_key) == 12 + 32 + 16
+
+
+def test_close_mailbox_deletes_the_session(client, session, units):
+    code = receipt_code(send(client, report_fields(units)))
+    open_mailbox(client, code)
+    assert "Close mailbox" in client.get("/postbus").get_data(as_text=True) or \
+        "Postbus sluiten" in client.get("/postbus").get_data(as_text=True)
+    response = mailbox_post(client, "/postbus/sluiten")
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ReporterSession)) == 0
+    assert 'name="code"' in client.get("/postbus").get_data(as_text=True)
+    # Actions after closing go nowhere.
+    assert mailbox_post(client, "/postbus/bericht", {"body": "hallo"}).status_code == 302
+
+
+def test_an_idle_mailbox_closes_itself(client, session, units, monkeypatch):
+    code = receipt_code(send(client, report_fields(units)))
+    open_mailbox(client, code)
+    later = mailbox.utcnow() + mailbox.IDLE_TIMEOUT + timedelta(seconds=1)
+    monkeypatch.setattr(mailbox, "utcnow", lambda: later)
+    assert 'name="code"' in client.get("/postbus").get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ReporterSession)) == 0
+
+
+def test_a_closed_report_accepts_no_more_actions(client, session, units):
+    code = receipt_code(send(client, report_fields(units)))
+    open_mailbox(client, code)
+    mailbox_post(client, "/postbus/intrekken", {"confirm": "yes"})
+    html = client.get("/postbus").get_data(as_text=True)
+    assert 'name="body"' not in html
+    mailbox_post(client, "/postbus/bericht", {"body": "nog iets"})
+    from app.models import Message
+
+    assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_withdrawal_needs_confirmation(client, session, units):
+    code = receipt_code(send(client, report_fields(units)))
+    open_mailbox(client, code)
+    mailbox_post(client, "/postbus/intrekken", {})
+    from app.models import Case
+
+    session.expire_all()
+    assert session.scalars(select(Case)).one().state == "received"
