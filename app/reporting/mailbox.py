@@ -177,6 +177,8 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
                                                 recipient=_recipient(row_id)),
     )
     session.add(row)
+    # Rows of mailboxes left open are useless without their cookie; tidy up.
+    purge_expired_mailboxes(session, now)
     rt.audit.record(session, actor="reporter", action="mailbox.opened", object_type="case",
                     object_id=access.case.number)
     session.commit()
