@@ -235,10 +235,18 @@ def act(user: User, number: str, action: str) -> BaseResponse:
     _check_csrf()
     rt = runtime()
     case = _case_or_404(number)
+    if not custody.holds(db.session, case, user) or conflicts.is_restricted(db.session, case,
+                                                                            user):
+        # Before any other check: a non-holder learns nothing, not even
+        # whether the action would fit their role.
+        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
+                        object_type="case", object_id=case.number, result="denied")
+        db.session.commit()
+        abort(404)
     try:
         workflow.perform(db.session, rt, case, user, current_private_key(), action, **_params())
     except workflow.TransitionNotAllowed as error:
-        rt.audit.record(db.session, actor=f"user:{user.id}", action=f"case.{action}"[:60],
+        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
                         object_type="case", object_id=case.number, result="denied")
         db.session.commit()
         if error.code in ("not_holder", "restricted", "unknown_action", "shredded"):
@@ -261,14 +269,14 @@ def act(user: User, number: str, action: str) -> BaseResponse:
 @handler_required
 def send_message(user: User, number: str) -> BaseResponse | str:
     rt = runtime()
-    form = MessageForm()
-    if not form.validate_on_submit():
-        flash(_("Write a message before sending (at most 20,000 characters)."), "error")
-        return redirect(url_for("cases.show", number=number))
     opened = open_case(db.session, rt, user, current_private_key(), number,
                        action="case.message_read_for_reply")
     if _external_only(user):
         abort(403)  # the bureau asks its questions through the IC
+    form = MessageForm()
+    if not form.validate_on_submit():
+        flash(_("Write a message before sending (at most 20,000 characters)."), "error")
+        return redirect(url_for("cases.show", number=number))
     add_message(db.session, opened.case, opened.key, form.body.data or "",
                 author_kind="staff", author=user)
     workflow.note_feedback_given(opened.case, utcnow())
@@ -283,12 +291,12 @@ def send_message(user: User, number: str) -> BaseResponse | str:
 @handler_required
 def note(user: User, number: str) -> BaseResponse:
     rt = runtime()
+    opened = open_case(db.session, rt, user, current_private_key(), number,
+                       action="case.open_for_action")
     form = NoteForm()
     if not form.validate_on_submit():
         flash(_("Write a note before saving (at most 20,000 characters)."), "error")
         return redirect(url_for("cases.show", number=number))
-    opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
     visibility = "referral" if _external_only(user) else form.visibility.data
     add_note(db.session, opened.case, opened.key, user, form.body.data or "", visibility)
     rt.audit.record(db.session, actor=f"user:{user.id}", action="case.note_added",

@@ -1,0 +1,164 @@
+"""For every case route and every role (and holder / non-holder / recused /
+excluded) the expected status. The routes come from the URL map: a new route
+under /medewerkers/zaken without an entry in EXPECTED fails this test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import delete
+
+from app.cases import conflicts
+from app.models import KeyWrap
+from app.reporting.service import NewReport, Upload, submit_report
+from tests.conftest import csrf_from, sign_in
+
+PREFIX = "/medewerkers/zaken"
+
+# profile -> roles of the signed-in person ("anon" is not signed in).
+PROFILES: dict[str, tuple[str, ...]] = {
+    "anon": (),
+    "admin": ("admin",),
+    "auditor": ("auditor",),
+    "holder": ("intake",),
+    "intake_nonholder": ("intake",),
+    "vp": ("vertrouwenspersoon",),
+    "ic": ("integriteitscoordinator",),
+    "icc": ("icc",),
+    "external": ("external_investigator",),
+    "recused": ("intake",),
+    "excluded": ("intake",),
+}
+HANDLERS = {"holder", "intake_nonholder", "vp", "ic", "icc", "external", "recused", "excluded"}
+
+
+def _handler_page(ok: int) -> Callable[[str], int]:
+    """Any handler: `ok`; admin/auditor 403; not signed in: to the login page."""
+    return lambda p: 302 if p == "anon" else 403 if p in ("admin", "auditor") else ok
+
+
+def _holder_only(ok: int) -> Callable[[str], int]:
+    """Only the holder of the case; everyone else with a handler role: 404."""
+    return lambda p: (302 if p == "anon" else 403 if p in ("admin", "auditor")
+                      else ok if p == "holder" else 404)
+
+
+def _roles_then_holder(roles: set[str], ok: int) -> Callable[[str], int]:
+    def expected(p: str) -> int:
+        if p == "anon":
+            return 302
+        if not set(PROFILES[p]) & roles:
+            return 403
+        return ok if p == "holder" else 404
+    return expected
+
+
+def _roles(roles: set[str], ok: int) -> Callable[[str], int]:
+    return lambda p: 302 if p == "anon" else ok if set(PROFILES[p]) & roles else 403
+
+
+# (endpoint, method) -> expected status per profile.
+EXPECTED: dict[tuple[str, str], Callable[[str], int]] = {
+    ("cases.my_cases", "GET"): _handler_page(200),
+    ("cases.show", "GET"): _holder_only(200),
+    ("cases.act", "POST"): _holder_only(302),
+    ("cases.send_message", "POST"): _holder_only(302),
+    ("cases.note", "POST"): _holder_only(302),
+    ("cases.download", "GET"): _holder_only(200),
+    ("cases.recuse", "POST"): _holder_only(302),
+    ("cases.exclude", "POST"): _roles_then_holder({"intake", "integriteitscoordinator"}, 302),
+    ("cases.lift_restriction", "POST"): _roles_then_holder(
+        {"intake", "integriteitscoordinator"}, 302),
+    ("cases.register", "GET"): _roles({"intake", "vertrouwenspersoon"}, 200),
+    ("cases.register", "POST"): _roles({"intake", "vertrouwenspersoon"}, 200),
+    ("cases.signal", "GET"): _roles({"vertrouwenspersoon"}, 200),
+    ("cases.signal", "POST"): _roles({"vertrouwenspersoon"}, 200),
+    ("cases.access", "GET"): _handler_page(200),
+    ("cases.regrant", "POST"): _holder_only(302),
+}
+
+
+def _case_routes(app) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PREFIX):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                routes.append((rule.endpoint, method, rule.rule))
+    return routes
+
+
+def test_every_case_route_has_an_expectation(app):
+    missing = {(e, m) for e, m, _ in _case_routes(app)} - set(EXPECTED)
+    assert not missing, f"add these routes to EXPECTED: {sorted(missing)}"
+
+
+@pytest.fixture()
+def people(app, client, make_staff):  # type: ignore[no-untyped-def]
+    staff = {p: make_staff(*roles) for p, roles in PROFILES.items() if roles}
+    clients = {}
+    for profile in PROFILES:
+        # `client` made the app use isolated clients (a fresh context per request).
+        clients[profile] = client if profile == "anon" else app.test_client()
+        if profile != "anon":
+            sign_in(clients[profile], staff[profile])
+    return staff, clients
+
+
+def _fresh_case(session, rt, units, staff):  # type: ignore[no-untyped-def]
+    """A new case held by "holder" only (plus the recused/excluded, restricted)."""
+    case, _ = submit_report(session, rt, NewReport(
+        unit_id=units["kerndepartement"].id, track="report", channel="confidential",
+        report={"what": "x"}, identity={"name": "y"},
+        uploads=[Upload("a.txt", "text/plain", [b"hello"])],
+    ))
+    session.execute(delete(KeyWrap).where(
+        KeyWrap.case_id == case.id, KeyWrap.user_id == staff["intake_nonholder"].user.id))
+    session.commit()
+    conflicts.recuse(session, rt, case, staff["recused"].user)
+    conflicts.exclude(session, rt, case, staff["holder"].user, staff["excluded"].user)
+    return case
+
+
+def test_authorisation_matrix(app, session, rt, units, people):
+    staff, clients = people
+    results: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for endpoint, method, _rule in _case_routes(app):
+        for profile, client in clients.items():
+            case = _fresh_case(session, rt, units, staff)
+            restriction = conflicts.active_restriction(session, case, staff["recused"].user)
+            values = {
+                "number": case.number, "action": "classify",
+                "attachment_id": case_attachment_id(session, case),
+                "restriction_id": restriction.id, "user_id": staff["holder"].user.id,
+            }
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(endpoint, **{k: v for k, v in values.items()
+                                           if k in _arguments(app, endpoint)})
+            if method == "GET":
+                response = client.get(url)
+            else:
+                token_page = "/medewerkers/inloggen" if profile == "anon" else "/medewerkers/"
+                token = csrf_from(client.get(token_page).get_data(as_text=True))
+                response = client.post(url, data={
+                    "csrf_token": token, "body": "Een bericht", "category": "x",
+                    "user_id": str(staff["ic"].user.id), "reason": "Geen belang",
+                })
+            results[(endpoint, method, profile)] = (response.status_code,
+                                                    EXPECTED[(endpoint, method)](profile))
+    wrong = {k: v for k, v in results.items() if v[0] != v[1]}
+    assert not wrong, f"(got, expected): {wrong}"
+
+
+def _arguments(app, endpoint: str) -> set[str]:  # type: ignore[no-untyped-def]
+    return {arg for rule in app.url_map.iter_rules(endpoint) for arg in rule.arguments}
+
+
+def case_attachment_id(session, case) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from app.models import Attachment
+
+    return session.scalar(select(Attachment.id).where(Attachment.case_id == case.id))
