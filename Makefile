@@ -44,5 +44,5 @@ translations: install
 		--project=Meldpunt --msgid-bugs-address=integriteit@example.invalid \
 		-o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l nl \
-		--ignore-obsolete --width=100
+		--ignore-obsolete --no-fuzzy-matching --width=100
 	$(BIN)/pybabel compile -d app/translations --statistics
