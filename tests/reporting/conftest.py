@@ -81,3 +81,10 @@ def mailbox_post(client, url: str, data: dict | None = None, **kwargs):  # type:
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TXT = b"Aantekeningen van het overleg op 12 maart.\n"
+
+
+@pytest.fixture()
+def client(client):  # type: ignore[no-untyped-def]
+    """English pages, so assertions on texts do not depend on the catalogue."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -106,3 +106,9 @@ def test_decision_aid_ends_with_a_button_to_the_matching_report(client):
     assert 'href="/melden?route=report"' in html
     first = client.get("/keuzehulp").get_data(as_text=True)
     assert 'method="get"' in first and 'name="about"' in first
+
+
+def test_reporter_pages_are_dutch_by_default(app):
+    fresh = app.test_client()
+    for url in ("/", "/melden", "/postbus", "/keuzehulp", "/privacy", "/toegankelijkheid"):
+        assert 'lang="nl"' in fresh.get(url).get_data(as_text=True), url
