@@ -1,0 +1,152 @@
+"""The schema lives only in Alembic migrations: after `upgrade head` it equals
+the models' metadata, and every revision goes up and down; on SQLite and,
+when DATABASE_URL points at PostgreSQL, on a fresh PostgreSQL database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from app.config import _normalise_database_url
+from app.models import Base
+from tests.conftest import BASE_URL, ON_POSTGRES, _worker
+
+MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _fresh_postgres() -> Iterator[str]:
+    base = make_url(_normalise_database_url(BASE_URL))
+    name = f"{base.database}_migrations_{_worker()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The URL of a new, empty database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    if not ON_POSTGRES:
+        pytest.skip("PostgreSQL: set DATABASE_URL=postgresql://... to run this on PostgreSQL")
+    yield from _fresh_postgres()
+
+
+def _diff(url: str) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "compare_server_default": False})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def _revisions() -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def test_one_linear_history():
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+    assert len(script.get_bases()) == 1
+    assert len(_revisions()) >= 2
+
+
+def test_schema_after_upgrade_head_equals_the_models(empty_database):
+    command.upgrade(alembic_config(empty_database), "head")
+    diff = _diff(empty_database)
+    assert diff == [], "\n".join(map(str, diff))
+    assert _tables(empty_database) == set(Base.metadata.tables)
+
+
+def test_every_revision_upgrades_and_downgrades(empty_database):
+    config = alembic_config(empty_database)
+    revisions = _revisions()
+    # One step at a time, up and down each step.
+    for revision in revisions:
+        command.upgrade(config, revision)
+        command.downgrade(config, "-1")
+        command.upgrade(config, revision)
+    assert _diff(empty_database) == []
+    # base -> head -> base -> head
+    command.downgrade(config, "base")
+    assert _tables(empty_database) == set()
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    assert _tables(empty_database) == set()
+    command.upgrade(config, "head")
+    assert _diff(empty_database) == []
+
+
+def test_data_survives_an_upgrade_from_the_first_revision(empty_database):
+    config = alembic_config(empty_database)
+    first = _revisions()[0]
+    command.upgrade(config, first)
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (code, name, kind, active) VALUES ('u1', 'Unit', 'unit', true)"
+            ))
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM unit WHERE code = 'u1'")).scalar() == "Unit"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the append-only trigger exists on PostgreSQL only")
+def test_audit_entries_can_not_be_updated_or_deleted_on_postgres():
+    for url in _fresh_postgres():
+        command.upgrade(alembic_config(url), "head")
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO audit_entry (seq, at, actor, action, object_type, object_id,"
+                    " result, origin, prev_hash, entry_hash, mac) VALUES (1, now(), 'system',"
+                    " 'test', '', '', 'ok', 'cli', :h, :h, :h)"), {"h": "0" * 64})
+            for statement in ("UPDATE audit_entry SET actor = 'someone else'",
+                              "DELETE FROM audit_entry", "TRUNCATE audit_entry"):
+                with pytest.raises(DBAPIError), engine.begin() as conn:
+                    conn.execute(text(statement))
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT actor FROM audit_entry")).scalar() == "system"
+        finally:
+            engine.dispose()
