@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import csrf_from
 
-RECEIPT_RE = re.compile(r'class="receipt"[^>]*>([^<]+)<')
+RECEIPT_RE = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,7 +66,7 @@ def send(client, fields: dict, files: list[tuple[bytes, str]] = (), **kwargs):  
 def receipt_code(response) -> str:  # type: ignore[no-untyped-def]
     match = RECEIPT_RE.search(response.get_data(as_text=True))
     assert match, response.get_data(as_text=True)[:3000]
-    return match.group(1).strip()
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
 
 def open_mailbox(client, code: str):  # type: ignore[no-untyped-def]
