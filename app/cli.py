@@ -322,12 +322,13 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.cases.cli import case_group, reminders_group
     from app.demo import demo_group
     from app.retention.cli import retention_group
     from app.stats.cli import stats_group
 
     for command in (init_command, db_group, user_group, audit_group, keys_group, demo_group,
-                    retention_group, stats_group):
+                    retention_group, stats_group, reminders_group, case_group):
         app.cli.add_command(command)
 
 

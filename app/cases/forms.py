@@ -47,5 +47,5 @@ class SignalForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int)
     on = DateField(_l("Date of the conversation"), validators=[DataRequired()])
     advice_given = BooleanField(_l("Advice given"), default=True)
-    referred_to = SelectField(_l("Referred to"), choices=[("", _l("Not referred"))] + [
-        (code, label) for code, label in REFERRAL_LABELS.items()])
+    referred_to = SelectField(_l("Referred to"), default="", choices=[
+        ("", _l("Not referred")), *REFERRAL_LABELS.items()])

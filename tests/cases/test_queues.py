@@ -1,0 +1,102 @@
+"""Queues per role: who sees which cases, tabs, counts and pagination."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.cases import conflicts, queues
+from app.cases.workflow import perform
+from app.models import Case, utcnow
+from tests.cases.conftest import key_of
+from tests.conftest import sign_in
+
+
+def _numbers(session, user, **kwargs) -> set[str]:  # type: ignore[no-untyped-def]
+    page = queues.queue(session, user, **kwargs)
+    return {row.case.number for row in page.rows}
+
+
+def test_each_role_sees_its_own_queue(session, rt, make_staff, new_case, units):
+    intake = make_staff("intake")
+    vp, other_vp = make_staff("vertrouwenspersoon"), make_staff("vertrouwenspersoon")
+    ic = make_staff("integriteitscoordinator")
+    ic_rivm = make_staff("integriteitscoordinator", unit="rivm")
+    icc = make_staff("icc")
+    investigator = make_staff("external_investigator")
+
+    new = new_case()
+    advice = new_case(track="advice")[0]
+    formal = new_case()[0]
+    formal_rivm = new_case(unit="rivm")[0]
+    for case in (advice, formal, formal_rivm):
+        perform(session, rt, case, intake.user, key_of(intake), "acknowledge")
+    perform(session, rt, advice, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    perform(session, rt, formal, intake.user, key_of(intake), "route_to_ic")
+    perform(session, rt, formal_rivm, intake.user, key_of(intake), "route_to_ic")
+    perform(session, rt, formal, ic.user, key_of(ic), "start_inquiry")
+    perform(session, rt, formal, ic.user, key_of(ic), "refer_to_external",
+            bureau_id=str(units["bureau-integriteit"].id), fields=["what"])
+
+    assert _numbers(session, intake.user) == {new[0].number}
+    assert _numbers(session, vp.user) == {advice.number}
+    assert _numbers(session, other_vp.user) == set()
+    # The IC sees the unit's formal reports, also the new one not yet routed.
+    assert _numbers(session, ic.user) == {new[0].number, formal.number}
+    assert _numbers(session, ic_rivm.user) == {formal_rivm.number}
+    # The ICC: all formal reports' metadata, holding no key to any of them.
+    icc_page = queues.queue(session, icc.user)
+    assert {r.case.number for r in icc_page.rows} == {new[0].number, formal.number,
+                                                      formal_rivm.number}
+    assert not any(r.holder for r in icc_page.rows)
+    assert _numbers(session, investigator.user) == {formal.number}
+
+
+def test_an_excluded_person_does_not_even_see_the_case_listed(session, rt, make_staff, new_case):
+    intake, named = make_staff("intake"), make_staff("intake")
+    case, _ = new_case()
+    assert case.number in _numbers(session, named.user)
+    conflicts.exclude(session, rt, case, intake.user, named.user)
+    assert case.number not in _numbers(session, named.user)
+
+
+def test_tabs_count_new_due_overdue_mine_and_waiting(session, rt, make_staff, new_case):
+    intake = make_staff("intake")
+    overdue, _ = new_case()
+    overdue.received_at = utcnow() - timedelta(days=10)
+    overdue.acknowledge_due_at = utcnow() - timedelta(days=3)
+    session.commit()
+    waiting, _ = new_case()
+    perform(session, rt, waiting, intake.user, key_of(intake), "acknowledge")
+    counts = queues.counts(session, intake.user, utcnow())
+    assert counts["all"] == 2
+    assert counts["new"] == 1
+    assert counts["overdue"] == 1
+    assert counts["due_soon"] == 0  # the acknowledged one is due in three months
+    assert counts["mine"] == 2
+    assert counts["waiting"] == 1  # the acknowledgement is the last word
+    assert _numbers(session, intake.user, tab="overdue") == {overdue.number}
+    assert _numbers(session, intake.user, tab="waiting") == {waiting.number}
+
+
+def test_the_queue_is_paginated_by_25_in_sql(client, session, rt, make_staff, units):
+    intake = make_staff("intake")
+    now = utcnow()
+    for i in range(60):
+        session.add(Case(
+            number=f"MP-TEST-{i:04d}", unit_id=units["kerndepartement"].id, track="report",
+            channel="anonymous", state="received", received_at=now - timedelta(hours=i),
+            acknowledge_due_at=now + timedelta(days=7), feedback_due_at=now + timedelta(days=90),
+        ))
+    session.commit()
+    first = queues.queue(session, intake.user)
+    assert (first.total, first.pages, len(first.rows)) == (60, 3, 25)
+    assert first.rows[0].case.number == "MP-TEST-0000"
+    last = queues.queue(session, intake.user, page=3)
+    assert len(last.rows) == 10 and last.rows[-1].case.number == "MP-TEST-0059"
+    oldest = queues.queue(session, intake.user, sort="oldest")
+    assert oldest.rows[0].case.number == "MP-TEST-0059"
+
+    sign_in(client, intake)
+    html = client.get("/medewerkers/zaken/?pagina=2").get_data(as_text=True)
+    assert "MP-TEST-0025" in html and "MP-TEST-0024" not in html and "MP-TEST-0050" not in html
+    assert client.get("/medewerkers/zaken/?pagina=99&tab=onzin&sorteer=x").status_code == 200
