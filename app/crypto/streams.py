@@ -72,7 +72,7 @@ class StreamEncryptor:
         self._header_sent = True
         return MAGIC + self._prefix
 
-    def _seal(self, data: bytes, last: bool) -> bytes:
+    def _seal(self, data: bytes | memoryview, last: bool) -> bytes:
         if self._counter >= MAX_SEGMENTS:
             raise ValueError("file too large for one stream")
         out = self._aead.encrypt(_nonce(self._prefix, self._counter, last), data, self._ad)
@@ -82,13 +82,23 @@ class StreamEncryptor:
     def update(self, data: bytes) -> bytes:
         if self._done:
             raise ValueError("stream already finalised")
-        self._buffer += data
         out = [self._header()]
+        view = memoryview(data)
         # Keep at least one byte back unless finalising: the last segment
         # must be sealed with the last-flag, so never emit a full buffer eagerly.
-        while len(self._buffer) > SEGMENT_SIZE:
-            out.append(self._seal(bytes(self._buffer[:SEGMENT_SIZE]), last=False))
-            del self._buffer[:SEGMENT_SIZE]
+        if self._buffer:
+            take = min(SEGMENT_SIZE - len(self._buffer), len(view))
+            self._buffer += view[:take]
+            view = view[take:]
+            if len(view) and len(self._buffer) == SEGMENT_SIZE:
+                out.append(self._seal(bytes(self._buffer), last=False))
+                self._buffer.clear()
+        # Whole segments are sealed straight from the input, without copying
+        # them through the buffer first.
+        while len(view) > SEGMENT_SIZE:
+            out.append(self._seal(view[:SEGMENT_SIZE], last=False))
+            view = view[SEGMENT_SIZE:]
+        self._buffer += view
         return b"".join(out)
 
     def finalize(self) -> bytes:

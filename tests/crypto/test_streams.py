@@ -63,6 +63,27 @@ def test_chunking_of_the_input_does_not_matter():
         assert decrypt(encrypt(data, key, chunk=chunk), key) == data
 
 
+def test_random_chunk_sizes_round_trip():
+    import random
+
+    rng = random.Random(20261123)
+    key = new_file_key()
+    for size in (0, 5, SEGMENT_SIZE, 2 * SEGMENT_SIZE, 2 * SEGMENT_SIZE + 1, 5 * SEGMENT_SIZE - 3):
+        data = os.urandom(size)
+        encryptor = StreamEncryptor(key, file_id=FILE_ID)
+        out, position = [], 0
+        while position < size:
+            step = rng.choice([0, 1, 7, SEGMENT_SIZE - 1, SEGMENT_SIZE, SEGMENT_SIZE + 1,
+                               rng.randrange(3 * SEGMENT_SIZE)])
+            out.append(encryptor.update(data[position : position + step]))
+            position += step
+        out.append(encryptor.update(b""))
+        out.append(encryptor.finalize())
+        blob = b"".join(out)
+        assert len(blob) == encrypted_size(size)
+        assert decrypt(blob, key) == data
+
+
 def _multi() -> tuple[object, bytes]:
     key = new_file_key()
     return key, encrypt(os.urandom(3 * SEGMENT_SIZE + 100), key)

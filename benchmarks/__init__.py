@@ -1,0 +1,2 @@
+"""Benchmarks; not part of the test suite. Run e.g.
+`.venv/bin/python -m benchmarks.attachment_stream`."""
