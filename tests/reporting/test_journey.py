@@ -213,3 +213,18 @@ def test_report_is_stored_as_json_with_the_report_fields(client, session, units,
     assert report["ground"] == "ras"
     assert case.subcategory == "discriminatie_racisme"
     assert json.dumps(report)
+
+
+def test_a_specific_counsellor_can_be_chosen_from_a_list(client, session, units, make_staff):
+    intake = make_staff("intake")
+    inside = make_staff("vertrouwenspersoon")
+    outside = make_staff("vertrouwenspersoon", unit="extern")
+    html = client.get("/melden").get_data(as_text=True)
+    assert f"{inside.user.display_name} – Kerndepartement (internal)" in html
+    assert f"{outside.user.display_name} – Externe vertrouwenspersonen (external)" in html
+    send(client, report_fields(units, track="advice",
+                               preferred_counsellor=str(outside.user.id)))
+    case = only_case(session)
+    report = content.read_report(handler_key(session, intake, case), case)
+    assert report["preferred_counsellor_id"] == outside.user.id
+    assert outside.user.display_name in report["preferred_counsellor"]

@@ -21,7 +21,7 @@ HEADERS = {"User-Agent": USER_AGENT, "Referer": "http://intranet.example.test/li
 ENVIRON = {"REMOTE_ADDR": "127.0.0.1"}
 
 
-def test_no_ip_address_or_user_agent_in_any_log_record(client, units, caplog):
+def test_no_ip_address_or_user_agent_in_any_log_record(client, session, units, caplog):
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="werkzeug")
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
@@ -45,6 +45,12 @@ def test_no_ip_address_or_user_agent_in_any_log_record(client, units, caplog):
         assert "UniqueTestBrowser" not in text
         assert "intranet.example.test" not in text
         assert code not in text
+    # Nor anywhere in the database.
+    from tests.reporting.test_journey import _all_row_bytes
+
+    raw = _all_row_bytes(session)
+    assert b"127.0.0.1" not in raw and b"UniqueTestBrowser" not in raw
+    assert b"intranet.example.test" not in raw
 
 
 def _reporter_pages(client, units) -> dict[str, str]:  # type: ignore[no-untyped-def]
