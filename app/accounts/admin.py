@@ -62,8 +62,9 @@ def new_user(admin: User) -> str | Response:
             if unit is None:
                 raise service.AccountError("unknown_role")
             user, initial = service.create_user(
-                db.session, rt, email=form.email.data or "", display_name=form.display_name.data or "",
-                unit=unit, roles=set(form.roles.data or []), actor=f"user:{admin.id}",
+                db.session, rt, email=form.email.data or "",
+                display_name=form.display_name.data or "", unit=unit,
+                roles=set(form.roles.data or []), actor=f"user:{admin.id}",
             )
             user.active = bool(form.active.data)
         except service.AccountError as error:

@@ -7,7 +7,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.accounts import service, totp
-from app.accounts.forms import ChangePasswordForm, CodeForm, EmptyForm, EnrolForm, NewPasswordForm, SignInForm
+from app.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    EmptyForm,
+    EnrolForm,
+    NewPasswordForm,
+    SignInForm,
+)
 from app.accounts.messages import reason_text
 from app.accounts.passwords import PasswordPolicyError
 from app.accounts.sessions import end_session

@@ -16,6 +16,7 @@ from app.accounts import passwords, totp
 from app.accounts.sessions import (
     SessionCookie,
     end_all_sessions,
+    purge_expired_sessions,
     rotate_session,
     seal_key_into,
     start_session,
@@ -91,6 +92,9 @@ def begin_sign_in(
 ) -> tuple[StaffSession, SessionCookie]:
     """Step one: the password. Returns a session that is not signed in yet."""
     params = rt.settings.password_hash
+    # Expired sessions of anyone are deleted here, so a sealed key does not
+    # wait in the database for a user who never comes back.
+    purge_expired_sessions(session, rt.settings)
     user = find_user_by_email(session, email)
     if user is None or not user.active:
         passwords.burn_verify_time(params)

@@ -115,13 +115,19 @@ def end_all_sessions(session: Session, user_id: int) -> None:
     session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
 
 
-def purge_expired_sessions(session: Session, settings: Settings, now: datetime | None = None) -> int:
+def purge_expired_sessions(session: Session, settings: Settings,
+                           now: datetime | None = None) -> int:
+    """Delete every expired session row (and the sealed key in it), also of
+    users who never come back; sign-ins call this."""
     now = now or utcnow()
     idle_cutoff = now - timedelta(minutes=settings.session_idle_minutes)
     absolute_cutoff = now - timedelta(hours=settings.session_absolute_hours)
+    step_cutoff = now - timedelta(minutes=settings.sign_in_step_minutes)
     rows = session.execute(
         select(StaffSession.id).where(
-            (StaffSession.last_seen_at < idle_cutoff) | (StaffSession.created_at < absolute_cutoff)
+            (StaffSession.last_seen_at < idle_cutoff)
+            | (StaffSession.created_at < absolute_cutoff)
+            | ((StaffSession.stage != "active") & (StaffSession.created_at < step_cutoff))
         )
     ).scalars().all()
     if rows:

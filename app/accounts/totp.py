@@ -33,7 +33,8 @@ def qr_svg(uri: str) -> str:
                                                  title="QR-code")
 
 
-def matching_step(secret: str, code: str, last_step: int | None, now: float | None = None) -> int | None:
+def matching_step(secret: str, code: str, last_step: int | None,
+                  now: float | None = None) -> int | None:
     """Return the time step the code belongs to, or None.
 
     One step of clock drift either way is accepted; a step at or before the

@@ -66,7 +66,8 @@ def wrap_for_user(session: Session, case: Case, key: CaseKey, user: User,
                      granted_by)
 
 
-def wrap_for_recovery(session: Session, case: Case, key: CaseKey, recovery_public: bytes) -> KeyWrap:
+def wrap_for_recovery(session: Session, case: Case, key: CaseKey,
+                      recovery_public: bytes) -> KeyWrap:
     blob = wrap_case_key(key, load_public_key(recovery_public), case_id=case.number,
                          recipient=RECOVERY)
     return _put_wrap(session, case, RECOVERY, blob, fingerprint(recovery_public), None, None)
@@ -191,7 +192,9 @@ def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",
     `delete_files` after committing, so a failed transaction leaves the case
     intact. A file left behind by a crash has no key any more and is removed
     by `FileStore` housekeeping."""
-    file_ids = session.scalars(select(Attachment.file_id).where(Attachment.case_id == case.id)).all()
+    file_ids = session.scalars(
+        select(Attachment.file_id).where(Attachment.case_id == case.id)
+    ).all()
     session.execute(delete(KeyWrap).where(KeyWrap.case_id == case.id))
     session.execute(delete(Receipt).where(Receipt.case_id == case.id))
     session.execute(delete(Attachment).where(Attachment.case_id == case.id))

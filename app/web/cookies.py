@@ -39,5 +39,8 @@ class SplitSessionInterface(SecureCookieSessionInterface):
             app.secret_key,
             salt=salt,
             serializer=self.serializer,
-            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
         )

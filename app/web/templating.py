@@ -26,7 +26,9 @@ def _staff_user():  # type: ignore[no-untyped-def]
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["datetimeformat"] = lambda v: format_datetime(v, "d MMM y HH:mm") if v else "–"
+    app.jinja_env.filters["datetimeformat"] = (
+        lambda v: format_datetime(v, "d MMM y HH:mm") if v else "–"
+    )
     app.jinja_env.filters["dateformat"] = lambda v: format_date(v, "d MMM y") if v else "–"
 
     @app.context_processor

@@ -20,6 +20,7 @@ NEW_PASSWORD = "another long sentence about tulips"  # noqa: S105
 
 
 def _rows(session, user: User) -> list[StaffSession]:  # type: ignore[no-untyped-def]
+    session.commit()  # a fresh snapshot of what the requests wrote
     session.expire_all()
     return list(session.scalars(select(StaffSession).where(StaffSession.user_id == user.id)))
 
@@ -159,3 +160,21 @@ def test_password_change_needs_the_current_password(client, session, make_staff)
     session.refresh(user)
     assert public_key_bytes(unlock_private_key(user.private_key_protected, staff.password))
     assert user.failed_logins == 1
+
+
+def test_expired_sessions_of_others_are_purged_at_sign_in(app, client, session, settings,
+                                                          make_staff):
+    gone = make_staff("intake")
+    halfway = make_staff("intake")
+    sign_in(browser(app), gone)
+    post_form(browser(app), "/medewerkers/inloggen",
+              {"email": halfway.email, "password": halfway.password})
+    [row] = _rows(session, gone.user)
+    row.last_seen_at = utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
+    [step] = _rows(session, halfway.user)
+    step.created_at = utcnow() - timedelta(minutes=settings.sign_in_step_minutes + 1)
+    session.commit()
+    # Someone else signs in; the abandoned rows (with their sealed keys) go.
+    sign_in(client, make_staff("intake"))
+    assert _rows(session, gone.user) == []
+    assert _rows(session, halfway.user) == []

@@ -217,3 +217,22 @@ def test_a_disabled_account_can_not_sign_in(client, session, make_staff):
     user.active = False
     session.commit()
     assert _password_step(client, staff.email, staff.password).status_code == 401
+
+
+def test_guessing_the_second_factor_locks_the_account(client, session, settings, make_staff):
+    staff = make_staff("intake")
+    assert _password_step(client, staff.email, staff.password).status_code == 302
+    good = staff.code()
+    wrong = f"{(int(good) + 500_000) % 1_000_000:06d}"
+    for _ in range(settings.login_lock_after):
+        post_form(client, CODE, {"code": wrong})
+        user = _reload(session, staff.user)
+        if user.failed_logins < settings.login_lock_after:
+            user.locked_until = None  # pretend the slow-down wait has passed
+            session.commit()
+    user = _reload(session, staff.user)
+    assert user.failed_logins == settings.login_lock_after
+    assert user.locked_until is not None and user.locked_until > utcnow()
+    # Now not even the right code gets in.
+    assert post_form(client, CODE, {"code": good}).status_code == 401
+    assert client.get(HOME).status_code == 302
