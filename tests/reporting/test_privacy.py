@@ -118,3 +118,34 @@ def test_reporter_pages_are_dutch_by_default(app):
     fresh = app.test_client()
     for url in ("/", "/melden", "/postbus", "/keuzehulp", "/privacy", "/toegankelijkheid"):
         assert 'lang="nl"' in fresh.get(url).get_data(as_text=True), url
+
+
+def test_decision_aid_leads_to_the_right_desk(client):
+    work = client.get("/keuzehulp?about=work").get_data(as_text=True)
+    assert "bedrijfsmaatschappelijk werk" in work and "personeelsraadgever" in work
+    assert 'href="/melden?route=advice"' in work
+    wrongdoing = client.get("/keuzehulp?about=wrongdoing&want=unsure").get_data(as_text=True)
+    assert 'href="/melden?route=report"' in wrongdoing
+    assert "Huis voor Klokkenluiders" in wrongdoing
+    second = client.get("/keuzehulp?about=behaviour").get_data(as_text=True)
+    assert 'name="want"' in second and 'type="hidden" name="about" value="behaviour"' in second
+    # Nonsense answers just start over.
+    assert 'name="about"' in client.get("/keuzehulp?about=<x>").get_data(as_text=True)
+
+
+def test_the_cookie_never_holds_the_receipt_code_or_the_case_key(client, units):
+    import base64
+    import zlib
+
+    code = receipt_code(send(client, report_fields(units)))
+    opened = open_mailbox(client, code)
+    cookie = next(h for h in opened.headers.getlist("Set-Cookie") if h.startswith("meldpunt="))
+    value = cookie.split(";")[0].split("=", 1)[1]
+    # itsdangerous: [.]payload.timestamp.signature, a leading dot meaning zlib.
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if compressed:
+        raw = zlib.decompress(raw)
+    assert code.encode() not in raw and code.replace("-", "").encode() not in raw
+    assert b'"mb"' in raw and b'"mbk"' in raw  # the mailbox token and secret only
