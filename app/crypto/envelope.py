@@ -119,6 +119,9 @@ def wrap_case_key_symmetric(key: CaseKey, kek: bytes, *, case_id: str, recipient
 
 def unwrap_case_key_symmetric(blob: bytes, kek: bytes, *, case_id: str,
                               recipient: str) -> CaseKey:
+    if len(blob) < NONCE_LEN + 16:
+        # A cut-off blob must fail like a tampered one, not as a crash.
+        raise DecryptionError("wrap is too short")
     try:
         raw = AESGCM(kek).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:],
                                   _wrap_info(case_id, recipient))

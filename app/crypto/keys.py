@@ -145,7 +145,7 @@ def seal_for_session(private_key: PrivateKey, secret: bytes, *, session_id: str)
 
 
 def open_from_session(blob: bytes, secret: bytes, *, session_id: str) -> PrivateKey:
-    if not blob.startswith(SEALED_MAGIC):
+    if not blob.startswith(SEALED_MAGIC) or len(blob) < len(SEALED_MAGIC) + NONCE_LEN + 16:
         raise DecryptionError("not a sealed session key")
     nonce = blob[4 : 4 + NONCE_LEN]
     ad = SEALED_MAGIC + session_id.encode()

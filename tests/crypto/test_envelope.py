@@ -148,3 +148,24 @@ def test_session_seal_needs_the_cookie_secret_and_the_session_id():
         open_from_session(sealed, new_session_secret(), session_id="abc")
     with pytest.raises(DecryptionError):
         open_from_session(sealed, secret, session_id="abd")
+
+
+def test_truncated_blobs_fail_as_decryption_errors_not_crashes():
+    key, kek = new_case_key(), b"k" * 32
+    wrapped = wrap_case_key_symmetric(key, kek, case_id="MP-A", recipient="receipt")
+    for blob in (b"", wrapped[:5], wrapped[:12], wrapped[:20]):
+        with pytest.raises(DecryptionError):
+            unwrap_case_key_symmetric(blob, kek, case_id="MP-A", recipient="receipt")
+    private, secret = generate_keypair(), new_session_secret()
+    sealed = seal_for_session(private, secret, session_id="abc")
+    for blob in (sealed[:4], sealed[:10], sealed[:20]):
+        with pytest.raises(DecryptionError):
+            open_from_session(blob, secret, session_id="abc")
+    protected = protect_private_key(private, "a passphrase for the key", CHEAP)
+    for blob in (b"", protected[:20], protected[:40]):
+        with pytest.raises(DecryptionError):
+            unlock_private_key(blob, "a passphrase for the key")
+    for blob in (b"", wrap_case_key(key, load_public_key(public_key_bytes(private)),
+                                    case_id="MP-A", recipient="user:1")[:30]):
+        with pytest.raises(DecryptionError):
+            unwrap_case_key(blob, private, case_id="MP-A", recipient="user:1", suite_id=SUITE_ID)
