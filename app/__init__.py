@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.retention import routes as retention_routes
 
     app.register_blueprint(retention_routes.blueprint)
+    from app.stats import routes as stats_routes
+
+    app.register_blueprint(stats_routes.blueprint)
 
     from app.cli import register_commands
 

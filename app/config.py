@@ -53,6 +53,8 @@ class Settings:
     max_upload_mb: int = 20
     acknowledge_days: int = 7
     feedback_months: int = 3
+    # Disclosure control: published counts below this are suppressed.
+    stats_threshold: int = 5
     default_locale: str = "nl"
     base_url: str = "http://127.0.0.1:5000"
 
@@ -108,6 +110,7 @@ class Settings:
             max_upload_mb=_int(env, "MELDPUNT_MAX_UPLOAD_MB", 20),
             acknowledge_days=_int(env, "MELDPUNT_ACKNOWLEDGE_DAYS", 7),
             feedback_months=_int(env, "MELDPUNT_FEEDBACK_MONTHS", 3),
+            stats_threshold=_int(env, "MELDPUNT_STATS_THRESHOLD", 5),
             default_locale=env.get("MELDPUNT_DEFAULT_LOCALE", "nl"),
             base_url=env.get("MELDPUNT_BASE_URL", "http://127.0.0.1:5000"),
         )

@@ -1,0 +1,49 @@
+"""`meldpunt stats export --year Y --format csv|json [--unit CODE]`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+@click.group("stats")
+def stats_group() -> None:
+    """Anonymised annual statistics."""
+
+
+@stats_group.command("export")
+@click.option("--year", type=int, required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--unit", "unit_code", default=None, help="Unit code; default all units.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+@with_appcontext
+def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None) -> None:
+    from app.cli import runtime
+    from app.models import Unit
+    from app.stats.export import to_csv, to_json
+    from app.stats.report import build_report
+
+    rt = runtime()
+    unit_id = None
+    if unit_code:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            click.echo(f"Error: unknown unit {unit_code!r}", err=True)
+            sys.exit(1)
+        unit_id = unit.id
+    report = build_report(db.session, year, rt.settings.stats_threshold, unit_id)
+    text = to_csv(report) if fmt == "csv" else to_json(report)
+    rt.audit.record(db.session, actor="system", action="stats.exported", object_type="export",
+                    object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")
+    db.session.commit()
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,210 @@
+"""The year report: every published table, protected, with its definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.models import utcnow
+from app.stats import counts
+from app.stats.counts import (
+    CHANNELS,
+    MEASURES,
+    OUTCOMES,
+    TRACKS,
+    UNCLASSIFIED,
+    UNWANTED,
+    VP_COLUMNS,
+    Period,
+    category_key,
+)
+from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
+
+TREND_YEARS = 5
+DEFINITIONS = [line.strip("- ").strip() for line in (counts.__doc__ or "").splitlines()
+               if line.startswith("- ")]
+
+
+@dataclass
+class ShareFigure:
+    key: str
+    numerator: int
+    denominator: int
+    threshold: int
+
+    @property
+    def suppressed(self) -> bool:
+        return self.denominator < self.threshold
+
+    @property
+    def percent(self) -> float | None:
+        if self.suppressed or not self.denominator:
+            return None
+        return round(100 * self.numerator / self.denominator, 1)
+
+
+@dataclass
+class YearReport:
+    year: int
+    unit_id: int | None
+    unit_name: str | None
+    threshold: int
+    generated_at: datetime
+    tables: dict[str, ProtectedTable] = field(default_factory=dict)
+    shares: list[ShareFigure] = field(default_factory=list)
+    median_days_to_close: float | None = None
+    p90_days_to_close: float | None = None
+    closed_count_shown: bool = False
+    definitions: list[str] = field(default_factory=lambda: list(DEFINITIONS))
+
+
+def category_rows() -> list[str]:
+    from app.reporting.typology import CATEGORIES
+
+    rows = []
+    for kind in CATEGORIES:
+        if kind.code == UNWANTED:
+            rows += [f"{UNWANTED}/{sub.code}" for sub in kind.subtypes]
+        else:
+            rows.append(kind.code)
+    return rows + [UNCLASSIFIED]
+
+
+def _matrix(counter, rows, cols, row_of, col_of) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    index_r = {r: i for i, r in enumerate(rows)}
+    index_c = {c: j for j, c in enumerate(cols)}
+    matrix = [[0] * len(cols) for _ in rows]
+    for key, value in counter.items():
+        r, c = row_of(key), col_of(key)
+        if r not in index_r:
+            r = rows[-1]  # an unknown code counts as "other / unclassified"
+        if c in index_c:
+            matrix[index_r[r]][index_c[c]] += value
+    return matrix
+
+
+def _vp_column(escalated: bool, closed: bool, outcome: str | None) -> str:
+    if escalated:
+        return "escalated"
+    if not closed:
+        return "open"
+    if outcome in ("advice_given", "referred"):
+        return outcome
+    return "other_closed"
+
+
+def build_report(session: Session, year: int, threshold: int, unit_id: int | None = None,
+                 now: datetime | None = None) -> YearReport:
+    now = now or utcnow()
+    names = counts.unit_names(session)
+    period = Period.year(year)
+    report = YearReport(year=year, unit_id=unit_id, unit_name=names.get(unit_id or -1),
+                        threshold=threshold, generated_at=now)
+    units = sorted((uid for uid in names if unit_id in (None, uid)), key=lambda u: names[u])
+    unit_rows = [str(u) for u in units] or ["-"]
+    cat_rows = category_rows()
+
+    raw: dict[str, tuple[list[list[int]], list[str], list[str]]] = {}
+    received = counts.grouped(session, ["category", "subcategory", "track"], "received",
+                              period, unit_id)
+    raw["received_by_category"] = (_matrix(
+        received, cat_rows, list(TRACKS), lambda k: category_key(k[0], k[1]), lambda k: k[2]),
+        cat_rows, list(TRACKS))
+    by_unit = counts.grouped(session, ["unit", "channel"], "received", period, unit_id)
+    raw["received_by_unit_channel"] = (_matrix(
+        by_unit, unit_rows, list(CHANNELS), lambda k: str(k[0]), lambda k: k[1]),
+        unit_rows, list(CHANNELS))
+    closed = counts.grouped(session, ["outcome", "track"], "closed", period, unit_id)
+    outcome_rows = [*OUTCOMES, "none"]
+    raw["closed_by_outcome"] = (_matrix(
+        closed, outcome_rows, list(TRACKS), lambda k: k[0] or "none", lambda k: k[1]),
+        outcome_rows, list(TRACKS))
+    measures = counts.grouped(session, ["measure"], "closed", period, unit_id)
+    measure_rows = [*MEASURES]
+    raw["measures"] = (_matrix(
+        {k: v for k, v in measures.items() if k[0]}, measure_rows, ["count"],
+        lambda k: k[0], lambda k: "count"), measure_rows, ["count"])
+    vp = counts.grouped(session, ["unit", "escalated", "closed", "outcome"], "received", period,
+                        unit_id, track="advice")
+    raw["vp_signals_by_unit"] = (_matrix(
+        vp, unit_rows, list(VP_COLUMNS), lambda k: str(k[0]),
+        lambda k: _vp_column(k[1], k[2], k[3])), unit_rows, list(VP_COLUMNS))
+    trend_rows = [str(y) for y in range(year - TREND_YEARS + 1, year + 1)]
+    trend = [[0, 0] for _ in trend_rows]
+    for i, y in enumerate(range(year - TREND_YEARS + 1, year + 1)):
+        for (track,), value in counts.grouped(session, ["track"], "received", Period.year(y),
+                                              unit_id).items():
+            if track in TRACKS:
+                trend[i][TRACKS.index(track)] += value
+    raw["trend_received"] = (trend, trend_rows, list(TRACKS))
+
+    report.tables = _protect_all(raw, threshold)
+    _label_units(report, names)
+    _timeliness(session, report, period, now, unit_id)
+    return report
+
+
+def _links(raw) -> list[tuple[str, tuple[int, int], str, tuple[int, int]]]:  # type: ignore[no-untyped-def]
+    """Cells that two tables of the export both publish (the same number)."""
+    a = raw["received_by_category"]
+    rows_a = len(a[1])
+    b_rows, b_cols = len(raw["received_by_unit_channel"][1]), len(CHANNELS)
+    t_rows = len(raw["trend_received"][1])
+    v_rows, v_cols = len(raw["vp_signals_by_unit"][1]), len(VP_COLUMNS)
+    links = [
+        ("received_by_category", (rows_a, 2), "received_by_unit_channel", (b_rows, b_cols)),
+        ("received_by_category", (rows_a, 0), "vp_signals_by_unit", (v_rows, v_cols)),
+    ]
+    for j in range(3):  # this year's row of the trend = the totals of received
+        links.append(("received_by_category", (rows_a, j), "trend_received", (t_rows - 1, j)))
+    founded = OUTCOMES.index("founded")
+    links.append(("closed_by_outcome", (founded, 2), "measures", (len(MEASURES), 0)))
+    return links
+
+
+def _protect_all(raw, threshold: int) -> dict[str, ProtectedTable]:  # type: ignore[no-untyped-def]
+    forced: dict[str, set[tuple[int, int]]] = {name: set() for name in raw}
+    tables = {name: protect(m, threshold, rows, cols, name) for name, (m, rows, cols)
+              in raw.items()}
+    hidden = HIDDEN
+    for _ in range(20):
+        changed = False
+        for name_a, cell_a, name_b, cell_b in _links(raw):
+            ta, tb = tables[name_a], tables[name_b]
+            if ta.grid[cell_a[0]][cell_a[1]] != tb.grid[cell_b[0]][cell_b[1]]:
+                continue
+            sa, sb = ta.status[cell_a[0]][cell_a[1]], tb.status[cell_b[0]][cell_b[1]]
+            if sa in hidden and sb == SHOWN:
+                forced[name_b].add(cell_b)
+                changed = True
+            elif sb in hidden and sa == SHOWN:
+                forced[name_a].add(cell_a)
+                changed = True
+        if not changed:
+            break
+        tables = {name: protect(m, threshold, rows, cols, name, forced[name])
+                  for name, (m, rows, cols) in raw.items()}
+    return tables
+
+
+def _label_units(report: YearReport, names: dict[int, str]) -> None:
+    for key in ("received_by_unit_channel", "vp_signals_by_unit"):
+        table = report.tables[key]
+        table.row_labels = [names.get(int(r), r) if r.isdigit() else r for r in table.row_labels]
+
+
+def _timeliness(session: Session, report: YearReport, period: Period, now: datetime,
+                unit_id: int | None) -> None:
+    figures = counts.timeliness(session, period, now, unit_id)
+    t = report.threshold
+    report.shares = [
+        ShareFigure("acknowledged_in_time", figures.acknowledged_in_time,
+                    figures.acknowledged_due, t),
+        ShareFigure("feedback_in_time", figures.feedback_in_time, figures.feedback_due, t),
+    ]
+    report.closed_count_shown = figures.closed >= t
+    if report.closed_count_shown:
+        report.median_days_to_close = figures.median_days_to_close
+        report.p90_days_to_close = figures.p90_days_to_close

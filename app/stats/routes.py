@@ -1,0 +1,86 @@
+"""The statistics page and its exports. The ICC sees every unit; an IC or a
+vertrouwenspersoon sees their own unit. Every view and export is logged."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Unit, User, utcnow
+from app.stats.charts import bar_chart
+from app.stats.export import to_csv, to_json
+from app.stats.labels import label, title
+from app.stats.report import YearReport, build_report
+from app.web.security import runtime, staff_required
+
+blueprint = Blueprint("stats", __name__, url_prefix="/medewerkers/statistiek")
+
+STATS_ROLES = ("icc", "integriteitscoordinator", "vertrouwenspersoon")
+stats_required = staff_required(*STATS_ROLES)
+FORMATS = {"csv": ("text/csv; charset=utf-8", to_csv), "json": ("application/json", to_json)}
+
+
+def _scope(user: User) -> tuple[int, int | None]:
+    """The year asked for and the unit this user may see (None = all)."""
+    this_year = utcnow().year
+    year = request.args.get("jaar", this_year, type=int) or this_year
+    if not 2000 <= year <= this_year + 1:
+        abort(404)
+    if user.has_role("icc"):
+        unit_id = request.args.get("eenheid", type=int)
+        return year, unit_id or None
+    return year, user.unit_id
+
+
+def _report(user: User, year: int, unit_id: int | None) -> YearReport:
+    rt = runtime()
+    return build_report(db.session, year, rt.settings.stats_threshold, unit_id)
+
+
+def _charts(report: YearReport) -> list:  # type: ignore[type-arg]
+    trend = report.tables["trend_received"]
+    category = report.tables["received_by_category"]
+    total_col = category.cols
+    return [
+        bar_chart(title("trend_received"), [
+            (trend.row_labels[i], trend.published(i, trend.cols), trend.display(i, trend.cols))
+            for i in range(trend.rows)]),
+        bar_chart(title("received_by_category"), [
+            (label(category.row_labels[i]), category.published(i, total_col),
+             category.display(i, total_col)) for i in range(category.rows)]),
+    ]
+
+
+@blueprint.route("/")
+@stats_required
+def page(user: User) -> str:
+    year, unit_id = _scope(user)
+    report = _report(user, year, unit_id)
+    rt = runtime()
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="stats.viewed",
+                    object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
+    db.session.commit()
+    units = db.session.scalars(select(Unit).where(Unit.kind != "bureau").order_by(Unit.name)
+                               ).all() if user.has_role("icc") else []
+    return render_template("stats/page.html", report=report, charts=_charts(report),
+                           label=label, title=title, units=units, year=year, unit_id=unit_id)
+
+
+@blueprint.route("/export.<fmt>")
+@stats_required
+def export(user: User, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    year, unit_id = _scope(user)
+    report = _report(user, year, unit_id)
+    rt = runtime()
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="stats.exported",
+                    object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}")
+    db.session.commit()
+    content_type, render = FORMATS[fmt]
+    response = Response(render(report), content_type=content_type)
+    suffix = f"-eenheid-{unit_id}" if unit_id else ""
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="meldpunt-statistiek-{year}{suffix}.{fmt}"')
+    return response
