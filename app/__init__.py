@@ -70,27 +70,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
 
-    from app.accounts import routes as account_routes
     from app.accounts import admin as admin_routes
+    from app.accounts import routes as account_routes
+    from app.audit import routes as audit_routes
     from app.cases import routes as case_routes
+    from app.reporting import routes as reporting_routes
+    from app.retention import routes as retention_routes
+    from app.stats import routes as stats_routes
     from app.web import pages
 
-    app.register_blueprint(pages.blueprint)
-    app.register_blueprint(account_routes.blueprint)
-    app.register_blueprint(admin_routes.blueprint)
-    app.register_blueprint(case_routes.blueprint)
-    from app.reporting import routes as reporting_routes
-
-    app.register_blueprint(reporting_routes.blueprint)
-    from app.audit import routes as audit_routes
-
-    app.register_blueprint(audit_routes.blueprint)
-    from app.retention import routes as retention_routes
-
-    app.register_blueprint(retention_routes.blueprint)
-    from app.stats import routes as stats_routes
-
-    app.register_blueprint(stats_routes.blueprint)
+    for blueprint in (pages.blueprint, account_routes.blueprint, admin_routes.blueprint,
+                      case_routes.blueprint, reporting_routes.blueprint,
+                      audit_routes.blueprint, retention_routes.blueprint,
+                      stats_routes.blueprint):
+        app.register_blueprint(blueprint)
 
     from app.cli import register_commands
 

@@ -36,14 +36,20 @@ class SweepReport:
     dry_run: bool = False
 
 
-def tally_of(case: Case) -> CaseTally:
+def tally_of(case: Case, now: datetime) -> CaseTally:
+    """The case's clear metadata as statistics count it (app/stats/counts.py):
+    a deadline that passed without the step counts as missed."""
     acknowledged_in_time = None
     if case.acknowledged_at is not None:
         acknowledged_in_time = case.acknowledged_at <= case.acknowledge_due_at
+    elif case.acknowledge_due_at < now:
+        acknowledged_in_time = False
     days = (case.closed_at - case.received_at).days if case.closed_at else None
     feedback_in_time = None
     if case.feedback_given_at is not None:
         feedback_in_time = case.feedback_given_at <= case.feedback_due_at
+    elif case.feedback_due_at < now:
+        feedback_in_time = False
     return CaseTally(
         unit_id=case.unit_id, track=case.track, category=case.category,
         subcategory=case.subcategory, typology_version=case.typology_version,
@@ -84,10 +90,11 @@ def _lock(session: Session, case_id: int) -> Case | None:
     return session.scalar(query)
 
 
-def shred_and_delete(session: Session, rt: Runtime, case: Case, *, origin: str) -> list[str]:
+def shred_and_delete(session: Session, rt: Runtime, case: Case, *, origin: str,
+                     now: datetime | None = None) -> list[str]:
     """Tally, then delete the case and everything under its key. Returns the
     file ids to remove once the transaction has committed."""
-    session.add(tally_of(case))
+    session.add(tally_of(case, max(now or utcnow(), utcnow())))
     file_ids = list(session.scalars(select(Attachment.file_id).where(
         Attachment.case_id == case.id)))
     for model in (KeyWrap, Receipt, Attachment, Message):
@@ -125,7 +132,7 @@ def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
             session.rollback()
             continue
         try:
-            file_ids = shred_and_delete(session, rt, case, origin=origin)
+            file_ids = shred_and_delete(session, rt, case, origin=origin, now=now)
             session.commit()
         except BaseException:
             session.rollback()

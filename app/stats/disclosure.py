@@ -171,15 +171,16 @@ def _movable(target: tuple[int, int], hidden: set[tuple[int, int]], grid: list[l
 
 
 def _complement(grid: list[list[int]], status: list[list[str]], cell: tuple[int, int],
-                rows: int, cols: int, threshold: int) -> list[tuple[int, int]]:
+                rows: int, cols: int, threshold: int,
+                avoid: frozenset[tuple[int, int]] = frozenset()) -> list[tuple[int, int]]:
     """The cells to hide next to protect `cell`: one shown cell in its row or
     column, or else two that close a rectangle with it, that make it
     underivable — smallest counts first, totals last. Failing that, the
     smallest shown cell next to it (the loop then tries again)."""
     i, j = cell
 
-    def cost(c: tuple[int, int]) -> tuple[bool, int]:
-        return (c[0] == rows or c[1] == cols, grid[c[0]][c[1]])
+    def cost(c: tuple[int, int]) -> tuple[bool, bool, int]:
+        return (c in avoid, c[0] == rows or c[1] == cols, grid[c[0]][c[1]])
 
     def shares_line(a: tuple[int, int], b: tuple[int, int]) -> bool:
         return a[0] == b[0] or a[1] == b[1]
@@ -202,7 +203,8 @@ def _complement(grid: list[list[int]], status: list[list[str]], cell: tuple[int,
     pairs = sorted(
         ((first, second) for first in nearby for second in shown
          if second != first and shares_line(second, first) and not shares_line(second, cell)),
-        key=lambda p: (cost(p[0])[0] or cost(p[1])[0], cost(p[0])[1] + cost(p[1])[1], p))
+        key=lambda p: (cost(p[0])[0] or cost(p[1])[0], cost(p[0])[1] or cost(p[1])[1],
+                       cost(p[0])[2] + cost(p[1])[2], p))
     for first, second in pairs:
         if fixes([first, second]):
             return [first, second]
@@ -213,9 +215,11 @@ def _complement(grid: list[list[int]], status: list[list[str]], cell: tuple[int,
 
 def protect(counts: list[list[int]], threshold: int, row_labels: list[str],
             col_labels: list[str], title: str = "",
-            forced: set[tuple[int, int]] | None = None) -> ProtectedTable:
+            forced: set[tuple[int, int]] | None = None,
+            avoid: frozenset[tuple[int, int]] = frozenset()) -> ProtectedTable:
     """Suppress what must be hidden. `forced` cells are hidden as well (a
-    margin another table of the same export had to hide)."""
+    margin another table of the same export had to hide); `avoid` cells are
+    complements of last resort (headline numbers)."""
     if threshold < 3:
         # "< 2" would say "exactly 1": below 3 the marker itself discloses.
         raise ValueError("threshold must be at least 3")
@@ -235,7 +239,7 @@ def protect(counts: list[list[int]], threshold: int, row_labels: list[str],
             break
         extra: list[tuple[int, int]] = []
         for cell in sorted(derivable):
-            extra = _complement(grid, status, cell, rows, cols, threshold)
+            extra = _complement(grid, status, cell, rows, cols, threshold, avoid)
             if extra:
                 break
         if not extra:

@@ -166,8 +166,12 @@ def _links(raw) -> list[tuple[str, tuple[int, int], str, tuple[int, int]]]:  # t
 
 def _protect_all(raw, threshold: int) -> dict[str, ProtectedTable]:  # type: ignore[no-untyped-def]
     forced: dict[str, set[tuple[int, int]]] = {name: set() for name in raw}
-    tables = {name: protect(m, threshold, rows, cols, name) for name, (m, rows, cols)
-              in raw.items()}
+    # This year's row of the trend repeats the headline totals: hide those last.
+    trend_rows = len(raw["trend_received"][1])
+    avoid = {name: frozenset() for name in raw}
+    avoid["trend_received"] = frozenset((trend_rows - 1, j) for j in range(3))
+    tables = {name: protect(m, threshold, rows, cols, name, avoid=avoid[name])
+              for name, (m, rows, cols) in raw.items()}
     hidden = HIDDEN
     for _ in range(20):
         changed = False
@@ -184,7 +188,7 @@ def _protect_all(raw, threshold: int) -> dict[str, ProtectedTable]:  # type: ign
                 changed = True
         if not changed:
             break
-        tables = {name: protect(m, threshold, rows, cols, name, forced[name])
+        tables = {name: protect(m, threshold, rows, cols, name, forced[name], avoid[name])
                   for name, (m, rows, cols) in raw.items()}
     return tables
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 LANGUAGES = ("nl", "en")
@@ -11,10 +20,12 @@ blueprint = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
+    default = current_app.extensions["meldpunt.settings"].default_locale
+    if not has_request_context():  # CLI, jobs: the organisation's default
+        return default
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    default = current_app.extensions["meldpunt.settings"].default_locale
     return request.accept_languages.best_match(LANGUAGES, default=default) or default
 
 

@@ -167,9 +167,9 @@ def test_interrupted_run_leaves_each_case_intact_or_fully_gone(
     original = sweep.shred_and_delete
     calls = {"n": 0}
 
-    def crash_on_second(session_, rt_, case, *, origin):
+    def crash_on_second(session_, rt_, case, *, origin, now=None):
         calls["n"] += 1
-        file_ids = original(session_, rt_, case, origin=origin)
+        file_ids = original(session_, rt_, case, origin=origin, now=now)
         if calls["n"] == 2:
             raise RuntimeError("power cut")
         return file_ids
