@@ -12,9 +12,11 @@ from sqlalchemy import MetaData, select
 
 from app.cases import custody
 from app.cases.content import add_message, store_attachment
+from app.cases.notes import add_note
 from app.crypto.keys import unlock_private_key
 from app.extensions import db
 from app.reporting.service import NewReport, Upload, open_mailbox, submit_report
+from app.retention.hold import set_legal_hold
 from tests.conftest import ON_POSTGRES, PASSWORD, IsolatedClient, post_form, sign_in
 
 # Distinctive plaintext that must never be found at rest.
@@ -29,9 +31,11 @@ ATTACHMENT_BODY = b"QUOKKA-ATTACHMENT-BODY-2207 notulen van het gesprek\n"
 STAFF_MESSAGE = "QUOKKA-STAFF-MESSAGE-6403 kunt u meer vertellen?"
 REPORTER_MESSAGE = "QUOKKA-REPORTER-MESSAGE-7120 ja, het gebeurde vaker"
 LATER_FILE_BODY = b"QUOKKA-LATER-FILE-3388"
+NOTE = "QUOKKA-NOTE-5150 getuige spreken"
+HOLD_REASON = "QUOKKA-HOLD-REASON-9021 lopende procedure"
 
 TEXT_MARKERS = [NARRATIVE, ANSWER, PERSON, REPORTER_NAME, REPORTER_EMAIL, REPORTER_PHONE,
-                ATTACHMENT_NAME, STAFF_MESSAGE, REPORTER_MESSAGE]
+                ATTACHMENT_NAME, STAFF_MESSAGE, REPORTER_MESSAGE, NOTE, HOLD_REASON]
 BYTE_MARKERS = [ATTACHMENT_BODY.strip(), LATER_FILE_BODY]
 
 
@@ -81,6 +85,8 @@ def _activity(app, session, rt, units, make_staff) -> list[str]:  # type: ignore
     custody.grant(session, rt, case, intake.user, private, vp.user)
     key = custody.open_case_key(session, case, intake.user, private)
     add_message(session, case, key, STAFF_MESSAGE, author_kind="staff", author=intake.user)
+    add_note(session, case, key, intake.user, NOTE)
+    set_legal_hold(session, rt, case, make_staff("integriteitscoordinator").user, key, HOLD_REASON)
     session.commit()
 
     # The reporter comes back with the code, answers and adds a file.
