@@ -1,0 +1,113 @@
+"""Attachments in a case: stored encrypted under random names, and a file
+on disk that was altered, cut off or swapped for another fails loudly."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app.cases import custody
+from app.cases.content import (
+    UploadTooLarge,
+    list_attachments,
+    open_attachment,
+    store_attachment,
+)
+from app.crypto.errors import DecryptionError
+from app.crypto.keys import unlock_private_key
+from app.crypto.streams import SEGMENT_SIZE
+from app.reporting.service import NewReport, submit_report
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture()
+def opened(session, rt, units, make_staff):  # type: ignore[no-untyped-def]
+    intake = make_staff("intake")
+    case, _ = submit_report(session, rt, NewReport(
+        unit_id=units["cibg"].id, track="report", channel="anonymous", report={"what": "x"}))
+    key = custody.open_case_key(session, case, intake.user,
+                                unlock_private_key(intake.user.private_key_protected, PASSWORD))
+    return case, key
+
+
+def _store(session, rt, case, key, data: bytes, name: str = "bewijs.pdf"):  # type: ignore[no-untyped-def]
+    attachment = store_attachment(session, rt, case, key, filename=name,
+                                  content_type="application/pdf",
+                                  chunks=[data[i : i + 50_000] for i in range(0, len(data), 50_000)]
+                                  or [b""], uploaded_by_kind="reporter")
+    session.commit()
+    return attachment
+
+
+def _read(rt, case, key, attachment) -> bytes:  # type: ignore[no-untyped-def]
+    _view, chunks = open_attachment(rt, case, key, attachment)
+    return b"".join(chunks)
+
+
+def test_round_trip_with_encrypted_name_and_random_file_name(session, rt, opened):
+    case, key = opened
+    data = os.urandom(3 * SEGMENT_SIZE + 5)
+    attachment = _store(session, rt, case, key, data, name="verslag van Jan.pdf")
+    path = rt.files.path(attachment.file_id)
+    assert path.name == attachment.file_id and "verslag" not in str(path)
+    assert data[:1000] not in path.read_bytes()
+    assert _read(rt, case, key, attachment) == data
+    [view] = list_attachments(session, case, key)
+    assert view.name == "verslag van Jan.pdf" and view.size == len(data)
+    assert b"verslag" not in attachment.meta_ciphertext
+
+
+def test_empty_attachment(session, rt, opened):
+    case, key = opened
+    attachment = _store(session, rt, case, key, b"")
+    assert _read(rt, case, key, attachment) == b""
+
+
+def test_altered_or_cut_off_file_on_disk_fails(session, rt, opened):
+    case, key = opened
+    attachment = _store(session, rt, case, key, os.urandom(2 * SEGMENT_SIZE + 100))
+    path = rt.files.path(attachment.file_id)
+    original = path.read_bytes()
+    changed = bytearray(original)
+    changed[len(changed) // 2] ^= 1
+    path.write_bytes(bytes(changed))
+    with pytest.raises(DecryptionError):
+        _read(rt, case, key, attachment)
+    path.write_bytes(original[: len(original) - 200])
+    with pytest.raises(DecryptionError):
+        _read(rt, case, key, attachment)
+
+
+def test_files_swapped_on_disk_fail(session, rt, opened):
+    case, key = opened
+    first = _store(session, rt, case, key, b"first file " * 100)
+    second = _store(session, rt, case, key, b"second file " * 100)
+    one, two = rt.files.path(first.file_id), rt.files.path(second.file_id)
+    data_one, data_two = one.read_bytes(), two.read_bytes()
+    one.write_bytes(data_two)
+    two.write_bytes(data_one)
+    for attachment in (first, second):
+        with pytest.raises(DecryptionError):
+            _read(rt, case, key, attachment)
+
+
+def test_file_key_moved_to_another_attachment_fails(session, rt, opened):
+    case, key = opened
+    first = _store(session, rt, case, key, b"first file")
+    second = _store(session, rt, case, key, b"second file")
+    first.file_key_ciphertext, second.file_key_ciphertext = (
+        second.file_key_ciphertext, first.file_key_ciphertext)
+    with pytest.raises(DecryptionError):
+        _read(rt, case, key, first)
+
+
+def test_too_large_upload_leaves_no_file(session, rt, opened):
+    case, key = opened
+    with pytest.raises(UploadTooLarge):
+        store_attachment(session, rt, case, key, filename="big.bin",
+                         content_type="application/octet-stream",
+                         chunks=[b"x" * 1000] * 20, uploaded_by_kind="reporter",
+                         max_bytes=5000)
+    assert list(rt.files.file_ids()) == []
+    assert list(rt.files.root.rglob("*.partial")) == []
