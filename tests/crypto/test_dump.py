@@ -44,8 +44,9 @@ def _needles(secrets_too: list[str]) -> list[bytes]:
     for text in [*TEXT_MARKERS, *secrets_too]:
         needles.append(text.encode("utf-8"))
         needles.append(text.encode("utf-16-le"))
-        # The distinctive token alone, should a text be split or re-encoded.
-        needles.append(text.split(" ")[0].encode())
+        if text in TEXT_MARKERS:
+            # The distinctive token alone, should a text be split or re-encoded.
+            needles.append(text.split(" ")[0].encode())
         # JSON with ensure_ascii escapes non-ASCII characters.
         needles.append(text.encode("ascii", "backslashreplace").replace(b"\\x", b"\\u00"))
     needles.extend(BYTE_MARKERS)
