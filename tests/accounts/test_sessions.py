@@ -178,3 +178,37 @@ def test_expired_sessions_of_others_are_purged_at_sign_in(app, client, session, 
     sign_in(client, make_staff("intake"))
     assert _rows(session, gone.user) == []
     assert _rows(session, halfway.user) == []
+
+
+def test_the_session_and_its_key_work_across_worker_processes(app, client, session, rt, units,
+                                                              settings, make_staff):
+    from app import create_app
+
+    staff = make_staff("intake")
+    case = _held_case(session, rt, units)
+    sign_in(client, staff)
+    # Another app instance on the same database and keys stands for another worker.
+    other_worker = create_app(settings)
+    try:
+        replay = with_cookie(other_worker, staff_cookie(client))
+        assert replay.get(HOME).status_code == 200
+        assert replay.get(f"/medewerkers/zaken/{case.number}").status_code == 200
+    finally:
+        other_worker.extensions["meldpunt.engine"].dispose()
+
+
+def test_neither_the_row_nor_the_cookie_alone_yields_the_key(app, client, session, make_staff):
+    from app.accounts.sessions import SessionCookie, unlocked_private_key
+
+    staff = make_staff("intake")
+    sign_in(client, staff)
+    [row] = _rows(session, staff.user)
+    with app.test_request_context("/medewerkers/"):
+        serializer = app.session_interface.get_signing_serializer(app)
+        data = serializer.loads(staff_cookie(client))
+    cookie = SessionCookie(token=data["sid"], secret=data["sk"])
+    assert unlocked_private_key(row, cookie) is not None
+    # The row with another secret (a guess) gives nothing.
+    assert unlocked_private_key(row, SessionCookie(token=data["sid"], secret="A" * 43)) is None
+    # The database holds neither the token nor the secret.
+    assert row.id != data["sid"] and data["sk"].encode() not in (row.sealed_private_key or b"")
