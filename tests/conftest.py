@@ -155,6 +155,8 @@ class IsolatedClient(FlaskClient):
     (Flask would otherwise reuse the test's pushed app context.)"""
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Buffered: a streamed body is read inside the request's own context.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
