@@ -47,8 +47,11 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[str, int]:
-        return render_error(error.code or 500)
+    def _http(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
+        body, code = render_error(error.code or 500)
+        # Keep what the error says to clients (Allow on 405, Retry-After on 429).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

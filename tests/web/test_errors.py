@@ -72,6 +72,13 @@ def test_error_pages_in_english(failing_app, client, code):
     assert "Traceback" not in html and SECRET_DETAIL not in html
 
 
+def test_405_keeps_the_allow_header(client):
+    response = client.delete("/medewerkers/inloggen")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert response.content_type.startswith("text/html")
+
+
 def test_staff_side_error_page(failing_app, client):
     response = client.get("/medewerkers/_test/boom")
     assert response.status_code == 500
