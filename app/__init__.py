@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -77,10 +76,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.reporting import routes as reporting_routes
     from app.retention import routes as retention_routes
     from app.stats import routes as stats_routes
-    from app.web import pages
+    from app.web import health, pages
 
-    for blueprint in (pages.blueprint, account_routes.blueprint, admin_routes.blueprint,
-                      case_routes.blueprint, reporting_routes.blueprint,
+    for blueprint in (pages.blueprint, health.blueprint, account_routes.blueprint,
+                      admin_routes.blueprint, case_routes.blueprint, reporting_routes.blueprint,
                       audit_routes.blueprint, retention_routes.blueprint,
                       stats_routes.blueprint):
         app.register_blueprint(blueprint)
@@ -109,4 +108,6 @@ def _secret_key(settings: Settings) -> str:
 def _configure_logging(app: Flask) -> None:
     # Werkzeug's access log would write the client address and URL of every
     # request, also the reporter's: the app never enables it (see app/web/logs.py).
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from app.web import logs
+
+    logs.init_app(app)
