@@ -28,6 +28,7 @@ from app.crypto.keys import (
     fingerprint,
     generate_keypair,
     protect_private_key,
+    protected_key_params,
     public_key_bytes,
     unlock_private_key,
 )
@@ -121,6 +122,13 @@ def begin_sign_in(
             # The key was protected by another password (should not happen):
             # sign in without it; the user's cases will ask for a re-grant.
             private_key = None
+        if private_key is not None and (
+            protected_key_params(user.private_key_protected) != rt.settings.key_derivation
+        ):
+            # Like the verifier: re-protect under the current Argon2id cost.
+            user.private_key_protected = protect_private_key(
+                private_key, password, rt.settings.key_derivation
+            )
     stage = "totp" if user.has_second_factor else "enrol"
     row, cookie = start_session(session, user, stage, private_key)
     rt.audit.record(session, actor=actor_of(user), action="signin.password",

@@ -84,3 +84,30 @@ def test_temporary_passwords_are_random_and_pass_the_policy() -> None:
     assert len(made) == 50
     for password in made:
         check_password_policy(password)
+
+
+def test_sign_in_reprotects_a_private_key_made_with_old_parameters(client, session, settings,
+                                                                   make_staff):
+    from app.crypto.kdf import Argon2Params
+    from app.crypto.keys import (
+        protect_private_key,
+        protected_key_params,
+        public_key_bytes,
+        unlock_private_key,
+    )
+    from app.models import User
+    from tests.conftest import sign_in
+
+    staff = make_staff("intake")
+    user = session.get(User, staff.user.id)
+    private = unlock_private_key(user.private_key_protected, staff.password)
+    user.private_key_protected = protect_private_key(private, staff.password,
+                                                     Argon2Params(1, 512, 1))
+    session.commit()
+    sign_in(client, staff)
+    session.commit()
+    session.expire_all()
+    user = session.get(User, staff.user.id)
+    assert protected_key_params(user.private_key_protected) == settings.key_derivation
+    assert public_key_bytes(unlock_private_key(user.private_key_protected, staff.password)) == (
+        user.public_key)
