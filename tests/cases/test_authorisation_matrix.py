@@ -148,6 +148,7 @@ def test_authorisation_matrix(app, session, rt, units, people):
                 })
             results[(endpoint, method, profile)] = (response.status_code,
                                                     EXPECTED[(endpoint, method)](profile))
+            session.close()  # no transaction left open between requests
     wrong = {k: v for k, v in results.items() if v[0] != v[1]}
     assert not wrong, f"(got, expected): {wrong}"
 
