@@ -157,6 +157,7 @@ def server_env(tmp_path: Path) -> dict[str, str]:
     create_missing_secrets(keys)
     create_recovery_key(keys, tmp_path / "recovery.offline", "test passphrase, long enough",
                         Argon2Params(time_cost=1, memory_kib=1024, parallelism=1))
+    (tmp_path / "instance").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MELDPUNT_")}
     env.pop("DATABASE_URL", None)
     env.update(MELDPUNT_ENV="development", MELDPUNT_INSTANCE_DIR=str(tmp_path / "instance"),
@@ -190,6 +191,14 @@ def gunicorn_server(server_env, tmp_path: Path):  # type: ignore[no-untyped-def]
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def test_the_image_health_check_url_answers_ok_under_gunicorn(gunicorn_server):
+    port, _log = gunicorn_server
+    match = re.search(r"http://127\.0\.0\.1:8000(/[^'\"]*)", (DEPLOY / "Dockerfile").read_text())
+    assert match, "HEALTHCHECK URL not found"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{match.group(1)}", timeout=10) as resp:  # noqa: S310
+        assert resp.status == 200
 
 
 def test_gunicorn_serves_the_app_and_logs_no_request(gunicorn_server):
