@@ -172,6 +172,13 @@ class _Ctx:
         value = self.params.get(name, default)
         return value.strip() if isinstance(value, str) else value
 
+    def int_param(self, name: str) -> int | None:
+        value = self.param(name)
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            raise RequirementMissing(f"invalid_{name}", _l("Choose a valid value.")) from None
+
 
 def _grant(ctx: _Ctx, target: User) -> None:
     if conflicts.is_restricted(ctx.session, ctx.case, target):
@@ -267,8 +274,9 @@ def _classify(ctx: _Ctx) -> None:
     case = ctx.case
     if ctx.param("track"):
         case.track = _choice(ctx, "track", TRACKS)
-    if ctx.param("unit_id"):
-        unit = ctx.session.get(Unit, int(ctx.param("unit_id")))
+    unit_id = ctx.int_param("unit_id")
+    if unit_id is not None:
+        unit = ctx.session.get(Unit, unit_id)
         if unit is None or unit.kind == "bureau":
             raise RequirementMissing("invalid_unit_id", _l("Choose a valid unit."))
         case.unit_id = unit.id
@@ -279,7 +287,7 @@ def _classify(ctx: _Ctx) -> None:
 
 
 def _route_to_vp(ctx: _Ctx) -> None:
-    vp = ctx.session.get(User, int(ctx.param("vp_id")))
+    vp = ctx.session.get(User, ctx.int_param("vp_id"))
     if vp is None or not vp.active or not vp.has_role(VP):
         raise RequirementMissing("invalid_vp_id", _l("Choose a confidential counsellor."))
     _grant(ctx, vp)
@@ -324,7 +332,7 @@ def _start_inquiry(ctx: _Ctx) -> None:
 
 def _refer_to_external(ctx: _Ctx) -> None:
     session, case = ctx.session, ctx.case
-    bureau = session.get(Unit, int(ctx.param("bureau_id")))
+    bureau = session.get(Unit, ctx.int_param("bureau_id"))
     if bureau is None or bureau.kind != "bureau" or not bureau.active:
         raise RequirementMissing("invalid_bureau_id", _l("Choose an external bureau."))
     include_identity = bool(ctx.param("include_identity"))
@@ -336,7 +344,7 @@ def _refer_to_external(ctx: _Ctx) -> None:
     fields = [f for f in (ctx.param("fields") or []) if f in report]
     available = {a.id for a in list_attachments(session, case, ctx.key)}
     attachment_ids = sorted(int(a) for a in (ctx.param("attachment_ids") or [])
-                            if int(a) in available)
+                            if str(a).isdigit() and int(a) in available)
     package: dict[str, Any] = {"report": {f: report[f] for f in fields}}
     if include_identity:
         package["identity"] = read_identity(ctx.key, case)
@@ -418,7 +426,7 @@ def check(session: Session, case: Case, actor: User, action: str,
     if transition is None:
         raise TransitionNotAllowed("unknown_action", _l("This action does not exist."))
     expected = params.get("version")
-    if expected not in (None, "") and int(expected) != case.version:
+    if expected not in (None, "") and str(expected) != str(case.version):
         raise CaseChanged("stale", _l("This case has changed since you opened it. "
                                      "Reload the page and try again."))
     if case.shredded_at is not None:

@@ -188,3 +188,15 @@ def test_every_transition_has_known_states_and_roles():
         assert transition.from_states <= set(workflow.STATES)
         assert transition.to_state is None or transition.to_state in workflow.STATES
         assert transition.roles and transition.roles <= set(ROLES)
+
+
+def test_junk_parameters_are_a_requirement_error_not_a_crash(session, rt, make_staff, new_case):
+    intake = make_staff("intake")
+    case, _ = new_case()
+    perform(session, rt, case, intake.user, key_of(intake), "acknowledge")
+    for params in ({"vp_id": "abc"}, {"vp_id": "99999"}):
+        with pytest.raises(RequirementMissing):
+            perform(session, rt, case, intake.user, key_of(intake), "route_to_vp", **params)
+    with pytest.raises(CaseChanged):
+        perform(session, rt, case, intake.user, key_of(intake), "classify", version="x")
+    assert case.state == "acknowledged"
