@@ -147,12 +147,13 @@ def test_gunicorn_writes_no_access_log_and_trusts_no_forwarding_headers():
     assert config.umask == 0o077
 
 
-@pytest.fixture()
-def server_env(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for a development instance with keys in a temp folder."""
     from app.crypto.kdf import Argon2Params
     from app.keyring import create_missing_secrets, create_recovery_key
 
+    tmp_path = tmp_path_factory.mktemp("instance")
     keys = tmp_path / "keys"
     create_missing_secrets(keys)
     create_recovery_key(keys, tmp_path / "recovery.offline", "test passphrase, long enough",
@@ -174,8 +175,10 @@ def test_gunicorn_imports_the_wsgi_entry_point(server_env):
     assert result.stdout.strip() == "Flask"
 
 
-@pytest.fixture()
-def gunicorn_server(server_env, tmp_path: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def gunicorn_server(server_env, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One gunicorn for this module's tests, started with the shipped config."""
+    tmp_path = tmp_path_factory.mktemp("gunicorn")
     port = _free_port()
     log = (tmp_path / "gunicorn.log").open("w")
     env = {**server_env, "MELDPUNT_BIND": f"127.0.0.1:{port}", "MELDPUNT_WORKERS": "1"}
@@ -203,12 +206,12 @@ def test_the_image_health_check_url_answers_ok_under_gunicorn(gunicorn_server):
 
 def test_gunicorn_serves_the_app_and_logs_no_request(gunicorn_server):
     port, log = gunicorn_server
-    url = f"http://127.0.0.1:{port}/static/meldpunt.css?reporter=secret-query"
+    url = f"http://127.0.0.1:{port}/static/meldpunt.css?reporter=gunicorn-query"
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
         assert response.status == 200
     time.sleep(0.3)
     text = log.read_text()
-    assert "meldpunt.css" not in text and "secret-query" not in text
+    assert "meldpunt.css" not in text and "gunicorn-query" not in text
     assert "127.0.0.1" not in text
 
 
