@@ -111,3 +111,36 @@ def test_the_external_investigator_sees_only_the_package(client, session, rt, ma
     assert "Utrecht" in html
     assert "Fraude met declaraties" not in html and "Anna Melder" not in html
     assert "/actie/deliver_external_report" in html
+
+
+def test_the_case_page_offers_exactly_the_table_s_actions_along_the_way(
+        app, client, session, rt, make_staff, new_case, units):
+    from app.cases.workflow import available_actions
+
+    intake = make_staff("intake")
+    vp = make_staff("vertrouwenspersoon")
+    ic = make_staff("integriteitscoordinator")
+    investigator = make_staff("external_investigator")
+    clients = {}
+    for staff in (intake, vp, ic, investigator):
+        clients[staff.user.id] = app.test_client()
+        sign_in(clients[staff.user.id], staff)
+    case, _ = new_case(track="advice")
+    steps = [
+        (intake, "acknowledge", {}), (intake, "route_to_vp", {"vp_id": str(vp.user.id)}),
+        (vp, "escalate_to_ic", {}), (ic, "start_inquiry", {}),
+        (ic, "refer_to_external", {"bureau_id": str(units["bureau-integriteit"].id)}),
+        (investigator, "deliver_external_report", {"findings": "Gegrond"}),
+        (ic, "record_decision", {"outcome": "founded", "measure": "warning"}),
+        (ic, "close", {"close_reason": "handled"}), (ic, "reopen", {"reason": "Nieuw feit"}),
+    ]
+    for staff, action, params in steps:
+        if action == "escalate_to_ic":
+            case.consent_given_at = utcnow()
+            session.commit()
+        html = _case_page(clients[staff.user.id], case.number)
+        offered = set(re.findall(rf"/medewerkers/zaken/{case.number}/actie/(\w+)", html))
+        assert offered == {t.action for t in available_actions(case, staff.user)}
+        assert action in offered
+        perform(session, rt, case, staff.user, key_of(staff), action, **params)
+    assert case.state == "with_ic"
