@@ -46,3 +46,8 @@ translations: install
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l nl \
 		--ignore-obsolete --no-fuzzy-matching --width=100
 	$(BIN)/pybabel compile -d app/translations --statistics
+
+# Only the browser journeys (Chromium from apt, playwright from the test extras).
+.PHONY: test-e2e
+test-e2e: install-test
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/e2e

@@ -1,0 +1,78 @@
+"""Journey 4: the report form completed and sent with the keyboard only
+(Tab, Space, Enter, arrows and typing), with a visible focus indicator on
+every element that receives focus."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from tests.e2e.steps import look, new_page
+
+FOCUS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {id: el.id, name: el.getAttribute('name'), tag: el.tagName.toLowerCase(),
+          type: el.getAttribute('type'), value: el.value,
+          outline: style.outlineStyle, width: style.outlineWidth,
+          visible: el.getBoundingClientRect().width > 0};
+}"""
+
+
+def focused(page: Page) -> dict:
+    info = page.evaluate(FOCUS)
+    assert info is not None, "focus was lost"
+    assert info["outline"] != "none" and info["width"] != "0px", f"no visible focus: {info}"
+    assert info["visible"], f"focused element is not visible: {info}"
+    return info
+
+
+def tab_to(page: Page, want, limit: int = 60) -> dict:  # type: ignore[no-untyped-def]
+    """Press Tab until `want(info)` holds, checking the focus style at each stop."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        info = focused(page)
+        if want(info):
+            return info
+    raise AssertionError("never reached the wanted element with Tab")
+
+
+def test_report_form_by_keyboard_only(server, browser, contexts, a11y, shot):
+    page = new_page(browser, contexts)
+    page.goto(server.url + "/")
+    tab_to(page, lambda f: f["tag"] == "a" and "skip-link" in page.evaluate(
+        "document.activeElement.className"))
+    shot(page, "skip link focused")
+    tab_to(page, lambda f: f["tag"] == "a" and page.evaluate(
+        "document.activeElement.getAttribute('href')").endswith("/melden"))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    tab_to(page, lambda f: f["name"] == "track")
+    page.keyboard.press("Space")
+    assert page.is_checked("input[name=track][value=advice]")
+    tab_to(page, lambda f: f["id"] == "unit")
+    page.keyboard.type("Kern")
+    assert page.evaluate("document.querySelector('#unit').selectedOptions[0].text") \
+        == "Kerndepartement"
+    info = tab_to(page, lambda f: f["name"] == "category")
+    page.keyboard.press("Space")
+    assert page.is_checked(f"input[name=category][value='{info['value']}']")
+    tab_to(page, lambda f: f["id"] == "what")
+    page.keyboard.type("Een leidinggevende laat declaraties van vrienden zonder bonnetjes toe.")
+    shot(page, "form filled by keyboard")
+    tab_to(page, lambda f: f["name"] == "identity")
+    page.keyboard.press("Space")
+    assert page.is_checked("input[name=identity][value=anonymous]")
+    tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert page.locator("button[name=step][value=send]").count() == 1, page.content()[:1500]
+    look(page, a11y, shot, "review by keyboard")
+    tab_to(page, lambda f: f["name"] == "step" and f["value"] == "send")
+    shot(page, "send button focused")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("p.receipt").count() == 1, page.content()[:1500]
+    look(page, a11y, shot, "receipt by keyboard")
