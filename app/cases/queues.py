@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -120,8 +120,16 @@ def tab_filter(tab: str, user: User, now: datetime) -> ColumnElement[bool] | Non
     }[tab]
 
 
+def _no_jit(session: Session) -> None:
+    """PostgreSQL's JIT compiles these short aggregate queries for seconds
+    (measured: 2.7 s of 3.4 s at 100k cases); off for this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def counts(session: Session, user: User, now: datetime) -> dict[str, int]:
     """All tab counts in one pass over the visible cases."""
+    _no_jit(session)
     columns = [func.count(Case.id)]
     names = ["all"]
     for tab in TABS[1:]:
