@@ -32,6 +32,7 @@ from app.cases import choices, conflicts, custody, labels, queues, registration,
 from app.cases.access import AwaitingRegrant, OpenCase, open_case
 from app.cases.content import (
     AttachmentView,
+    UploadTooLarge,
     add_message,
     list_attachments,
     open_attachment,
@@ -258,6 +259,10 @@ def act(user: User, number: str, action: str) -> BaseResponse:
     except workflow.WorkflowError as error:
         # CaseChanged or RequirementMissing: nothing was written.
         flash(str(error.message), "error")
+        return redirect(url_for("cases.show", number=number))
+    except UploadTooLarge:
+        flash(_("The file is too large (at most %(mb)d MB).", mb=rt.settings.max_upload_mb),
+              "error")
         return redirect(url_for("cases.show", number=number))
     flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
     if workflow.TRANSITIONS[action].hands_off and not custody.holds(db.session, case, user):

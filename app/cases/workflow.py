@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.cases import conflicts, custody
 from app.cases.content import (
     add_message,
+    discard_files,
     encrypt_json,
     list_attachments,
     read_identity,
@@ -38,7 +39,7 @@ from app.cases.deadlines import feedback_due
 from app.cases.notes import add_note
 from app.crypto.envelope import CaseKey
 from app.crypto.keys import PrivateKey
-from app.models import Case, ExternalReferral, KeyWrap, Unit, User, UserRole, utcnow
+from app.models import Attachment, Case, ExternalReferral, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import TRACKS
 from app.runtime import Runtime
 
@@ -167,6 +168,8 @@ class _Ctx:
     key: CaseKey
     params: dict[str, Any]
     now: datetime = field(default_factory=utcnow)
+    # Files written to the store during the action: removed if it fails.
+    stored: list[Attachment] = field(default_factory=list)
 
     def param(self, name: str, default: Any = None) -> Any:
         value = self.params.get(name, default)
@@ -368,11 +371,11 @@ def _deliver_external_report(ctx: _Ctx) -> None:
              visibility="referral")
     upload = ctx.params.get("report_file")
     if upload is not None:
-        store_attachment(
+        ctx.stored.append(store_attachment(
             ctx.session, ctx.rt, ctx.case, ctx.key, filename=upload.filename,
             content_type=upload.content_type, chunks=upload.chunks, uploaded_by_kind="external",
             uploaded_by=ctx.actor, max_bytes=ctx.rt.settings.max_upload_mb * 1024 * 1024,
-        )
+        ))
 
 
 def _record_decision(ctx: _Ctx) -> None:
@@ -471,10 +474,12 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
         session.commit()
     except StaleDataError:
         session.rollback()
+        discard_files(rt, ctx.stored)
         raise CaseChanged("stale", _l("This case has changed since you opened it. "
                                      "Reload the page and try again.")) from None
     except BaseException:
         session.rollback()
+        discard_files(rt, ctx.stored)
         raise
     return case
 
