@@ -13,11 +13,14 @@ from app.keyring import missing_key_files
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Flask:
+    """The application. `for_cli`: the `meldpunt` command, which must start
+    without keys in production too — `meldpunt init` is what creates them;
+    commands that need keys say so when they run."""
     settings = settings or Settings.from_env()
     missing = missing_key_files(settings.keys_dir)
     if settings.is_production:
-        check_production_ready(settings, missing)
+        check_production_ready(settings, [] if for_cli else missing)
 
     app = Flask(
         __name__,

@@ -68,13 +68,16 @@ def upgrade_schema(revision: str = "head") -> None:
 
 
 def _read_new_passphrase(prompt: str) -> tuple[str, bool]:
-    """(passphrase, generated): from the environment, the terminal, or made up."""
+    """(passphrase, generated): from the environment, the terminal, or made up.
+
+    Production asks on the terminal; a development instance (`make run`)
+    makes one up and prints it, so the demo starts without questions."""
     import secrets
 
     from_env = os.environ.get(RECOVERY_PASSPHRASE_ENV)
     if from_env:
         return from_env, False
-    if sys.stdin.isatty():
+    if sys.stdin.isatty() and settings().is_production:
         first = getpass.getpass(f"{prompt} (at least 16 characters): ")
         if len(first) >= 16 and first == getpass.getpass("Repeat it: "):
             return first, False
@@ -335,5 +338,5 @@ def register_commands(app: Flask) -> None:
 def main() -> None:
     from app import create_app
 
-    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True)
+    cli = FlaskGroup(create_app=lambda: create_app(for_cli=True), add_default_commands=True)
     cli.main(prog_name="meldpunt")

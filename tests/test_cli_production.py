@@ -1,0 +1,41 @@
+"""A fresh production instance: the web app refuses to start without keys,
+but `meldpunt init` (which creates them) runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.config import ConfigError, PasswordHashParams, Settings
+from app.crypto.kdf import Argon2Params
+from app.keyring import missing_key_files
+
+
+def production_settings(tmp_path) -> Settings:
+    # Production refuses Argon2id below 64 MiB; one pass keeps the test quick.
+    argon2 = Argon2Params(time_cost=1, memory_kib=65536, parallelism=1)
+    return Settings(
+        env="production", secret_key="a-long-random-production-secret-0123456789abcdef",
+        database_url="postgresql+psycopg://meldpunt@db/meldpunt", instance_dir=tmp_path,
+        keys_dir=tmp_path / "keys", storage_dir=tmp_path / "storage",
+        password_hash=PasswordHashParams(time_cost=1, memory_kib=65536, parallelism=1),
+        key_derivation=argon2, receipt_derivation=argon2,
+    )
+
+
+def test_web_app_refuses_to_start_without_keys_and_says_what_to_run(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        create_app(production_settings(tmp_path))
+    assert "meldpunt init" in str(error.value)
+
+
+def test_the_command_line_starts_and_creates_the_keys(tmp_path, monkeypatch):
+    settings = production_settings(tmp_path)
+    monkeypatch.setenv("MELDPUNT_RECOVERY_PASSPHRASE", "a recovery passphrase for the test")
+    app = create_app(settings, for_cli=True)
+    result = app.test_cli_runner().invoke(
+        args=["keys", "init", "--recovery-out", str(tmp_path / "recovery.offline")])
+    assert result.exit_code == 0, result.output
+    assert missing_key_files(settings.keys_dir) == []
+    assert (tmp_path / "recovery.offline").is_file()
+    create_app(settings)  # with its keys, the web app starts
