@@ -142,7 +142,7 @@ ACTION_AUDIT_LABELS = {
     "case.regrant": _l("Access restored"),
     "case.revoke": _l("Access removed"),
     "case.signal_registered": _l("Signal registered"),
-    "case.registered_with_vp": _l("Registered by the confidential counsellor"),
+    "case.registered_with_vp": _l("With the confidential counsellor"),
 }
 
 

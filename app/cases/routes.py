@@ -261,8 +261,7 @@ def act(user: User, number: str, action: str) -> BaseResponse:
         flash(str(error.message), "error")
         return redirect(url_for("cases.show", number=number))
     except UploadTooLarge:
-        flash(_("The file is too large (at most %(mb)d MB).", mb=rt.settings.max_upload_mb),
-              "error")
+        flash(_("File too large"), "error")
         return redirect(url_for("cases.show", number=number))
     flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
     if workflow.TRANSITIONS[action].hands_off and not custody.holds(db.session, case, user):
