@@ -83,13 +83,19 @@ def newest_case_number(server: Server) -> str:
 
 def act(page: Page, action: str, fill: dict[str, str] | None = None,
         select_: dict[str, str] | None = None) -> None:
-    """Open an action's <details> on the case page, fill it, press its button."""
+    """Open an action's <details> on the case page, fill it, press its button.
+    A select not named in `select_` keeps its first option."""
     form = page.locator(f"form[action$='/actie/{action}']")
     details = page.locator("details", has=form)
     details.locator("summary").click()
     for name, value in (fill or {}).items():
         form.locator(f"[name={name}]").fill(value)
     for name, value in (select_ or {}).items():
-        form.locator(f"select[name={name}]").select_option(value)
+        select = form.locator(f"select[name={name}]")
+        if select.locator(f"option[value='{value}']").count() == 0:  # by (part of) its text
+            value = select.locator("option", has_text=value).first.get_attribute("value") or ""
+        select.select_option(value)
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
+    assert page.locator(".flash.error, .error-text[role=alert]").count() == 0, (
+        f"{action} failed: " + page.inner_text("main")[:800])
