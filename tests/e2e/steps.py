@@ -61,12 +61,19 @@ def fresh_code(secret: str, used: set[str] | None = None) -> str:
     return code
 
 
-def staff_sign_in(page: Page, server: Server, email: str, password: str, lang: str) -> None:
+def staff_sign_in(page: Page, server: Server, email: str, password: str, lang: str,
+                  a11y: A11y | None = None, shot: Shots | None = None) -> None:
+    """Password, then the TOTP code; with `a11y` and `shot` both pages are
+    checked in both languages."""
     page.goto(server.url + "/medewerkers/inloggen")
     use_language(page, lang)
+    if a11y and shot:
+        look(page, a11y, shot, "staff sign-in", both=True)
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("main form button[type=submit]")
+    if a11y and shot:
+        look(page, a11y, shot, "second factor", both=True)
     page.fill("#code", fresh_code(server.totp[email]))
     page.click("main form button[type=submit]")
     page.wait_for_load_state()

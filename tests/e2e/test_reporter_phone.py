@@ -33,6 +33,10 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     # The report form, preset to the advice route.
     assert page.is_checked("input[name=track][value=advice]")
     look(page, a11y, shot, "report form")
+    page.click("main form button[type=submit]")  # nothing filled in yet
+    assert page.locator(".flash.error[role=alert] a[href='#what']").count() == 1
+    assert "what-error" in (page.get_attribute("#what", "aria-describedby") or "")
+    look(page, a11y, shot, "report form with errors")
     page.select_option("#unit", label="Kerndepartement")
     page.check("input[name=category][value=ongewenste_omgangsvormen]")
     page.check("input[name=subcategory][value=pesten]")

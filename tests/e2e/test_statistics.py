@@ -12,7 +12,7 @@ from tests.e2e.steps import look, new_page, staff_sign_in
 
 def test_icc_opens_the_year_figures_and_downloads_csv(server, browser, contexts, a11y, shot):
     page = new_page(browser, contexts)
-    staff_sign_in(page, server, demo_email("icc"), DEMO_PASSWORD, "nl")
+    staff_sign_in(page, server, demo_email("icc"), DEMO_PASSWORD, "nl", a11y, shot)
     look(page, a11y, shot, "staff home", both=True)
     page.click("header nav a[href$='/medewerkers/statistiek/']")
     year = str(date.today().year)

@@ -1,0 +1,25 @@
+"""The axe check itself: it must find planted violations, so that zero
+violations elsewhere means something."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.steps import new_page
+
+
+def test_axe_finds_planted_violations(server, browser, contexts, a11y):
+    page = new_page(browser, contexts)
+    page.goto(server.url + "/")
+    page.evaluate("""() => {
+      const main = document.querySelector('main');
+      main.insertAdjacentHTML('beforeend',
+        '<img src="/static/nope.png"><p class="x1">faint</p><input id="nolabel">');
+      const s = document.createElement('style');
+      s.textContent = '.x1 { color: #ddd; background: #fff; }';
+      document.head.append(s);
+    }""")
+    with pytest.raises(AssertionError) as failure:
+        a11y.check(page, "planted")
+    for rule in ("image-alt", "color-contrast", "label"):
+        assert f'"id": "{rule}"' in str(failure.value)
