@@ -61,6 +61,10 @@ SAFE_INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf", "text/plain"}
 TIMELINE_SKIP = {"case.open", "case.message_read_for_reply", "attachment.download",
                  "case.open_for_action"}
 CHUNK = 64 * 1024
+# Form fields that are not workflow parameters: the names of perform()'s own
+# arguments would clash with them (a TypeError, or a forged audit `origin`).
+RESERVED_FORM_NAMES = {"csrf_token", "fields", "attachment_ids", "session", "rt", "case",
+                       "actor", "private_key", "action", "origin"}
 
 
 @blueprint.context_processor
@@ -93,7 +97,7 @@ def my_cases(user: User) -> str:
     result = queues.queue(
         db.session, user, tab=request.args.get("tab", "all"),
         sort=request.args.get("sorteer", queues.DEFAULT_SORT),
-        page=int(page) if page.isdigit() else 1,
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 10 else 1,
     )
     return render_template("cases/queue.html", q=result, tabs=queues.TABS,
                            tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS))
@@ -208,11 +212,11 @@ def show(user: User, number: str) -> str:
 
 def _params() -> dict[str, Any]:
     params: dict[str, Any] = {
-        k: v for k, v in request.form.items() if k not in ("csrf_token", "fields",
-                                                           "attachment_ids")
+        k: v for k, v in request.form.items() if k not in RESERVED_FORM_NAMES
     }
     params["fields"] = request.form.getlist("fields")
-    params["attachment_ids"] = [a for a in request.form.getlist("attachment_ids") if a.isdigit()]
+    params["attachment_ids"] = [a for a in request.form.getlist("attachment_ids")
+                                if a.isascii() and a.isdigit() and len(a) <= 18]
     upload = request.files.get("report_file")
     if upload is not None and upload.filename:
         def chunks() -> Iterator[bytes]:
@@ -369,7 +373,8 @@ def exclude(user: User, number: str) -> BaseResponse:
     opened = open_case(db.session, rt, user, current_private_key(), number,
                        action="case.open_for_action")
     target_id = request.form.get("user_id", "")
-    target = db.session.get(User, int(target_id)) if target_id.isdigit() else None
+    target = (db.session.get(User, int(target_id))
+              if target_id.isascii() and target_id.isdigit() and len(target_id) <= 18 else None)
     if target is None:
         flash(_("Choose the person to exclude."), "error")
         return redirect(url_for("cases.show", number=number))

@@ -178,7 +178,10 @@ class _Ctx:
     def int_param(self, name: str) -> int | None:
         value = self.param(name)
         try:
-            return int(value) if value not in (None, "") else None
+            number = int(value) if value not in (None, "") else None
+            if number is not None and not 0 <= number < 2**63:
+                raise ValueError(name)  # out of the database's range (SQLite: OverflowError)
+            return number
         except (TypeError, ValueError):
             raise RequirementMissing(f"invalid_{name}", _l("Choose a valid value.")) from None
 
@@ -347,7 +350,7 @@ def _refer_to_external(ctx: _Ctx) -> None:
     fields = [f for f in (ctx.param("fields") or []) if f in report]
     available = {a.id for a in list_attachments(session, case, ctx.key)}
     attachment_ids = sorted(int(a) for a in (ctx.param("attachment_ids") or [])
-                            if str(a).isdigit() and int(a) in available)
+                            if str(a).isascii() and str(a).isdigit() and int(a) in available)
     package: dict[str, Any] = {"report": {f: report[f] for f in fields}}
     if include_identity:
         package["identity"] = read_identity(ctx.key, case)

@@ -45,7 +45,7 @@ def periods(admin: User) -> str | Response:
             if raw is None:
                 continue
             raw = raw.strip()
-            if not raw.isdigit() or not 1 <= int(raw) <= 600:
+            if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 600:
                 errors = True
                 continue
             if int(raw) != policy.months[(track, outcome)]:

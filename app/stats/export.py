@@ -57,7 +57,7 @@ def to_json(report: YearReport) -> str:
 def to_csv(report: YearReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Meldpunt", f"year {report.year}", report.unit_name or "all units",
+    writer.writerow(["Meldpunt", f"year {report.year}", _safe(report.unit_name or "all units"),
                      f"threshold {report.threshold}"])
     writer.writerow([METHOD])
     for definition in report.definitions:
