@@ -56,7 +56,15 @@ def _restrict(session: Session, rt: Runtime, case: Case, actor: User, target: Us
 
 
 def recuse(session: Session, rt: Runtime, case: Case, actor: User) -> CaseRestriction:
-    """The handler steps aside: their wrap goes, they can not open the case."""
+    """The handler steps aside: their wrap goes, they can not open the case.
+
+    Not the last holder: the case would wait for the offline recovery key."""
+    others = session.scalar(
+        select(KeyWrap.id).where(KeyWrap.case_id == case.id, KeyWrap.user_id.is_not(None),
+                                 KeyWrap.user_id != actor.id).limit(1)
+    )
+    if others is None:
+        raise ConflictError("last_holder")
     row = _restrict(session, rt, case, actor, actor, "recused")
     session.commit()
     return row

@@ -360,7 +360,9 @@ def recuse(user: User, number: str) -> BaseResponse:
     try:
         conflicts.recuse(db.session, rt, opened.case, user)
     except conflicts.ConflictError:
-        abort(404)
+        flash(_("You are the only one who holds this case: hand it over before you recuse."),
+              "error")
+        return redirect(url_for("cases.show", number=number))
     flash(_("You have recused yourself from case %(number)s.", number=number), "success")
     return redirect(url_for("cases.my_cases"))
 

@@ -82,8 +82,19 @@ def test_an_excluded_person_can_not_open_the_case_until_lifted_with_reason(
     assert "case.restriction_lifted" in case_actions(session, case.number)
 
 
-def test_a_handler_who_recuses_loses_the_case(client, session, rt, make_staff, new_case):
+def test_the_last_holder_can_not_recuse(client, session, rt, make_staff, new_case):
     intake = make_staff("intake")
+    case, _ = new_case()
+    sign_in(client, intake)
+    html = _case_page(client, case.number)
+    client.post(f"/medewerkers/zaken/{case.number}/terugtrekken",
+                data={"csrf_token": csrf_from(html)})
+    assert client.get(f"/medewerkers/zaken/{case.number}").status_code == 200
+    assert "case.recused" not in case_actions(session, case.number)
+
+
+def test_a_handler_who_recuses_loses_the_case(client, session, rt, make_staff, new_case):
+    intake, _colleague = make_staff("intake"), make_staff("intake")
     case, _ = new_case()
     sign_in(client, intake)
     html = _case_page(client, case.number)
