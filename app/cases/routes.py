@@ -191,6 +191,8 @@ def show(user: User, number: str) -> str:
         "case": case, "external": external, "attachments": attachments,
         "notes": read_notes(db.session, case, key, user),
         "note_form": NoteForm(), "form": EmptyForm(),
+        "deadline_days": rt.settings.acknowledge_days,
+        "deadline_months": rt.settings.feedback_months,
         **_action_context(user, case, report, attachments),
     }
     if external:

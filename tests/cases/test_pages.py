@@ -155,3 +155,15 @@ def test_the_case_page_offers_exactly_the_table_s_actions_along_the_way(
         assert action in offered
         perform(session, rt, case, staff.user, key_of(staff), action, **params)
     assert case.state == "with_ic"
+
+
+def test_the_deadlines_show_their_basis_from_the_settings(client, session, rt, make_staff,
+                                                          new_case):
+    intake = make_staff("intake")
+    case, _ = new_case()
+    sign_in(client, intake)
+    html = client.get(f"/medewerkers/zaken/{case.number}",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Basis: {rt.settings.acknowledge_days} days after receipt" in html
+    assert (f"Basis: {rt.settings.feedback_months} months after day "
+            f"{rt.settings.acknowledge_days}") in html
