@@ -141,6 +141,12 @@ def safe_name(filename: str) -> str:
     """Keep the name readable but without any path or control characters."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip() or "bestand"
+    if len(name) > 150:
+        # Shorten the stem, not the extension: a cut-off extension would make
+        # an acceptable file look like a refused type.
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            return stem[: 150 - len(extension) - 1] + "." + extension
     return name[:150]
 
 
