@@ -16,21 +16,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.config import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
+SKIP_REASON = "install chromium (apt) and playwright to run the browser tests"
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None  # type: ignore[assignment]
+AVAILABLE = sync_playwright is not None and CHROMIUM.exists()
 
-if sync_playwright is None or not CHROMIUM.exists():
-    pytest.skip("install chromium (apt) and playwright to run the browser tests",
-                allow_module_level=True)
 
-from werkzeug.serving import make_server  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.config import Settings  # noqa: E402
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Without a browser only test_harness.py is collected: it skips with
+    the one line saying how to enable the browser tests."""
+    if not AVAILABLE and collection_path.suffix == ".py" \
+            and collection_path.name.startswith("test_") \
+            and collection_path.name != "test_harness.py":
+        return True
+    return None
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.steps import new_page
+from tests.e2e.conftest import AVAILABLE, SKIP_REASON
+
+if not AVAILABLE:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
+
+from tests.e2e.steps import new_page  # noqa: E402
 
 
 def test_axe_finds_planted_violations(server, browser, contexts, a11y):
