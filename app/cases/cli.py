@@ -41,3 +41,51 @@ def case_transitions() -> None:
     from app.cases.workflow import table_json
 
     click.echo(table_json())
+
+
+@case_group.command("act")
+@click.argument("number")
+@click.argument("action")
+@click.option("--as", "email", required=True, help="The handler who acts (e-mail address).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the action, e.g. --param vp_id=3 (repeatable).")
+@click.password_option("--password", prompt="Password", confirmation_prompt=False,
+                       help="The handler's password (unlocks their key); prompted if absent.")
+@with_appcontext
+def case_act(number: str, action: str, email: str, params: tuple[str, ...],
+             password: str) -> None:
+    """Take one ACTION of the workflow table on case NUMBER, as a handler."""
+    from sqlalchemy import select
+
+    from app.accounts.service import find_user_by_email
+    from app.cases.workflow import TRANSITIONS, WorkflowError, perform
+    from app.cli import fail, runtime
+    from app.crypto.errors import CryptoError
+    from app.crypto.keys import unlock_private_key
+    from app.models import Case
+
+    if action not in TRANSITIONS:
+        fail(f"unknown action; one of: {', '.join(TRANSITIONS)}")
+    user = find_user_by_email(db.session, email)
+    case = db.session.scalar(select(Case).where(Case.number == number))
+    if user is None or case is None or user.private_key_protected is None:
+        fail("no such handler or case")
+        return
+    try:
+        key = unlock_private_key(user.private_key_protected, password)
+    except CryptoError:
+        fail("wrong password")
+        return
+    values: dict[str, object] = {}
+    for item in params:
+        name, _sep, value = item.partition("=")
+        if name in ("fields", "attachment_ids"):
+            values.setdefault(name, []).append(value)  # type: ignore[union-attr]
+        else:
+            values[name] = value
+    try:
+        perform(db.session, runtime(), case, user, key, action, origin="cli", **values)
+    except WorkflowError as error:
+        fail(f"{error.code}: {error.message}")
+        return
+    click.echo(f"{number}: {action} done; state is now {case.state}.")

@@ -200,3 +200,22 @@ def test_junk_parameters_are_a_requirement_error_not_a_crash(session, rt, make_s
     with pytest.raises(CaseChanged):
         perform(session, rt, case, intake.user, key_of(intake), "classify", version="x")
     assert case.state == "acknowledged"
+
+
+def test_the_cli_acts_through_the_same_table(app, session, rt, make_staff, new_case):
+    from tests.conftest import PASSWORD
+
+    intake = make_staff("intake")
+    case, _ = new_case()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["case", "act", case.number, "acknowledge", "--as", intake.email,
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert case.state == "acknowledged"
+    assert case_actions(session, case.number)[-1] == "case.acknowledge"
+    refused = runner.invoke(args=["case", "act", case.number, "acknowledge", "--as",
+                                  intake.email, "--password", PASSWORD])
+    assert refused.exit_code == 1 and "state" in refused.output
+    listing = runner.invoke(args=["case", "transitions"])
+    assert '"action": "escalate_to_ic"' in listing.output
