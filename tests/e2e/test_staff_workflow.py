@@ -153,7 +153,10 @@ def test_case_from_first_sign_in_to_feedback(server, browser, contexts, a11y, sh
     # The IC records the decision with feedback and closes.
     ic.reload()
     assert "rapport.pdf" in ic.inner_text("main")
-    act(ic, "record_decision", select_={"outcome": "founded", "measure": "warning"},
+    # Dutch: a chosen measure; English: the preselected "No measure" (its
+    # empty "None" option used to fail "founded" with "Choose a valid value").
+    measure = {"measure": "warning"} if lang == "nl" else {}
+    act(ic, "record_decision", select_={"outcome": "founded", **measure},
         fill={"feedback": "Uw melding is gegrond verklaard; er zijn maatregelen genomen."})
     act(ic, "close", select_={"close_reason": "handled"})
     look(ic, a11y, shot, "ic closed")
