@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 log = logging.getLogger("meldpunt.errors")
 
@@ -58,6 +58,11 @@ def init_app(app: Flask) -> None:
     def _database(_error: Exception) -> tuple[str, int]:
         db.session.rollback()
         log.error("database unavailable")
+        # The page must render without the database: no second attempt to
+        # look up the signed-in staff member (Flask-Login's template context
+        # would load the user again, fail again and end in a bare 500).
+        g.staff_session = None
+        g._login_user = login_manager.anonymous_user()  # noqa: SLF001
         return render_error(503)
 
     @app.errorhandler(Exception)
