@@ -48,6 +48,8 @@ class QueuePage:
     total: int
     counts: dict[str, int]
     rows: list[QueueRow]
+    unit_id: int | None = None
+    track: str | None = None
 
 
 def _held_by(user: User) -> ColumnElement[bool]:
@@ -127,7 +129,17 @@ def _no_jit(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
-def counts(session: Session, user: User, now: datetime) -> dict[str, int]:
+def _filters(unit_id: int | None, track: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if unit_id is not None:
+        conditions.append(Case.unit_id == unit_id)
+    if track in ("advice", "report"):
+        conditions.append(Case.track == track)
+    return conditions
+
+
+def counts(session: Session, user: User, now: datetime, *, unit_id: int | None = None,
+           track: str | None = None) -> dict[str, int]:
     """All tab counts in one pass over the visible cases."""
     _no_jit(session)
     columns = [func.count(Case.id)]
@@ -136,20 +148,22 @@ def counts(session: Session, user: User, now: datetime) -> dict[str, int]:
         condition = tab_filter(tab, user, now)
         columns.append(func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0))
         names.append(tab)
-    row = session.execute(select(*columns).where(visible_to(user))).one()
+    row = session.execute(
+        select(*columns).where(visible_to(user), *_filters(unit_id, track))).one()
     return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
 
 def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT_SORT,
-          page: int = 1, now: datetime | None = None) -> QueuePage:
+          page: int = 1, now: datetime | None = None, unit_id: int | None = None,
+          track: str | None = None) -> QueuePage:
     now = now or utcnow()
     tab = tab if tab in TABS else "all"
     sort = sort if sort in SORTS else DEFAULT_SORT
-    tab_counts = counts(session, user, now)
+    tab_counts = counts(session, user, now, unit_id=unit_id, track=track)
     total = tab_counts[tab]
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    query = select(Case).where(visible_to(user))
+    query = select(Case).where(visible_to(user), *_filters(unit_id, track))
     condition = tab_filter(tab, user, now)
     if condition is not None:
         query = query.where(condition)
@@ -172,7 +186,8 @@ def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT
         rows.append(QueueRow(case=case, holder=case.id in held, overdue=overdue,
                              due_soon=due_soon))
     return QueuePage(tab=tab, sort=sort, page=page, pages=pages, total=total,
-                     counts=tab_counts, rows=rows)
+                     counts=tab_counts, rows=rows, unit_id=unit_id,
+                     track=track if track in ("advice", "report") else None)
 
 
 def attention_counts(session: Session, now: datetime | None = None) -> dict[int, int]:

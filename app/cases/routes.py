@@ -94,13 +94,18 @@ def _external_only(user: User) -> bool:
 @handler_required
 def my_cases(user: User) -> str:
     page = request.args.get("pagina", "1")
+    unit = request.args.get("eenheid", "")
     result = queues.queue(
         db.session, user, tab=request.args.get("tab", "all"),
         sort=request.args.get("sorteer", queues.DEFAULT_SORT),
         page=int(page) if page.isascii() and page.isdigit() and len(page) < 10 else 1,
+        unit_id=int(unit) if unit.isascii() and unit.isdigit() and len(unit) < 10 else None,
+        track=request.args.get("spoor") or None,
     )
     return render_template("cases/queue.html", q=result, tabs=queues.TABS,
-                           tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS))
+                           tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS),
+                           units=choices.unit_choices(db.session),
+                           tracks=list(labels.TRACK_LABELS.items()))
 
 
 # --- the case page -------------------------------------------------------------

@@ -100,3 +100,19 @@ def test_the_queue_is_paginated_by_25_in_sql(client, session, rt, make_staff, un
     html = client.get("/medewerkers/zaken/?pagina=2").get_data(as_text=True)
     assert "MP-TEST-0025" in html and "MP-TEST-0024" not in html and "MP-TEST-0050" not in html
     assert client.get("/medewerkers/zaken/?pagina=99&tab=onzin&sorteer=x").status_code == 200
+
+
+def test_the_queue_filters_by_unit_and_track(client, session, rt, make_staff, new_case, units):
+    intake = make_staff("intake")
+    in_rivm = new_case(unit="rivm")[0]
+    advice = new_case(track="advice")[0]
+    formal = new_case()[0]
+    assert _numbers(session, intake.user, unit_id=units["rivm"].id) == {in_rivm.number}
+    assert _numbers(session, intake.user, track="advice") == {advice.number}
+    page = queues.queue(session, intake.user, track="report", unit_id=units["kerndepartement"].id)
+    assert {r.case.number for r in page.rows} == {formal.number} and page.counts["all"] == 1
+
+    sign_in(client, intake)
+    html = client.get(f"/medewerkers/zaken/?eenheid={units['rivm'].id}").get_data(as_text=True)
+    assert in_rivm.number in html and formal.number not in html
+    assert f"eenheid={units['rivm'].id}" in html  # the tabs keep the filter
