@@ -16,7 +16,9 @@ class MessageForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=MESSAGE_MAX)])
+    # Its own id: the message form on the same page has a `body` too.
+    body = TextAreaField(_l("Note"), id="note-body",
+                         validators=[DataRequired(), Length(max=MESSAGE_MAX)])
     visibility = SelectField(_l("Who may read it"), choices=[
         ("internal", _l("Internal (all handlers of this case)")),
         ("personal", _l("Personal (only you)")),

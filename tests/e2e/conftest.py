@@ -128,6 +128,12 @@ class A11y:
              "summary": [n.get("failureSummary", "") for n in v["nodes"]][:2]}
             for v in result["violations"]
         ]
+        # WCAG 2.1's 4.1.1 (unique ids): axe 4.x no longer checks it; a
+        # repeated id also ties a <label for> to the wrong control. Hidden
+        # inputs (every form's csrf_token) are outside the accessibility tree.
+        duplicates = probe.evaluate(DUPLICATE_IDS)
+        if duplicates:
+            violations.append({"id": "duplicate-id (WCAG 2.1 SC 4.1.1)", "nodes": duplicates})
         lang = page.get_attribute("html", "lang")
         self.checked.append(f"{lang} {path_of(url)} ({label})")
         assert not violations, (f"axe: {label or url} ({lang}):\n"
@@ -148,6 +154,13 @@ WRITE_PAGE = """html => new Promise(resolve => {
                            l.addEventListener('error', () => { if (--waiting === 0) resolve(); }); }
   setTimeout(resolve, 3000);
 })"""
+DUPLICATE_IDS = """() => {
+  const seen = new Map();
+  for (const el of document.querySelectorAll('[id]:not(input[type=hidden])')) {
+    seen.set(el.id, (seen.get(el.id) || 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([id]) => '#' + id);
+}"""
 RUN_AXE = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
                                 resultTypes: ['violations']})"""
 

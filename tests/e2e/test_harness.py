@@ -19,7 +19,8 @@ def test_axe_finds_planted_violations(server, browser, contexts, a11y):
     page.evaluate("""() => {
       const main = document.querySelector('main');
       main.insertAdjacentHTML('beforeend',
-        '<img src="/static/nope.png"><p class="x1">faint</p><input id="nolabel">');
+        '<img src="/static/nope.png"><p class="x1">faint</p><input id="nolabel">'
+        + '<span id="main"></span>');
       const s = document.createElement('style');
       s.textContent = '.x1 { color: #ddd; background: #fff; }';
       document.head.append(s);
@@ -28,3 +29,4 @@ def test_axe_finds_planted_violations(server, browser, contexts, a11y):
         a11y.check(page, "planted")
     for rule in ("image-alt", "color-contrast", "label"):
         assert f'"id": "{rule}"' in str(failure.value)
+    assert "duplicate-id" in str(failure.value) and "#main" in str(failure.value)
