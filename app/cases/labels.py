@@ -170,6 +170,10 @@ def audit_action_label(code: str) -> str:
     return _label(ACTION_AUDIT_LABELS, code)
 
 
+def note_visibility_label(code: str) -> str:
+    return _label(NOTE_VISIBILITY_LABELS, code)
+
+
 TEMPLATE_HELPERS = {
     "outcome_label": outcome_label,
     "measure_label": measure_label,
@@ -177,4 +181,5 @@ TEMPLATE_HELPERS = {
     "referral_label": referral_label,
     "intake_channel_label": intake_channel_label,
     "audit_action_label": audit_action_label,
+    "note_visibility_label": note_visibility_label,
 }
