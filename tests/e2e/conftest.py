@@ -170,14 +170,18 @@ def path_of(url: str) -> str:
 
 
 @pytest.fixture()
-def a11y(browser: Browser) -> Iterator[A11y]:
+def a11y(browser: Browser, request: pytest.FixtureRequest) -> Iterator[A11y]:
     checker = A11y(browser)
     yield checker
     checker.close()
-    log = SHOTS / "axe-pages.txt"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as out:
-        out.writelines(line + "\n" for line in checker.checked)
+    folder = SHOTS / test_folder(request)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "axe-pages.txt").write_text("".join(line + "\n" for line in checker.checked),
+                                          encoding="utf-8")
+
+
+def test_folder(request: pytest.FixtureRequest) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
 
 
 class Shots:
@@ -198,8 +202,7 @@ class Shots:
 
 @pytest.fixture()
 def shot(request: pytest.FixtureRequest) -> Shots:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    return Shots(SHOTS / name)
+    return Shots(SHOTS / test_folder(request))
 
 
 @pytest.fixture()
