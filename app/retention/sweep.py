@@ -9,7 +9,7 @@ the orphan step of the next run removes it. Running twice does nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +21,7 @@ from app.models import Attachment, Case, CaseTally, KeyWrap, Message, Receipt, u
 from app.retention.policy import RetentionPolicy, load_policy
 from app.runtime import Runtime
 
-BATCH = 500
+BATCH = 200
 # An upload writes its file just before its row commits: only files older
 # than this, without a row, are orphans.
 ORPHAN_GRACE = timedelta(hours=1)
@@ -66,7 +66,7 @@ def _day(moment: datetime | None) -> datetime | None:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0) if moment else None
 
 
-def _candidates(session: Session, policy: RetentionPolicy, now: datetime) -> Iterator[int]:
+def _candidates(session: Session, policy: RetentionPolicy, now: datetime) -> Iterator[list[int]]:
     """Ids of closed cases old enough for the shortest period, in batches."""
     cutoff = add_months(now, -policy.shortest_months)
     last_id = 0
@@ -76,72 +76,79 @@ def _candidates(session: Session, policy: RetentionPolicy, now: datetime) -> Ite
                                   Case.id > last_id)
             .order_by(Case.id).limit(BATCH)
         ).all()
+        session.rollback()
         if not ids:
             return
-        yield from ids
+        yield list(ids)
         last_id = ids[-1]
 
 
-def _lock(session: Session, case_id: int) -> Case | None:
-    query = select(Case).where(Case.id == case_id)
+def _lock(session: Session, case_ids: list[int]) -> list[Case]:
+    query = select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)
     if session.get_bind().dialect.name == "postgresql":
-        # Another sweep (or a handler) working on this case waits or is skipped.
+        # A case another sweep is working on is skipped, not waited for.
         query = query.with_for_update(skip_locked=True, of=Case)
-    return session.scalar(query)
+    return list(session.scalars(query))
 
 
-def shred_and_delete(session: Session, rt: Runtime, case: Case, *, origin: str,
+def shred_and_delete(session: Session, rt: Runtime, cases: list[Case], *, origin: str,
                      now: datetime | None = None) -> list[str]:
-    """Tally, then delete the case and everything under its key. Returns the
-    file ids to remove once the transaction has committed."""
-    session.add(tally_of(case, max(now or utcnow(), utcnow())))
+    """Tally, then delete the cases and everything under their keys, in the
+    caller's transaction. Returns the file ids to remove once it committed."""
+    if not cases:
+        return []
+    tally_time = max(now or utcnow(), utcnow())
+    session.add_all([tally_of(case, tally_time) for case in cases])
+    ids = [case.id for case in cases]
+    numbers = [case.number for case in cases]
     file_ids = list(session.scalars(select(Attachment.file_id).where(
-        Attachment.case_id == case.id)))
+        Attachment.case_id.in_(ids))))
     for model in (KeyWrap, Receipt, Attachment, Message):
-        session.execute(delete(model).where(model.case_id == case.id))
-    number = case.number
+        session.execute(delete(model).where(model.case_id.in_(ids)))
     # Other case-owned rows go by ON DELETE CASCADE.
-    session.execute(delete(Case).where(Case.id == case.id))
-    rt.audit.record(session, actor="system", action="retention.case_deleted",
-                    object_type="case", object_id=number, origin=origin)
+    session.execute(delete(Case).where(Case.id.in_(ids)))
+    for case in cases:
+        session.expunge(case)
+    rt.audit.record_many(session, [
+        dict(actor="system", action="retention.case_deleted", object_type="case",
+             object_id=number, origin=origin) for number in numbers])
     return file_ids
 
 
 def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
               dry_run: bool = False, origin: str = "job",
-              after_each: Callable[[str], None] | None = None) -> SweepReport:
+              batch_size: int = BATCH) -> SweepReport:
+    """Each batch of expired cases goes in one transaction: an interruption
+    leaves every case either intact or fully shredded."""
     now = now or utcnow()
     policy = load_policy(session)
     report = SweepReport(dry_run=dry_run)
-    for case_id in list(_candidates(session, policy, now)):
-        case = _lock(session, case_id)
-        if case is None:
-            session.rollback()
-            continue
-        expires = policy.expires_at(case)
-        if expires is None or expires > now:
-            session.rollback()
-            continue
-        if case.legal_hold:
-            report.held += 1
-            session.rollback()
-            continue
-        number = case.number
-        if dry_run:
-            report.deleted.append(number)
-            session.rollback()
-            continue
-        try:
-            file_ids = shred_and_delete(session, rt, case, origin=origin, now=now)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        for file_id in file_ids:
-            rt.files.delete(file_id)
-        report.deleted.append(number)
-        if after_each is not None:
-            after_each(number)
+    for candidate_ids in _candidates(session, policy, now):
+        for start in range(0, len(candidate_ids), batch_size):
+            chunk = candidate_ids[start : start + batch_size]
+            expired = []
+            for case in _lock(session, chunk):
+                expires = policy.expires_at(case)
+                if expires is None or expires > now:
+                    continue
+                if case.legal_hold:
+                    report.held += 1
+                    continue
+                expired.append(case)
+            numbers = [case.number for case in expired]
+            if dry_run or not expired:
+                session.rollback()
+                report.deleted += numbers if dry_run else []
+                continue
+            try:
+                file_ids = shred_and_delete(session, rt, expired, origin=origin, now=now)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            for file_id in file_ids:
+                rt.files.delete(file_id)
+            report.deleted += numbers
     report.mailboxes_closed = close_expired_mailboxes(session, rt, policy, now, dry_run, origin)
     if not dry_run:
         report.orphan_files = remove_orphan_files(session, rt)

@@ -160,41 +160,65 @@ def test_dry_run_lists_and_changes_nothing(session, rt, units, intake):
     assert rt.audit.count(session) == entries_before
 
 
-def test_interrupted_run_leaves_each_case_intact_or_fully_gone(
-        session, rt, units, intake, monkeypatch):
-    cases = [closed_case(session, rt, units) for _ in range(3)]
-    ids = [c.id for c in cases]
+def _crash_on_second_batch(monkeypatch):
     original = sweep.shred_and_delete
     calls = {"n": 0}
 
-    def crash_on_second(session_, rt_, case, *, origin, now=None):
+    def crash(session_, rt_, cases, *, origin, now=None):
         calls["n"] += 1
-        file_ids = original(session_, rt_, case, origin=origin, now=now)
+        file_ids = original(session_, rt_, cases, origin=origin, now=now)
         if calls["n"] == 2:
             raise RuntimeError("power cut")
         return file_ids
 
-    monkeypatch.setattr(sweep, "shred_and_delete", crash_on_second)
+    monkeypatch.setattr(sweep, "shred_and_delete", crash)
+
+
+def _assert_intact(session, intake, rt, case_id):
+    case = session.get(Case, case_id)
+    assert case is not None
+    # Fully intact: a holder still decrypts it, and its files are there.
+    custody.open_case_key(session, case, intake.user, _key(intake))
+    for file_id in session.scalars(select(Attachment.file_id).where(
+            Attachment.case_id == case_id)):
+        assert rt.files.exists(file_id)
+
+
+def test_interrupted_run_leaves_each_case_intact_or_fully_gone(
+        session, rt, units, intake, monkeypatch):
+    cases = [closed_case(session, rt, units) for _ in range(3)]
+    ids = [c.id for c in cases]
+    _crash_on_second_batch(monkeypatch)
     with pytest.raises(RuntimeError):
-        run_sweep(session, rt, now=datetime(2026, 11, 23, tzinfo=UTC))
+        run_sweep(session, rt, now=datetime(2026, 11, 23, tzinfo=UTC), batch_size=1)
     monkeypatch.undo()
 
     session.expire_all()
     assert session.get(Case, ids[0]) is None
     for case_id in ids[1:]:
-        case = session.get(Case, case_id)
-        assert case is not None
-        # Fully intact: a holder still decrypts it, and its files are there.
-        custody.open_case_key(session, case, intake.user, _key(intake))
-        for file_id in session.scalars(select(Attachment.file_id).where(
-                Attachment.case_id == case_id)):
-            assert rt.files.exists(file_id)
+        _assert_intact(session, intake, rt, case_id)
     assert count(session, CaseTally) == 1
 
     report = run_sweep(session, rt, now=datetime(2026, 11, 23, tzinfo=UTC))
     assert len(report.deleted) == 2
     assert count(session, CaseTally) == 3
     assert count(session, Case) == 0
+    assert rt.audit.verify(session).ok
+
+
+def test_a_crash_inside_a_batch_rolls_the_whole_batch_back(session, rt, units, intake,
+                                                           monkeypatch):
+    cases = [closed_case(session, rt, units) for _ in range(4)]
+    ids = [c.id for c in cases]
+    _crash_on_second_batch(monkeypatch)
+    with pytest.raises(RuntimeError):
+        run_sweep(session, rt, now=datetime(2026, 11, 23, tzinfo=UTC), batch_size=2)
+    monkeypatch.undo()
+    session.expire_all()
+    assert [session.get(Case, i) is None for i in ids] == [True, True, False, False]
+    for case_id in ids[2:]:
+        _assert_intact(session, intake, rt, case_id)
+    assert count(session, CaseTally) == 2
     assert rt.audit.verify(session).ok
 
 
