@@ -7,8 +7,6 @@ password change or an admin reset deletes the row, and with it the key.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.crypto.errors import DecryptionError
 from app.crypto.keys import PrivateKey, new_session_secret, open_from_session, seal_for_session
+from app.crypto.tokens import b64, token_digest, unb64
 from app.models import StaffSession, User, utcnow
 
 # Writing last_seen on every request would make every page a write.
@@ -34,29 +33,18 @@ class SessionCookie:
         return "<SessionCookie>"
 
 
-def _row_id(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
 
 def start_session(
     session: Session, user: User, stage: str, private_key: PrivateKey | None = None
 ) -> tuple[StaffSession, SessionCookie]:
     token = secrets.token_urlsafe(32)
     secret = new_session_secret()
-    row = StaffSession(id=_row_id(token), user_id=user.id, stage=stage)
+    row = StaffSession(id=token_digest(token), user_id=user.id, stage=stage)
     if private_key is not None:
         row.sealed_private_key = seal_for_session(private_key, secret, session_id=row.id)
     session.add(row)
     session.flush()
-    return row, SessionCookie(token=token, secret=_b64(secret))
+    return row, SessionCookie(token=token, secret=b64(secret))
 
 
 def rotate_session(
@@ -72,7 +60,7 @@ def rotate_session(
 
 
 def seal_key_into(row: StaffSession, cookie: SessionCookie, private_key: PrivateKey) -> None:
-    row.sealed_private_key = seal_for_session(private_key, _unb64(cookie.secret), session_id=row.id)
+    row.sealed_private_key = seal_for_session(private_key, unb64(cookie.secret), session_id=row.id)
 
 
 def find_session(
@@ -80,7 +68,7 @@ def find_session(
 ) -> StaffSession | None:
     """The live session for this cookie, or None (an expired one is deleted)."""
     now = now or utcnow()
-    row = session.get(StaffSession, _row_id(cookie.token))
+    row = session.get(StaffSession, token_digest(cookie.token))
     if row is None:
         return None
     if row.stage == "active":
@@ -102,7 +90,7 @@ def unlocked_private_key(row: StaffSession, cookie: SessionCookie) -> PrivateKey
     if row.sealed_private_key is None:
         return None
     try:
-        return open_from_session(row.sealed_private_key, _unb64(cookie.secret), session_id=row.id)
+        return open_from_session(row.sealed_private_key, unb64(cookie.secret), session_id=row.id)
     except DecryptionError:
         return None
 

@@ -15,8 +15,6 @@ identify the reporter.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +39,7 @@ from app.cases.content import (
 )
 from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
 from app.crypto.errors import CryptoError
+from app.crypto.tokens import b64, token_digest, unb64
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
 from app.reporting.service import open_mailbox
 from app.reporting.uploads import CleanFile
@@ -100,17 +99,6 @@ class MailboxView:
     attachments: list[AttachmentView]
 
 
-def _row_id(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
 
 def _seal_key(secret: bytes, row_id: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
@@ -169,7 +157,7 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
         raise WrongCode
     token = secrets.token_urlsafe(32)
     secret = secrets.token_bytes(32)
-    row_id = _row_id(token)
+    row_id = token_digest(token)
     row = ReporterSession(
         id=row_id, case_id=access.case.id, created_at=now, last_seen_at=now,
         sealed_case_key=wrap_case_key_symmetric(access.key, _seal_key(secret, row_id),
@@ -183,14 +171,14 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
                     object_id=access.case.number)
     session.commit()
     return OpenMailbox(row=row, case=access.case, key=access.key), MailboxCookie(
-        token=token, secret=_b64(secret))
+        token=token, secret=b64(secret))
 
 
 def find_open_mailbox(session: Session, cookie: MailboxCookie,
                       now: datetime | None = None) -> OpenMailbox | None:
     """The open mailbox for this cookie, or None (an expired one is deleted)."""
     now = now or utcnow()
-    row = session.get(ReporterSession, _row_id(cookie.token))
+    row = session.get(ReporterSession, token_digest(cookie.token))
     if row is None:
         return None
     case = session.get(Case, row.case_id)
@@ -202,7 +190,7 @@ def find_open_mailbox(session: Session, cookie: MailboxCookie,
         return None
     try:
         key = unwrap_case_key_symmetric(row.sealed_case_key,
-                                        _seal_key(_unb64(cookie.secret), row.id),
+                                        _seal_key(unb64(cookie.secret), row.id),
                                         case_id=case.number, recipient=_recipient(row.id))
     except (CryptoError, ValueError):
         return None
