@@ -100,15 +100,13 @@ def _due_soon(now: datetime) -> ColumnElement[bool]:
 
 
 def _waiting() -> ColumnElement[bool]:
-    """The last word in the conversation is the handlers'."""
-    last_staff = (select(func.max(Message.created_at))
-                  .where(Message.case_id == Case.id, Message.author_kind == "staff")
-                  .correlate(Case).scalar_subquery())
-    last_reporter = (select(func.max(Message.created_at))
-                     .where(Message.case_id == Case.id, Message.author_kind == "reporter")
-                     .correlate(Case).scalar_subquery())
-    return and_(_open(), last_staff.is_not(None),
-                or_(last_reporter.is_(None), last_staff > last_reporter))
+    """The last word in the conversation is the handlers' (one index probe
+    per open case: the newest message of the case)."""
+    last_author = (select(Message.author_kind)
+                   .where(Message.case_id == Case.id)
+                   .order_by(Message.created_at.desc(), Message.id.desc())
+                   .limit(1).correlate(Case).scalar_subquery())
+    return and_(_open(), last_author == "staff")
 
 
 def tab_filter(tab: str, user: User, now: datetime) -> ColumnElement[bool] | None:
