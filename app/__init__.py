@@ -28,6 +28,10 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
         static_folder="static",
         instance_path=str(settings.instance_dir),
     )
+    from app.web.converters import IntegerConverter
+
+    # Before any route is added: ids in URLs stay within the database's range.
+    app.url_map.converters["int"] = IntegerConverter
     app.config.update(
         SECRET_KEY=_secret_key(settings),
         DEBUG=settings.debug and not settings.is_production,

@@ -344,3 +344,26 @@ def _neighbour(number: str) -> str:
     last = number[-1]
     replacement = "0" if last != "0" else "1"
     return number[:-1] + replacement
+
+
+def test_ids_beyond_the_database_range_are_not_found(app, client, session, rt, units,
+                                                     make_staff):
+    """A 30-digit id is a 404, not a database overflow (500)."""
+    holder = make_staff("intake")
+    admin = make_staff("admin")
+    icc = make_staff("icc")
+    case = _held_by(session, rt, units, holder)
+    big = "9" * 30
+    sign_in(client, holder)
+    assert client.get(f"/medewerkers/zaken/{case.number}/bijlagen/{big}").status_code == 404
+    assert client.get(f"/medewerkers/zaken/?pagina={big}").status_code == 200
+    admin_client = app.test_client()
+    sign_in(admin_client, admin)
+    assert admin_client.get(f"/medewerkers/beheer/gebruikers/{big}").status_code == 404
+    icc_client = app.test_client()
+    sign_in(icc_client, icc)
+    for path in (f"/medewerkers/statistiek/?eenheid={big}",
+                 f"/medewerkers/statistiek/export.csv?eenheid={big}"):
+        assert icc_client.get(path).status_code == 404, path
+    # The largest id that fits is an ordinary "not found".
+    assert admin_client.get(f"/medewerkers/beheer/gebruikers/{2**63 - 1}").status_code == 404
