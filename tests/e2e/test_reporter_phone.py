@@ -73,8 +73,7 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     page.fill("#code", code.lower().replace("-", " "))
     page.click("main form button[type=submit]")
     assert page.locator("#body").count() == 1, page.content()[:1500]
-    messages = page.locator(".message")
-    assert messages.count() >= 1
+    assert page.locator(".message.handler").count() == 1  # the acknowledgement
     look(page, a11y, shot, "mailbox with acknowledgement")
     page.fill("#body", "Dank u. Ik wil graag een gesprek met een vertrouwenspersoon.")
     page.click("form[action$='/postbus/bericht'] button[type=submit]")
