@@ -134,6 +134,11 @@ class A11y:
         duplicates = probe.evaluate(DUPLICATE_IDS)
         if duplicates:
             violations.append({"id": "duplicate-id (WCAG 2.1 SC 4.1.1)", "nodes": duplicates})
+        # Reflow (SC 1.4.10): on a phone nothing may need sideways scrolling.
+        if (page.viewport_size or {}).get("width", 1280) <= 400:
+            wide = probe.evaluate(TOO_WIDE)
+            if wide:
+                violations.append({"id": "reflow (WCAG 2.1 SC 1.4.10)", "nodes": wide})
         lang = page.get_attribute("html", "lang")
         self.checked.append(f"{lang} {path_of(url)} ({label})")
         assert not violations, (f"axe: {label or url} ({lang}):\n"
@@ -160,6 +165,13 @@ DUPLICATE_IDS = """() => {
     seen.set(el.id, (seen.get(el.id) || 0) + 1);
   }
   return [...seen].filter(([, n]) => n > 1).map(([id]) => '#' + id);
+}"""
+TOO_WIDE = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  return [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > width + 1)
+    .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
 }"""
 RUN_AXE = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
                                 resultTypes: ['violations']})"""

@@ -30,3 +30,18 @@ def test_axe_finds_planted_violations(server, browser, contexts, a11y):
     for rule in ("image-alt", "color-contrast", "label"):
         assert f'"id": "{rule}"' in str(failure.value)
     assert "duplicate-id" in str(failure.value) and "#main" in str(failure.value)
+
+
+def test_reflow_check_finds_sideways_scrolling_on_a_phone(server, browser, contexts, a11y):
+    page = new_page(browser, contexts, phone=True)
+    page.goto(server.url + "/")
+    page.evaluate("""() => {
+      const wide = document.createElement('div');
+      wide.className = 'too-wide';
+      wide.style.width = '2000px';
+      wide.textContent = 'wide';
+      document.querySelector('main').append(wide);
+    }""")
+    with pytest.raises(AssertionError) as failure:
+        a11y.check(page, "planted wide block")
+    assert "reflow" in str(failure.value) and "div.too-wide" in str(failure.value)
