@@ -70,6 +70,10 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     page.goto(server.url + "/postbus")
     use_language(page, lang)
     look(page, a11y, shot, "mailbox sign-in")
+    page.fill("#code", "AAAA-BBBB-CCCC-DDDD-EEEE")  # a typo first
+    page.click("main form button[type=submit]")
+    assert "code-error" in (page.get_attribute("#code", "aria-describedby") or "")
+    look(page, a11y, shot, "mailbox wrong code")
     page.fill("#code", code.lower().replace("-", " "))
     page.click("main form button[type=submit]")
     assert page.locator("#body").count() == 1, page.content()[:1500]
