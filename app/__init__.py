@@ -28,10 +28,12 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
         static_folder="static",
         instance_path=str(settings.instance_dir),
     )
-    from app.web.converters import IntegerConverter
+    from app.web.converters import IntegerConverter, UnicodeConverter
 
-    # Before any route is added: ids in URLs stay within the database's range.
+    # Before any route is added: ids in URLs stay within the database's range,
+    # and path parts hold no control characters (PostgreSQL refuses NUL).
     app.url_map.converters["int"] = IntegerConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = UnicodeConverter
     app.config.update(
         SECRET_KEY=_secret_key(settings),
         DEBUG=settings.debug and not settings.is_production,

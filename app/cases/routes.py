@@ -383,7 +383,7 @@ def exclude(user: User, number: str) -> BaseResponse:
                        action="case.open_for_action")
     target_id = request.form.get("user_id", "")
     target = (db.session.get(User, int(target_id))
-              if target_id.isascii() and target_id.isdigit() and len(target_id) <= 18 else None)
+              if target_id.isascii() and target_id.isdigit() and len(target_id) <= 9 else None)
     if target is None:
         flash(_("Choose the person to exclude."), "error")
         return redirect(url_for("cases.show", number=number))

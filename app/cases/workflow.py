@@ -179,7 +179,7 @@ class _Ctx:
         value = self.param(name)
         try:
             number = int(value) if value not in (None, "") else None
-            if number is not None and not 0 <= number < 2**63:
+            if number is not None and not 0 <= number < 2**31:
                 raise ValueError(name)  # out of the database's range (SQLite: OverflowError)
             return number
         except (TypeError, ValueError):

@@ -29,7 +29,7 @@ def _scope(user: User) -> tuple[int, int | None]:
         abort(404)
     if user.has_role("icc"):
         unit_id = request.args.get("eenheid", type=int)
-        if unit_id is not None and not 0 <= unit_id <= 2**63 - 1:
+        if unit_id is not None and not 0 <= unit_id <= 2**31 - 1:
             abort(404)  # beyond any database id (SQLite would overflow)
         return year, unit_id or None
     return year, user.unit_id

@@ -374,6 +374,38 @@ def test_no_csv_export_cell_starts_a_formula(app, client, session, rt, units, ma
     assert session.get(Unit, unit.id) is not None
 
 
+# --- query strings on every GET page -------------------------------------------------------
+
+QUERY_NAMES = ["jaar", "eenheid", "pagina", "tab", "sorteer", "route", "seq", "actie", "van",
+               "tot", "actor", "object", "q", "next", "lang", "stap", "antwoord"]
+
+
+@pytest.mark.parametrize("who", ["anon", "intake", "admin", "icc", "auditor"])
+@settings(FUZZ, max_examples=20)
+@given(data=st.data())
+def test_fuzzed_query_strings_on_every_get_page_never_crash(app, client, make_staff, who,
+                                                            data):
+    if _SIGNED_IN.get(who) is not client:  # once per test, not per example
+        _SIGNED_IN[who] = client
+        if who != "anon":
+            sign_in(client, make_staff(who))
+    pages = sorted({rule.rule for rule in app.url_map.iter_rules()
+                    if "GET" in rule.methods and not rule.arguments})
+    path = data.draw(st.sampled_from(pages))
+    query = data.draw(st.dictionaries(st.one_of(st.sampled_from(QUERY_NAMES),
+                                                st.text(max_size=8)),
+                                      st.one_of(scalar, st.lists(scalar, max_size=3)),
+                                      max_size=4))
+    if MEGABYTE in str(query):
+        query = {k: v for k, v in query.items() if MEGABYTE not in str(v)}
+    response = client.get(path, query_string=query)
+    SENT["requests"] += 1
+    check_response(response)
+
+
+_SIGNED_IN: dict[str, object] = {}
+
+
 def test_fuzz_figures(capsys):
     """Not a check: prints how many fuzzed requests this module sent."""
     with capsys.disabled():

@@ -328,7 +328,8 @@ def test_incrementing_ids_and_guessing_numbers_reach_nothing(app, client, sessio
                 client.get(f"{base}/{case.number}/bijlagen/{attachment_id}").status_code)
     assert set(statuses) == {404}, sorted(set(statuses))
     numbers = [c.number for c in session.scalars(select(Case)) if c.id != mine.id]
-    guesses = numbers + [_neighbour(n) for n in numbers] + ["MP-0000-0000", "1", "../1", "%00"]
+    guesses = numbers + [_neighbour(n) for n in numbers] + ["MP-0000-0000", "1", "../1", "%00",
+                                                             "MP%00", "%1b[31m", "%7f"]
     for number in guesses:
         for path in (f"{base}/{number}", f"{base}/{number}/bijlagen/{own_attachment}"):
             assert client.get(path).status_code == 404, path
@@ -366,4 +367,5 @@ def test_ids_beyond_the_database_range_are_not_found(app, client, session, rt, u
                  f"/medewerkers/statistiek/export.csv?eenheid={big}"):
         assert icc_client.get(path).status_code == 404, path
     # The largest id that fits is an ordinary "not found".
-    assert admin_client.get(f"/medewerkers/beheer/gebruikers/{2**63 - 1}").status_code == 404
+    assert admin_client.get(f"/medewerkers/beheer/gebruikers/{2**31 - 1}").status_code == 404
+    assert admin_client.get(f"/medewerkers/beheer/gebruikers/{2**31}").status_code == 404
