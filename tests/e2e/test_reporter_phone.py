@@ -18,6 +18,10 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     page.goto(server.url + "/")
     use_language(page, lang)
     look(page, a11y, shot, "start")
+    for footer_link in ("privacy", "toegankelijkheid"):  # what we store; accessibility
+        page.click(f"footer a[href$='/{footer_link}']")
+        look(page, a11y, shot, footer_link)
+        page.go_back()
 
     # The decision aid: two GET questions, then the advice.
     page.click("main a[href$='/keuzehulp']")
