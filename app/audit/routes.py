@@ -33,7 +33,8 @@ def _date(text: str | None) -> datetime | None:
 
 def filtered_query(args) -> tuple[Select, dict[str, str]]:  # type: ignore[no-untyped-def]
     """Entries matching the filters in `args`, newest first."""
-    filters = {name: (args.get(name) or "").strip()[:80]
+    # Printable characters only: PostgreSQL refuses a NUL in a parameter.
+    filters = {name: "".join(ch for ch in (args.get(name) or "") if ch.isprintable()).strip()[:80]
                for name in ("from", "to", "actor", "action", "case")}
     query = select(AuditEntry)
     start, end = _date(filters["from"]), _date(filters["to"])
@@ -55,7 +56,8 @@ def filtered_query(args) -> tuple[Select, dict[str, str]]:  # type: ignore[no-un
 @auditor_required
 def index(user: User) -> str:
     query, filters = filtered_query(request.args)
-    page = max(1, request.args.get("pagina", 1, type=int) or 1)
+    # Bounded: a 30-digit page number would overflow the database's OFFSET.
+    page = min(max(1, request.args.get("pagina", 1, type=int) or 1), 10**6)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     entries = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(

@@ -406,6 +406,23 @@ def test_fuzzed_query_strings_on_every_get_page_never_crash(app, client, make_st
 _SIGNED_IN: dict[str, object] = {}
 
 
+def test_the_known_hard_query_values_on_filter_pages(app, client, make_staff):
+    """Values that once reached the database unchecked: a NUL (PostgreSQL
+    refuses it), a 30-digit page number (overflows OFFSET)."""
+    sign_in(client, make_staff("auditor"))
+    icc = app.test_client()
+    sign_in(icc, make_staff("icc"))
+    for who, path in [(client, "/medewerkers/audit/"), (client, "/medewerkers/audit/export.csv"),
+                      (icc, "/medewerkers/statistiek/"), (icc, "/medewerkers/zaken/")]:
+        for query in ({"actor": "user:\x001"}, {"case": "MP\x00"}, {"action": "\x00"},
+                      {"from": "2026-01-01\x00"}, {"pagina": "9" * 30}, {"eenheid": "9" * 30},
+                      {"jaar": "9" * 30}, {"tab": "\x00"}, {"sorteer": "\x00"}):
+            response = who.get(path, query_string=query)
+            SENT["requests"] += 1
+            check_response(response)
+            assert response.status_code in (200, 403, 404), (path, query)
+
+
 def test_fuzz_figures(capsys):
     """Not a check: prints how many fuzzed requests this module sent."""
     with capsys.disabled():
