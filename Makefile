@@ -29,8 +29,10 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check app tests migrations benchmarks
 
+# Benchmarks (not part of make test). history needs PostgreSQL: DATABASE_URL.
 bench: install-test
-	$(BIN)/python -m benchmarks.run_all
+	$(BIN)/python -m benchmarks.attachment_stream
+	$(BIN)/python -m benchmarks.history
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output
