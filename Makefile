@@ -33,6 +33,7 @@ lint: install-test
 bench: install-test
 	$(BIN)/python -m benchmarks.attachment_stream
 	$(BIN)/python -m benchmarks.history
+	$(BIN)/python -m benchmarks.queue_page
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output

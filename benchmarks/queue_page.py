@@ -1,7 +1,7 @@
 """Benchmark: the queue page with 100 and with 100,000 cases (PostgreSQL).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python -m tests.cases.bench_queue [--cases 100000] [--requests 40]
+        .venv/bin/python -m benchmarks.queue_page [--cases 100000] [--requests 40]
 
 Creates (and afterwards drops) a scratch database `meldpunt_bench_queue`, fills
 it with metadata-only cases (no content is needed to list them) and times
