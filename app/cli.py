@@ -183,6 +183,52 @@ def user_create(email: str, display_name: str, roles: tuple[str, ...], unit_code
         click.echo(f"Initial password (shown once; must be changed at first sign-in): {initial}")
 
 
+# --- units -------------------------------------------------------------------
+
+
+@click.group("unit")
+def unit_group() -> None:
+    """Organisation units, the pool of external counsellors, external bureaus."""
+
+
+@unit_group.command("create")
+@click.option("--code", required=True, help="Short code, e.g. kerndepartement.")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice(["unit", "external", "bureau"]), default="unit",
+              help="unit: part of the ministry; external: external counsellors; "
+                   "bureau: an external investigation bureau.")
+@with_appcontext
+def unit_create(code: str, name: str, kind: str) -> None:
+    """Create a unit (idempotent for the same code)."""
+    import re
+
+    from app.models import Unit
+
+    code = code.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", code) or not name.strip():
+        fail("the code is 1-40 lower-case letters, digits or dashes; the name is required")
+    session = db.session
+    if session.scalar(select(Unit).where(Unit.code == code)) is not None:
+        click.echo(f"Unit {code} exists already.")
+        return
+    session.add(Unit(code=code, name=name.strip()[:200], kind=kind))
+    runtime().audit.record(session, actor="system", action="admin.unit_created",
+                           object_type="unit", object_id=code, origin="cli")
+    session.commit()
+    click.echo(f"Created unit {code} ({kind}).")
+
+
+@unit_group.command("list")
+@with_appcontext
+def unit_list() -> None:
+    """List the units with their codes."""
+    from app.models import Unit
+
+    for unit in db.session.scalars(select(Unit).order_by(Unit.kind, Unit.code)):
+        state = "" if unit.active else " (inactive)"
+        click.echo(f"{unit.code:<24} {unit.kind:<9} {unit.name}{state}")
+
+
 # --- audit -------------------------------------------------------------------
 
 
@@ -330,8 +376,8 @@ def register_commands(app: Flask) -> None:
     from app.retention.cli import retention_group
     from app.stats.cli import stats_group
 
-    for command in (init_command, db_group, user_group, audit_group, keys_group, demo_group,
-                    retention_group, stats_group, reminders_group, case_group):
+    for command in (init_command, db_group, unit_group, user_group, audit_group, keys_group,
+                    demo_group, retention_group, stats_group, reminders_group, case_group):
         app.cli.add_command(command)
 
 

@@ -39,3 +39,27 @@ def test_the_command_line_starts_and_creates_the_keys(tmp_path, monkeypatch):
     assert missing_key_files(settings.keys_dir) == []
     assert (tmp_path / "recovery.offline").is_file()
     create_app(settings)  # with its keys, the web app starts
+
+
+def test_units_are_created_from_the_command_line_and_logged(app, session):
+    from sqlalchemy import select
+
+    from app.models import AuditEntry, Unit
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["unit", "create", "--code", "igj", "--name", "IGJ"])
+    assert result.exit_code == 0 and "Created unit igj" in result.output
+    again = runner.invoke(args=["unit", "create", "--code", "igj", "--name", "IGJ"])
+    assert again.exit_code == 0 and "exists already" in again.output
+    bad = runner.invoke(args=["unit", "create", "--code", "Bad Code!", "--name", "x"])
+    assert bad.exit_code != 0
+    bureau = runner.invoke(args=["unit", "create", "--code", "bureau-x", "--name", "Bureau X",
+                                 "--kind", "bureau"])
+    assert bureau.exit_code == 0
+    assert session.scalar(select(Unit.kind).where(Unit.code == "bureau-x")) == "bureau"
+    assert "igj" in runner.invoke(args=["unit", "list"]).output
+    assert session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "admin.unit_created")) is not None
+    user = runner.invoke(args=["user", "create", "--email", "a@example.nl", "--role", "intake",
+                               "--unit", "igj"])
+    assert user.exit_code == 0, user.output
