@@ -7,8 +7,12 @@ from markupsafe import Markup, escape
 
 BAR_HEIGHT = 22
 GAP = 6
-LABEL_WIDTH = 260
+LABEL_WIDTH = 300
 CHART_WIDTH = 620
+
+
+def _short(label: str, limit: int = 36) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def bar_chart(title: str, bars: list[tuple[str, int | None, str]]) -> Markup:
@@ -27,7 +31,7 @@ def bar_chart(title: str, bars: list[tuple[str, int | None, str]]) -> Markup:
         width = max(1, int((value or 0) * scale)) if value else 0
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end" '
-            f'class="chart-label">{escape(label[:40])}</text>'
+            f'class="chart-label">{escape(_short(label))}</text>'
         )
         if width:
             parts.append(f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" '

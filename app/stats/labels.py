@@ -30,6 +30,27 @@ CODES = {
 }
 
 
+# What each figure means; shown on the page and carried by every export.
+DEFINITIONS = (
+    _l("Received in a year: received or registered on a date in that year."),
+    _l("Closed (afgedaan) in a year: closed on a date in that year."),
+    _l("Acknowledged in time: acknowledged on or before the acknowledgement deadline; "
+       "cases not yet acknowledged whose deadline is still ahead are left out."),
+    _l("Feedback in time: the first feedback after the acknowledgement (a handler's "
+       "message or the decision) on or before the feedback deadline; cases without "
+       "feedback whose deadline is still ahead are left out."),
+    _l("Days to close: calendar days from receipt to closure; median and 90th "
+       "percentile (nearest rank)."),
+    _l("Small numbers: counts from 1 to the threshold minus 1 are shown as '< threshold'; "
+       "cells marked 'x' are hidden so that those numbers can not be worked out from "
+       "totals or from another table."),
+)
+
+
+def definitions() -> list[str]:
+    return [str(text) for text in DEFINITIONS]
+
+
 def label(code: str) -> str:
     if code in CODES:
         return str(CODES[code])

@@ -21,10 +21,9 @@ from app.stats.counts import (
     category_key,
 )
 from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
+from app.stats.labels import definitions
 
 TREND_YEARS = 5
-DEFINITIONS = [line.strip("- ").strip() for line in (counts.__doc__ or "").splitlines()
-               if line.startswith("- ")]
 
 
 @dataclass
@@ -57,7 +56,7 @@ class YearReport:
     median_days_to_close: float | None = None
     p90_days_to_close: float | None = None
     closed_count_shown: bool = False
-    definitions: list[str] = field(default_factory=lambda: list(DEFINITIONS))
+    definitions: list[str] = field(default_factory=definitions)
 
 
 def category_rows() -> list[str]:
