@@ -13,13 +13,23 @@ from sqlalchemy.orm import Session
 from app.crypto.envelope import (
     SUITE_ID,
     CaseKey,
-    decrypt_field,
     unwrap_case_key,
     wrap_case_key,
 )
 from app.crypto.errors import CryptoError
 from app.crypto.keys import PrivateKey, fingerprint, load_public_key
-from app.models import Attachment, Case, KeyWrap, Message, Receipt, User, utcnow
+from app.models import (
+    Attachment,
+    Case,
+    CaseNote,
+    ExternalReferral,
+    KeyWrap,
+    Message,
+    Receipt,
+    ReporterSession,
+    User,
+    utcnow,
+)
 from app.runtime import Runtime
 
 RECOVERY = "recovery"
@@ -183,39 +193,43 @@ def rewrap_all_for_recovery(session: Session, old_private: PrivateKey, new_publi
     return count
 
 
+# Every table that holds ciphertext under a case key, or a way to it. The
+# ExternalReferral row keeps who/when; its package ciphertext goes with it.
+KEY_MATERIAL_TABLES = (KeyWrap, Receipt, Attachment, Message, CaseNote, ExternalReferral,
+                       ReporterSession)
+
+
+def destroy_key_material(session: Session, case_ids: list[int]) -> list[str]:
+    """Delete every wrap, receipt, mailbox session, file key and content row of
+    these cases, in the caller's transaction. Returns the ids of their files,
+    to be removed with `delete_files` once the transaction has committed, so a
+    failed transaction leaves the cases intact (a file left by a crash has no
+    key any more and the retention sweep removes it)."""
+    if not case_ids:
+        return []
+    file_ids = list(session.scalars(
+        select(Attachment.file_id).where(Attachment.case_id.in_(case_ids))))
+    for model in KEY_MATERIAL_TABLES:
+        session.execute(delete(model).where(model.case_id.in_(case_ids)))
+    return file_ids
+
+
 def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",
                origin: str = "job") -> list[str]:
-    """Crypto-shred: wraps, receipt, file keys and content go; the clear
-    metadata that statistics need stays. Safe to run twice.
-
-    Returns the ids of the case's files: the caller deletes them with
-    `delete_files` after committing, so a failed transaction leaves the case
-    intact. A file left behind by a crash has no key any more and is removed
-    by `FileStore` housekeeping."""
-    file_ids = session.scalars(
-        select(Attachment.file_id).where(Attachment.case_id == case.id)
-    ).all()
-    session.execute(delete(KeyWrap).where(KeyWrap.case_id == case.id))
-    session.execute(delete(Receipt).where(Receipt.case_id == case.id))
-    session.execute(delete(Attachment).where(Attachment.case_id == case.id))
-    session.execute(delete(Message).where(Message.case_id == case.id))
+    """Crypto-shred one case but keep its row: the clear metadata that
+    statistics need stays. Safe to run twice. Returns the file ids for
+    `delete_files` (see `destroy_key_material`)."""
+    file_ids = destroy_key_material(session, [case.id])
     case.report_ciphertext = None
     case.identity_ciphertext = None
+    case.legal_hold_reason_ciphertext = None
     case.shredded_at = case.shredded_at or utcnow()
     rt.audit.record(session, actor=actor, action="case.shredded", object_type="case",
                     object_id=case.number, origin=origin)
     session.flush()
-    return list(file_ids)
+    return file_ids
 
 
 def delete_files(rt: Runtime, file_ids: list[str]) -> None:
     for file_id in file_ids:
         rt.files.delete(file_id)
-
-
-def decrypt_json_field(key: CaseKey, case: Case, field: str, blob: bytes | None) -> dict:
-    import json
-
-    if blob is None:
-        return {}
-    return json.loads(decrypt_field(key, blob, case_id=case.number, field=field))

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from app.cases import custody
 from app.cases.deadlines import add_months
-from app.models import Attachment, Case, CaseTally, KeyWrap, Message, Receipt, utcnow
+from app.models import Attachment, Case, CaseTally, Receipt, utcnow
 from app.retention.policy import RetentionPolicy, load_policy
 from app.runtime import Runtime
 
@@ -101,11 +102,8 @@ def shred_and_delete(session: Session, rt: Runtime, cases: list[Case], *, origin
     session.add_all([tally_of(case, tally_time) for case in cases])
     ids = [case.id for case in cases]
     numbers = [case.number for case in cases]
-    file_ids = list(session.scalars(select(Attachment.file_id).where(
-        Attachment.case_id.in_(ids))))
-    for model in (KeyWrap, Receipt, Attachment, Message):
-        session.execute(delete(model).where(model.case_id.in_(ids)))
-    # Other case-owned rows go by ON DELETE CASCADE.
+    file_ids = custody.destroy_key_material(session, ids)
+    # Restrictions and anything else case-owned go by ON DELETE CASCADE.
     session.execute(delete(Case).where(Case.id.in_(ids)))
     for case in cases:
         session.expunge(case)
@@ -146,8 +144,7 @@ def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
             except BaseException:
                 session.rollback()
                 raise
-            for file_id in file_ids:
-                rt.files.delete(file_id)
+            custody.delete_files(rt, file_ids)
             report.deleted += numbers
     report.mailboxes_closed = close_expired_mailboxes(session, rt, policy, now, dry_run, origin)
     if not dry_run:
