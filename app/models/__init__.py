@@ -1,10 +1,11 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from app.models.audit import AuditEntry
+from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import Base, utcnow
 from app.models.case import Attachment, Case, KeyWrap, Message, Receipt
 from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
 from app.models.org import Unit
+from app.models.page_text import PageText
 from app.models.reporter import MailboxThrottle, ReporterSession
 from app.models.retention import CaseTally, RetentionRule
 from app.models.user import ROLES, RecoveryCode, StaffSession, User, UserRole
@@ -12,6 +13,7 @@ from app.models.user import ROLES, RecoveryCode, StaffSession, User, UserRole
 __all__ = [
     "ROLES",
     "Attachment",
+    "AuditAnchor",
     "AuditEntry",
     "Base",
     "Case",
@@ -22,6 +24,7 @@ __all__ = [
     "KeyWrap",
     "MailboxThrottle",
     "Message",
+    "PageText",
     "Receipt",
     "RecoveryCode",
     "ReporterSession",

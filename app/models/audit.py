@@ -30,3 +30,19 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """Where the chain starts after its oldest entries were pruned (their
+    retention period passed): the last pruned entry's sequence number and
+    hash, with an HMAC so that nobody without the audit key can move the
+    starting point. `audit verify` begins at the newest anchor."""
+
+    __tablename__ = "audit_anchor"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    # Time of the last pruned entry, and when the pruning happened.
+    entry_at: Mapped[datetime]
+    pruned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mac: Mapped[str] = mapped_column(String(64))
