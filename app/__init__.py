@@ -51,10 +51,11 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
         MELDPUNT_SETTINGS=settings,
     )
     app.extensions["meldpunt.settings"] = settings
-    from app.reporting.uploads import MemoryUploadRequest
+    from app.reporting import uploads
 
-    # Uploaded parts stay in memory (bounded): plaintext never touches disk.
-    app.request_class = MemoryUploadRequest
+    # Reporter uploads are encrypted as they stream in (bounded memory);
+    # plaintext never touches disk.
+    uploads.init_app(app)
     from app.web.cookies import SplitSessionInterface
 
     app.session_interface = SplitSessionInterface()

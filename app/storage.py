@@ -4,10 +4,18 @@ Names are random hex ids; every path is resolved and checked to lie inside
 the store. Writes go to a temporary name, are fsynced and renamed, and the
 temporary file is removed on any failure: a file is there whole or not at all.
 Only ciphertext ever reaches this module.
+
+Uploads arrive as *pending* files (pending/<id>.pending): ciphertext written
+while the request body is still being read, under a file key that exists
+only in the memory of the process that writes it. The writer holds an
+exclusive flock on the file until it moves the file into place (when its row
+is committed) or deletes it; a pending file nobody holds a lock on was left
+by a crash or an abandoned request - keyless ciphertext - and is removed.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
@@ -19,6 +27,11 @@ from typing import BinaryIO
 
 FILE_ID = re.compile(r"^[0-9a-f]{32}$")
 TMP_SUFFIX = ".partial"
+PENDING_DIR = "pending"
+PENDING_SUFFIX = ".pending"
+# A pending file is created and locked in one step; this margin covers the
+# instant between the two, so a sweep never takes a file being born.
+PENDING_GRACE = timedelta(seconds=60)
 
 
 class InvalidFileId(ValueError):
@@ -71,6 +84,57 @@ class FileStore:
             raise
         return written
 
+    def pending_path(self, file_id: str) -> Path:
+        self.path(file_id)  # the same id rules
+        return self.root.resolve() / PENDING_DIR / (file_id + PENDING_SUFFIX)
+
+    def begin_pending(self, file_id: str) -> PendingWriter:
+        """A new pending file, locked by this process until commit or discard."""
+        path = self.pending_path(file_id)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BaseException:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        return PendingWriter(self, file_id, path, fd)
+
+    def pending_ids(self) -> list[str]:
+        folder = self.root / PENDING_DIR
+        if not folder.is_dir():
+            return []
+        return sorted(item.name.removesuffix(PENDING_SUFFIX) for item in folder.iterdir()
+                      if item.name.endswith(PENDING_SUFFIX))
+
+    def remove_abandoned_pending(self, older_than: timedelta = PENDING_GRACE) -> int:
+        """Pending files no live process holds (crash, abandoned request): remove."""
+        folder = self.root / PENDING_DIR
+        if not folder.is_dir():
+            return 0
+        count = 0
+        limit = time.time() - older_than.total_seconds()
+        for item in folder.iterdir():
+            if not item.name.endswith(PENDING_SUFFIX):
+                continue
+            try:
+                fd = os.open(item, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # attached or discarded meanwhile
+            try:
+                if os.fstat(fd).st_mtime > limit:
+                    continue
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its upload is still in progress
+                item.unlink(missing_ok=True)
+                count += 1
+            finally:
+                os.close(fd)
+        return count
+
     def open(self, file_id: str) -> BinaryIO:
         return open(self.path(file_id), "rb")  # noqa: SIM115 - the caller closes it
 
@@ -100,6 +164,60 @@ class FileStore:
                 item.unlink(missing_ok=True)
                 count += 1
         return count
+
+
+class PendingWriter:
+    """Appends ciphertext to a pending file; commit() moves it into place."""
+
+    def __init__(self, store: FileStore, file_id: str, path: Path, fd: int) -> None:
+        self.store = store
+        self.file_id = file_id
+        self.path = path
+        self._fd: int | None = fd
+        self.written = 0
+
+    def write(self, data: bytes) -> None:
+        if self._fd is None:
+            raise ValueError("pending file already closed")
+        view = memoryview(data)
+        while view:
+            done = os.write(self._fd, view)
+            view = view[done:]
+        self.written += len(data)
+
+    def sync(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+
+    def open_read(self) -> BinaryIO:
+        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+
+    def commit(self) -> None:
+        """Durably move the file to its place in the store (still locked
+        while it moves, so no sweep takes it)."""
+        if self._fd is None:
+            raise ValueError("pending file already closed")
+        os.fsync(self._fd)
+        target = self.store.path(self.file_id)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.replace(self.path, target)
+        _fsync_dir(target.parent)
+        self._close()
+
+    def discard(self) -> None:
+        if self._fd is None:
+            return
+        self.path.unlink(missing_ok=True)
+        self._close()
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    def _close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -15,9 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.crypto.envelope import CaseKey, decrypt_field, decrypt_text, encrypt_field, encrypt_text
-from app.crypto.streams import FileKey, StreamEncryptor, decrypt_stream, new_file_key
+from app.crypto.streams import (
+    DecryptingReader,
+    FileKey,
+    StreamEncryptor,
+    decrypt_stream,
+    new_file_key,
+)
 from app.models import Attachment, Case, Message, User
 from app.runtime import Runtime
+from app.storage import FileStore, PendingWriter
 
 REPORT_FIELD = "report"
 IDENTITY_FIELD = "identity"
@@ -157,6 +164,82 @@ def store_attachment(
         file_id=file_id,
         meta_ciphertext=encrypt_json(key, case, _attachment_meta_field(file_id), {
             "name": filename, "content_type": content_type, "size": size,
+        }),
+        file_key_ciphertext=encrypt_field(key, file_key.raw, case_id=case.number,
+                                          field=_attachment_key_field(file_id)),
+        uploaded_by_kind=uploaded_by_kind,
+        uploaded_by_id=uploaded_by.id if uploaded_by else None,
+    )
+    session.add(attachment)
+    return attachment
+
+
+class PendingFile:
+    """An upload being encrypted as it streams in: a fresh file key (in this
+    process's memory only) and a pending file in the store. Memory use is a
+    segment or two, whatever the file's size. attach_pending() keeps it."""
+
+    def __init__(self, store: FileStore) -> None:
+        self.file_id = store.new_file_id()
+        self._key = new_file_key()
+        self._encryptor = StreamEncryptor(self._key, file_id=self.file_id)
+        self._writer: PendingWriter = store.begin_pending(self.file_id)
+        self.size = 0
+        self.finished = False
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        out = self._encryptor.update(data)
+        if out:
+            self._writer.write(out)
+        return len(data)
+
+    def finish(self) -> None:
+        if not self.finished:
+            self.finished = True
+            self._writer.write(self._encryptor.finalize())
+
+    def reader(self) -> DecryptingReader:
+        """The plaintext read back through the decrypting stream (the caller
+        closes it)."""
+        self.finish()
+        return DecryptingReader(self._key, self._writer.open_read(), file_id=self.file_id)
+
+    @property
+    def closed(self) -> bool:
+        return self._writer.closed
+
+    def discard(self) -> None:
+        self._writer.discard()
+
+    def commit(self) -> FileKey:
+        self.finish()
+        self._writer.commit()
+        return self._key
+
+
+def attach_pending(
+    session: Session,
+    rt: Runtime,
+    case: Case,
+    key: CaseKey,
+    pending: PendingFile,
+    *,
+    filename: str,
+    content_type: str,
+    uploaded_by_kind: str,
+    uploaded_by: User | None = None,
+) -> Attachment:
+    """Keep a pending upload: its file moves into place and its key, wrapped
+    under the case key, goes into the session (the caller's transaction).
+    If that transaction fails the caller removes the file (discard_files)."""
+    file_id = pending.file_id
+    file_key = pending.commit()
+    attachment = Attachment(
+        case_id=case.id,
+        file_id=file_id,
+        meta_ciphertext=encrypt_json(key, case, _attachment_meta_field(file_id), {
+            "name": filename, "content_type": content_type, "size": pending.size,
         }),
         file_key_ciphertext=encrypt_field(key, file_key.raw, case_id=case.number,
                                           field=_attachment_key_field(file_id)),

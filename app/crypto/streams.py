@@ -9,9 +9,11 @@ associated data a file swapped for another.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -156,3 +158,70 @@ def decrypt_stream(key: FileKey, read: Callable[[int], bytes], *, file_id: str) 
         if last:
             return
         current = following
+
+
+class DecryptingReader(io.RawIOBase):
+    """A seekable, read-only view of the plaintext of an encrypted file.
+
+    Decrypts one segment at a time (each verified, the final one with its
+    last-flag), so a zip directory or a picture can be read back with one
+    segment in memory. Used to check and clean uploads before they are kept.
+    """
+
+    def __init__(self, key: FileKey, handle: BinaryIO, *, file_id: str) -> None:
+        super().__init__()
+        self._handle = handle
+        self._aead = AESGCM(key.raw)
+        self._ad = _ad(file_id)
+        handle.seek(0)
+        header = _read_exactly(handle.read, HEADER_LEN)
+        if len(header) != HEADER_LEN or not header.startswith(MAGIC):
+            raise DecryptionError("not an encrypted file")
+        self._prefix = header[len(MAGIC) :]
+        body = handle.seek(0, io.SEEK_END) - HEADER_LEN
+        full, rest = divmod(body, SEGMENT_SIZE + TAG_LEN)
+        if rest and rest < TAG_LEN or body < TAG_LEN:
+            raise StreamTruncated("encrypted file ends inside a segment")
+        self._segments = full + (1 if rest else 0)
+        self.size = body - self._segments * TAG_LEN
+        self._pos = 0
+        self._cached: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def _segment(self, index: int) -> bytes:
+        if self._cached is not None and self._cached[0] == index:
+            return self._cached[1]
+        self._handle.seek(HEADER_LEN + index * (SEGMENT_SIZE + TAG_LEN))
+        sealed = _read_exactly(self._handle.read, SEGMENT_SIZE + TAG_LEN)
+        last = index == self._segments - 1
+        try:
+            plain = self._aead.decrypt(_nonce(self._prefix, index, last), sealed, self._ad)
+        except InvalidTag as exc:
+            raise DecryptionError(f"segment {index} was altered or moved") from exc
+        self._cached = (index, plain)
+        return plain
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._pos >= self.size:
+            return 0
+        index, start = divmod(self._pos, SEGMENT_SIZE)
+        segment = self._segment(index)
+        piece = segment[start : start + len(buffer)]
+        memoryview(buffer)[: len(piece)] = piece
+        self._pos += len(piece)
+        return len(piece)

@@ -35,13 +35,12 @@ from app.cases.content import (
     list_attachments,
     read_messages,
     read_report,
-    store_attachment,
 )
 from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
 from app.crypto.errors import CryptoError
 from app.crypto.tokens import b64, token_digest, unb64
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
-from app.reporting.service import open_mailbox
+from app.reporting.service import keep_upload, open_mailbox
 from app.reporting.uploads import CleanFile
 from app.runtime import Runtime
 
@@ -264,13 +263,8 @@ def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
     stored: list[Attachment] = []
     try:
         for clean in files:
-            upload = clean.as_upload()
-            stored.append(store_attachment(
-                session, rt, case, mailbox.key, filename=upload.filename,
-                content_type=upload.content_type, chunks=upload.chunks,  # type: ignore[arg-type]
-                uploaded_by_kind="reporter",
-                max_bytes=rt.settings.max_upload_mb * 1024 * 1024,
-            ))
+            stored.append(keep_upload(session, rt, case, mailbox.key, clean.as_upload(),
+                                      uploaded_by_kind="reporter"))
         rt.audit.record(session, actor="reporter", action="mailbox.files_added",
                         object_type="case", object_id=case.number)
         session.commit()

@@ -27,6 +27,7 @@ from app.reporting.service import NewReport, submit_report
 from app.reporting.uploads import (
     ALLOWED_EXTENSIONS,
     MAX_FILES,
+    MAX_IMAGE_BYTES,
     CleanFile,
     UploadRefused,
     accepts_uploads,
@@ -57,6 +58,8 @@ def upload_error_text(error: UploadRefused) -> str:
         "empty": _("%(name)s: this file is empty.", name=error.filename),
         "damaged": _("%(name)s: this picture could not be read.", name=error.filename),
         "image_too_large": _("%(name)s: this picture has too many pixels.", name=error.filename),
+        "image_file_too_large": _("%(name)s: this picture file is larger than %(mb)d MB.",
+                                  name=error.filename, mb=MAX_IMAGE_BYTES // (1024 * 1024)),
         "too_many": _("You can add at most %(n)d files at once.", n=MAX_FILES),
     }
     return texts.get(error.reason, _("This file is not accepted."))

@@ -14,7 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases import custody
-from app.cases.content import discard_files, set_report, store_attachment
+from app.cases.content import (
+    PendingFile,
+    attach_pending,
+    discard_files,
+    set_report,
+    store_attachment,
+)
 from app.cases.deadlines import acknowledge_due, feedback_due
 from app.crypto.envelope import (
     CaseKey,
@@ -47,6 +53,23 @@ class Upload:
     filename: str
     content_type: str
     chunks: object  # Iterable[bytes]
+    # An upload already encrypted into the store as it streamed in (reporter
+    # uploads, app/reporting/uploads.py): attached instead of written.
+    pending: PendingFile | None = None
+
+
+def keep_upload(session: Session, rt: Runtime, case: Case, key: CaseKey, upload: Upload, *,
+                uploaded_by_kind: str, uploaded_by: User | None = None) -> Attachment:
+    """Add an upload to the case in the caller's transaction."""
+    if upload.pending is not None:
+        return attach_pending(session, rt, case, key, upload.pending,
+                              filename=upload.filename, content_type=upload.content_type,
+                              uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by)
+    return store_attachment(
+        session, rt, case, key, filename=upload.filename, content_type=upload.content_type,
+        chunks=upload.chunks,  # type: ignore[arg-type]
+        uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by,
+        max_bytes=rt.settings.max_upload_mb * 1024 * 1024)
 
 
 @dataclass
@@ -117,13 +140,10 @@ def submit_report(session: Session, rt: Runtime, new: NewReport, *,
     stored: list[Attachment] = []
     try:
         for upload in new.uploads:
-            stored.append(store_attachment(
-                session, rt, case, key, filename=upload.filename,
-                content_type=upload.content_type, chunks=upload.chunks,  # type: ignore[arg-type]
+            stored.append(keep_upload(
+                session, rt, case, key, upload,
                 uploaded_by_kind="staff" if registered_by else "reporter",
-                uploaded_by=registered_by,
-                max_bytes=rt.settings.max_upload_mb * 1024 * 1024,
-            ))
+                uploaded_by=registered_by))
         for officer in intake_officers(session):
             custody.wrap_for_user(session, case, key, officer)
         if registered_by is not None and registered_by.may_hold_cases:

@@ -1,34 +1,55 @@
-"""Attachments from reporters: held in memory only, checked, cleaned.
+"""Attachments from reporters: encrypted as they stream in, checked, cleaned.
 
 Werkzeug spools large uploads to temporary files by default; that would put
-plaintext on disk. `MemoryUploadRequest` keeps every uploaded part in memory,
-bounded by the request size limit. On views marked with `accepts_uploads`
-the request may be somewhat larger than the attachment budget: files beyond
-the budget are discarded while the form is parsed, so the typed text survives
-and the page can say what was too large.
+plaintext on disk, and keeping them in memory would make memory grow with the
+file. `StreamingUploadRequest` instead hands every file part, while the body
+is parsed, to a PendingPart that encrypts it segment by segment under a fresh
+file key into a *pending* file of the store (app/storage.py). Memory stays a
+few segments per request, whatever the size; plaintext never touches disk.
 
-Accepted: pdf, jpg/jpeg, png, txt, docx, odt — by extension AND content.
-Images are decoded and re-encoded from their pixels only, which drops EXIF
-(GPS position, camera, time) and every other metadata block.
+On views marked with `accepts_uploads` the request may be somewhat larger
+than the attachment budget: once the budget is spent, every pending file of
+the request is deleted and the rest of the file data is read and dropped, so
+the typed text survives and the page can say what was too large.
+
+Accepted: pdf, jpg/jpeg, png, txt, docx, odt - by extension AND content (the
+first bytes; for docx the zip directory, read back through the decrypting
+stream). Pictures are decrypted back into Pillow, decoded and re-encoded from
+their pixels only - which drops EXIF (GPS position, camera, time) and every
+other metadata block - into a new pending file; the original is deleted.
+
+A report or mailbox action that keeps the files attaches them in its own
+transaction (content.attach_pending). Whatever is not attached - refused,
+too large, the review step's "change" button, an error - is deleted when the
+request ends; what a crashed worker left is removed by the next upload
+request or `meldpunt retention run` (FileStore.remove_abandoned_pending).
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, BinaryIO
 
-from flask import Request, current_app
+from flask import Flask, Request, current_app, request
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.cases.content import PendingFile
+from app.crypto.errors import CryptoError
 from app.reporting.service import Upload
+from app.storage import FileStore
 
 MAX_FILES = 10
 CHUNK = 64 * 1024
 # Pixels, not bytes: a small file may decode to a huge image.
 MAX_IMAGE_PIXELS = 40_000_000
+# Pictures are decoded whole; a larger picture file is refused before that.
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
+# What is kept of each file's first bytes for the content check.
+HEAD = 64 * 1024
 # A request to an upload view may exceed the attachment budget by this factor
 # and still be parsed (the excess is discarded) so the typed text is kept.
 PARSE_FACTOR = 3
@@ -64,30 +85,64 @@ def attachment_budget() -> int:
     return current_app.extensions["meldpunt.settings"].max_upload_mb * 1024 * 1024
 
 
-class _BudgetedBuffer(io.BytesIO):
-    """One uploaded part, in memory; stops keeping data once the request's
-    attachment budget is spent."""
+class PendingPart(io.RawIOBase):
+    """The stream Werkzeug writes one uploaded file part into while it parses
+    the request body: each piece is encrypted straight into a pending file
+    (app.cases.content.PendingFile). In memory: the first HEAD bytes (for the
+    content check) and the encryptor's one open segment."""
 
-    def __init__(self, request: MemoryUploadRequest) -> None:
+    def __init__(self, request: StreamingUploadRequest, filename: str | None) -> None:
         super().__init__()
         self._request = request
+        self.filename = safe_name(filename) if filename else ""
+        self.head = bytearray()
+        self.file: PendingFile | None = None
+        self.dropped = not self.filename  # no file chosen: an empty part
+
+    def writable(self) -> bool:
+        return True
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
         request = self._request
-        if request.upload_budget is None:
-            return super().write(data)
         request.upload_bytes += len(data)
-        if request.upload_bytes > request.upload_budget:
-            request.upload_overflow = True
-            self.seek(0)
-            self.truncate()
+        if request.upload_bytes > request.upload_budget_bytes:
+            request.overflow()
+        if self.dropped or request.upload_overflow or request.upload_too_many or not data:
             return len(data)
-        return super().write(data)
+        if len(self.head) < HEAD:
+            self.head += data[: HEAD - len(self.head)]
+        if self.file is None:
+            if _extension(self.filename) not in CONTENT_TYPES:
+                self.dropped = True  # refused by its name: nothing to store
+                return len(data)
+            self.file = PendingFile(request.file_store())
+        return self.file.write(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        # Werkzeug seeks to 0 when the part is complete: seal the last segment.
+        if self.file is not None and not self.file.closed:
+            self.file.finish()
+        return 0
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.discard()
+
+    def close(self) -> None:
+        # The request is over: whatever was not attached goes.
+        self.discard()
+        super().close()
 
 
-class MemoryUploadRequest(Request):
+class StreamingUploadRequest(Request):
+    """On views marked with `accepts_uploads`, file parts are encrypted into
+    the store as the body streams in (see PendingPart); never spooled to a
+    temporary file. Other views keep parts in memory, bounded by
+    MAX_CONTENT_LENGTH (they take no reporter files)."""
+
     upload_bytes: int = 0
     upload_overflow: bool = False
+    upload_too_many: bool = False
 
     def _upload_view(self) -> bool:
         if self.endpoint is None:
@@ -99,6 +154,17 @@ class MemoryUploadRequest(Request):
     def upload_budget(self) -> int | None:
         return attachment_budget() if self._upload_view() else None
 
+    @cached_property
+    def upload_budget_bytes(self) -> int:
+        return attachment_budget()
+
+    @cached_property
+    def pending_parts(self) -> list[PendingPart]:
+        return []
+
+    def file_store(self) -> FileStore:
+        return current_app.extensions["meldpunt.runtime"].files  # type: ignore[no-any-return]
+
     @property
     def max_content_length(self) -> int | None:  # type: ignore[override]
         if self._upload_view():
@@ -109,28 +175,63 @@ class MemoryUploadRequest(Request):
     def max_content_length(self, value: int | None) -> None:
         Request.max_content_length.fset(self, value)  # type: ignore[attr-defined]
 
+    def overflow(self) -> None:
+        """Together the files are over the budget: keep nothing of them (the
+        rest of the body is still read, so the typed text survives)."""
+        if not self.upload_overflow:
+            self.upload_overflow = True
+            self.discard_pending()
+
+    def discard_pending(self) -> None:
+        for part in self.pending_parts:
+            part.discard()
+
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
-                         content_length: int | None = None) -> io.BytesIO:
-        # Never a temporary file: plaintext must not touch the disk.
-        return _BudgetedBuffer(self)
+                         content_length: int | None = None) -> io.IOBase:
+        if not self._upload_view():
+            return io.BytesIO()
+        part = PendingPart(self, filename)
+        if part.filename:
+            named = sum(1 for p in self.pending_parts if p.filename) + 1
+            if named > MAX_FILES and not self.upload_too_many:
+                # Refused anyway: stop storing any of them.
+                self.upload_too_many = True
+                self.discard_pending()
+        self.pending_parts.append(part)
+        return part
+
+
+def init_app(app: Flask) -> None:
+    app.request_class = StreamingUploadRequest
+
+    @app.teardown_request
+    def _discard_unattached(_exc: BaseException | None) -> None:
+        if not isinstance(request, StreamingUploadRequest) or request.method != "POST" or (
+                not request._upload_view()):
+            return
+        # Refused, abandoned (the review step's "change" button) or failed:
+        # pending files of this request that were not attached go now.
+        request.discard_pending()
+        # And whatever a crashed or killed worker left behind.
+        request.file_store().remove_abandoned_pending()
 
 
 @dataclass(frozen=True)
 class CleanFile:
+    """A checked (and for pictures cleaned) upload, still pending in the store."""
+
     filename: str
     content_type: str
-    data: bytes
+    pending: PendingFile
+
+    @property
+    def size(self) -> int:
+        return self.pending.size
 
     def as_upload(self) -> Upload:
-        return Upload(filename=self.filename, content_type=self.content_type,
-                      chunks=_chunks(self.data))
-
-
-def _chunks(data: bytes) -> Iterator[bytes]:
-    view = memoryview(data)
-    for start in range(0, len(view), CHUNK):
-        yield bytes(view[start : start + CHUNK])
+        return Upload(filename=self.filename, content_type=self.content_type, chunks=(),
+                      pending=self.pending)
 
 
 def _extension(filename: str) -> str:
@@ -156,46 +257,51 @@ def _is_plain_text(data: bytes) -> bool:
     return not any(byte < 32 and byte not in allowed_controls for byte in sample)
 
 
-def _zip_names(data: bytes) -> list[str] | None:
+def _zip_names(part: PendingPart) -> list[str] | None:
+    """The archive's directory, read back through the decrypting stream."""
+    assert part.file is not None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with part.file.reader() as plain, zipfile.ZipFile(plain) as archive:
             return archive.namelist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, CryptoError):
         return None
 
 
-def _content_matches(extension: str, data: bytes) -> bool:
+def _content_matches(extension: str, part: PendingPart) -> bool:
+    head = bytes(part.head)
     if extension == "pdf":
-        return data.startswith(b"%PDF-")
+        return head.startswith(b"%PDF-")
     if extension in ("jpg", "jpeg"):
-        return data.startswith(b"\xff\xd8\xff")
+        return head.startswith(b"\xff\xd8\xff")
     if extension == "png":
-        return data.startswith(b"\x89PNG\r\n\x1a\n")
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
     if extension == "txt":
-        return _is_plain_text(data)
+        return _is_plain_text(head)
     if extension == "docx":
-        names = data.startswith(b"PK\x03\x04") and _zip_names(data)
+        names = head.startswith(b"PK\x03\x04") and _zip_names(part)
         return bool(names) and "[Content_Types].xml" in names and any(
             name.startswith("word/") for name in names)
     if extension == "odt":
-        if not data.startswith(b"PK\x03\x04"):
+        if not head.startswith(b"PK\x03\x04"):
             return False
         # The ODF package starts with an uncompressed "mimetype" entry.
-        return b"mimetypeapplication/vnd.oasis.opendocument.text" in data[:100]
+        return b"mimetypeapplication/vnd.oasis.opendocument.text" in head[:100]
     return False
 
 
-def strip_image_metadata(data: bytes, extension: str) -> bytes:
-    """Decode and re-encode from pixels only: no EXIF, GPS, XMP or comments."""
+def strip_image_metadata(source: BinaryIO, extension: str, target: BinaryIO) -> None:
+    """Decode and re-encode from pixels only: no EXIF, GPS, XMP or comments.
+    Memory is bounded by MAX_IMAGE_PIXELS (the decoded picture)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(source) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise UploadRefused("image_too_large", "")
             image.load()
             # Turn the picture the way the camera meant, before the EXIF
             # orientation tag is dropped with the rest.
             upright = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError,
+            CryptoError) as exc:
         raise UploadRefused("damaged", "") from exc
     if extension == "png":
         if upright.mode not in ("1", "L", "LA", "RGB", "RGBA", "I", "I;16"):
@@ -206,33 +312,73 @@ def strip_image_metadata(data: bytes, extension: str) -> bytes:
             upright = upright.convert("RGB")
         target_format = "JPEG"
     clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    out = io.BytesIO()
+    del upright
     options: dict[str, Any] = {"quality": 90} if target_format == "JPEG" else {}
-    clean.save(out, target_format, **options)
-    return out.getvalue()
+    clean.save(target, target_format, **options)
 
 
-def check_file(filename: str, data: bytes) -> CleanFile:
-    name = safe_name(filename)
+class _EncryptingSink(io.RawIOBase):
+    """Pillow writes the cleaned picture here; it goes straight into a new
+    pending file."""
+
+    def __init__(self, file: PendingFile) -> None:
+        super().__init__()
+        self._file = file
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        return self._file.write(bytes(data))
+
+
+def _clean_image(part: PendingPart, extension: str) -> PendingFile:
+    """Decrypt the pending original into Pillow, encrypt the re-encoded
+    picture into a new pending file (fresh key and id), delete the original."""
+    assert part.file is not None
+    if part.file.size > MAX_IMAGE_BYTES:
+        raise UploadRefused("image_file_too_large", part.filename)
+    clean = PendingFile(part._request.file_store())
+    try:
+        with part.file.reader() as plain:
+            strip_image_metadata(plain, extension, _EncryptingSink(clean))
+        clean.finish()
+    except BaseException:
+        clean.discard()
+        raise
+    part.file.discard()
+    part.file = clean
+    return clean
+
+
+def check_part(part: PendingPart) -> CleanFile:
+    name = part.filename
     extension = _extension(name)
     if extension not in CONTENT_TYPES:
         raise UploadRefused("type", name)
-    if not data:
+    if part.file is None or part.file.size == 0:
         raise UploadRefused("empty", name)
-    if not _content_matches(extension, data):
+    part.file.finish()
+    if not _content_matches(extension, part):
         raise UploadRefused("content", name)
     if extension in ("jpg", "jpeg", "png"):
         try:
-            data = strip_image_metadata(data, extension)
+            _clean_image(part, extension)
         except UploadRefused as exc:
             raise UploadRefused(exc.reason, name) from exc
-    return CleanFile(filename=name, content_type=CONTENT_TYPES[extension], data=data)
+    return CleanFile(filename=name, content_type=CONTENT_TYPES[extension], pending=part.file)
 
 
 def collect_files(storages: list[Any]) -> list[CleanFile]:
-    """Check the uploaded parts of one request (werkzeug FileStorage objects)."""
+    """Check the uploaded parts of one request (werkzeug FileStorage objects
+    whose streams are PendingParts). A refusal leaves the pending files to
+    the end of the request, which deletes them."""
+    if isinstance(request, StreamingUploadRequest) and request.upload_too_many:
+        raise UploadRefused("too_many", "")
     chosen = [s for s in storages if s is not None and s.filename]
     if len(chosen) > MAX_FILES:
         raise UploadRefused("too_many", "")
-    return [check_file(s.filename, s.stream.getvalue() if isinstance(s.stream, io.BytesIO)
-                       else s.read()) for s in chosen]
+    parts = [s.stream for s in chosen]
+    if not all(isinstance(p, PendingPart) for p in parts):
+        raise TypeError("uploads must be parsed by StreamingUploadRequest")
+    return [check_part(part) for part in parts]

@@ -181,7 +181,8 @@ def close_expired_mailboxes(session: Session, rt: Runtime, policy: RetentionPoli
 
 def remove_orphan_files(session: Session, rt: Runtime) -> int:
     """Files with no attachment row (a crash between commit and unlink, or an
-    aborted upload) are keyless ciphertext: remove them. Wall-clock time, not
+    aborted upload, also pending uploads nobody holds) are keyless
+    ciphertext: remove them. Wall-clock time, not
     the simulated --now, decides whether an upload may still be in flight."""
     removed = 0
     wall_clock = utcnow()
@@ -194,4 +195,7 @@ def remove_orphan_files(session: Session, rt: Runtime) -> int:
         if wall_clock - modified >= ORPHAN_GRACE:
             rt.files.delete(file_id)
             removed += 1
+    # Pending uploads (app/reporting/uploads.py) no live process holds: left
+    # by a crashed or killed worker, their key is gone with it.
+    removed += rt.files.remove_abandoned_pending()
     return removed + rt.files.remove_partials(older_than=ORPHAN_GRACE)

@@ -1,8 +1,8 @@
 """Crash safety: the server process is killed (SIGKILL) in the middle of a
 report submission with a large attachment. After a restart the report exists
 completely (case, attachment, receipt, key wraps; the file decrypts to what
-was sent) or not at all; after `meldpunt retention run` no orphan or
-`.partial` file is left; no plaintext ever reached the disk.
+was sent) or not at all; after `meldpunt retention run` no orphan,
+`.partial` or `.pending` file is left; no plaintext ever reached the disk.
 
 The app runs as a real server in a subprocess (`flask run`, one process, so
 SIGKILL takes all of it) on this test's own database, keys and file store.
@@ -261,6 +261,9 @@ def test_sigkill_during_a_large_upload_leaves_all_or_nothing(settings, session, 
     _age_store(storage)
     _retention_run(server)
     assert list(storage.rglob("*.partial")) == []
+    # Uploads are encrypted into pending files as they stream in; one the
+    # killed server held is gone too (its key died with the process).
+    assert list(storage.rglob("*.pending")) == []
     session.expire_all()
     referenced = set(session.scalars(select(Attachment.file_id)))
     assert set(rt.files.file_ids()) == referenced
