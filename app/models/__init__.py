@@ -4,6 +4,7 @@ from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import Base, utcnow
 from app.models.case import Attachment, Case, KeyWrap, Message, Receipt
 from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
+from app.models.minutes import MeetingMinutes, MinutesVersion
 from app.models.org import Unit
 from app.models.page_text import PageText
 from app.models.reporter import MailboxThrottle, ReporterSession
@@ -23,7 +24,9 @@ __all__ = [
     "ExternalReferral",
     "KeyWrap",
     "MailboxThrottle",
+    "MeetingMinutes",
     "Message",
+    "MinutesVersion",
     "PageText",
     "Receipt",
     "RecoveryCode",
