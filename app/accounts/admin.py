@@ -1,19 +1,25 @@
-"""The functional administrator's pages: users and units. No case content,
-ever: admins hold no case keys and case routes refuse them."""
+"""The functional administrator's pages: users and units, and the start page
+texts. No case content, ever: admins hold no case keys and case routes
+refuse them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.accounts import service
-from app.accounts.forms import EmptyForm, UserForm
+from app.accounts.forms import EmptyForm, PageTextForm, UserForm
 from app.accounts.messages import reason_text
 from app.extensions import db
 from app.models import ROLES, Unit, User
+from app.reporting import start_page
+from app.web.i18n import LANGUAGES
 from app.web.security import admin_required, runtime
 
 blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
@@ -138,3 +144,80 @@ def unlock(admin: User, user_id: int) -> Response:
     db.session.commit()
     flash(_("The account has been unlocked."), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# --- start page texts -------------------------------------------------------------------
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+def _start_preview(lang: str) -> Markup:
+    """The start page as a reporter in `lang` sees it, headings included.
+    Rendered from our own template, where every admin text is escaped."""
+    texts = start_page.page_texts(db.session, lang)
+    with force_locale(lang):
+        return Markup(render_template("admin/_start_preview.html", texts=texts))  # noqa: S704
+
+
+@blueprint.route("/startpagina")
+@admin_required
+def start_page_texts(admin: User) -> str:
+    lang = request.args.get("taal", "")
+    if lang not in LANGUAGES:
+        lang = LANGUAGES[0]
+    return render_template("admin/start_page.html", lang=lang, language_names=LANGUAGE_NAMES,
+                           texts=start_page.page_texts(db.session, lang),
+                           preview=_start_preview(lang))
+
+
+@blueprint.route("/startpagina/<section>/<lang>", methods=["GET", "POST"])
+@admin_required
+def edit_page_text(admin: User, section: str, lang: str) -> tuple[str, int] | Response:
+    if not start_page.is_section(section, lang):
+        abort(404)
+    current = start_page.section_text(db.session, section, lang)
+    form = PageTextForm()
+    if not form.is_submitted():
+        form.body.data = current.text
+    preview = None
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            status = 400
+        elif request.form.get("action") == "preview":
+            preview = start_page.blocks(start_page.clean_text(form.body.data or ""))
+        else:
+            try:
+                changed = start_page.save_text(db.session, runtime(), admin, section, lang,
+                                               form.body.data or "")
+                db.session.commit()
+            except IntegrityError:  # another admin saved the same section at the same moment
+                db.session.rollback()
+                flash(_("Somebody else saved this text at the same moment. Check it and save "
+                        "again."), "error")
+                status = 409
+            else:
+                flash(_("The text has been saved. The start page shows it now.") if changed
+                      else _("Nothing has changed."), "success")
+                return redirect(url_for("admin.start_page_texts", taal=lang))
+    return render_template(
+        "admin/page_text_form.html", form=form, current=current, lang=lang,
+        language_name=LANGUAGE_NAMES[lang], preview=preview, action_form=EmptyForm(),
+        max_chars=start_page.MAX_CHARS,
+        default_blocks=start_page.blocks(start_page.default_text(section, lang)),
+    ), status
+
+
+@blueprint.route("/startpagina/<section>/<lang>/standaardtekst", methods=["POST"])
+@admin_required
+def reset_page_text(admin: User, section: str, lang: str) -> Response:
+    if not start_page.is_section(section, lang):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if start_page.reset_text(db.session, runtime(), admin, section, lang):
+        db.session.commit()
+        flash(_("The standard text is back on the start page."), "success")
+    else:
+        flash(_("This section already shows the standard text."), "success")
+    return redirect(url_for("admin.start_page_texts", taal=lang))

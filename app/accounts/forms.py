@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -11,8 +12,9 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -67,3 +69,25 @@ class UserForm(FlaskForm):
     unit = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
     roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
     active = BooleanField(_l("Account active"), default=True)
+
+
+class PageTextForm(FlaskForm):
+    """One start page section in one language: plain text, never HTML."""
+
+    body = TextAreaField(_l("Text"), render_kw={"rows": 14})
+
+    def validate_body(self, field: TextAreaField) -> None:
+        from app.reporting.start_page import MAX_CHARS, PageTextRefused, clean_text
+
+        try:
+            clean_text(field.data or "")
+        except PageTextRefused as refused:
+            messages = {
+                "empty": _("Fill in a text. To show the standard text again, choose "
+                           "\"Back to the standard text\"."),
+                "too_long": _("The text is too long: at most %(max)s characters.",
+                              max=MAX_CHARS),
+                "control": _("The text contains invisible control characters. Type it again, "
+                             "or paste it as plain text."),
+            }
+            raise ValidationError(messages[refused.code]) from None

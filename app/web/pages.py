@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 
 from app.accounts.forms import EmptyForm
 from app.cases import custody
 from app.extensions import db
 from app.models import User
+from app.reporting.start_page import page_texts
 from app.web.security import staff_required
 
 blueprint = Blueprint("pages", __name__)
@@ -15,7 +17,9 @@ blueprint = Blueprint("pages", __name__)
 
 @blueprint.route("/")
 def start() -> str:
-    return render_template("reporting/start.html")
+    # The admin may have reworded sections (per language); the rest is the shipped text.
+    texts = page_texts(db.session, str(get_locale() or "nl"))
+    return render_template("reporting/start.html", texts=texts)
 
 
 @blueprint.route("/medewerkers/")

@@ -39,7 +39,7 @@ FUZZ = settings(
 # sign-in throttles and sessions may legitimately record a failed attempt.)
 CONTENT_TABLES = ("case_file", "key_wrap", "receipt", "message", "attachment", "case_note",
                   "external_referral", "case_restriction", "user_account", "user_role",
-                  "recovery_code", "retention_rule", "unit")
+                  "recovery_code", "retention_rule", "unit", "page_text")
 
 MEGABYTE = "\u00e9" * (512 * 1024)  # 1 MiB of UTF-8
 NASTY = [
@@ -160,6 +160,11 @@ def _forms(scene: Scene) -> list[Form]:
              alternatives=["/medewerkers/beheer/gebruikers/{user_id}"]),
         Form("retention periods", "admin", "/medewerkers/bewaren/termijnen",
              scene.retention_fields, "/medewerkers/bewaren/termijnen"),
+        Form("start page text", "admin", "/medewerkers/beheer/startpagina/intro/nl",
+             {"body": "Een eigen inleiding", "action": "save"},
+             "/medewerkers/beheer/startpagina/intro/nl",
+             alternatives=["/medewerkers/beheer/startpagina/elsewhere/en",
+                           "/medewerkers/beheer/startpagina/intro/nl/standaardtekst"]),
         Form("password change", "intake", "/medewerkers/account/wachtwoord",
              {"current": "wrong", "password": "x", "confirm": "y"},
              "/medewerkers/account/wachtwoord"),
@@ -205,7 +210,7 @@ def scene(app, client, session, rt, units, make_staff):  # type: ignore[no-untyp
 
 FORM_NAMES = ["staff sign-in", "second factor", "report form", "mailbox sign-in",
               "mailbox actions", "case actions", "case registration", "signal",
-              "admin user form", "retention periods", "password change"]
+              "admin user form", "retention periods", "start page text", "password change"]
 
 
 @pytest.mark.parametrize("form_name", FORM_NAMES)

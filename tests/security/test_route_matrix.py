@@ -124,6 +124,11 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("admin.reset_password", "POST"): _staff_page(ADMIN, {OK, REDIRECT}),
     ("admin.reset_second_factor", "POST"): _staff_page(ADMIN, {OK, REDIRECT}),
     ("admin.unlock", "POST"): _staff_page(ADMIN, {REDIRECT}),
+    # Start page texts: an empty text is refused (400); reset without an override redirects.
+    ("admin.start_page_texts", "GET"): _staff_page(ADMIN, {OK}),
+    ("admin.edit_page_text", "GET"): _staff_page(ADMIN, {OK}),
+    ("admin.edit_page_text", "POST"): _staff_page(ADMIN, {BAD}),
+    ("admin.reset_page_text", "POST"): _staff_page(ADMIN, {REDIRECT}),
     ("retention.periods", "GET"): _staff_page(ADMIN, {OK}),
     ("retention.periods", "POST"): _staff_page(ADMIN, {OK, BAD, REDIRECT}),
     # --- audit and statistics -----------------------------------------------------
@@ -235,7 +240,7 @@ def visitors(app, client, session, rt, units, make_staff):  # type: ignore[no-un
     attachment = session.scalar(select(Attachment.id).where(Attachment.case_id == case.id))
     values = {"number": case.number, "attachment_id": str(attachment), "action": "classify",
               "restriction_id": "999999", "user_id": str(target.user.id), "lang": "en",
-              "fmt": "csv", "filename": "meldpunt.css"}
+              "fmt": "csv", "filename": "meldpunt.css", "section": "what"}
     return clients, values, case, reporter_case
 
 
