@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint install install-test bench clean
+.PHONY: run test test-fast lint install install-test install-bench bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,18 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check app tests migrations benchmarks
 
-# Benchmarks (not part of make test). history needs PostgreSQL: DATABASE_URL.
-bench: install-test
-	$(BIN)/python -m benchmarks.attachment_stream
-	$(BIN)/python -m benchmarks.history
-	$(BIN)/python -m benchmarks.queue_page
+# Benchmarks of issue #11 (not part of make test): PostgreSQL, gunicorn, locust.
+# Writes benchmarks/RESULTS.md; about 45 minutes on 2 cores. bench-quick: a smoke run.
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+install-bench: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+
+bench: install-bench
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m benchmarks.run_all
+
+bench-quick: install-bench
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m benchmarks.run_all --quick
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-output

@@ -261,8 +261,7 @@ def real_cases(app, count: int, *, messages: int = 10, attachments: int = 5,  # 
     from app.cases.content import add_message
     from app.extensions import db
     from app.models import Unit
-    from app.reporting.service import NewReport, open_mailbox, submit_report
-    from app.reporting.uploads import CleanFile
+    from app.reporting.service import NewReport, Upload, open_mailbox, submit_report
 
     rng = random.Random(seed)
     made = []
@@ -271,8 +270,8 @@ def real_cases(app, count: int, *, messages: int = 10, attachments: int = 5,  # 
         units = {u.code: u.id for u in db.session.query(Unit).all()}
         for i in range(count):
             category = rng.choice(CATEGORIES)
-            files = [CleanFile(f"bijlage-{j + 1}.pdf", "application/pdf",
-                               pdf_bytes(attachment_bytes, seed * 1000 + i * 10 + j))
+            files = [Upload(f"bijlage-{j + 1}.pdf", "application/pdf",
+                            iter([pdf_bytes(attachment_bytes, seed * 1000 + i * 10 + j)]))
                      for j in range(attachments)]
             channel = rng.choice(("anonymous", "confidential", "open"))
             case, code = submit_report(db.session, rt, NewReport(
@@ -284,7 +283,7 @@ def real_cases(app, count: int, *, messages: int = 10, attachments: int = 5,  # 
                         "where": "Den Haag", "involved": "Mijn leidinggevende"},
                 identity=None if channel == "anonymous" else {"name": "Anna Melder",
                                                               "email": "anna@example.test"},
-                uploads=[f.as_upload() for f in files],
+                uploads=files,
             ))
             key = open_mailbox(db.session, rt, str(code)).key
             for m in range(messages):

@@ -1,0 +1,159 @@
+"""Locust users for the mixed load (issue #11 item 8); started by benchmarks/load.py.
+
+MELDPUNT_BENCH_LOAD names a JSON file with the staff accounts and the case
+numbers they may open. Reporters submit reports (sometimes with an
+attachment) and come back to their mailbox with their own receipt codes
+(never a wrong code: the mailbox throttle is global). Each staff user signs
+in once with an account of its own (no TOTP code is used twice, no wrong
+password) and then works the queue tabs and case pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+from pathlib import Path
+
+from locust import HttpUser, between, task
+
+DATA = json.loads(Path(os.environ["MELDPUNT_BENCH_LOAD"]).read_text())
+ACCOUNTS: list[dict] = list(DATA["staff"])
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+RECEIPT_RE = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
+UNIT_RE = re.compile(r'<option[^>]*value="([1-9]\d*)"')
+TABS = ("all", "new", "due_soon", "overdue", "mine", "waiting")
+PDF = b"%PDF-1.4\n%bench\n" + random.Random(2).randbytes(200_000) + b"\n%%EOF\n"
+
+
+class Failed(Exception):
+    pass
+
+
+def csrf(text: str) -> str:
+    match = CSRF_RE.search(text)
+    if not match:
+        raise Failed("no CSRF token on the page")
+    return match.group(1)
+
+
+class Reporter(HttpUser):
+    # People take their time: reading, typing, coming back later. Shorter waits
+    # only measure the queue in front of Argon2id on a small machine.
+    weight = 4
+    wait_time = between(20, 60)
+
+    def on_start(self) -> None:
+        self.codes: list[str] = []
+        # Arrivals spread out, not 40 reports in the same second.
+        time.sleep(random.uniform(0, 30))
+
+    def _get(self, url: str, name: str, must: str = "") -> str:
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200 or (must and must not in response.text):
+                response.failure(f"HTTP {response.status_code}")
+                raise Failed(name)
+            return response.text
+
+    def _post(self, url: str, name: str, must: str = "", **kwargs) -> str:  # type: ignore[no-untyped-def]
+        with self.client.post(url, name=name, catch_response=True, **kwargs) as response:
+            if response.status_code != 200 or (must and must not in response.text):
+                response.failure(f"HTTP {response.status_code}")
+                raise Failed(name)
+            return response.text
+
+    @task(2)
+    def submit_report(self) -> None:
+        self.client.cookies.clear()
+        try:
+            form = self._get("/melden", "GET /melden")
+            unit = UNIT_RE.search(form)
+            fields = {
+                "track": random.choice(("report", "advice")), "unit": unit.group(1) if unit
+                else "1", "category": "ongewenste_omgangsvormen", "subcategory": "pesten",
+                "ground": "", "what": "Mijn leidinggevende kleineert mij in het overleg. "
+                * random.randint(1, 20), "when": "Sinds maart", "where": "Kamer 4.12",
+                "involved": "", "witnesses": "", "reported_elsewhere": "",
+                "identity": "anonymous", "name": "", "email": "", "phone": "", "contact": "",
+                "preferred_counsellor": "0",
+            }
+            review = self._post("/melden", "POST /melden (review)",
+                                data={"csrf_token": csrf(form), "step": "review", **fields})
+            files = {"attachments": ("verslag.pdf", PDF, "application/pdf")} \
+                if random.random() < 0.3 else None
+            receipt = self._post("/melden", "POST /melden (send)", 'class="receipt"',
+                                 data={"csrf_token": csrf(review), "step": "send", **fields},
+                                 files=files)
+        except Failed:
+            return
+        match = RECEIPT_RE.search(receipt)
+        if match:
+            self.codes.append(re.sub(r"<[^>]+>", "", match.group(1)).strip())
+
+    @task(3)
+    def read_mailbox(self) -> None:
+        if not self.codes:
+            self.submit_report()
+            return
+        self.client.cookies.clear()
+        try:
+            page = self._get("/postbus", "GET /postbus (sign in)")
+            mailbox = self._post("/postbus", "POST /postbus (code)", 'postbus/bericht',
+                                 data={"csrf_token": csrf(page),
+                                       "code": random.choice(self.codes)})
+            if random.random() < 0.5:
+                self._post("/postbus/bericht", "POST /postbus/bericht",
+                           data={"csrf_token": csrf(mailbox),
+                                 "body": "Is er al nieuws over mijn melding?"})
+                mailbox = self._get("/postbus", "GET /postbus")
+            self._post("/postbus/sluiten", "POST /postbus/sluiten",
+                       data={"csrf_token": csrf(mailbox)})
+        except Failed:
+            return
+
+
+class Staff(HttpUser):
+    fixed_count = len(ACCOUNTS)
+    wait_time = between(3, 10)
+
+    def on_start(self) -> None:
+        import pyotp
+
+        self.account = ACCOUNTS.pop()
+        self.signed_in = False
+        time.sleep(random.uniform(0, 20))
+        page = self.client.get("/medewerkers/inloggen", name="GET /medewerkers/inloggen")
+        first = self.client.post("/medewerkers/inloggen", name="POST /medewerkers/inloggen",
+                                 data={"csrf_token": csrf(page.text),
+                                       "email": self.account["email"],
+                                       "password": self.account["password"]})
+        code = pyotp.TOTP(self.account["totp_secret"]).now()
+        with self.client.post("/medewerkers/inloggen/code",
+                              name="POST /medewerkers/inloggen/code", catch_response=True,
+                              data={"csrf_token": csrf(first.text), "code": code}) as done:
+            if done.status_code != 200 or "/inloggen" in done.url:
+                done.failure(f"sign-in ended at {done.url} (HTTP {done.status_code})")
+                return
+        self.signed_in = True
+
+    @task(3)
+    def queue(self) -> None:
+        if not self.signed_in:
+            return
+        tab = random.choice(TABS)
+        with self.client.get(f"/medewerkers/zaken/?tab={tab}", name="GET queue",
+                             catch_response=True) as response:
+            if response.status_code != 200 or "/medewerkers/inloggen" in response.url:
+                response.failure(f"HTTP {response.status_code} at {response.url}")
+
+    @task(2)
+    def case_page(self) -> None:
+        if not self.signed_in or "intake" not in self.account["roles"]:
+            return
+        number = random.choice(DATA["cases"])
+        with self.client.get(f"/medewerkers/zaken/{number}", name="GET case page",
+                             catch_response=True) as response:
+            if response.status_code != 200 or number not in response.text:
+                response.failure(f"HTTP {response.status_code}")
