@@ -24,7 +24,9 @@ from app.models import (
     CaseNote,
     ExternalReferral,
     KeyWrap,
+    MeetingMinutes,
     Message,
+    MinutesVersion,
     Receipt,
     ReporterSession,
     User,
@@ -195,8 +197,9 @@ def rewrap_all_for_recovery(session: Session, old_private: PrivateKey, new_publi
 
 # Every table that holds ciphertext under a case key, or a way to it. The
 # ExternalReferral row keeps who/when; its package ciphertext goes with it.
+# Minutes versions (text, corrections) go before the minutes they belong to.
 KEY_MATERIAL_TABLES = (KeyWrap, Receipt, Attachment, Message, CaseNote, ExternalReferral,
-                       ReporterSession)
+                       ReporterSession, MinutesVersion, MeetingMinutes)
 
 
 def destroy_key_material(session: Session, case_ids: list[int]) -> list[str]:

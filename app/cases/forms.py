@@ -51,3 +51,25 @@ class SignalForm(FlaskForm):
     advice_given = BooleanField(_l("Advice given"), default=True)
     referred_to = SelectField(_l("Referred to"), default="", choices=[
         ("", _l("Not referred")), *REFERRAL_LABELS.items()])
+
+
+class MinutesForm(FlaskForm):
+    """A (revised) version of the minutes of a meeting with the reporter.
+    Made with a prefix (NEW_MINUTES_PREFIX, or one per minutes for a
+    revision), so field names and ids differ from the other forms on the
+    case page."""
+
+    body = TextAreaField(_l("Minutes"), validators=[DataRequired(), Length(max=MESSAGE_MAX)])
+    present = StringField(_l("Who was present (optional)"),
+                          validators=[Optional(), Length(max=500)])
+
+
+class NewMinutesForm(MinutesForm):
+    meeting_on = DateField(_l("Date of the meeting"), validators=[DataRequired()])
+
+
+NEW_MINUTES_PREFIX = "minutes"
+
+
+def revision_prefix(minutes_id: int) -> str:
+    return f"revise{minutes_id}"

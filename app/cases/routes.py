@@ -28,7 +28,16 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts.forms import EmptyForm
-from app.cases import choices, conflicts, custody, labels, queues, registration, workflow
+from app.cases import (
+    choices,
+    conflicts,
+    custody,
+    labels,
+    minutes,
+    queues,
+    registration,
+    workflow,
+)
 from app.cases.access import AwaitingRegrant, OpenCase, open_case
 from app.cases.content import (
     AttachmentView,
@@ -40,7 +49,17 @@ from app.cases.content import (
     read_messages,
     read_report,
 )
-from app.cases.forms import MessageForm, NoteForm, RegisterForm, SignalForm
+from app.cases.forms import (
+    NEW_MINUTES_PREFIX,
+    MessageForm,
+    MinutesForm,
+    NewMinutesForm,
+    NoteForm,
+    RegisterForm,
+    SignalForm,
+    revision_prefix,
+)
+from app.cases.minutes import MinutesError, read_minutes
 from app.cases.notes import add_note, read_notes
 from app.extensions import db
 from app.models import Attachment, AuditEntry, Case, CaseRestriction, User, utcnow
@@ -207,6 +226,10 @@ def show(user: User, number: str) -> str:
         context.update(
             report=report, identity=read_identity(key, case),
             messages=read_messages(db.session, case, key), message_form=MessageForm(),
+            minutes=read_minutes(db.session, case, key),
+            minutes_form=NewMinutesForm(prefix=NEW_MINUTES_PREFIX),
+            revision_form=lambda m: MinutesForm(prefix=revision_prefix(m.id)),
+            has_mailbox=minutes.has_mailbox(db.session, case),
             timeline=_timeline(case),
             restrictions=conflicts.restrictions(db.session, case),
             may_exclude=user.has_role("intake", "integriteitscoordinator"),
@@ -319,6 +342,104 @@ def note(user: User, number: str) -> BaseResponse:
     db.session.commit()
     flash(_("Your note has been saved."), "success")
     return redirect(url_for("cases.show", number=number))
+
+
+# --- minutes of a meeting with the reporter ------------------------------------------
+
+
+def _open_for_minutes(user: User, number: str) -> OpenCase:
+    """A holder of the case key; not the external bureau, which never
+    speaks with the reporter (403, as for messages)."""
+    opened = open_case(db.session, runtime(), user, current_private_key(), number,
+                       action="case.open_for_action")
+    if _external_only(user):
+        abort(403)
+    return opened
+
+
+def _minutes_error(error: MinutesError, number: str) -> BaseResponse:
+    code = str(error)
+    if code == "not_found":
+        abort(404)
+    texts = {
+        "stale": _("The minutes were changed or answered in the meantime. Check the current "
+                   "status and try again."),
+        "no_mailbox": _("This reporter has no mailbox. Give the minutes to the reporter on "
+                        "paper and record the approval here."),
+        "empty": _("Write the minutes before saving (at most 20,000 characters)."),
+        "future_date": _("The date of the meeting can not be in the future."),
+    }
+    flash(texts.get(code, _("This is not possible for these minutes.")), "error")
+    return redirect(url_for("cases.show", number=number, _anchor="minutes"))
+
+
+def _version_field() -> int:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
+
+
+@blueprint.route("/<number>/verslagen", methods=["POST"])
+@handler_required
+def minutes_record(user: User, number: str) -> BaseResponse:
+    opened = _open_for_minutes(user, number)
+    form = NewMinutesForm(prefix=NEW_MINUTES_PREFIX)
+    if not form.validate_on_submit() or form.meeting_on.data is None:
+        flash(_("Give the date of the meeting and write the minutes (at most 20,000 "
+                "characters)."), "error")
+        return redirect(url_for("cases.show", number=number, _anchor="minutes"))
+    try:
+        minutes.record_minutes(db.session, runtime(), opened.case, opened.key, user,
+                               meeting_on=form.meeting_on.data, text=form.body.data or "",
+                               present=form.present.data or "")
+    except MinutesError as error:
+        return _minutes_error(error, number)
+    flash(_("The minutes have been saved. They are not yet sent to the reporter."), "success")
+    return redirect(url_for("cases.show", number=number, _anchor="minutes"))
+
+
+@blueprint.route("/<number>/verslagen/<int:minutes_id>/herzien", methods=["POST"])
+@handler_required
+def minutes_revise(user: User, number: str, minutes_id: int) -> BaseResponse:
+    opened = _open_for_minutes(user, number)
+    form = MinutesForm(prefix=revision_prefix(minutes_id))
+    if not form.validate_on_submit():
+        return _minutes_error(MinutesError("empty"), number)
+    try:
+        version = minutes.revise_minutes(db.session, runtime(), opened.case, opened.key, user,
+                                         minutes_id, text=form.body.data or "",
+                                         present=form.present.data or "")
+    except MinutesError as error:
+        return _minutes_error(error, number)
+    flash(_("Version %(n)d of the minutes has been saved. It is not yet sent to the reporter.",
+            n=version), "success")
+    return redirect(url_for("cases.show", number=number, _anchor="minutes"))
+
+
+@blueprint.route("/<number>/verslagen/<int:minutes_id>/versturen", methods=["POST"])
+@handler_required
+def minutes_send(user: User, number: str, minutes_id: int) -> BaseResponse:
+    _check_csrf()
+    opened = _open_for_minutes(user, number)
+    try:
+        minutes.send_minutes(db.session, runtime(), opened.case, user, minutes_id)
+    except MinutesError as error:
+        return _minutes_error(error, number)
+    flash(_("The minutes have been placed in the reporter's mailbox for approval."), "success")
+    return redirect(url_for("cases.show", number=number, _anchor="minutes"))
+
+
+@blueprint.route("/<number>/verslagen/<int:minutes_id>/op-papier", methods=["POST"])
+@handler_required
+def minutes_paper(user: User, number: str, minutes_id: int) -> BaseResponse:
+    _check_csrf()
+    opened = _open_for_minutes(user, number)
+    try:
+        minutes.approve_on_paper(db.session, runtime(), opened.case, user, minutes_id,
+                                 _version_field())
+    except MinutesError as error:
+        return _minutes_error(error, number)
+    flash(_("Recorded: the reporter approved the minutes on paper."), "success")
+    return redirect(url_for("cases.show", number=number, _anchor="minutes"))
 
 
 def _download_name(name: str) -> str:

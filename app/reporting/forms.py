@@ -149,6 +149,13 @@ class MeetingForm(FlaskForm):
                          validators=[Optional(), Length(max=2000)])
 
 
+class MinutesCorrectionForm(FlaskForm):
+    corrections = TextAreaField(
+        _l("What is wrong or missing in the record?"),
+        validators=[DataRequired(message=_l("Write what should be changed.")),
+                    Length(max=20000)])
+
+
 class DiscloseForm(FlaskForm):
     channel = RadioField(_l("Who may know your name?"), choices=IDENTITY_CHOICES[1:],
                          validators=[InputRequired(message=CHOOSE)])

@@ -16,7 +16,7 @@ identify the reporter.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import hashes
@@ -25,6 +25,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.cases import minutes as meeting_minutes
 from app.cases.content import (
     IDENTITY_FIELD,
     AttachmentView,
@@ -96,7 +97,7 @@ class MailboxView:
     has_identity: bool
     messages: list[MessageView]
     attachments: list[AttachmentView]
-
+    minutes: list[meeting_minutes.MinutesView] = field(default_factory=list)
 
 
 def _seal_key(secret: bytes, row_id: str) -> bytes:
@@ -222,6 +223,7 @@ def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Mailbox
         has_identity=case.identity_ciphertext is not None,
         messages=read_messages(session, case, mailbox.key, for_reporter=True),
         attachments=list_attachments(session, case, mailbox.key),
+        minutes=meeting_minutes.read_minutes(session, case, mailbox.key, for_reporter=True),
     )
     rt.audit.record(session, actor="reporter", action="mailbox.read", object_type="case",
                     object_id=case.number)
@@ -253,6 +255,20 @@ def request_meeting(session: Session, rt: Runtime, mailbox: OpenMailbox, heading
     Directive art. 9(2)); the heading is in the reporter's language."""
     text = heading + ("\n\n" + note.strip() if note.strip() else "")
     send_message(session, rt, mailbox, text, action="mailbox.meeting_requested")
+
+
+def approve_minutes(session: Session, rt: Runtime, mailbox: OpenMailbox, minutes_id: int,
+                    version: int) -> None:
+    """The reporter agrees with this version of the minutes of a meeting.
+    Raises meeting_minutes.MinutesError when the minutes are not this
+    case's, or are no longer waiting for this version."""
+    meeting_minutes.reporter_approve(session, rt, _open_case(mailbox), minutes_id, version)
+
+
+def correct_minutes(session: Session, rt: Runtime, mailbox: OpenMailbox, minutes_id: int,
+                    version: int, corrections: str) -> None:
+    meeting_minutes.reporter_correct(session, rt, _open_case(mailbox), mailbox.key, minutes_id,
+                                     version, corrections)
 
 
 def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,

@@ -13,12 +13,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.accounts.forms import EmptyForm
+from app.cases.minutes import MinutesError
 from app.extensions import db
 from app.reporting import keuzehulp, mailbox, typology
 from app.reporting.forms import (
     DiscloseForm,
     MeetingForm,
     MessageForm,
+    MinutesCorrectionForm,
     ReportForm,
     SignInForm,
     counsellor_choices,
@@ -195,6 +197,7 @@ def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: obj
     all_forms = {
         "message_form": MessageForm(), "meeting_form": MeetingForm(),
         "disclose_form": DiscloseForm(), "button_form": EmptyForm(),
+        "correction_form": _correction_form,
     }
     all_forms.update(forms)
     return render_template("reporting/mailbox.html", view=view, case=opened.case,
@@ -287,6 +290,58 @@ def mailbox_meeting() -> Response | tuple[str, int]:
             _("Request for a meeting: I would like to tell my report in person."),
             form.note.data or "")
         return _("Your request for a meeting has been sent.")
+    return _action(run)
+
+
+def _correction_form(minutes_id: int) -> MinutesCorrectionForm:
+    # A prefix per minutes: each form on the page has its own field ids.
+    return MinutesCorrectionForm(prefix=f"minutes{minutes_id}")
+
+
+def _posted_version() -> int:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
+
+
+def _minutes_refused(opened: mailbox.OpenMailbox, error: MinutesError) -> tuple[str, int]:
+    """Minutes of another report (a forged id) are not found; an answer to a
+    version that is no longer waiting (answered already, or revised) is
+    refused and the current state shown."""
+    if str(error) == "not_found":
+        flash(_("This record was not found."), "error")
+        return _render_mailbox(opened, 404)
+    flash(_("You already answered this record, or it has changed. Below you see how it "
+            "stands now."), "error")
+    return _render_mailbox(opened, 409)
+
+
+@blueprint.route("/postbus/verslag/<int:minutes_id>/akkoord", methods=["POST"])
+def mailbox_minutes_approve(minutes_id: int) -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        try:
+            mailbox.approve_minutes(db.session, runtime(), opened, minutes_id,
+                                    _posted_version())
+        except MinutesError as error:
+            return _minutes_refused(opened, error)
+        return _("Thank you. You have approved the record of the meeting.")
+    return _action(run)
+
+
+@blueprint.route("/postbus/verslag/<int:minutes_id>/correcties", methods=["POST"])
+def mailbox_minutes_correct(minutes_id: int) -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        form = _correction_form(minutes_id)
+        if not form.validate():
+            forms = {"correction_form": lambda mid: form if mid == minutes_id
+                     else _correction_form(mid)}
+            return _render_mailbox(opened, 400, **forms)
+        try:
+            mailbox.correct_minutes(db.session, runtime(), opened, minutes_id,
+                                    _posted_version(), form.corrections.data or "")
+        except MinutesError as error:
+            return _minutes_refused(opened, error)
+        return _("Your corrections have been sent. The handler will make a new version "
+                 "for you to check.")
     return _action(run)
 
 

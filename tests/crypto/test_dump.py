@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import MetaData, select
 
 from app.cases import custody
 from app.cases.content import add_message, store_attachment
+from app.cases.minutes import record_minutes, reporter_correct, send_minutes
 from app.cases.notes import add_note
 from app.crypto.keys import unlock_private_key
 from app.extensions import db
@@ -33,9 +35,13 @@ REPORTER_MESSAGE = "QUOKKA-REPORTER-MESSAGE-7120 ja, het gebeurde vaker"
 LATER_FILE_BODY = b"QUOKKA-LATER-FILE-3388"
 NOTE = "QUOKKA-NOTE-5150 getuige spreken"
 HOLD_REASON = "QUOKKA-HOLD-REASON-9021 lopende procedure"
+MINUTES = "QUOKKA-MINUTES-6620 verslag van het gesprek op kantoor"
+MINUTES_PRESENT = "QUOKKA-PRESENT-1187 mr. Adelheid Baarsma"
+MINUTES_CORRECTION = "QUOKKA-CORRECTION-4409 het was in maart"
 
 TEXT_MARKERS = [NARRATIVE, ANSWER, PERSON, REPORTER_NAME, REPORTER_EMAIL, REPORTER_PHONE,
-                ATTACHMENT_NAME, STAFF_MESSAGE, REPORTER_MESSAGE, NOTE, HOLD_REASON]
+                ATTACHMENT_NAME, STAFF_MESSAGE, REPORTER_MESSAGE, NOTE, HOLD_REASON, MINUTES,
+                MINUTES_PRESENT, MINUTES_CORRECTION]
 BYTE_MARKERS = [ATTACHMENT_BODY.strip(), LATER_FILE_BODY]
 
 
@@ -87,6 +93,9 @@ def _activity(app, session, rt, units, make_staff) -> list[str]:  # type: ignore
     key = custody.open_case_key(session, case, intake.user, private)
     add_message(session, case, key, STAFF_MESSAGE, author_kind="staff", author=intake.user)
     add_note(session, case, key, intake.user, NOTE)
+    minutes = record_minutes(session, rt, case, key, intake.user, meeting_on=date(2026, 11, 20),
+                             text=MINUTES, present=MINUTES_PRESENT)
+    send_minutes(session, rt, case, intake.user, minutes.id)
     set_legal_hold(session, rt, case, make_staff("integriteitscoordinator").user, key, HOLD_REASON)
     session.commit()
 
@@ -98,6 +107,7 @@ def _activity(app, session, rt, units, make_staff) -> list[str]:  # type: ignore
                      content_type="text/plain", chunks=[LATER_FILE_BODY],
                      uploaded_by_kind="reporter")
     session.commit()
+    reporter_correct(session, rt, opened.case, opened.key, minutes.id, 1, MINUTES_CORRECTION)
     reporter = IsolatedClient(app, app.response_class, use_cookies=True)
     response = post_form(reporter, "/postbus", {"code": code2.lower()})
     assert response.status_code == 302, response.status_code
@@ -108,6 +118,7 @@ def _activity(app, session, rt, units, make_staff) -> list[str]:  # type: ignore
     sign_in(vp_client, vp)
     page = vp_client.get(f"/medewerkers/zaken/{case.number}")
     assert page.status_code == 200 and STAFF_MESSAGE in page.get_data(as_text=True)
+    assert MINUTES_CORRECTION in page.get_data(as_text=True)
     return secrets_used
 
 

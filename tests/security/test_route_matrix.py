@@ -98,6 +98,9 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("reporting.mailbox_consent", "POST"): _mailbox({REDIRECT}),
     ("reporting.mailbox_disclose", "POST"): _mailbox({BAD}),       # no name
     ("reporting.mailbox_withdraw", "POST"): _mailbox({REDIRECT}),  # no confirm: refused
+    # Minutes id 999999 is not this report's: not found; no corrections text: 400.
+    ("reporting.mailbox_minutes_approve", "POST"): _mailbox({MISSING}),
+    ("reporting.mailbox_minutes_correct", "POST"): _mailbox({BAD}),
     ("reporting.mailbox_close", "POST"): _everyone({REDIRECT}),
     # --- staff sign-in steps (open to everybody) ----------------------------------
     ("accounts.login", "GET"): {**_everyone({OK}), **{r: {OK, REDIRECT} for r in STAFF_ROLES}},
@@ -148,6 +151,12 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("cases.act", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
     ("cases.send_message", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
     ("cases.note", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
+    # Minutes: an empty form goes back to the case page; minutes id 999999
+    # does not exist in this case (404).
+    ("cases.minutes_record", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
+    ("cases.minutes_revise", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
+    ("cases.minutes_send", "POST"): _holder_only(ALL_HANDLERS, {MISSING}),
+    ("cases.minutes_paper", "POST"): _holder_only(ALL_HANDLERS, {MISSING}),
     ("cases.recuse", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
     ("cases.exclude", "POST"): _holder_only({"intake", "integriteitscoordinator"}, {REDIRECT}),
     ("cases.lift_restriction", "POST"): _holder_only({"intake", "integriteitscoordinator"},
@@ -239,7 +248,8 @@ def visitors(app, client, session, rt, units, make_staff):  # type: ignore[no-un
         sign_in(clients[role], staff[role])
     attachment = session.scalar(select(Attachment.id).where(Attachment.case_id == case.id))
     values = {"number": case.number, "attachment_id": str(attachment), "action": "classify",
-              "restriction_id": "999999", "user_id": str(target.user.id), "lang": "en",
+              "restriction_id": "999999", "minutes_id": "999999",
+              "user_id": str(target.user.id), "lang": "en",
               "fmt": "csv", "filename": "meldpunt.css", "section": "what"}
     return clients, values, case, reporter_case
 
