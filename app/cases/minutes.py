@@ -29,8 +29,9 @@ MAX_PRESENT = 500
 
 
 class MinutesError(ValueError):
-    """The change does not apply (str() is a reason code): not_found, stale,
-    no_mailbox, empty, future_date, approved."""
+    """The change does not apply (str() is a reason code): not_found, stale
+    (the status or version is no longer what the caller saw, e.g. already
+    approved), no_mailbox, empty, future_date."""
 
 
 @dataclass(frozen=True)
