@@ -251,7 +251,9 @@ def audit_verify(checkpoint: str | None) -> None:
             fail("--checkpoint must look like SEQ:HASH")
     result = runtime().audit.verify(db.session, point)
     if result.ok:
-        click.echo(f"Audit log OK: {result.checked} entries verified.")
+        since = (f" (entries up to {result.start_seq} were pruned; verified from the signed "
+                 "anchor)" if result.start_seq else "")
+        click.echo(f"Audit log OK: {result.checked} entries verified{since}.")
         return
     click.echo(f"Audit log BROKEN at entry {result.first_broken_seq}: {result.reason} "
                f"({result.checked} entries verified before it).", err=True)

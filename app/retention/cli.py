@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import click
@@ -20,7 +21,8 @@ def retention_group() -> None:
 @click.option("--now", "now_text", default=None, metavar="YYYY-MM-DD",
               help="Pretend today is this date (testing, catching up).")
 def retention_run(dry_run: bool, now_text: str | None) -> None:
-    """Record tallies, then crypto-shred every expired case. Idempotent."""
+    """Record tallies, crypto-shred every expired case, then prune audit
+    entries past their own (longer) period. Idempotent."""
     _run(dry_run, now_text)
 
 
@@ -44,3 +46,28 @@ def _run(dry_run: bool, now_text: str | None) -> None:
     click.echo(f"{verb} {len(report.mailboxes_closed)} reporter mailbox(es).")
     if not dry_run:
         click.echo(f"Removed {report.orphan_files} orphan file(s).")
+    _prune_audit(runtime(), now or datetime.now(UTC), dry_run)
+
+
+def _prune_audit(rt, now: datetime, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    from app.audit.log import ChainBroken
+    from app.retention.policy import load_policy
+
+    cutoff = load_policy(db.session).audit_cutoff(now)
+    try:
+        pruned = rt.audit.prune(db.session, before=cutoff, origin="cli", dry_run=dry_run)
+    except ChainBroken as exc:
+        db.session.rollback()
+        # A broken chain is evidence: keep every entry and say so loudly.
+        rt.audit.record(db.session, actor="system", action="audit.prune_refused",
+                        object_type="audit_log", object_id=str(exc.result.first_broken_seq),
+                        result="failed", origin="cli")
+        db.session.commit()
+        click.echo(f"Audit log NOT pruned: {exc}. Run 'meldpunt audit verify'.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} {pruned.pruned} audit entr{'y' if pruned.pruned == 1 else 'ies'} "
+               f"written before {cutoff:%Y-%m-%d}"
+               + (f" (the log now starts after entry {pruned.through_seq})."
+                  if pruned.pruned and not dry_run else "."))

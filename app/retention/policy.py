@@ -31,12 +31,20 @@ DEFAULT_MONTHS: dict[tuple[str, str], int] = {
 # The reporter's mailbox (the receipt wrap) closes this long after closure,
 # so a code that leaks later opens nothing.
 MAILBOX_MONTHS_AFTER_CLOSURE = 6
+# Audit entries, counted from when they were written: longer than any case
+# lives (ten years after closure for a founded report, plus the time a case
+# is open), so the log shows every access to a case for as long as it exists.
+AUDIT_TRACK = "audit"
+AUDIT_MONTHS_DEFAULT = 180
+# The audit period may never drop below the longest case period plus this.
+AUDIT_MARGIN_MONTHS = 24
 
 
 @dataclass(frozen=True)
 class RetentionPolicy:
     months: dict[tuple[str, str], int]
     mailbox_months: int = MAILBOX_MONTHS_AFTER_CLOSURE
+    audit_months: int = AUDIT_MONTHS_DEFAULT
 
     def months_for(self, track: str, outcome: str | None) -> int:
         for key in ((track, outcome or ANY), (track, ANY)):
@@ -53,17 +61,29 @@ class RetentionPolicy:
     def shortest_months(self) -> int:
         return min(self.months.values())
 
+    @property
+    def audit_minimum_months(self) -> int:
+        return max(self.months.values()) + AUDIT_MARGIN_MONTHS
+
+    def audit_cutoff(self, now: datetime) -> datetime:
+        """Audit entries written before this moment may be pruned."""
+        return add_months(now, -max(self.audit_months, self.audit_minimum_months))
+
 
 def load_policy(session: Session) -> RetentionPolicy:
     months = dict(DEFAULT_MONTHS)
+    audit_months = AUDIT_MONTHS_DEFAULT
     for rule in session.scalars(select(RetentionRule)):
-        months[(rule.track, rule.outcome)] = rule.months
-    return RetentionPolicy(months=months)
+        if rule.track == AUDIT_TRACK:
+            audit_months = rule.months
+        else:
+            months[(rule.track, rule.outcome)] = rule.months
+    return RetentionPolicy(months=months, audit_months=audit_months)
 
 
 def set_rule(session: Session, rt, actor: str, track: str, outcome: str,  # type: ignore[no-untyped-def]
              months: int) -> RetentionRule:
-    if track not in ("advice", "report") or not 1 <= months <= 600:
+    if track not in ("advice", "report", AUDIT_TRACK) or not 1 <= months <= 600:
         raise ValueError("invalid retention rule")
     rule = session.scalar(
         select(RetentionRule).where(RetentionRule.track == track, RetentionRule.outcome == outcome)

@@ -12,7 +12,15 @@ from app.cases.access import open_case
 from app.extensions import db
 from app.models import User
 from app.retention.hold import HOLD_ROLES, HoldNotAllowed, lift_legal_hold, set_legal_hold
-from app.retention.policy import ANY, DEFAULT_MONTHS, load_policy, set_rule
+from app.retention.policy import (
+    ANY,
+    AUDIT_MARGIN_MONTHS,
+    AUDIT_MONTHS_DEFAULT,
+    AUDIT_TRACK,
+    DEFAULT_MONTHS,
+    load_policy,
+    set_rule,
+)
 from app.web.security import admin_required, current_private_key, runtime, staff_required
 
 blueprint = Blueprint("retention", __name__, url_prefix="/medewerkers/bewaren")
@@ -39,22 +47,32 @@ def periods(admin: User) -> str | Response:
     form = EmptyForm()
     if form.validate_on_submit():
         rt = runtime()
-        errors = False
-        for track, outcome in sorted(policy.months):
-            raw = request.form.get(f"months-{track}-{outcome}")
-            if raw is None:
-                continue
-            raw = raw.strip()
-            if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 600:
-                errors = True
-                continue
-            if int(raw) != policy.months[(track, outcome)]:
-                set_rule(db.session, rt, f"user:{admin.id}", track, outcome, int(raw))
+        actor = f"user:{admin.id}"
+        errors = []
+        wanted = dict(policy.months)
+        for key in sorted(policy.months):
+            months = _months_field(f"months-{key[0]}-{key[1]}")
+            if months is False:
+                errors.append(_("Every period must be a whole number of months between 1 and "
+                                "600."))
+            elif months is not None:
+                wanted[key] = months
+        audit_months = _months_field("months-audit")
+        minimum = max(wanted.values()) + AUDIT_MARGIN_MONTHS
+        if audit_months is False or (audit_months is not None and audit_months < minimum):
+            errors.append(_("The audit log must be kept at least %(months)s months: the longest "
+                            "case period plus %(margin)s months.", months=minimum,
+                            margin=AUDIT_MARGIN_MONTHS))
         if errors:
             db.session.rollback()
-            flash(_("Every period must be a whole number of months between 1 and 600. "
-                    "Nothing has been saved."), "error")
+            for error in dict.fromkeys(errors):
+                flash(error + " " + _("Nothing has been saved."), "error")
         else:
+            for key, months in sorted(wanted.items()):
+                if months != policy.months[key]:
+                    set_rule(db.session, rt, actor, key[0], key[1], months)
+            if audit_months is not None and audit_months != policy.audit_months:
+                set_rule(db.session, rt, actor, AUDIT_TRACK, ANY, audit_months)
             db.session.commit()
             flash(_("The retention periods have been saved."), "success")
             return redirect(url_for("retention.periods"))
@@ -62,7 +80,21 @@ def periods(admin: User) -> str | Response:
             for (track, outcome), months in sorted(policy.months.items())]
     return render_template("retention/periods.html", rows=rows, form=form,
                            track_labels=TRACK_LABELS, outcome_labels=OUTCOME_LABELS,
-                           mailbox_months=policy.mailbox_months)
+                           mailbox_months=policy.mailbox_months,
+                           audit_months=policy.audit_months, audit_default=AUDIT_MONTHS_DEFAULT,
+                           audit_minimum=policy.audit_minimum_months)
+
+
+def _months_field(name: str) -> int | None | bool:
+    """The whole number of months in a field, None when the field is absent,
+    False when it is not a number between 1 and 600."""
+    raw = request.form.get(name)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 600:
+        return False
+    return int(raw)
 
 
 hold_required = staff_required(*sorted(HOLD_ROLES))

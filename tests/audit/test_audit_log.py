@@ -27,7 +27,9 @@ def tamper(session, statement, params=None):
     session.execute(text(statement), params or {})
     session.commit()
     if ON_POSTGRES:
+        # Committed, or a later rollback would bring the switched-off trigger back.
         session.execute(text("SET session_replication_role = DEFAULT"))
+        session.commit()
 
 
 def test_verify_passes_on_an_untouched_log(session, rt):
