@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.crypto.envelope import CaseKey, decrypt_field, decrypt_text, encrypt_field, encrypt_text
@@ -91,6 +91,10 @@ def add_message(session: Session, case: Case, key: CaseKey, body: str, *, author
     session.flush()  # the id is part of the associated data
     message.body_ciphertext = encrypt_text(key, body, case_id=case.number,
                                            field=_message_field(message.id))
+    # For the "waiting for reporter" queue. A plain UPDATE, not through the
+    # ORM: a message is not a change of the case (no version bump, so it never
+    # turns a handler's concurrent action into a conflict).
+    session.execute(update(Case).where(Case.id == case.id).values(last_author_kind=author_kind))
     return message
 
 
@@ -203,7 +207,12 @@ class PendingFile:
         """The plaintext read back through the decrypting stream (the caller
         closes it)."""
         self.finish()
-        return DecryptingReader(self._key, self._writer.open_read(), file_id=self.file_id)
+        handle = self._writer.open_read()
+        try:
+            return DecryptingReader(self._key, handle, file_id=self.file_id)
+        except BaseException:
+            handle.close()
+            raise
 
     @property
     def closed(self) -> bool:

@@ -193,6 +193,11 @@ class DecryptingReader(io.RawIOBase):
     def seekable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self._handle.close()
+        self._cached = None
+        super().close()
+
     def tell(self) -> int:
         return self._pos
 
@@ -217,11 +222,14 @@ class DecryptingReader(io.RawIOBase):
         return plain
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._pos >= self.size:
-            return 0
-        index, start = divmod(self._pos, SEGMENT_SIZE)
-        segment = self._segment(index)
-        piece = segment[start : start + len(buffer)]
-        memoryview(buffer)[: len(piece)] = piece
-        self._pos += len(piece)
-        return len(piece)
+        # Fill the whole buffer (across segments): callers such as zipfile
+        # and Pillow take a short read for a truncated file.
+        out = memoryview(buffer).cast("B")
+        done = 0
+        while done < len(out) and self._pos < self.size:
+            index, start = divmod(self._pos, SEGMENT_SIZE)
+            piece = self._segment(index)[start : start + len(out) - done]
+            out[done : done + len(piece)] = piece
+            done += len(piece)
+            self._pos += len(piece)
+        return done

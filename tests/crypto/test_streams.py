@@ -215,3 +215,42 @@ def test_leftover_partials_are_removed(tmp_path):
     partial.write_bytes(b"half")
     assert store.remove_partials() == 1
     assert not partial.exists()
+
+
+# --- the seekable decrypting reader (checks of uploads read back) -----------------------
+
+def _reader(blob: bytes, key, file_id: str = FILE_ID):  # type: ignore[no-untyped-def]
+    from app.crypto.streams import DecryptingReader
+
+    return DecryptingReader(key, io.BytesIO(blob), file_id=file_id)
+
+
+@pytest.mark.parametrize("size", [0, 1, SEGMENT_SIZE, SEGMENT_SIZE + 1, 3 * SEGMENT_SIZE + 777])
+def test_the_reader_gives_the_plaintext_at_any_position(size: int):
+    key, data = new_file_key(), os.urandom(size)
+    reader = _reader(encrypt(data, key), key)
+    assert reader.size == size and reader.read() == data
+    for position in {0, size // 2, max(0, size - 5), max(0, size - SEGMENT_SIZE - 3)}:
+        reader.seek(position)
+        assert reader.read(70_000) == data[position : position + 70_000]
+    if size >= 3:
+        reader.seek(-3, io.SEEK_END)
+        assert reader.read() == data[-3:]
+
+
+def test_the_reader_refuses_tampered_cut_and_swapped_files():
+    key, blob = _multi()
+    header, parts = segments(blob)
+    changed = bytearray(blob)
+    changed[HEADER_LEN + SEGMENT + 5] ^= 1
+    reader = _reader(bytes(changed), key)
+    reader.read(SEGMENT_SIZE)  # the first segment is intact
+    with pytest.raises(DecryptionError):
+        reader.read(10)
+    # Cut at a segment boundary: the new last segment lacks the last-flag.
+    with pytest.raises(DecryptionError):
+        _reader(header + b"".join(parts[:-1]), key).read()
+    with pytest.raises(DecryptionError):
+        _reader(blob[:-1], key).read()
+    with pytest.raises(DecryptionError):
+        _reader(blob, key, file_id="f" * 32).read()

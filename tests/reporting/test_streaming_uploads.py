@@ -377,3 +377,26 @@ def test_a_picture_file_over_the_image_byte_limit_is_refused(client, session, rt
     assert response.status_code == 400
     assert "scan.png: this picture file is larger than" in response.get_data(as_text=True)
     assert rt.files.pending_ids() == [] and list(rt.files.file_ids()) == []
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_picture_spanning_many_segments_is_re_encoded_whole(client, session, rt, units,
+                                                              make_staff, kind):
+    from PIL import Image
+
+    intake = make_staff("intake")
+    noise = Image.frombytes("RGB", (500, 400), os.urandom(500 * 400 * 3))
+    out = io.BytesIO()
+    noise.save(out, kind, **({"quality": 95} if kind == "JPEG" else {}))
+    assert len(out.getvalue()) > 3 * 64 * 1024
+    name = "ruis.png" if kind == "PNG" else "ruis.jpg"
+    response = send(client, report_fields(units), files=[(out.getvalue(), name)])
+    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
+    case = session.scalars(select(Case)).one()
+    row = session.scalars(select(Attachment)).one()
+    view, chunks = content.open_attachment(rt, case, _open_key(session, intake, case), row)
+    with Image.open(io.BytesIO(b"".join(chunks))) as stored:
+        assert stored.size == (500, 400) and stored.format == kind
+        if kind == "PNG":  # lossless: the very same pixels
+            assert stored.convert("RGB").tobytes() == noise.tobytes()
+    assert rt.files.pending_ids() == []
