@@ -43,7 +43,6 @@ from app.reporting.service import Upload
 from app.storage import FileStore
 
 MAX_FILES = 10
-CHUNK = 64 * 1024
 # Pixels, not bytes: a small file may decode to a huge image.
 MAX_IMAGE_PIXELS = 40_000_000
 # Pictures are decoded whole; a larger picture file is refused before that.
@@ -149,10 +148,6 @@ class StreamingUploadRequest(Request):
             return False
         view = current_app.view_functions.get(self.endpoint)
         return bool(getattr(view, "accepts_uploads", False))
-
-    @property
-    def upload_budget(self) -> int | None:
-        return attachment_budget() if self._upload_view() else None
 
     @cached_property
     def upload_budget_bytes(self) -> int:
