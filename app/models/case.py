@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -17,6 +17,10 @@ from app.models.org import Unit
 from app.models.user import User
 
 TRACKS = ("advice", "report")
+# Predicates of the partial queue indexes (migration 0010).
+OPEN = "state <> 'closed'"
+OPEN_UNACKNOWLEDGED = "state <> 'closed' AND acknowledged_at IS NULL"
+OPEN_WAITING = "state <> 'closed' AND last_author_kind = 'staff'"
 CHANNELS = ("anonymous", "confidential", "open")
 INTAKE_CHANNELS = ("web", "phone", "email", "letter", "in_person")
 
@@ -30,6 +34,14 @@ class Case(Base):
         Index("ix_case_file_received_at", "received_at"),
         Index("ix_case_file_unit_track", "unit_id", "track"),
         Index("ix_case_file_track_received", "track", "received_at"),
+        # Tab filters on open cases (due soon, overdue, waiting for reporter):
+        # partial, so they stay as small as the open part of the backlog.
+        Index("ix_case_file_open_ack_due", "acknowledge_due_at",
+              postgresql_where=text(OPEN_UNACKNOWLEDGED), sqlite_where=text(OPEN_UNACKNOWLEDGED)),
+        Index("ix_case_file_open_feedback_due", "feedback_due_at",
+              postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
+        Index("ix_case_file_open_waiting", "received_at",
+              postgresql_where=text(OPEN_WAITING), sqlite_where=text(OPEN_WAITING)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +81,11 @@ class Case(Base):
     # set only while consent stands; withdrawing clears it and records when.
     consent_given_at: Mapped[datetime | None]
     consent_withdrawn_at: Mapped[datetime | None]
+    # Who wrote the newest message (reporter | staff | system), set with every
+    # message (content.add_message): the "waiting for reporter" queue reads
+    # it instead of the newest message of every case. Clear metadata, as
+    # Message.author_kind already is.
+    last_author_kind: Mapped[str | None] = mapped_column(String(20))
     # Optimistic concurrency: every change bumps it.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -92,15 +109,17 @@ class KeyWrap(Base):
     """The case key wrapped (HPKE) to one holder, or to the recovery key."""
 
     __tablename__ = "key_wrap"
-    __table_args__ = (UniqueConstraint("case_id", "recipient"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "recipient"),
+        # "Cases this user holds" by index only (queues, migration 0010).
+        Index("ix_key_wrap_user_case", "user_id", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
     # "user:<id>" or "recovery"; bound into the HPKE info string.
     recipient: Mapped[str] = mapped_column(String(40))
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     suite_id: Mapped[str] = mapped_column(String(80))
     # Fingerprint of the public key wrapped to: after a key reset the wrap is
     # stale and the case waits for a re-grant.

@@ -116,3 +116,63 @@ def test_the_queue_filters_by_unit_and_track(client, session, rt, make_staff, ne
     html = client.get(f"/medewerkers/zaken/?eenheid={units['rivm'].id}").get_data(as_text=True)
     assert in_rivm.number in html and formal.number not in html
     assert f"eenheid={units['rivm'].id}" in html  # the tabs keep the filter
+
+
+def test_waiting_follows_the_newest_message_without_changing_the_case(session, rt, make_staff,
+                                                                       new_case):
+    """"Waiting for reporter" reads Case.last_author_kind, which every message
+    sets (a reporter's answer takes the case out of the tab, a handler's puts
+    it back) without bumping the case's version (no false edit conflicts)."""
+    from app.cases import content, custody
+
+    intake = make_staff("intake")
+    case, _ = new_case()
+    assert case.last_author_kind is None
+    perform(session, rt, case, intake.user, key_of(intake), "acknowledge")
+    session.commit()
+    assert _numbers(session, intake.user, tab="waiting") == {case.number}
+    key = custody.open_case_key(session, case, intake.user, key_of(intake))
+
+    version = session.get(Case, case.id).version
+    content.add_message(session, case, key, "Ik heb nog een vraag.", author_kind="reporter")
+    session.commit()
+    session.expire_all()
+    stored = session.get(Case, case.id)
+    assert (stored.last_author_kind, stored.version) == ("reporter", version)
+    assert queues.counts(session, intake.user, utcnow())["waiting"] == 0
+    assert _numbers(session, intake.user, tab="waiting") == set()
+
+    content.add_message(session, stored, key, "Hier is het antwoord.", author_kind="staff",
+                        author=intake.user)
+    session.commit()
+    assert queues.counts(session, intake.user, utcnow())["waiting"] == 1
+    assert _numbers(session, intake.user, tab="waiting") == {case.number}
+
+
+def test_the_tab_counts_are_one_query_and_the_list_loads_no_ciphertext(session, rt, make_staff,
+                                                                       new_case, app):
+    """The queue's cost does not grow per case: a fixed number of statements
+    (counts, rows, held) and no encrypted column in the list query."""
+    from sqlalchemy import event
+
+    intake = make_staff("intake")
+    for _ in range(3):
+        new_case()
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith("SET"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        session.expire_all()
+        page = queues.queue(session, intake.user)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(page.rows) == 3
+    case_queries = [s for s in statements if "FROM case_file" in s]
+    assert len(case_queries) == 2, statements  # the counts, the rows
+    assert "message" not in case_queries[0]  # no probe of each case's messages
+    assert "ciphertext" not in case_queries[1]
