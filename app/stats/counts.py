@@ -15,11 +15,12 @@ Definitions (also in every export):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, case, extract, false, func, null, select, text
 from sqlalchemy.orm import Session
 
 from app.models import Case, CaseTally, Unit
@@ -45,36 +46,75 @@ class Period:
         return cls(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
 
 
-def _case_dims() -> dict[str, ColumnElement]:
-    return {
+def _timeliness_state(done: ColumnElement, due: ColumnElement,
+                      now: datetime) -> ColumnElement:
+    """None while the deadline is ahead and the step not taken, else whether
+    it was taken in time (what a tally stores, see app/retention/sweep.py)."""
+    return case((done.is_not(None), done <= due), (due < now, false()), else_=null())
+
+
+def _case_dims(now: datetime | None = None) -> dict[str, ColumnElement]:
+    dims: dict[str, ColumnElement] = {
         "unit": Case.unit_id, "track": Case.track, "category": Case.category,
         "subcategory": Case.subcategory, "channel": Case.channel, "outcome": Case.outcome,
         "measure": Case.measure, "closed": Case.closed_at.is_not(None),
         "escalated": Case.escalated_at.is_not(None),
     }
+    if now is not None:
+        dims["acknowledged"] = _timeliness_state(Case.acknowledged_at, Case.acknowledge_due_at,
+                                                 now)
+        dims["feedback"] = _timeliness_state(Case.feedback_given_at, Case.feedback_due_at, now)
+    return dims
 
 
 def _tally_dims() -> dict[str, ColumnElement]:
+    # Plain columns, all in the covering indexes of case_tally (see the model).
     return {
         "unit": CaseTally.unit_id, "track": CaseTally.track, "category": CaseTally.category,
         "subcategory": CaseTally.subcategory, "channel": CaseTally.channel,
         "outcome": CaseTally.outcome, "measure": CaseTally.measure,
         "closed": CaseTally.closed_on.is_not(None), "escalated": CaseTally.escalated,
+        "acknowledged": CaseTally.acknowledged_in_time, "feedback": CaseTally.feedback_in_time,
     }
 
 
+def _value(dim: str, value):  # type: ignore[no-untyped-def]
+    if dim in ("closed", "escalated"):
+        return bool(value)
+    if dim in ("acknowledged", "feedback"):
+        return None if value is None else bool(value)
+    if dim == "year":
+        return int(value)
+    return value
+
+
+def _room_to_aggregate(session: Session) -> None:
+    """PostgreSQL estimates the groups of many columns as the product of
+    their distinct values (tens of thousands where there are a few thousand)
+    and, with the default work_mem, sorts 100,000 rows on disk instead of
+    hashing them: give this transaction's aggregates room."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '32MB'"))
+
+
 def grouped(session: Session, dims: Iterable[str], by: str, period: Period,
-            unit_id: int | None = None, track: str | None = None) -> Counter:
+            unit_id: int | None = None, track: str | None = None,
+            now: datetime | None = None) -> Counter:
     """Counts per combination of `dims`, of cases received or closed in the
-    period (`by` = "received" | "closed"), live cases and tallies together."""
+    period (`by` = "received" | "closed"), live cases and tallies together:
+    one grouped query per table. "year" is the year of the `by` date;
+    "acknowledged" and "feedback" (None: not due yet, else in time or not)
+    need `now`."""
     dims = list(dims)
     result: Counter = Counter()
+    _room_to_aggregate(session)
     for model, columns, dates in (
-        (Case, _case_dims(), {"received": Case.received_at, "closed": Case.closed_at}),
+        (Case, _case_dims(now), {"received": Case.received_at, "closed": Case.closed_at}),
         (CaseTally, _tally_dims(),
          {"received": CaseTally.received_on, "closed": CaseTally.closed_on}),
     ):
         date = dates[by]
+        columns["year"] = extract("year", date)
         selected = [columns[d] for d in dims]
         query = select(*selected, func.count()).select_from(model).where(
             date >= period.start, date < period.end)
@@ -85,8 +125,48 @@ def grouped(session: Session, dims: Iterable[str], by: str, period: Period,
         if selected:
             query = query.group_by(*selected)
         for row in session.execute(query):
-            result[tuple(bool(v) if d in ("closed", "escalated") else v
-                         for d, v in zip(dims, row[:-1], strict=True))] += row[-1]
+            result[tuple(_value(d, v) for d, v in zip(dims, row[:-1], strict=True))] += row[-1]
+    return result
+
+
+def project(counter: Counter, dims: Sequence[str], wanted: Sequence[str],
+            **equal: object) -> Counter:
+    """Sum a `grouped` result over the dimensions not `wanted`, keeping only
+    the keys whose dimensions in `equal` have those values."""
+    pick = itemgetter(*(dims.index(d) for d in wanted), 0)  # always a tuple
+    where = [(dims.index(d), v) for d, v in equal.items()]
+    result: Counter = Counter()
+    for key, value in counter.items():
+        if all(key[i] == v for i, v in where):
+            result[pick(key)[:-1]] += value
+    return result
+
+
+def closed_with_days(session: Session, period: Period, dims: Sequence[str],
+                  unit_id: int | None = None) -> Counter:
+    """Cases closed in the period per `dims` + (days to close,): one query
+    per table. Live cases are few (retention turns old ones into tallies),
+    so their days are counted here rather than in dialect-specific SQL."""
+    result: Counter = Counter()
+    _room_to_aggregate(session)
+    case_columns = _case_dims()
+    query = select(*(case_columns[d] for d in dims), Case.received_at, Case.closed_at).where(
+        Case.closed_at >= period.start, Case.closed_at < period.end)
+    if unit_id is not None:
+        query = query.where(Case.unit_id == unit_id)
+    for row in session.execute(query):
+        key = tuple(_value(d, v) for d, v in zip(dims, row[:-2], strict=True))
+        result[(*key, (row[-1] - row[-2]).days)] += 1
+    tally_columns = [_tally_dims()[d] for d in dims]
+    query = select(*tally_columns, CaseTally.days_to_close, func.count()).where(
+        CaseTally.closed_on >= period.start, CaseTally.closed_on < period.end)
+    if unit_id is not None:
+        query = query.where(CaseTally.unit_id == unit_id)
+    query = query.group_by(*tally_columns, CaseTally.days_to_close)
+    for row in session.execute(query):
+        key = tuple(_value(d, v) for d, v in zip(dims, row[:-2], strict=True))
+        days = None if row[-2] is None else int(row[-2])
+        result[(*key, days)] += row[-1]
     return result
 
 
@@ -135,54 +215,21 @@ def _median(histogram: Counter) -> float | None:
     return _percentile(histogram, 0.5)
 
 
-def timeliness(session: Session, period: Period, now: datetime,
-               unit_id: int | None = None) -> Timeliness:
-    unit_case = [] if unit_id is None else [Case.unit_id == unit_id]
-    unit_tally = [] if unit_id is None else [CaseTally.unit_id == unit_id]
-    in_period = and_(Case.received_at >= period.start, Case.received_at < period.end)
-    tally_in_period = and_(CaseTally.received_on >= period.start,
-                           CaseTally.received_on < period.end)
-
-    def scalar(query) -> int:  # type: ignore[no-untyped-def]
-        return int(session.scalar(query) or 0)
-
-    received = scalar(select(func.count()).select_from(Case).where(in_period, *unit_case)) + \
-        scalar(select(func.count()).select_from(CaseTally).where(tally_in_period, *unit_tally))
-    ack_due_case = and_(in_period, or_(Case.acknowledged_at.is_not(None),
-                                       Case.acknowledge_due_at < now), *unit_case)
-    ack_due = scalar(select(func.count()).select_from(Case).where(ack_due_case)) + scalar(
-        select(func.count()).select_from(CaseTally).where(
-            tally_in_period, CaseTally.acknowledged_in_time.is_not(None), *unit_tally))
-    ack_ok = scalar(select(func.count()).select_from(Case).where(
-        ack_due_case, Case.acknowledged_at.is_not(None),
-        Case.acknowledged_at <= Case.acknowledge_due_at)) + scalar(
-        select(func.count()).select_from(CaseTally).where(
-            tally_in_period, CaseTally.acknowledged_in_time.is_(True), *unit_tally))
-    fb_due_case = and_(in_period, or_(Case.feedback_given_at.is_not(None),
-                                      Case.feedback_due_at < now), *unit_case)
-    fb_due = scalar(select(func.count()).select_from(Case).where(fb_due_case)) + scalar(
-        select(func.count()).select_from(CaseTally).where(
-            tally_in_period, CaseTally.feedback_in_time.is_not(None), *unit_tally))
-    fb_ok = scalar(select(func.count()).select_from(Case).where(
-        fb_due_case, Case.feedback_given_at.is_not(None),
-        Case.feedback_given_at <= Case.feedback_due_at)) + scalar(
-        select(func.count()).select_from(CaseTally).where(
-            tally_in_period, CaseTally.feedback_in_time.is_(True), *unit_tally))
-
+def timeliness(received: Counter, closed_days: Counter) -> Timeliness:
+    """From `grouped(["acknowledged", "feedback"], "received", ...)` and the
+    days histogram of `closed_with_days(..., [])` (keys (days,); None: unknown,
+    a tally without closing days, left out)."""
     days: Counter = Counter()
-    for received_at, closed_at in session.execute(
-        select(Case.received_at, Case.closed_at).where(
-            Case.closed_at >= period.start, Case.closed_at < period.end, *unit_case)):
-        days[(closed_at - received_at).days] += 1
-    for value, count in session.execute(
-        select(CaseTally.days_to_close, func.count()).where(
-            CaseTally.closed_on >= period.start, CaseTally.closed_on < period.end,
-            CaseTally.days_to_close.is_not(None), *unit_tally)
-        .group_by(CaseTally.days_to_close)):
-        days[int(value)] += count
+    for (value,), count in closed_days.items():
+        if value is not None:
+            days[value] += count
     return Timeliness(
-        received=received, acknowledged_due=ack_due, acknowledged_in_time=ack_ok,
-        feedback_due=fb_due, feedback_in_time=fb_ok, closed=sum(days.values()),
+        received=sum(received.values()),
+        acknowledged_due=sum(n for (ack, _), n in received.items() if ack is not None),
+        acknowledged_in_time=sum(n for (ack, _), n in received.items() if ack is True),
+        feedback_due=sum(n for (_, fb), n in received.items() if fb is not None),
+        feedback_in_time=sum(n for (_, fb), n in received.items() if fb is True),
+        closed=sum(days.values()),
         median_days_to_close=_median(days), p90_days_to_close=_percentile(days, 0.9),
     )
 

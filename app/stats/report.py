@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +25,11 @@ from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
 from app.stats.labels import definitions
 
 TREND_YEARS = 5
+# What the year's tables and figures are sums over (see build_report).
+RECEIVED_DIMS = ("unit", "track", "category", "subcategory", "channel", "escalated", "closed",
+                 "outcome", "acknowledged", "feedback")
+CLOSED_DIMS = ("outcome", "track", "measure")
+CLOSED_DIMS_DAYS = (*CLOSED_DIMS, "days")
 
 
 @dataclass
@@ -106,42 +112,50 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     cat_rows = category_rows()
 
     raw: dict[str, tuple[list[list[int]], list[str], list[str]]] = {}
-    received = counts.grouped(session, ["category", "subcategory", "track"], "received",
-                              period, unit_id)
+    # One grouped query per table for what was received, one for what was
+    # closed and one for the earlier years of the trend; the tables and the
+    # timeliness figures are sums over these.
+    received = counts.grouped(session, RECEIVED_DIMS, "received", period, unit_id, now=now)
+
+    def received_by(*wanted: str, **equal: object):  # type: ignore[no-untyped-def]
+        return counts.project(received, RECEIVED_DIMS, wanted, **equal)
+
     raw["received_by_category"] = (_matrix(
-        received, cat_rows, list(TRACKS), lambda k: category_key(k[0], k[1]), lambda k: k[2]),
-        cat_rows, list(TRACKS))
-    by_unit = counts.grouped(session, ["unit", "channel"], "received", period, unit_id)
+        received_by("category", "subcategory", "track"), cat_rows, list(TRACKS),
+        lambda k: category_key(k[0], k[1]), lambda k: k[2]), cat_rows, list(TRACKS))
     raw["received_by_unit_channel"] = (_matrix(
-        by_unit, unit_rows, list(CHANNELS), lambda k: str(k[0]), lambda k: k[1]),
-        unit_rows, list(CHANNELS))
-    closed = counts.grouped(session, ["outcome", "track"], "closed", period, unit_id)
+        received_by("unit", "channel"), unit_rows, list(CHANNELS), lambda k: str(k[0]),
+        lambda k: k[1]), unit_rows, list(CHANNELS))
+    closed = counts.closed_with_days(session, period, CLOSED_DIMS, unit_id)
     outcome_rows = [*OUTCOMES, "none"]
     raw["closed_by_outcome"] = (_matrix(
-        closed, outcome_rows, list(TRACKS), lambda k: k[0] or "none", lambda k: k[1]),
-        outcome_rows, list(TRACKS))
-    measures = counts.grouped(session, ["measure"], "closed", period, unit_id)
+        counts.project(closed, CLOSED_DIMS_DAYS, ["outcome", "track"]), outcome_rows,
+        list(TRACKS), lambda k: k[0] or "none", lambda k: k[1]), outcome_rows, list(TRACKS))
+    measures = counts.project(closed, CLOSED_DIMS_DAYS, ["measure"])
     measure_rows = [*MEASURES]
     raw["measures"] = (_matrix(
         {k: v for k, v in measures.items() if k[0]}, measure_rows, ["count"],
         lambda k: k[0], lambda k: "count"), measure_rows, ["count"])
-    vp = counts.grouped(session, ["unit", "escalated", "closed", "outcome"], "received", period,
-                        unit_id, track="advice")
     raw["vp_signals_by_unit"] = (_matrix(
-        vp, unit_rows, list(VP_COLUMNS), lambda k: str(k[0]),
-        lambda k: _vp_column(k[1], k[2], k[3])), unit_rows, list(VP_COLUMNS))
-    trend_rows = [str(y) for y in range(year - TREND_YEARS + 1, year + 1)]
+        received_by("unit", "escalated", "closed", "outcome", track="advice"), unit_rows,
+        list(VP_COLUMNS), lambda k: str(k[0]), lambda k: _vp_column(k[1], k[2], k[3])),
+        unit_rows, list(VP_COLUMNS))
+    first = year - TREND_YEARS + 1
+    trend_rows = [str(y) for y in range(first, year + 1)]
     trend = [[0, 0] for _ in trend_rows]
-    for i, y in enumerate(range(year - TREND_YEARS + 1, year + 1)):
-        for (track,), value in counts.grouped(session, ["track"], "received", Period.year(y),
-                                              unit_id).items():
-            if track in TRACKS:
-                trend[i][TRACKS.index(track)] += value
+    earlier = counts.grouped(session, ["year", "track"], "received",
+                             Period(Period.year(first).start, period.start), unit_id)
+    this_year = Counter({(year, t): n for (t,), n in received_by("track").items()})
+    for (y, track), value in (earlier + this_year).items():
+        if track in TRACKS and first <= y <= year:
+            trend[y - first][TRACKS.index(track)] += value
     raw["trend_received"] = (trend, trend_rows, list(TRACKS))
 
     report.tables = _protect_all(raw, threshold)
     _label_units(report, names)
-    _timeliness(session, report, period, now, unit_id)
+    _timeliness(report, counts.timeliness(
+        received_by("acknowledged", "feedback"),
+        counts.project(closed, CLOSED_DIMS_DAYS, ["days"])))
     return report
 
 
@@ -198,9 +212,7 @@ def _label_units(report: YearReport, names: dict[int, str]) -> None:
         table.row_labels = [names.get(int(r), r) if r.isdigit() else r for r in table.row_labels]
 
 
-def _timeliness(session: Session, report: YearReport, period: Period, now: datetime,
-                unit_id: int | None) -> None:
-    figures = counts.timeliness(session, period, now, unit_id)
+def _timeliness(report: YearReport, figures: counts.Timeliness) -> None:
     t = report.threshold
     report.shares = [
         ShareFigure("acknowledged_in_time", figures.acknowledged_in_time,
