@@ -38,7 +38,7 @@ ITEMS = {
 MARKER = "BENCH_RESULT "
 # Per module, full run; a module past it is stopped and reported as failed.
 TIMEOUT_MINUTES = {"load": 20, "history": 20}
-DEFAULT_TIMEOUT_MINUTES = 12
+DEFAULT_TIMEOUT_MINUTES = 15
 
 
 # --- the machine ------------------------------------------------------------------
@@ -105,17 +105,20 @@ def run_module(name: str, args: argparse.Namespace, env: dict[str, str]) -> dict
     print(f"== {name}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
     start = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,  # noqa: S603
-                               text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     lines: list[str] = []
+    errors: list[str] = []
 
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
+    def read(stream, into: list[str]) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            into.append(line)
+            del into[:-200]  # the tail is enough
             sys.stderr.write(line)
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    readers = [threading.Thread(target=read, args=(process.stdout, lines), daemon=True),
+               threading.Thread(target=read, args=(process.stderr, errors), daemon=True)]
+    for reader in readers:
+        reader.start()
     timed_out = False
     try:
         process.wait(timeout=minutes * 60)
@@ -127,7 +130,8 @@ def run_module(name: str, args: argparse.Namespace, env: dict[str, str]) -> dict
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    reader.join(timeout=10)
+    for reader in readers:
+        reader.join(timeout=10)
     result: dict = {"module": name, "rows": [], "notes": ""}
     found = False
     for line in reversed(lines):
@@ -142,6 +146,7 @@ def run_module(name: str, args: argparse.Namespace, env: dict[str, str]) -> dict
     result["seconds"] = time.monotonic() - start
     result["timed_out"] = timed_out
     result["found"] = found
+    result["stderr_tail"] = " / ".join(line.strip() for line in errors[-3:] if line.strip())
     result["failed"] = timed_out or process.returncode != 0 or not found or not result["rows"]
     return result
 
@@ -217,8 +222,11 @@ def write_results(path: Path, results: list[dict], machine: dict[str, str],
     ]
     for result in results:
         status = "failed" if result["failed"] else "ok"
+        notes = result.get("notes") or "–"
+        if result["failed"] and result.get("stderr_tail"):
+            notes += f" Last lines of its error output: `{result['stderr_tail'][-600:]}`"
         lines.append(f"- **{result['module']}** ({status}, {result['seconds']:.0f} s): "
-                     f"{cell(result.get('notes') or '–')}")
+                     f"{cell(notes)}")
     path.write_text("\n".join(lines) + "\n")
 
 
