@@ -150,3 +150,36 @@ def test_audit_entries_can_not_be_updated_or_deleted_on_postgres():
                 assert conn.execute(text("SELECT actor FROM audit_entry")).scalar() == "system"
         finally:
             engine.dispose()
+
+
+def test_0010_fills_last_author_kind_from_the_newest_message(empty_database):
+    """The queue's "waiting for reporter" reads case_file.last_author_kind:
+    the migration that adds it fills it from the messages already there."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0009")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (id, code, name, kind, active)"
+                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            for case_id in (1, 2, 3):
+                conn.execute(text(
+                    "INSERT INTO case_file (id, number, unit_id, track, channel, intake_channel,"
+                    " state, received_at, acknowledge_due_at, feedback_due_at, version,"
+                    " typology_version, legal_hold) VALUES (:id, :number, 1, 'report',"
+                    " 'anonymous', 'web', 'acknowledged', '2026-01-01', '2026-01-08',"
+                    " '2026-04-08', 1, 'rijk-2024', false)"),
+                    {"id": case_id, "number": f"MP-{case_id}"})
+            for case_id, author, at in ((1, "staff", "2026-01-02"), (1, "reporter", "2026-01-03"),
+                                        (2, "reporter", "2026-01-02"), (2, "staff", "2026-01-05")):
+                conn.execute(text(
+                    "INSERT INTO message (case_id, author_kind, created_at, body_ciphertext)"
+                    " VALUES (:case_id, :author, :at, :body)"),
+                    {"case_id": case_id, "author": author, "at": at, "body": b"x"})
+        command.upgrade(config, "0010")
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, last_author_kind FROM case_file")).all())
+        assert rows == {1: "reporter", 2: "staff", 3: None}
+    finally:
+        engine.dispose()
