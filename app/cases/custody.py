@@ -7,7 +7,7 @@ file key, after which the ciphertext is noise — also in backups.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from app.crypto.envelope import (
@@ -211,10 +211,20 @@ def destroy_key_material(session: Session, case_ids: list[int]) -> list[str]:
     if not case_ids:
         return []
     file_ids = list(session.scalars(
-        select(Attachment.file_id).where(Attachment.case_id.in_(case_ids))))
+        select(Attachment.file_id).where(ids_in(session, Attachment.case_id, case_ids))))
     for model in KEY_MATERIAL_TABLES:
-        session.execute(delete(model).where(model.case_id.in_(case_ids)))
+        session.execute(delete(model).where(ids_in(session, model.case_id, case_ids)),
+                        execution_options={"synchronize_session": False})
     return file_ids
+
+
+def ids_in(session: Session, column: ColumnElement[int], ids: list[int]) -> ColumnElement[bool]:
+    """`column IN ids`. On PostgreSQL one array parameter (`= ANY`): an IN
+    list of a retention batch (hundreds of ids) costs more to render and
+    parse than the delete costs to run."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",

@@ -123,7 +123,8 @@ def shred_and_delete(session: Session, rt: Runtime, cases: Sequence[Case | Row],
     ids = [case.id for case in cases]
     file_ids = custody.destroy_key_material(session, ids)
     # Restrictions and anything else case-owned go by ON DELETE CASCADE.
-    session.execute(delete(Case).where(Case.id.in_(ids)))
+    session.execute(delete(Case).where(custody.ids_in(session, Case.id, ids)),
+                    execution_options={"synchronize_session": False})
     for case_id in ids:
         # A caller's copy of a deleted case must not linger in the session.
         loaded = session.identity_map.get(identity_key(Case, case_id))
