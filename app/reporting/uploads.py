@@ -366,8 +366,8 @@ def check_part(part: PendingPart) -> CleanFile:
 
 def collect_files(storages: list[Any]) -> list[CleanFile]:
     """Check the uploaded parts of one request (werkzeug FileStorage objects
-    whose streams are PendingParts). A refusal leaves the pending files to
-    the end of the request, which deletes them."""
+    whose streams are PendingParts). On a refusal every pending file of the
+    request is deleted."""
     if isinstance(request, StreamingUploadRequest) and request.upload_too_many:
         raise UploadRefused("too_many", "")
     chosen = [s for s in storages if s is not None and s.filename]
@@ -376,4 +376,9 @@ def collect_files(storages: list[Any]) -> list[CleanFile]:
     parts = [s.stream for s in chosen]
     if not all(isinstance(p, PendingPart) for p in parts):
         raise TypeError("uploads must be parsed by StreamingUploadRequest")
-    return [check_part(part) for part in parts]
+    try:
+        return [check_part(part) for part in parts]
+    except UploadRefused:
+        # Nothing of a refused form is kept: delete its ciphertext right away.
+        request.discard_pending()  # type: ignore[attr-defined]
+        raise
