@@ -39,6 +39,16 @@ def csrf(text: str) -> str:
     return match.group(1)
 
 
+def checked(response, name: str, must: str) -> str:  # type: ignore[no-untyped-def]
+    """The page's text, or a failure (counted by locust) when it is not the page
+    expected: another status, or `must` (by default a CSRF token) missing."""
+    if response.status_code != 200 or (must and must not in response.text):
+        response.failure(f"HTTP {response.status_code} at {response.url}"
+                         + (f", without {must!r}" if response.status_code == 200 else ""))
+        raise Failed(name)
+    return response.text
+
+
 class Reporter(HttpUser):
     # People take their time: reading, typing, coming back later. Shorter waits
     # only measure the queue in front of Argon2id on a small machine.
@@ -50,19 +60,13 @@ class Reporter(HttpUser):
         # Arrivals spread out, not 40 reports in the same second.
         time.sleep(random.uniform(0, 30))
 
-    def _get(self, url: str, name: str, must: str = "") -> str:
+    def _get(self, url: str, name: str, must: str = 'name="csrf_token"') -> str:
         with self.client.get(url, name=name, catch_response=True) as response:
-            if response.status_code != 200 or (must and must not in response.text):
-                response.failure(f"HTTP {response.status_code}")
-                raise Failed(name)
-            return response.text
+            return checked(response, name, must)
 
-    def _post(self, url: str, name: str, must: str = "", **kwargs) -> str:  # type: ignore[no-untyped-def]
+    def _post(self, url: str, name: str, must: str = 'name="csrf_token"', **kwargs) -> str:  # type: ignore[no-untyped-def]
         with self.client.post(url, name=name, catch_response=True, **kwargs) as response:
-            if response.status_code != 200 or (must and must not in response.text):
-                response.failure(f"HTTP {response.status_code}")
-                raise Failed(name)
-            return response.text
+            return checked(response, name, must)
 
     @task(2)
     def submit_report(self) -> None:
@@ -104,11 +108,11 @@ class Reporter(HttpUser):
                                  data={"csrf_token": csrf(page),
                                        "code": random.choice(self.codes)})
             if random.random() < 0.5:
-                self._post("/postbus/bericht", "POST /postbus/bericht",
+                self._post("/postbus/bericht", "POST /postbus/bericht", "",
                            data={"csrf_token": csrf(mailbox),
                                  "body": "Is er al nieuws over mijn melding?"})
                 mailbox = self._get("/postbus", "GET /postbus")
-            self._post("/postbus/sluiten", "POST /postbus/sluiten",
+            self._post("/postbus/sluiten", "POST /postbus/sluiten", "",
                        data={"csrf_token": csrf(mailbox)})
         except Failed:
             return
@@ -124,18 +128,27 @@ class Staff(HttpUser):
         self.account = ACCOUNTS.pop()
         self.signed_in = False
         time.sleep(random.uniform(0, 20))
-        page = self.client.get("/medewerkers/inloggen", name="GET /medewerkers/inloggen")
-        first = self.client.post("/medewerkers/inloggen", name="POST /medewerkers/inloggen",
-                                 data={"csrf_token": csrf(page.text),
-                                       "email": self.account["email"],
-                                       "password": self.account["password"]})
-        code = pyotp.TOTP(self.account["totp_secret"]).now()
-        with self.client.post("/medewerkers/inloggen/code",
-                              name="POST /medewerkers/inloggen/code", catch_response=True,
-                              data={"csrf_token": csrf(first.text), "code": code}) as done:
-            if done.status_code != 200 or "/inloggen" in done.url:
-                done.failure(f"sign-in ended at {done.url} (HTTP {done.status_code})")
-                return
+        try:
+            with self.client.get("/medewerkers/inloggen", name="GET /medewerkers/inloggen",
+                                 catch_response=True) as response:
+                page = checked(response, "sign-in page", 'name="csrf_token"')
+            with self.client.post("/medewerkers/inloggen", name="POST /medewerkers/inloggen",
+                                  catch_response=True,
+                                  data={"csrf_token": csrf(page),
+                                        "email": self.account["email"],
+                                        "password": self.account["password"]}) as response:
+                # On to the TOTP step (its page has the form for the code).
+                second = checked(response, "password step", 'name="code"')
+            code = pyotp.TOTP(self.account["totp_secret"]).now()
+            with self.client.post("/medewerkers/inloggen/code",
+                                  name="POST /medewerkers/inloggen/code", catch_response=True,
+                                  data={"csrf_token": csrf(second), "code": code}) as done:
+                checked(done, "TOTP step", "")
+                if "/inloggen" in done.url:
+                    done.failure(f"sign-in ended at {done.url}")
+                    return
+        except Failed:
+            return
         self.signed_in = True
 
     @task(3)

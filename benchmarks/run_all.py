@@ -159,7 +159,7 @@ def fmt_value(value: object, unit: str) -> str:
         return f"{value} {unit}".strip()
     if value != value:  # NaN
         return "–"
-    if float(value).is_integer() and abs(value) >= 10:
+    if float(value).is_integer():
         text = f"{int(value)}"
     elif abs(value) >= 100:
         text = f"{value:.0f}"

@@ -104,6 +104,10 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        # The log goes with the scratch instance: show what went wrong first.
+        log = self.log.read_text(errors="replace") if self.log.exists() else ""
+        if "Traceback" in log:
+            sys.stderr.write(f"gunicorn error log (tail):\n{log[-3000:]}\n")
 
     def __enter__(self) -> Server:
         return self.start()
