@@ -473,3 +473,25 @@ def test_a_handler_whose_wrap_was_removed_loses_the_minutes(app, session, rt, ma
     assert staff.get(_case_url(case)).status_code == 404
     row = _only_minutes(session, case)
     assert _staff_post(staff, case, f"{row.id}/versturen").status_code == 404
+
+
+def test_a_revision_while_awaiting_the_reporter_takes_the_old_version_back(app, session, rt,
+                                                                          make_staff,
+                                                                          new_case):
+    intake = make_staff("intake")
+    case, code = new_case()
+    key = custody.open_case_key(session, case, intake.user, key_of(intake))
+    made = minutes.record_minutes(session, rt, case, key, intake.user,
+                                  meeting_on=date(2026, 11, 20), text=MINUTES_TEXT)
+    minutes.send_minutes(session, rt, case, intake.user, made.id)
+    reporter = _reporter_client(app, code)
+    token = csrf_from(reporter.get("/postbus").get_data(as_text=True))
+    minutes.revise_minutes(session, rt, case, key, intake.user, made.id, text=REVISED)
+    mailbox = reporter.get("/postbus").get_data(as_text=True)
+    assert "The handler is making a new version of this record." in mailbox
+    assert "I agree" not in mailbox and REVISED not in mailbox
+    # The form the reporter still had open answers a version that is gone.
+    response = reporter.post(f"/postbus/verslag/{made.id}/akkoord",
+                             data={"csrf_token": token, "version": "1"})
+    assert response.status_code == 409
+    assert _only_minutes(session, case).status == "draft"
