@@ -5,12 +5,13 @@ under /medewerkers/zaken without an entry in EXPECTED fails this test."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from sqlalchemy import delete
 
 from app.cases import conflicts
-from app.models import KeyWrap
+from app.models import KeyWrap, MeetingMinutes
 from app.reporting.service import NewReport, Upload, submit_report
 from tests.conftest import csrf_from, sign_in
 
@@ -76,6 +77,13 @@ EXPECTED: dict[tuple[str, str], Callable[[str], int]] = {
     ("cases.signal", "POST"): _roles({"vertrouwenspersoon"}, 200),
     ("cases.access", "GET"): _handler_page(200),
     ("cases.regrant", "POST"): _holder_only(302),
+    # Minutes of a meeting: the holder gets the case page back (an empty form,
+    # or an answer to a version that is not current); the external bureau,
+    # which holds no wrap here, 404 like any other non-holder.
+    ("cases.minutes_record", "POST"): _holder_only(302),
+    ("cases.minutes_revise", "POST"): _holder_only(302),
+    ("cases.minutes_send", "POST"): _holder_only(302),
+    ("cases.minutes_paper", "POST"): _holder_only(302),
 }
 
 
@@ -120,6 +128,14 @@ def _fresh_case(session, rt, units, staff):  # type: ignore[no-untyped-def]
     return case
 
 
+def _minutes_of(session, case) -> int:  # type: ignore[no-untyped-def]
+    """Minutes (without a version: only their status matters here)."""
+    row = MeetingMinutes(case_id=case.id, meeting_on=date(2026, 11, 20))
+    session.add(row)
+    session.commit()
+    return row.id
+
+
 def test_authorisation_matrix(app, session, rt, units, people):
     staff, clients = people
     results: dict[tuple[str, str, str], tuple[int, int]] = {}
@@ -131,6 +147,7 @@ def test_authorisation_matrix(app, session, rt, units, people):
                 "number": case.number, "action": "classify",
                 "attachment_id": case_attachment_id(session, case),
                 "restriction_id": restriction.id, "user_id": staff["holder"].user.id,
+                "minutes_id": _minutes_of(session, case),
             }
             with app.test_request_context():
                 from flask import url_for
