@@ -418,3 +418,17 @@ def test_systemd_analyze_verifies_the_units(tmp_path):
     problems = [line for line in result.stderr.splitlines()
                 if line.strip() and "Failed to connect" not in line]
     assert result.returncode == 0 and not problems, result.stderr
+
+
+def test_nginx_lets_through_what_the_app_reads_for_its_friendly_413():
+    """The report and mailbox forms read up to PARSE_FACTOR x the upload
+    limit so an oversized file gets the friendly page with the typed text
+    kept; a smaller nginx bound would answer with nginx's own 413 instead."""
+    from app.config import Settings
+    from app.reporting.uploads import PARSE_FACTOR
+
+    needed = Settings().max_upload_mb * PARSE_FACTOR + 1
+    for conf in ("nginx/meldpunt.conf", "tor/nginx-onion.conf.example"):
+        text = (ROOT / "deploy" / conf).read_text()
+        sizes = [int(m) for m in re.findall(r"client_max_body_size (\d+)m;", text)]
+        assert sizes and all(size >= needed for size in sizes), conf
