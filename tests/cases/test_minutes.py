@@ -495,3 +495,21 @@ def test_a_revision_while_awaiting_the_reporter_takes_the_old_version_back(app, 
                              data={"csrf_token": token, "version": "1"})
     assert response.status_code == 409
     assert _only_minutes(session, case).status == "draft"
+
+
+def test_on_a_closed_case_the_mailbox_says_the_record_can_no_longer_be_answered(
+        app, session, rt, make_staff, new_case):
+    intake = make_staff("intake")
+    case, code = new_case()
+    staff = _staff_client(app, intake)
+    _record(staff, case)
+    row = _only_minutes(session, case)
+    _staff_post(staff, case, f"{row.id}/versturen")
+    session.expire_all()
+    stored = session.get(type(case), case.id)
+    stored.state = "closed"
+    session.commit()
+
+    mailbox = _reporter_client(app, code).get("/postbus").get_data(as_text=True)
+    assert "can no longer be approved or corrected" in mailbox
+    assert "Please read it" not in mailbox and "I agree" not in mailbox
