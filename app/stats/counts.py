@@ -78,14 +78,27 @@ def _tally_dims() -> dict[str, ColumnElement]:
     }
 
 
-def _value(dim: str, value):  # type: ignore[no-untyped-def]
-    if dim in ("closed", "escalated"):
-        return bool(value)
-    if dim in ("acknowledged", "feedback"):
-        return None if value is None else bool(value)
-    if dim == "year":
-        return int(value)
-    return value
+def _maybe_bool(value: object) -> bool | None:
+    return None if value is None else bool(value)
+
+
+# How a dimension's database value becomes its key (others are kept as they are).
+_CONVERT = {"closed": bool, "escalated": bool, "acknowledged": _maybe_bool,
+            "feedback": _maybe_bool, "year": int}
+
+
+def _keyer(dims: Sequence[str]):  # type: ignore[no-untyped-def]
+    """A function from a result row's leading values to the counter key."""
+    converters = [(i, _CONVERT[d]) for i, d in enumerate(dims) if d in _CONVERT]
+    width = len(dims)
+
+    def make(values) -> tuple:  # type: ignore[no-untyped-def]
+        out = list(values[:width])
+        for i, convert in converters:
+            out[i] = convert(out[i])
+        return tuple(out)
+
+    return make
 
 
 def _room_to_aggregate(session: Session) -> None:
@@ -106,6 +119,7 @@ def grouped(session: Session, dims: Iterable[str], by: str, period: Period,
     "acknowledged" and "feedback" (None: not due yet, else in time or not)
     need `now`."""
     dims = list(dims)
+    key = _keyer(dims)
     result: Counter = Counter()
     _room_to_aggregate(session)
     for model, columns, dates in (
@@ -125,7 +139,7 @@ def grouped(session: Session, dims: Iterable[str], by: str, period: Period,
         if selected:
             query = query.group_by(*selected)
         for row in session.execute(query):
-            result[tuple(_value(d, v) for d, v in zip(dims, row[:-1], strict=True))] += row[-1]
+            result[key(row)] += row[-1]
     return result
 
 
@@ -148,6 +162,7 @@ def closed_with_days(session: Session, period: Period, dims: Sequence[str],
     per table. Live cases are few (retention turns old ones into tallies),
     so their days are counted here rather than in dialect-specific SQL."""
     result: Counter = Counter()
+    key = _keyer(dims)
     _room_to_aggregate(session)
     case_columns = _case_dims()
     query = select(*(case_columns[d] for d in dims), Case.received_at, Case.closed_at).where(
@@ -155,8 +170,7 @@ def closed_with_days(session: Session, period: Period, dims: Sequence[str],
     if unit_id is not None:
         query = query.where(Case.unit_id == unit_id)
     for row in session.execute(query):
-        key = tuple(_value(d, v) for d, v in zip(dims, row[:-2], strict=True))
-        result[(*key, (row[-1] - row[-2]).days)] += 1
+        result[(*key(row), (row[-1] - row[-2]).days)] += 1
     tally_columns = [_tally_dims()[d] for d in dims]
     query = select(*tally_columns, CaseTally.days_to_close, func.count()).where(
         CaseTally.closed_on >= period.start, CaseTally.closed_on < period.end)
@@ -164,9 +178,8 @@ def closed_with_days(session: Session, period: Period, dims: Sequence[str],
         query = query.where(CaseTally.unit_id == unit_id)
     query = query.group_by(*tally_columns, CaseTally.days_to_close)
     for row in session.execute(query):
-        key = tuple(_value(d, v) for d, v in zip(dims, row[:-2], strict=True))
         days = None if row[-2] is None else int(row[-2])
-        result[(*key, days)] += row[-1]
+        result[(*key(row), days)] += row[-1]
     return result
 
 
