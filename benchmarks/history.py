@@ -429,7 +429,9 @@ def run(folder: Path, sizes: dict[str, int], repeats: int,
         f"{'Full' if sizes == FULL else 'Custom/quick'} sizes. {audit_note}{sweep_note}"
         f"Sweep: {len(sweep_times)} repeat(s), each on a fresh copy (CREATE DATABASE TEMPLATE) "
         "of a database with only the expired cases and their key wraps (no audit or tally "
-        "history); RSS = VmRSS sampled every 20 ms minus VmRSS before. Statistics: one "
+        "history); RSS = VmRSS sampled every 20 ms minus VmRSS before (the process has "
+        "filled and freed data before, so this is growth beyond what it already held). "
+        "Statistics: one "
         "warm-up run not counted; tallies in random order of receipt (worst case for "
         "locality). VACUUM ANALYZE after the fill (a settled database). Argon2 at the tests' "
         "fast settings (not measured here).")
