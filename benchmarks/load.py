@@ -90,9 +90,29 @@ def warm_up(base_url: str, officer: StaffLogin, cases: list[RealCase]) -> None:
     signed_in.close()
 
 
-def quiet_rss(server: Server) -> dict[int, float]:
-    """Each worker's RSS once nothing runs (no Argon2id buffer in use)."""
-    time.sleep(3)
+def cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def quiet_rss(server: Server, limit: float = 300) -> dict[int, float]:
+    """Each worker's RSS once nothing runs (no Argon2id buffer in use): after
+    the load stops, an overloaded server may still work off requests it had
+    read, so wait until the workers used no CPU for three seconds."""
+    deadline = time.monotonic() + limit
+    idle = 0
+    before = cpu_ticks(server.worker_pids())
+    while idle < 3 and time.monotonic() < deadline:
+        time.sleep(1)
+        now = cpu_ticks(server.worker_pids())
+        idle = idle + 1 if now - before <= 2 else 0
+        before = now
     return {pid: rss for pid in server.worker_pids() if (rss := rss_mib(pid)) is not None}
 
 
