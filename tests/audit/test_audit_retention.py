@@ -278,3 +278,30 @@ def test_postgres_lets_through_only_pruning_under_an_anchor(aged_log, rt):
             session.execute(text(statement))
         session.rollback()
     assert rt.audit.verify(session).ok
+
+
+def test_the_prefetching_reader_stops_with_its_caller_and_passes_errors_on():
+    import threading
+
+    from app.audit.log import _prefetched
+
+    class Result:
+        def __init__(self, fail_at=None):
+            self.calls, self.fail_at = 0, fail_at
+
+        def fetchmany(self, size):
+            self.calls += 1
+            if self.fail_at and self.calls == self.fail_at:
+                raise RuntimeError("connection lost")
+            return [self.calls] * size if self.calls <= 1000 else []
+
+    result = Result()
+    rows = _prefetched(result, size=3)
+    assert [next(rows) for _ in range(4)] == [1, 1, 1, 2]
+    rows.close()  # a broken entry: the caller stops early
+    assert not any(t.name == "audit-verify-fetch" for t in threading.enumerate())
+    assert result.calls < 10
+
+    assert list(_prefetched(Result(), size=1))[-1] == 1000
+    with pytest.raises(RuntimeError, match="connection lost"):
+        list(_prefetched(Result(fail_at=3), size=2))
