@@ -59,9 +59,7 @@ class Server:
     def start(self, timeout: float = 120) -> Server:
         env = {**os.environ, **self.instance.environ(),
                "MELDPUNT_BIND": f"127.0.0.1:{self.port}",
-               "MELDPUNT_WORKERS": str(self.workers), "MELDPUNT_THREADS": str(self.threads),
-               # As deploy/Dockerfile and deploy/systemd/meldpunt.service set it.
-               "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
+               "MELDPUNT_WORKERS": str(self.workers), "MELDPUNT_THREADS": str(self.threads)}
         command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)]
         if self.max_requests is not None:
             command += ["--max-requests", str(self.max_requests)]
