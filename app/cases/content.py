@@ -163,6 +163,16 @@ def store_attachment(
         yield encryptor.finalize()
 
     rt.files.write(file_id, encrypted())
+    return _add_attachment(session, case, key, file_id, file_key, filename=filename,
+                           content_type=content_type, size=size,
+                           uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by)
+
+
+def _add_attachment(session: Session, case: Case, key: CaseKey, file_id: str,
+                    file_key: FileKey, *, filename: str, content_type: str, size: int,
+                    uploaded_by_kind: str, uploaded_by: User | None) -> Attachment:
+    """The attachment row: its name, type and size and its file key, both
+    encrypted under the case key (the file itself is already in the store)."""
     attachment = Attachment(
         case_id=case.id,
         file_id=file_id,
@@ -242,21 +252,10 @@ def attach_pending(
     """Keep a pending upload: its file moves into place and its key, wrapped
     under the case key, goes into the session (the caller's transaction).
     If that transaction fails the caller removes the file (discard_files)."""
-    file_id = pending.file_id
     file_key = pending.commit()
-    attachment = Attachment(
-        case_id=case.id,
-        file_id=file_id,
-        meta_ciphertext=encrypt_json(key, case, _attachment_meta_field(file_id), {
-            "name": filename, "content_type": content_type, "size": pending.size,
-        }),
-        file_key_ciphertext=encrypt_field(key, file_key.raw, case_id=case.number,
-                                          field=_attachment_key_field(file_id)),
-        uploaded_by_kind=uploaded_by_kind,
-        uploaded_by_id=uploaded_by.id if uploaded_by else None,
-    )
-    session.add(attachment)
-    return attachment
+    return _add_attachment(session, case, key, pending.file_id, file_key, filename=filename,
+                           content_type=content_type, size=pending.size,
+                           uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by)
 
 
 def list_attachments(session: Session, case: Case, key: CaseKey) -> list[AttachmentView]:
