@@ -39,10 +39,14 @@ class ChainBroken(Exception):
 
 def _canonical(seq: int, at: datetime, actor: str, action: str, object_type: str,
                object_id: str, result: str, origin: str) -> bytes:
+    return _length_prefixed((str(seq), at.isoformat(timespec="microseconds"), actor, action,
+                             object_type, object_id, result, origin))
+
+
+def _length_prefixed(parts: Iterable[str]) -> bytes:
     # Length-prefixed so no two different entries serialise alike.
     out = bytearray()
-    for part in (str(seq), at.isoformat(timespec="microseconds"), actor, action, object_type,
-                 object_id, result, origin):
+    for part in parts:
         data = part.encode()
         out += len(data).to_bytes(4, "big")
         out += data
@@ -67,12 +71,8 @@ def _hash_text(prev_hash: str, seq: str, at: str, actor: str, action: str, objec
               f"\0\0\0{chr(len(result))}{result}\0\0\0{chr(len(origin))}{origin}")
     if joined.isascii():
         return hashlib.sha256(joined.encode()).hexdigest()
-    out = bytearray(prev_hash.encode())
-    for part in (seq, at, actor, action, object_type, object_id, result, origin):
-        data = part.encode()
-        out += len(data).to_bytes(4, "big")
-        out += data
-    return hashlib.sha256(bytes(out)).hexdigest()
+    return hashlib.sha256(prev_hash.encode() + _length_prefixed(
+        (seq, at, actor, action, object_type, object_id, result, origin))).hexdigest()
 
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
@@ -93,6 +93,10 @@ class AuditLog:
     def anchor_mac(self, seq: int, entry_hash: str, entry_at: datetime) -> str:
         message = f"{ANCHOR_DOMAIN}|{seq}|{entry_hash}|{_iso(entry_at)}"
         return hmac.digest(self._key, message.encode(), "sha256").hex()
+
+    def _anchor_intact(self, anchor: AuditAnchor) -> bool:
+        return hmac.compare_digest(
+            self.anchor_mac(anchor.seq, anchor.entry_hash, anchor.entry_at), anchor.mac)
 
     @staticmethod
     def _lock(session: Session) -> None:
@@ -147,8 +151,7 @@ class AuditLog:
         (or from the first entry when nothing was ever pruned) to the head."""
         anchors = session.scalars(select(AuditAnchor).order_by(AuditAnchor.seq)).all()
         for anchor in anchors:
-            if not hmac.compare_digest(
-                    self.anchor_mac(anchor.seq, anchor.entry_hash, anchor.entry_at), anchor.mac):
+            if not self._anchor_intact(anchor):
                 return VerifyResult(False, 0, anchor.seq, "pruning anchor altered (HMAC mismatch)")
         start = (anchors[-1].seq, anchors[-1].entry_hash) if anchors else (0, GENESIS)
         return _verify_rows(_entry_rows(session, after=start[0]), _fast_mac(self._key),
@@ -160,8 +163,7 @@ class AuditLog:
                               ).scalar_one_or_none()
         if row is None:
             return 0, GENESIS
-        if not hmac.compare_digest(self.anchor_mac(row.seq, row.entry_hash, row.entry_at),
-                                   row.mac):
+        if not self._anchor_intact(row):
             raise ChainBroken(VerifyResult(False, 0, row.seq,
                                            "pruning anchor altered (HMAC mismatch)"))
         return row.seq, row.entry_hash
@@ -183,9 +185,11 @@ class AuditLog:
             return PruneResult(0, start_seq, dry_run)
         result = _verify_rows(_entry_rows(session, after=start_seq, through=last), self._mac,
                               None, (start_seq, start_hash))
-        if not result.ok or result.checked != last - start_seq:
-            raise ChainBroken(result if not result.ok else VerifyResult(
-                False, result.checked, start_seq + result.checked + 1, "entry missing"))
+        if result.ok and result.checked != last - start_seq:  # rows missing at the end
+            result = VerifyResult(False, result.checked, start_seq + result.checked + 1,
+                                  "entry missing (gap in sequence)", start_seq)
+        if not result.ok:
+            raise ChainBroken(result)
         if dry_run:
             return PruneResult(last - start_seq, last, True)
         # Recorded before the deletion, so the newest entry (the head) stays.
