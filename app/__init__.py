@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from flask import Flask
 
+from app.cli.commands import register_commands
 from app.config import ConfigError, Settings, check_production_ready
-from app.extensions import babel, csrf, db, login_manager
 from app.keyring import missing_key_files
+from app.runtime import Runtime
+from app.web import errors, health, i18n, logs, pages, security, templating
+from app.web.converters import IntegerConverter, UnicodeConverter
+from app.web.cookies import SplitSessionInterface
+from app.web.extensions import babel, csrf, db, login_manager
+from app.web.reporter import routes as reporting_routes
+from app.web.reporter import uploads
+from app.web.staff import accounts as account_routes
+from app.web.staff import admin as admin_routes
+from app.web.staff import audit as audit_routes
+from app.web.staff import case_access, case_minutes, case_page, queue, registration
+from app.web.staff import retention as retention_routes
+from app.web.staff import stats as stats_routes
+from app.web.staff.case_blueprint import blueprint as case_blueprint
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -28,8 +43,6 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
         static_folder="static",
         instance_path=str(settings.instance_dir),
     )
-    from app.web.converters import IntegerConverter, UnicodeConverter
-
     # Before any route is added: ids in URLs stay within the database's range,
     # and path parts hold no control characters (PostgreSQL refuses NUL).
     app.url_map.converters["int"] = IntegerConverter
@@ -51,50 +64,32 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
         MELDPUNT_SETTINGS=settings,
     )
     app.extensions["meldpunt.settings"] = settings
-    from app.reporting import uploads
-
     # Reporter uploads are encrypted as they stream in (bounded memory);
     # plaintext never touches disk.
     uploads.init_app(app)
-    from app.web.cookies import SplitSessionInterface
-
     app.session_interface = SplitSessionInterface()
 
     db.init_app(app, settings.database_url)
     csrf.init_app(app)
-    from app.web import i18n
-
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
 
     if not missing:
-        from app.runtime import Runtime
-
         app.extensions["meldpunt.runtime"] = Runtime.load(settings)
-
-    from app.web import errors, security, templating
 
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
 
-    from app.accounts import admin as admin_routes
-    from app.accounts import routes as account_routes
-    from app.audit import routes as audit_routes
-    from app.cases import routes as case_routes
-    from app.reporting import routes as reporting_routes
-    from app.retention import routes as retention_routes
-    from app.stats import routes as stats_routes
-    from app.web import health, pages
-
+    # The staff case pages' topic modules add their routes to one blueprint.
+    for topic in (case_access, case_minutes, case_page, queue, registration):
+        assert topic.blueprint is case_blueprint
     for blueprint in (pages.blueprint, health.blueprint, account_routes.blueprint,
-                      admin_routes.blueprint, case_routes.blueprint, reporting_routes.blueprint,
+                      admin_routes.blueprint, case_blueprint, reporting_routes.blueprint,
                       audit_routes.blueprint, retention_routes.blueprint,
                       stats_routes.blueprint):
         app.register_blueprint(blueprint)
-
-    from app.cli import register_commands
 
     register_commands(app)
     _configure_logging(app)
@@ -110,14 +105,10 @@ def _secret_key(settings: Settings) -> str:
     if settings.is_production:
         raise ConfigError("MELDPUNT_SECRET_KEY is not set and keys/session_secret is missing")
     # Before `meldpunt init` has run (e.g. the init command itself).
-    import secrets
-
     return secrets.token_hex(32)
 
 
 def _configure_logging(app: Flask) -> None:
     # Werkzeug's access log would write the client address and URL of every
     # request, also the reporter's: the app never enables it (see app/web/logs.py).
-    from app.web import logs
-
     logs.init_app(app)

@@ -242,8 +242,8 @@ class Site:
         """Units and one enrolled intake officer; returns the TOTP secret."""
         from app import create_app
         from app.accounts import service, totp
-        from app.demo import seed_units
-        from app.extensions import db
+        from app.cli.demo import seed_units
+        from app.web.extensions import db
 
         app = create_app(self.settings())
         with app.app_context():

@@ -169,9 +169,9 @@ class Instance:
 def make_instance(db_name: str, *, production_argon2: bool = True) -> Instance:
     """Keys as `meldpunt init` makes them, a migrated scratch database, the
     file store and the demo organisation's units."""
-    from app.demo import seed_units
-    from app.extensions import db
+    from app.cli.demo import seed_units
     from app.keyring import create_missing_secrets, create_recovery_key
+    from app.web.extensions import db
 
     tmp = tempfile.TemporaryDirectory(prefix=f"{db_name}-")
     root = Path(tmp.name)
@@ -218,8 +218,8 @@ def make_staff(app, roles: tuple[str, ...], count: int, *,  # type: ignore[no-un
     """`count` enrolled staff members with `roles` (production Argon2id costs
     when the instance has them, so sign-in costs what it costs in production)."""
     from app.accounts import service, totp
-    from app.demo import seed_units
-    from app.extensions import db
+    from app.cli.demo import seed_units
+    from app.web.extensions import db
 
     made = []
     with app.app_context():
@@ -259,9 +259,9 @@ def real_cases(app, count: int, *, messages: int = 10, attachments: int = 5,  # 
     files in the file store, `messages` messages alternating reporter/staff,
     wraps for every intake officer, a receipt code and the audit entries."""
     from app.cases.content import add_message
-    from app.extensions import db
+    from app.cases.intake import NewReport, Upload, open_mailbox, submit_report
     from app.models import Unit
-    from app.reporting.service import NewReport, Upload, open_mailbox, submit_report
+    from app.web.extensions import db
 
     rng = random.Random(seed)
     made = []

@@ -198,8 +198,8 @@ def make_app(name: str, folder: Path):  # type: ignore[no-untyped-def]
 
 
 def seed(app) -> None:  # type: ignore[no-untyped-def]
-    from app.demo import seed_units
-    from app.extensions import db
+    from app.cli.demo import seed_units
+    from app.web.extensions import db
 
     with app.app_context():
         seed_units(db.session)
@@ -248,7 +248,7 @@ class RssPeak:
 
 
 def measure_audit(app, repeats: int, entries: int) -> tuple[list[float], str]:  # type: ignore[no-untyped-def]
-    from app.extensions import db
+    from app.web.extensions import db
 
     rt = app.extensions["meldpunt.runtime"]
     times: list[float] = []
@@ -268,9 +268,9 @@ def measure_audit(app, repeats: int, entries: int) -> tuple[list[float], str]:  
 
 
 def measure_stats(app, repeats: int) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
-    from app.extensions import db
     from app.stats.export import to_csv
     from app.stats.report import build_report
+    from app.web.extensions import db
 
     times: list[float] = []
     size = 0
@@ -299,9 +299,9 @@ def build_sweep_template(folder: Path, expired: int) -> None:
 
 
 def sweep_once(folder: Path, expired: int) -> tuple[float, float]:
-    from app.extensions import db
     from app.models import CaseTally
     from app.retention.sweep import run_sweep
+    from app.web.extensions import db
 
     drop_database(SWEEP_DB)
     admin_execute(f'CREATE DATABASE "{SWEEP_DB}" TEMPLATE "{SWEEP_TEMPLATE}" '
@@ -378,7 +378,7 @@ def run(folder: Path, sizes: dict[str, int], repeats: int,
         sweep_repeats: int) -> tuple[list[dict], str]:
     import psycopg
 
-    from app.extensions import db
+    from app.web.extensions import db
 
     started = time.perf_counter()
     scratch_database(BASE_DB)

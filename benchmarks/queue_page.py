@@ -43,9 +43,9 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.config import Settings, _normalise_database_url
-from app.extensions import db
 from app.keyring import create_missing_secrets, create_recovery_key
 from app.models import utcnow
+from app.web.extensions import db
 from tests.conftest import (
     FAST_ARGON2,
     FAST_PASSWORD_HASH,
@@ -210,7 +210,7 @@ def _p95(times: list[float]) -> float:
 def run(count: int, requests: int, repeats: int, keep: bool) -> dict[str, list[float]]:
     """p95 (ms) per role for each repeat, over one database of `count` cases."""
     from app.accounts import service, totp
-    from app.demo import seed_units
+    from app.cli.demo import seed_units
 
     name = _db_name(count)
     url = _fresh_database(name)

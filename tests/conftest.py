@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.config import PasswordHashParams, Settings
 from app.crypto.kdf import Argon2Params
-from app.extensions import db
 from app.keyring import create_missing_secrets, create_recovery_key
 from app.runtime import Runtime
+from app.web.extensions import db
 
 # Cheap Argon2id for tests only; production defaults are RFC 9106's.
 FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
@@ -201,7 +201,7 @@ class Staff:
 
 @pytest.fixture()
 def units(session, rt):  # type: ignore[no-untyped-def]
-    from app.demo import seed_units
+    from app.cli.demo import seed_units
 
     result = seed_units(session)
     session.commit()

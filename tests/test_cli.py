@@ -13,8 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
 
 from app import create_app
+from app.cli.demo import DEMO_PASSWORD, USERS, demo_email
 from app.config import Settings
-from app.demo import DEMO_PASSWORD, USERS, demo_email
 from app.models import AuditEntry, Case, User
 from tests.conftest import ON_POSTGRES, RECOVERY_PASSPHRASE
 from tests.migrations.test_migrations import alembic_config

@@ -19,11 +19,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import feedback_due
+from app.cases.intake import NewReport, submit_report
 from app.cases.workflow import REFERRAL_TARGETS
 from app.crypto.receipts import ReceiptCode
 from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
-from app.reporting.service import NewReport, submit_report
 from app.runtime import Runtime
 
 OFFLINE_CHANNELS = tuple(c for c in INTAKE_CHANNELS if c != "web")

@@ -8,8 +8,8 @@ import io
 import json
 
 from app.stats.disclosure import HIDDEN
-from app.stats.labels import label, title
 from app.stats.report import YearReport
+from app.web.stats_labels import label, title
 
 METHOD = ("Cells with a count from 1 to threshold-1 are shown as '< threshold' (primary "
           "suppression); cells marked 'x' are hidden so that no hidden cell can be derived "

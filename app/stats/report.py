@@ -22,7 +22,7 @@ from app.stats.counts import (
     category_key,
 )
 from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
-from app.stats.labels import definitions
+from app.web.stats_labels import definitions
 
 TREND_YEARS = 5
 # What the year's tables and figures are sums over (see build_report).
@@ -66,7 +66,7 @@ class YearReport:
 
 
 def category_rows() -> list[str]:
-    from app.reporting.typology import CATEGORIES
+    from app.cases.typology import CATEGORIES
 
     rows = []
     for kind in CATEGORIES:

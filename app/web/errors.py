@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db, login_manager
+from app.web.extensions import db, login_manager
 
 log = logging.getLogger("meldpunt.errors")
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
+from app.web.extensions import db
 
 blueprint = Blueprint("health", __name__)
 

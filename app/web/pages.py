@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_babel import get_locale
 
-from app.accounts.forms import EmptyForm
 from app.cases import custody
-from app.extensions import db
 from app.models import User
-from app.reporting.start_page import page_texts
+from app.web.extensions import db
+from app.web.forms import EmptyForm
 from app.web.security import staff_required
+from app.web.start_page import page_texts
 
 blueprint = Blueprint("pages", __name__)
 

@@ -12,9 +12,9 @@ from flask_login import current_user
 
 from app.accounts.sessions import SessionCookie, find_session, unlocked_private_key
 from app.crypto.keys import PrivateKey
-from app.extensions import db, login_manager
 from app.models import StaffSession, User
 from app.runtime import Runtime
+from app.web.extensions import db, login_manager
 
 CSP = "; ".join([
     "default-src 'none'",

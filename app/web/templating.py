@@ -7,8 +7,8 @@ from datetime import datetime
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime
 
-from app.cases import labels
 from app.models import utcnow
+from app.web import labels
 from app.web.cookies import is_staff_path
 
 

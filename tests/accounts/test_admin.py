@@ -7,8 +7,8 @@ import re
 import pyotp
 from sqlalchemy import select
 
+from app.cases.intake import NewReport, submit_report
 from app.models import AuditEntry, RecoveryCode, StaffSession, User
-from app.reporting.service import NewReport, submit_report
 from tests.accounts.helpers import browser, let_totp_step_pass, text_of
 from tests.conftest import post_form, sign_in
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.cases.intake import NewReport, submit_report
 from app.crypto.errors import WrongPassphrase
 from app.crypto.keys import public_key_bytes, unlock_private_key
 from app.models import StaffSession, User, utcnow
-from app.reporting.service import NewReport, submit_report
 from tests.accounts.helpers import browser, let_totp_step_pass, staff_cookie, with_cookie
 from tests.conftest import post_form, sign_in
 

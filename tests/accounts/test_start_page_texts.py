@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEntry, PageText
-from app.reporting.start_page import (
+from app.web.start_page import (
     MAX_CHARS,
     SECTION_KEYS,
     PageTextRefused,

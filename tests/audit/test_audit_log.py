@@ -99,7 +99,7 @@ def test_postgres_refuses_update_and_delete_on_the_audit_log(session, rt):
 
 
 def test_entries_never_hold_content(session, rt, units, make_staff):
-    from app.reporting.service import NewReport, submit_report
+    from app.cases.intake import NewReport, submit_report
 
     make_staff("intake")
     marker = "AUDIT-CONTENT-MARKER"

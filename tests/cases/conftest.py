@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.cases.intake import NewReport, submit_report
 from app.crypto.keys import unlock_private_key
 from app.models import AuditEntry
-from app.reporting.service import NewReport, submit_report
 from tests.conftest import PASSWORD
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete
 
 from app.cases import conflicts
+from app.cases.intake import NewReport, Upload, submit_report
 from app.models import KeyWrap, MeetingMinutes
-from app.reporting.service import NewReport, Upload, submit_report
 from tests.conftest import csrf_from, sign_in
 
 PREFIX = "/medewerkers/zaken"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.workflow import CaseChanged, perform
-from app.extensions import db
 from app.models import Case, User
+from app.web.extensions import db
 from tests.cases.conftest import case_actions, key_of
 
 

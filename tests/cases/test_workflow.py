@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.cases import custody, workflow
 from app.cases.content import read_messages
+from app.cases.intake import Upload, open_mailbox
 from app.cases.notes import read_notes
 from app.cases.workflow import (
     TRANSITIONS,
@@ -17,7 +18,6 @@ from app.cases.workflow import (
     perform,
 )
 from app.models import ExternalReferral, KeyWrap, utcnow
-from app.reporting.service import Upload, open_mailbox
 from tests.cases.conftest import case_actions, key_of
 
 

@@ -14,10 +14,10 @@ from app.cases.content import (
     open_attachment,
     store_attachment,
 )
+from app.cases.intake import NewReport, submit_report
 from app.crypto.errors import DecryptionError
 from app.crypto.keys import unlock_private_key
 from app.crypto.streams import SEGMENT_SIZE
-from app.reporting.service import NewReport, submit_report
 from tests.conftest import PASSWORD
 
 

@@ -12,9 +12,9 @@ from app.accounts import service
 from app.cases import custody
 from app.cases.access import open_case
 from app.cases.content import add_message, read_messages, read_report, store_attachment
+from app.cases.intake import NewReport, open_mailbox, submit_report
 from app.crypto.keys import fingerprint, public_key_bytes, unlock_private_key
 from app.models import Attachment, AuditEntry, Case, KeyWrap, Message, Receipt, User
-from app.reporting.service import NewReport, open_mailbox, submit_report
 from tests.conftest import PASSWORD, RECOVERY_PASSPHRASE, IsolatedClient, post_form, sign_in
 
 NEW_PASSWORD = "a fresh sentence after the reset"  # noqa: S105

@@ -13,12 +13,12 @@ from sqlalchemy import MetaData, select
 
 from app.cases import custody
 from app.cases.content import add_message, store_attachment
+from app.cases.intake import NewReport, Upload, open_mailbox, submit_report
 from app.cases.minutes import record_minutes, reporter_correct, send_minutes
 from app.cases.notes import add_note
 from app.crypto.keys import unlock_private_key
-from app.extensions import db
-from app.reporting.service import NewReport, Upload, open_mailbox, submit_report
 from app.retention.hold import set_legal_hold
+from app.web.extensions import db
 from tests.conftest import ON_POSTGRES, PASSWORD, IsolatedClient, post_form, sign_in
 
 # Distinctive plaintext that must never be found at rest.

@@ -9,10 +9,10 @@ import re
 
 from sqlalchemy import select
 
+from app.cases.intake import NewReport, open_mailbox, submit_report
 from app.crypto import receipts
 from app.crypto.receipts import generate_receipt_code, normalise_receipt_code
 from app.models import Receipt
-from app.reporting.service import NewReport, open_mailbox, submit_report
 
 AMBIGUOUS = set("0O1IL")
 

@@ -15,10 +15,10 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.cases import custody
 from app.cases.content import list_attachments, open_attachment, read_report
+from app.cases.intake import NewReport, Upload, submit_report
 from app.crypto.keys import unlock_private_key
-from app.extensions import db
 from app.models import Attachment, Case
-from app.reporting.service import NewReport, Upload, submit_report
+from app.web.extensions import db
 from tests.conftest import ON_POSTGRES, _admin_url
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

@@ -361,7 +361,7 @@ def _cli_commands() -> set[tuple[str, ...]]:
     import click
 
     from app import create_app
-    from app.cli import register_commands  # noqa: F401 - registered by create_app
+    from app.cli.commands import register_commands  # noqa: F401 - registered by create_app
 
     app = create_app(_throwaway_settings())
     found: set[tuple[str, ...]] = set()
@@ -424,8 +424,8 @@ def test_nginx_lets_through_what_the_app_reads_for_its_friendly_413():
     """The report and mailbox forms read up to PARSE_FACTOR x the upload
     limit so an oversized file gets the friendly page with the typed text
     kept; a smaller nginx bound would answer with nginx's own 413 instead."""
+    from app.cases.uploads import PARSE_FACTOR
     from app.config import Settings
-    from app.reporting.uploads import PARSE_FACTOR
 
     needed = Settings().max_upload_mb * PARSE_FACTOR + 1
     for conf in ("nginx/meldpunt.conf", "tor/nginx-onion.conf.example"):

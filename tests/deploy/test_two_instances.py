@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from app.reporting.service import NewReport, submit_report
+from app.cases.intake import NewReport, submit_report
 from tests.conftest import ON_POSTGRES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -69,8 +69,8 @@ class Server:
 
 @pytest.fixture()
 def server(settings: Settings) -> Iterator[Server]:
-    from app.demo import seed_demo
-    from app.extensions import db
+    from app.cli.demo import seed_demo
+    from app.web.extensions import db
 
     app = create_app(settings)
     with app.app_context():

@@ -81,8 +81,8 @@ def staff_sign_in(page: Page, server: Server, email: str, password: str, lang: s
 
 
 def newest_case_number(server: Server) -> str:
-    from app.extensions import db
     from app.models import Case
+    from app.web.extensions import db
 
     with server.app.app_context():
         return db.session.scalar(select(Case.number).order_by(Case.id.desc()).limit(1))

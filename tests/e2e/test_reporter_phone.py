@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.demo import DEMO_PASSWORD, demo_email
+from app.cli.demo import DEMO_PASSWORD, demo_email
 from tests.e2e.steps import act, look, new_page, newest_case_number, staff_sign_in, use_language
 
 

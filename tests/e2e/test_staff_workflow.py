@@ -18,7 +18,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page
 
-from app.demo import DEMO_PASSWORD, demo_email
+from app.cli.demo import DEMO_PASSWORD, demo_email
 from tests.e2e.conftest import Server
 from tests.e2e.steps import act, look, new_page, staff_sign_in, use_language
 
@@ -29,9 +29,9 @@ NEW_PASSWORD = "Een eigen lang wachtwoord voor Nina 2026!"  # noqa: S105
 def file_report(server: Server) -> tuple[str, str]:
     from sqlalchemy import select
 
-    from app.extensions import db
+    from app.cases.intake import NewReport, submit_report
     from app.models import Unit
-    from app.reporting.service import NewReport, submit_report
+    from app.web.extensions import db
 
     with server.app.app_context():
         unit = db.session.scalar(select(Unit).where(Unit.code == "kerndepartement"))

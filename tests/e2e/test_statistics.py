@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date
 
-from app.demo import DEMO_PASSWORD, demo_email
+from app.cli.demo import DEMO_PASSWORD, demo_email
 from tests.e2e.steps import look, new_page, staff_sign_in
 
 

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.cases import mailbox
 from app.crypto.kdf import Argon2Params
 from app.crypto.receipts import generate_receipt_code
 from app.models import AuditEntry, MailboxThrottle, ReporterSession
-from app.reporting import mailbox
 from tests.reporting.conftest import mailbox_post, open_mailbox, receipt_code, report_fields, send
 
 

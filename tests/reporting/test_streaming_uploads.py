@@ -367,7 +367,7 @@ def test_a_picture_file_over_the_image_byte_limit_is_refused(client, session, rt
                                                              monkeypatch):
     from PIL import Image
 
-    from app.reporting import uploads
+    from app.cases import uploads
 
     out = io.BytesIO()
     Image.new("RGB", (64, 64), (1, 2, 3)).save(out, "PNG")

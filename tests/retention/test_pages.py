@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.cases.intake import NewReport, submit_report
 from app.models import AuditEntry, Case
-from app.reporting.service import NewReport, submit_report
 from app.retention.policy import load_policy
 from tests.conftest import csrf_from, post_form, sign_in
 

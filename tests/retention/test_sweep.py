@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cases import custody
+from app.cases.intake import NewReport, Upload, submit_report
 from app.models import (
     Attachment,
     AuditEntry,
@@ -21,7 +22,6 @@ from app.models import (
     Receipt,
     utcnow,
 )
-from app.reporting.service import NewReport, Upload, submit_report
 from app.retention import sweep
 from app.retention.hold import HoldNotAllowed, lift_legal_hold, set_legal_hold
 from app.retention.policy import load_policy, set_rule

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
+from app.cases.intake import NewReport, Upload, submit_report
 from app.models import Case, Unit
-from app.reporting.service import NewReport, Upload, submit_report
 from tests.conftest import csrf_from, post_form, sign_in
 from tests.reporting.conftest import receipt_code, report_fields, review, send
 

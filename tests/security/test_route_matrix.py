@@ -15,8 +15,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.cases.intake import NewReport, Upload, submit_report
 from app.models import Attachment, Case
-from app.reporting.service import NewReport, Upload, submit_report
 from tests.conftest import csrf_from, sign_in
 
 STAFF_ROLES = ("intake", "vertrouwenspersoon", "integriteitscoordinator", "icc",

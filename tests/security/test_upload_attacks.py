@@ -205,7 +205,7 @@ def test_a_decompression_bomb_picture_is_refused_clearly(client, session, rt, un
 def test_pillow_bomb_limit_itself_is_handled(client, session, rt, units, monkeypatch):
     """Should our own pixel limit be raised, Pillow's DecompressionBombError
     still ends in the same clear refusal, not a 500."""
-    from app.reporting import uploads
+    from app.cases import uploads
 
     monkeypatch.setattr(uploads, "MAX_IMAGE_PIXELS", 10**12)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)

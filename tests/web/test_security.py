@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app import create_app
 from app.cases import custody
+from app.cases.intake import NewReport, submit_report
 from app.crypto.envelope import new_case_key
 from app.models import AuditEntry, KeyWrap
-from app.reporting.service import NewReport, submit_report
 from tests.conftest import IsolatedClient, csrf_from, post_form, sign_in
 
 

@@ -55,7 +55,7 @@ def label(code: str) -> str:
     if code in CODES:
         return str(CODES[code])
     try:
-        from app.reporting.typology import label_for
+        from app.cases.typology import label_for
     except ImportError:  # pragma: no cover
         return code
     if "/" in code:

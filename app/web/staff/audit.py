@@ -13,8 +13,8 @@ from flask import Blueprint, Response, render_template, request
 from sqlalchemy import Select, func, select
 
 from app.audit.log import AuditLog
-from app.extensions import db
 from app.models import AuditEntry, User
+from app.web.extensions import db
 from app.web.security import runtime, staff_required
 
 blueprint = Blueprint("audit", __name__, url_prefix="/medewerkers/audit")

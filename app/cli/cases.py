@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from app.extensions import db
+from app.web.extensions import db
 
 
 @click.group("reminders")
@@ -18,7 +18,7 @@ def reminders_group() -> None:
 def reminders_send() -> None:
     """E-mail each handler how many cases need attention (no case content)."""
     from app.cases.reminders import SmtpSettings, log_sender, send_reminders, smtp_sender
-    from app.cli import runtime
+    from app.cli.context import runtime
 
     rt = runtime()
     smtp = SmtpSettings.from_env()
@@ -59,7 +59,7 @@ def case_act(number: str, action: str, email: str, params: tuple[str, ...],
 
     from app.accounts.service import find_user_by_email
     from app.cases.workflow import TRANSITIONS, WorkflowError, perform
-    from app.cli import fail, runtime
+    from app.cli.context import fail, runtime
     from app.crypto.errors import CryptoError
     from app.crypto.keys import unlock_private_key
     from app.models import Case

@@ -13,39 +13,20 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.config import Settings
-from app.extensions import db
+from app.cli.context import fail, runtime, settings
 from app.keyring import (
     RECOVERY_PUBLIC,
     create_missing_secrets,
     create_recovery_key,
     missing_key_files,
 )
-from app.runtime import Runtime
+from app.web.extensions import db
 
 RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable name
-
-
-def settings() -> Settings:
-    return current_app.extensions["meldpunt.settings"]
-
-
-def runtime() -> Runtime:
-    """The app's runtime, loaded now if keys were created after app start."""
-    rt = current_app.extensions.get("meldpunt.runtime")
-    if rt is None:
-        rt = Runtime.load(settings())
-        current_app.extensions["meldpunt.runtime"] = rt
-    return rt
-
-
-def fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 # --- init and schema -------------------------------------------------------
@@ -54,7 +35,7 @@ def fail(message: str) -> None:
 def migrations_config():  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
-    root = Path(__file__).resolve().parent.parent / "migrations"
+    root = Path(__file__).resolve().parents[2] / "migrations"
     config = Config()
     config.set_main_option("script_location", str(root))
     config.set_main_option("sqlalchemy.url", settings().database_url.replace("%", "%%"))
@@ -373,18 +354,11 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cases.cli import case_group, reminders_group
-    from app.demo import demo_group
-    from app.retention.cli import retention_group
-    from app.stats.cli import stats_group
+    from app.cli.cases import case_group, reminders_group
+    from app.cli.demo import demo_group
+    from app.cli.retention import retention_group
+    from app.cli.stats import stats_group
 
     for command in (init_command, db_group, unit_group, user_group, audit_group, keys_group,
                     demo_group, retention_group, stats_group, reminders_group, case_group):
         app.cli.add_command(command)
-
-
-def main() -> None:
-    from app import create_app
-
-    cli = FlaskGroup(create_app=lambda: create_app(for_cli=True), add_default_commands=True)
-    cli.main(prog_name="meldpunt")

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.extensions import db
+from app.web.extensions import db
 
 
 @click.group("stats")
@@ -24,7 +24,7 @@ def stats_group() -> None:
               help="Write to this file instead of standard output.")
 @with_appcontext
 def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None) -> None:
-    from app.cli import runtime
+    from app.cli.context import runtime
     from app.models import Unit
     from app.stats.export import to_csv, to_json
     from app.stats.report import build_report

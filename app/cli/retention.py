@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 
-from app.extensions import db
+from app.web.extensions import db
 
 
 @click.group("retention")
@@ -28,7 +28,7 @@ def retention_run(dry_run: bool, now_text: str | None) -> None:
 
 @with_appcontext
 def _run(dry_run: bool, now_text: str | None) -> None:
-    from app.cli import runtime
+    from app.cli.context import runtime
     from app.retention.sweep import run_sweep
 
     now = None

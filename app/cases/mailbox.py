@@ -37,12 +37,12 @@ from app.cases.content import (
     read_messages,
     read_report,
 )
+from app.cases.intake import keep_upload, open_mailbox
+from app.cases.uploads import CleanFile
 from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
 from app.crypto.errors import CryptoError
 from app.crypto.tokens import b64, token_digest, unb64
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
-from app.reporting.service import keep_upload, open_mailbox
-from app.reporting.uploads import CleanFile
 from app.runtime import Runtime
 
 IDLE_TIMEOUT = timedelta(minutes=15)

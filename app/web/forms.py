@@ -77,7 +77,7 @@ class PageTextForm(FlaskForm):
     body = TextAreaField(_l("Text"), render_kw={"rows": 14})
 
     def validate_body(self, field: TextAreaField) -> None:
-        from app.reporting.start_page import MAX_CHARS, PageTextRefused, clean_text
+        from app.web.start_page import MAX_CHARS, PageTextRefused, clean_text
 
         try:
             clean_text(field.data or "")

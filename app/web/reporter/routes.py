@@ -12,11 +12,20 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.accounts.forms import EmptyForm
+from app.cases import mailbox, typology
+from app.cases.intake import NewReport, submit_report
 from app.cases.minutes import MinutesError
-from app.extensions import db
-from app.reporting import keuzehulp, mailbox, typology
-from app.reporting.forms import (
+from app.cases.uploads import (
+    ALLOWED_EXTENSIONS,
+    MAX_FILES,
+    MAX_IMAGE_BYTES,
+    CleanFile,
+    UploadRefused,
+)
+from app.web.extensions import db
+from app.web.forms import EmptyForm
+from app.web.reporter import keuzehulp
+from app.web.reporter.forms import (
     DiscloseForm,
     MeetingForm,
     MessageForm,
@@ -25,16 +34,7 @@ from app.reporting.forms import (
     SignInForm,
     counsellor_choices,
 )
-from app.reporting.service import NewReport, submit_report
-from app.reporting.uploads import (
-    ALLOWED_EXTENSIONS,
-    MAX_FILES,
-    MAX_IMAGE_BYTES,
-    CleanFile,
-    UploadRefused,
-    accepts_uploads,
-    collect_files,
-)
+from app.web.reporter.uploads import accepts_uploads, collect_files
 from app.web.security import runtime
 
 blueprint = Blueprint("reporting", __name__)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.models import Unit, User, UserRole
 
 try:  # the typology is versioned data of the reporting package
-    from app.reporting import typology
+    from app.cases import typology
 except ImportError:  # pragma: no cover - only while that package is being built
     typology = None  # type: ignore[assignment]
 

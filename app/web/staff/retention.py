@@ -7,9 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from app.accounts.forms import EmptyForm
 from app.cases.access import open_case
-from app.extensions import db
 from app.models import User
 from app.retention.hold import HOLD_ROLES, HoldNotAllowed, lift_legal_hold, set_legal_hold
 from app.retention.policy import (
@@ -21,6 +19,8 @@ from app.retention.policy import (
     load_policy,
     set_rule,
 )
+from app.web.extensions import db
+from app.web.forms import EmptyForm
 from app.web.security import admin_required, current_private_key, runtime, staff_required
 
 blueprint = Blueprint("retention", __name__, url_prefix="/medewerkers/bewaren")

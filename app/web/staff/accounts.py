@@ -7,7 +7,11 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.accounts import service, totp
-from app.accounts.forms import (
+from app.accounts.passwords import PasswordPolicyError
+from app.accounts.sessions import end_session
+from app.models import User
+from app.web.extensions import db
+from app.web.forms import (
     ChangePasswordForm,
     CodeForm,
     EmptyForm,
@@ -15,11 +19,6 @@ from app.accounts.forms import (
     NewPasswordForm,
     SignInForm,
 )
-from app.accounts.messages import reason_text
-from app.accounts.passwords import PasswordPolicyError
-from app.accounts.sessions import end_session
-from app.extensions import db
-from app.models import User
 from app.web.security import (
     cookie_from_session,
     current_staff_session,
@@ -27,6 +26,7 @@ from app.web.security import (
     staff_required,
     store_cookie,
 )
+from app.web.staff.account_messages import reason_text
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/medewerkers")
 

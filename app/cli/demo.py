@@ -15,7 +15,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.extensions import db
+from app.web.extensions import db
 
 DEMO_DOMAIN = "demo.meldpunt.test"
 DEMO_PASSWORD = "demo-wachtwoord-meldpunt"  # noqa: S105 - published demo credential
@@ -65,7 +65,7 @@ def seed_units(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
 def seed_demo(session, rt) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     """Create the demo organisation once; return (email, roles, totp secret)."""
     from app.accounts import service, totp
-    from app.reporting.service import NewReport, submit_report
+    from app.cases.intake import NewReport, submit_report
 
     units = seed_units(session)
     created_any = False
@@ -108,7 +108,7 @@ def demo_group(ctx: click.Context) -> None:
     """Seed a demo organisation, users and cases (idempotent)."""
     if ctx.invoked_subcommand is not None:
         return
-    from app.cli import runtime
+    from app.cli.context import runtime
 
     if current_app.extensions["meldpunt.settings"].is_production:
         click.echo("Error: refusing to seed demo data in production.", err=True)
@@ -130,7 +130,7 @@ def demo_group(ctx: click.Context) -> None:
 def demo_totp(email: str) -> None:
     """Print the current TOTP code of a demo account."""
     from app.accounts import service, totp
-    from app.cli import runtime
+    from app.cli.context import runtime
 
     if not email.lower().endswith("@" + DEMO_DOMAIN):
         click.echo("Error: only for demo accounts.", err=True)

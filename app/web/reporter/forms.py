@@ -16,8 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from app.cases import typology
 from app.models import Unit, User, UserRole
-from app.reporting import typology
 
 TRACK_CHOICES = [
     ("advice", _l("Talk in confidence to a confidential counsellor (advice and support)")),

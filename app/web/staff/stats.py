@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Unit, User, utcnow
 from app.stats.charts import bar_chart
 from app.stats.export import to_csv, to_json
-from app.stats.labels import label, title
 from app.stats.report import YearReport, build_report
+from app.web.extensions import db
 from app.web.security import runtime, staff_required
+from app.web.stats_labels import label, title
 
 blueprint = Blueprint("stats", __name__, url_prefix="/medewerkers/statistiek")
 

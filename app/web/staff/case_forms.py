@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.cases.labels import CHANNEL_LABELS, INTAKE_CHANNEL_LABELS, REFERRAL_LABELS, TRACK_LABELS
+from app.web.labels import CHANNEL_LABELS, INTAKE_CHANNEL_LABELS, REFERRAL_LABELS, TRACK_LABELS
 
 MESSAGE_MAX = 20000
 

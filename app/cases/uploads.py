@@ -29,17 +29,14 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from flask import Flask, Request, current_app, request
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.cases.content import PendingFile
+from app.cases.intake import Upload
 from app.crypto.errors import CryptoError
-from app.reporting.service import Upload
 from app.storage import FileStore
 
 MAX_FILES = 10
@@ -74,14 +71,20 @@ class UploadRefused(ValueError):
         self.filename = filename
 
 
-def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a view whose requests are parsed with the attachment budget."""
-    view.accepts_uploads = True  # type: ignore[attr-defined]
-    return view
+class PartOwner(Protocol):
+    """What a PendingPart needs from the request whose body it is part of:
+    the shared attachment budget and the file store."""
 
+    upload_bytes: int
+    upload_overflow: bool
+    upload_too_many: bool
 
-def attachment_budget() -> int:
-    return current_app.extensions["meldpunt.settings"].max_upload_mb * 1024 * 1024
+    @property
+    def upload_budget_bytes(self) -> int: ...
+
+    def overflow(self) -> None: ...
+
+    def file_store(self) -> FileStore: ...
 
 
 class PendingPart(io.RawIOBase):
@@ -90,7 +93,7 @@ class PendingPart(io.RawIOBase):
     (app.cases.content.PendingFile). In memory: the first HEAD bytes (for the
     content check) and the encryptor's one open segment."""
 
-    def __init__(self, request: StreamingUploadRequest, filename: str | None) -> None:
+    def __init__(self, request: PartOwner, filename: str | None) -> None:
         super().__init__()
         self._request = request
         self.filename = safe_name(filename) if filename else ""
@@ -131,85 +134,6 @@ class PendingPart(io.RawIOBase):
         # The request is over: whatever was not attached goes.
         self.discard()
         super().close()
-
-
-class StreamingUploadRequest(Request):
-    """On views marked with `accepts_uploads`, file parts are encrypted into
-    the store as the body streams in (see PendingPart); never spooled to a
-    temporary file. Other views keep parts in memory, bounded by
-    MAX_CONTENT_LENGTH (they take no reporter files)."""
-
-    upload_bytes: int = 0
-    upload_overflow: bool = False
-    upload_too_many: bool = False
-
-    def _upload_view(self) -> bool:
-        if self.endpoint is None:
-            return False
-        view = current_app.view_functions.get(self.endpoint)
-        return bool(getattr(view, "accepts_uploads", False))
-
-    @cached_property
-    def upload_budget_bytes(self) -> int:
-        return attachment_budget()
-
-    @cached_property
-    def pending_parts(self) -> list[PendingPart]:
-        return []
-
-    def file_store(self) -> FileStore:
-        return current_app.extensions["meldpunt.runtime"].files  # type: ignore[no-any-return]
-
-    @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
-        if self._upload_view():
-            return attachment_budget() * PARSE_FACTOR + 1024 * 1024
-        return super().max_content_length
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        Request.max_content_length.fset(self, value)  # type: ignore[attr-defined]
-
-    def overflow(self) -> None:
-        """Together the files are over the budget: keep nothing of them (the
-        rest of the body is still read, so the typed text survives)."""
-        if not self.upload_overflow:
-            self.upload_overflow = True
-            self.discard_pending()
-
-    def discard_pending(self) -> None:
-        for part in self.pending_parts:
-            part.discard()
-
-    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
-                         filename: str | None = None,
-                         content_length: int | None = None) -> io.IOBase:
-        if not self._upload_view():
-            return io.BytesIO()
-        part = PendingPart(self, filename)
-        if part.filename:
-            named = sum(1 for p in self.pending_parts if p.filename) + 1
-            if named > MAX_FILES and not self.upload_too_many:
-                # Refused anyway: stop storing any of them.
-                self.upload_too_many = True
-                self.discard_pending()
-        self.pending_parts.append(part)
-        return part
-
-
-def init_app(app: Flask) -> None:
-    app.request_class = StreamingUploadRequest
-
-    @app.teardown_request
-    def _discard_unattached(_exc: BaseException | None) -> None:
-        if not isinstance(request, StreamingUploadRequest) or request.method != "POST" or (
-                not request._upload_view()):
-            return
-        # Refused, abandoned (the review step's "change" button) or failed:
-        # pending files of this request that were not attached go now.
-        request.discard_pending()
-        # And whatever a crashed or killed worker left behind.
-        request.file_store().remove_abandoned_pending()
 
 
 @dataclass(frozen=True)
@@ -364,21 +288,8 @@ def check_part(part: PendingPart) -> CleanFile:
     return CleanFile(filename=name, content_type=CONTENT_TYPES[extension], pending=part.file)
 
 
-def collect_files(storages: list[Any]) -> list[CleanFile]:
-    """Check the uploaded parts of one request (werkzeug FileStorage objects
-    whose streams are PendingParts). On a refusal every pending file of the
-    request is deleted."""
-    if isinstance(request, StreamingUploadRequest) and request.upload_too_many:
+def check_parts(parts: list[PendingPart]) -> list[CleanFile]:
+    """Check the chosen file parts of one request, in order."""
+    if len(parts) > MAX_FILES:
         raise UploadRefused("too_many", "")
-    chosen = [s for s in storages if s is not None and s.filename]
-    if len(chosen) > MAX_FILES:
-        raise UploadRefused("too_many", "")
-    parts = [s.stream for s in chosen]
-    if not all(isinstance(p, PendingPart) for p in parts):
-        raise TypeError("uploads must be parsed by StreamingUploadRequest")
-    try:
-        return [check_part(part) for part in parts]
-    except UploadRefused:
-        # Nothing of a refused form is kept: delete its ciphertext right away.
-        request.discard_pending()  # type: ignore[attr-defined]
-        raise
+    return [check_part(part) for part in parts]

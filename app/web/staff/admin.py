@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.accounts import service
-from app.accounts.forms import EmptyForm, PageTextForm, UserForm
-from app.accounts.messages import reason_text
-from app.extensions import db
 from app.models import ROLES, Unit, User
-from app.reporting import start_page
+from app.web import start_page
+from app.web.extensions import db
+from app.web.forms import EmptyForm, PageTextForm, UserForm
 from app.web.i18n import LANGUAGES
 from app.web.security import admin_required, runtime
+from app.web.staff.account_messages import reason_text
 
 blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
 

@@ -1,0 +1,1 @@
+"""The `meldpunt` commands (on top of the domain, beside the web layer)."""

@@ -1,0 +1,307 @@
+"""The case page and what is done on it: the workflow actions, messages,
+notes and attachment downloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.cases import conflicts, custody, minutes, workflow
+from app.cases.access import OpenCase, open_case
+from app.cases.content import (
+    AttachmentView,
+    UploadTooLarge,
+    add_message,
+    list_attachments,
+    open_attachment,
+    read_identity,
+    read_messages,
+    read_report,
+)
+from app.cases.intake import Upload
+from app.cases.minutes import read_minutes
+from app.cases.notes import add_note, read_notes
+from app.models import Attachment, AuditEntry, Case, User, utcnow
+from app.web import labels
+from app.web.extensions import db
+from app.web.forms import EmptyForm
+from app.web.security import current_private_key, runtime
+from app.web.staff import choices
+from app.web.staff.case_blueprint import (
+    CHUNK,
+    RESERVED_FORM_NAMES,
+    SAFE_INLINE_TYPES,
+    TIMELINE_SKIP,
+    blueprint,
+    case_or_404,
+    check_csrf,
+    external_only,
+    handler_required,
+)
+from app.web.staff.case_forms import (
+    NEW_MINUTES_PREFIX,
+    MessageForm,
+    MinutesForm,
+    NewMinutesForm,
+    NoteForm,
+    revision_prefix,
+)
+
+# --- the case page -------------------------------------------------------------
+
+
+def _timeline(case: Case) -> list[dict[str, Any]]:
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.object_type == "case",
+                                 AuditEntry.object_id == case.number,
+                                 AuditEntry.result == "ok",
+                                 AuditEntry.action.not_in(TIMELINE_SKIP))
+        .order_by(AuditEntry.seq)
+    ).all()
+    ids = {int(e.actor.split(":", 1)[1]) for e in entries if e.actor.startswith("user:")}
+    names = dict(db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    items = []
+    for entry in entries:
+        if entry.actor.startswith("user:"):
+            who = names.get(int(entry.actor.split(":", 1)[1]), _("a former colleague"))
+        elif entry.actor == "reporter":
+            who = _("Reporter")
+        else:
+            who = _("System")
+        items.append({"at": entry.at, "who": who,
+                      "what": labels.audit_action_label(entry.action)})
+    return items
+
+
+def _visible_attachments(user: User, opened: OpenCase) -> list[AttachmentView]:
+    views = list_attachments(db.session, opened.case, opened.key)
+    if not external_only(user):
+        return views
+    found = workflow.referral_package(db.session, opened.case, opened.key, user.unit_id)
+    allowed = workflow.referral_attachment_ids(found[0]) if found else set()
+    return [v for v in views if v.id in allowed or v.uploaded_by_kind == "external"]
+
+
+def _action_context(user: User, case: Case, report: dict[str, Any],
+                    attachments: list[AttachmentView]) -> dict[str, Any]:
+    """The actions the user may offer on this case, with the options their
+    forms need (labels in the user's language)."""
+    actions = workflow.available_actions(case, user)
+    names = {t.action for t in actions}
+
+    def labelled(codes: tuple[str, ...], label: Any) -> list[tuple[str, str]]:
+        return [(code, label(code)) for code in codes]
+
+    ctx: dict[str, Any] = {
+        "has_consent": workflow.has_consent(case),
+        "track_options": list(labels.TRACK_LABELS.items()),
+        "referral_options": labelled(workflow.REFERRAL_TARGETS, labels.referral_label),
+        "early_options": labelled(workflow.EARLY_CLOSE_REASONS, labels.close_reason_label),
+        "advice_outcomes": labelled(("advice_given", "referred"), labels.outcome_label),
+        "decision_options": labelled(workflow.DECISION_OUTCOMES, labels.outcome_label),
+        "measure_options": labelled(workflow.MEASURES, labels.measure_label),
+        "close_options": labelled(workflow.CLOSE_REASONS[:4], labels.close_reason_label),
+        "report_keys": list(report),
+        "attachment_options": attachments,
+    }
+    if "acknowledge" in names:
+        ctx["standard_acknowledgement"] = workflow.standard_acknowledgement(
+            runtime().settings.default_locale)
+    if "route_to_vp" in names:
+        ctx["vp_options"] = [
+            (u.id, u.display_name) for u in choices.people_with_role(db.session,
+                                                                      "vertrouwenspersoon")
+            if not conflicts.is_restricted(db.session, case, u)]
+    if "classify" in names:
+        ctx["units"] = choices.unit_choices(db.session)
+        ctx["categories"] = choices.category_choices()
+        ctx["subcategories"] = choices.subcategory_choices()
+    if "refer_to_external" in names:
+        ctx["bureaus"] = choices.bureau_choices(db.session)
+    return {"actions": actions, "ctx": ctx}
+
+
+@blueprint.route("/<number>")
+@handler_required
+def show(user: User, number: str) -> str:
+    rt = runtime()
+    opened = open_case(db.session, rt, user, current_private_key(), number)
+    case, key = opened.case, opened.key
+    external = external_only(user)
+    attachments = _visible_attachments(user, opened)
+    report = {} if external else read_report(key, case)
+    context: dict[str, Any] = {
+        "case": case, "external": external, "attachments": attachments,
+        "notes": read_notes(db.session, case, key, user),
+        "note_form": NoteForm(), "form": EmptyForm(),
+        "deadline_days": rt.settings.acknowledge_days,
+        "deadline_months": rt.settings.feedback_months,
+        **_action_context(user, case, report, attachments),
+    }
+    if external:
+        found = workflow.referral_package(db.session, case, key, user.unit_id)
+        context["package"] = found[1] if found else {"report": {}}
+    else:
+        context.update(
+            report=report, identity=read_identity(key, case),
+            messages=read_messages(db.session, case, key), message_form=MessageForm(),
+            minutes=read_minutes(db.session, case, key),
+            minutes_form=NewMinutesForm(prefix=NEW_MINUTES_PREFIX),
+            revision_form=lambda m: MinutesForm(prefix=revision_prefix(m.id)),
+            has_mailbox=minutes.has_mailbox(db.session, case),
+            timeline=_timeline(case),
+            restrictions=conflicts.restrictions(db.session, case),
+            may_exclude=user.has_role("intake", "integriteitscoordinator"),
+            people=[u for u in choices.handlers(db.session) if u.id != user.id],
+            lift_reasons={r.id: conflicts.lift_reason(key, case, r)
+                          for r, _u in conflicts.restrictions(db.session, case)},
+        )
+    return render_template("cases/case.html", **context)
+
+
+def _params() -> dict[str, Any]:
+    params: dict[str, Any] = {
+        k: v for k, v in request.form.items() if k not in RESERVED_FORM_NAMES
+    }
+    params["fields"] = request.form.getlist("fields")
+    params["attachment_ids"] = [a for a in request.form.getlist("attachment_ids")
+                                if a.isascii() and a.isdigit() and len(a) <= 18]
+    upload = request.files.get("report_file")
+    if upload is not None and upload.filename:
+        def chunks() -> Iterator[bytes]:
+            while block := upload.stream.read(CHUNK):
+                yield block
+        params["report_file"] = Upload(upload.filename, upload.mimetype or
+                                       "application/octet-stream", chunks())
+    return params
+
+
+@blueprint.route("/<number>/actie/<action>", methods=["POST"])
+@handler_required
+def act(user: User, number: str, action: str) -> BaseResponse:
+    check_csrf()
+    rt = runtime()
+    case = case_or_404(number)
+    if not custody.holds(db.session, case, user) or conflicts.is_restricted(db.session, case,
+                                                                            user):
+        # Before any other check: a non-holder learns nothing, not even
+        # whether the action would fit their role.
+        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
+                        object_type="case", object_id=case.number, result="denied")
+        db.session.commit()
+        abort(404)
+    try:
+        workflow.perform(db.session, rt, case, user, current_private_key(), action, **_params())
+    except workflow.TransitionNotAllowed as error:
+        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
+                        object_type="case", object_id=case.number, result="denied")
+        db.session.commit()
+        if error.code in ("not_holder", "restricted", "unknown_action", "shredded"):
+            abort(404)
+        if error.code == "role":
+            abort(403)
+        flash(str(error.message), "error")
+        return redirect(url_for("cases.show", number=number))
+    except workflow.WorkflowError as error:
+        # CaseChanged or RequirementMissing: nothing was written.
+        flash(str(error.message), "error")
+        return redirect(url_for("cases.show", number=number))
+    except UploadTooLarge:
+        flash(_("File too large"), "error")
+        return redirect(url_for("cases.show", number=number))
+    flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
+    if workflow.TRANSITIONS[action].hands_off and not custody.holds(db.session, case, user):
+        return redirect(url_for("cases.my_cases"))
+    return redirect(url_for("cases.show", number=number))
+
+
+@blueprint.route("/<number>/berichten", methods=["POST"])
+@handler_required
+def send_message(user: User, number: str) -> BaseResponse | str:
+    rt = runtime()
+    opened = open_case(db.session, rt, user, current_private_key(), number,
+                       action="case.message_read_for_reply")
+    if external_only(user):
+        abort(403)  # the bureau asks its questions through the IC
+    form = MessageForm()
+    if not form.validate_on_submit():
+        flash(_("Write a message before sending (at most 20,000 characters)."), "error")
+        return redirect(url_for("cases.show", number=number))
+    add_message(db.session, opened.case, opened.key, form.body.data or "",
+                author_kind="staff", author=user)
+    workflow.note_feedback_given(opened.case, utcnow())
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="case.message_sent",
+                    object_type="case", object_id=opened.case.number)
+    db.session.commit()
+    flash(_("Your message has been placed in the reporter's mailbox."), "success")
+    return redirect(url_for("cases.show", number=number))
+
+
+@blueprint.route("/<number>/notities", methods=["POST"])
+@handler_required
+def note(user: User, number: str) -> BaseResponse:
+    rt = runtime()
+    opened = open_case(db.session, rt, user, current_private_key(), number,
+                       action="case.open_for_action")
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("Write a note before saving (at most 20,000 characters)."), "error")
+        return redirect(url_for("cases.show", number=number))
+    visibility = "referral" if external_only(user) else form.visibility.data
+    add_note(db.session, opened.case, opened.key, user, form.body.data or "", visibility)
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="case.note_added",
+                    object_type="case", object_id=opened.case.number)
+    db.session.commit()
+    flash(_("Your note has been saved."), "success")
+    return redirect(url_for("cases.show", number=number))
+
+
+def _download_name(name: str) -> str:
+    cleaned = re.sub(r"[^\w.\- ]+", "_", name).strip(" .") or "bijlage"
+    return cleaned[:120]
+
+
+@blueprint.route("/<number>/bijlagen/<int:attachment_id>")
+@handler_required
+def download(user: User, number: str, attachment_id: int) -> Response:
+    rt = runtime()
+    opened = open_case(db.session, rt, user, current_private_key(), number,
+                       action="attachment.download")
+    attachment = db.session.get(Attachment, attachment_id)
+    # An attachment id of another case, or not referred to this bureau, is
+    # treated as non-existent.
+    if attachment is None or attachment.case_id != opened.case.id or (
+        attachment.id not in {v.id for v in _visible_attachments(user, opened)}
+    ):
+        abort(404)
+    view, chunks = open_attachment(rt, opened.case, opened.key, attachment)
+    rt.audit.record(db.session, actor=f"user:{user.id}", action="attachment.download",
+                    object_type="attachment", object_id=f"{opened.case.number}/{attachment.id}")
+    db.session.commit()
+    content_type = view.content_type if view.content_type in SAFE_INLINE_TYPES else (
+        "application/octet-stream")
+    response = Response(stream_with_context(chunks), content_type=content_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_download_name(view.name)}"'
+    )
+    response.headers["Content-Length"] = str(view.size)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+

@@ -1,0 +1,40 @@
+"""The staff queue: the cases a handler holds, by tab, sort, unit and track."""
+
+from __future__ import annotations
+
+from flask import (
+    render_template,
+    request,
+)
+
+from app.cases import queues
+from app.models import User
+from app.web import labels
+from app.web.extensions import db
+from app.web.staff import choices
+from app.web.staff.case_blueprint import (
+    blueprint,
+    handler_required,
+)
+
+# --- queues ---------------------------------------------------------------------
+
+
+@blueprint.route("/")
+@handler_required
+def my_cases(user: User) -> str:
+    page = request.args.get("pagina", "1")
+    unit = request.args.get("eenheid", "")
+    result = queues.queue(
+        db.session, user, tab=request.args.get("tab", "all"),
+        sort=request.args.get("sorteer", queues.DEFAULT_SORT),
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 10 else 1,
+        unit_id=int(unit) if unit.isascii() and unit.isdigit() and len(unit) < 10 else None,
+        track=request.args.get("spoor") or None,
+    )
+    return render_template("cases/queue.html", q=result, tabs=queues.TABS,
+                           tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS),
+                           units=choices.unit_choices(db.session),
+                           tracks=list(labels.TRACK_LABELS.items()))
+
+
