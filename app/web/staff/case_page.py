@@ -105,7 +105,7 @@ def _action_context(user: User, case: Case, report: dict[str, Any],
     actions = action_forms.action_forms(
         db.session, case, workflow.available_actions(case, user), report, attachments,
         runtime().settings.default_locale)
-    return {"actions": actions, "ctx": {"has_consent": workflow.has_consent(case)}}
+    return {"actions": actions}
 
 
 @blueprint.route("/<number>")
