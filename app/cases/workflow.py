@@ -575,6 +575,8 @@ def enter(session: Session, rt: Runtime, case: Case, action: str, actor: User | 
     transition only for the case being created), sets the state and writes
     the transition's audit entry; the caller sets its other columns and commits."""
     transition = TRANSITIONS[action]
+    if action in APPLY:  # it has effects that need the case key: `perform` takes it
+        raise TransitionNotAllowed("unknown_action")
     if not may_act(transition, actor):
         raise TransitionNotAllowed("role")
     if transition.creates != creating or (

@@ -132,6 +132,10 @@ def test_the_registrations_are_refused_for_another_role_and_for_an_existing_case
     with pytest.raises(TransitionNotAllowed) as error:
         enter(session, rt, case, "withdraw", REPORTER, creating=True)
     assert error.value.code == "state"
+    # An action with effects is taken through `perform` only.
+    with pytest.raises(TransitionNotAllowed) as error:
+        enter(session, rt, case, "acknowledge", intake.user)
+    assert error.value.code == "unknown_action"
     assert case.state == State.RECEIVED
     assert case_actions(session, case.number) == ["report.submitted"]
     # The registration asks the table who may register a signal.
