@@ -84,6 +84,7 @@ class CloseReason(StrEnum):
     NOT_ADMISSIBLE = "not_admissible"
     REFERRED = "referred"
     ADVICE_GIVEN = "advice_given"
+    SIGNAL = "signal"
 
 
 EARLY_CLOSE_REASONS = (CloseReason.WITHDRAWN, CloseReason.NOT_ADMISSIBLE)

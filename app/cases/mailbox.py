@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases import minutes as meeting_minutes
+from app.cases import workflow
 from app.cases.content import (
     IDENTITY_FIELD,
     AttachmentView,
@@ -44,6 +45,7 @@ from app.crypto.errors import CryptoError
 from app.crypto.tokens import b64, token_digest, unb64
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
 from app.runtime import Runtime
+from app.vocabulary import CloseReason, Outcome
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=2)
@@ -330,11 +332,9 @@ def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, chann
 def withdraw(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
     case = _open_case(mailbox)
     now = utcnow()
-    case.state = "closed"
-    case.close_reason = "withdrawn"
-    case.outcome = "withdrawn"
+    workflow.enter(session, rt, case, "withdraw", workflow.REPORTER)
+    case.close_reason = CloseReason.WITHDRAWN
+    case.outcome = Outcome.WITHDRAWN
     case.closed_at = now
-    rt.audit.record(session, actor="reporter", action="mailbox.withdrawn", object_type="case",
-                    object_id=case.number)
     session.commit()
 

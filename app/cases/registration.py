@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.cases import workflow
 from app.cases.deadlines import feedback_due
 from app.cases.intake import NewReport, submit_report
-from app.cases.workflow import REFERRAL_TARGETS
 from app.crypto.receipts import ReceiptCode
 from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
 from app.runtime import Runtime
+from app.vocabulary import CloseReason, Outcome, ReferralTarget
 
 OFFLINE_CHANNELS = tuple(c for c in INTAKE_CHANNELS if c != "web")
 
@@ -81,10 +82,8 @@ def register_report(session: Session, rt: Runtime, user: User,
         now = utcnow()
         case.acknowledged_at = now
         case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
-        case.state = "with_vp"
+        workflow.enter(session, rt, case, "register_with_vp", user, creating=True)
         _keep_only(session, case, user)
-        rt.audit.record(session, actor=f"user:{user.id}", action="case.registered_with_vp",
-                        object_type="case", object_id=case.number)
         session.commit()
     return case, code
 
@@ -101,9 +100,9 @@ class Signal:
 
 def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> Case:
     """A closed advice-track case without content: it only counts."""
-    if not vp.has_role("vertrouwenspersoon"):
+    if not workflow.may_act(workflow.TRANSITIONS["register_signal"], vp):
         raise RegistrationError("role")
-    if signal.referred_to and signal.referred_to not in REFERRAL_TARGETS:
+    if signal.referred_to and signal.referred_to not in tuple(ReferralTarget):
         raise RegistrationError("referred_to")
     if not signal.advice_given and not signal.referred_to:
         raise RegistrationError("outcome")
@@ -120,13 +119,11 @@ def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> 
     case.acknowledged_at = heard
     case.acknowledge_due_at = heard
     case.feedback_due_at = heard
-    case.state = "closed"
+    workflow.enter(session, rt, case, "register_signal", vp, creating=True)
     case.closed_at = utcnow()
-    case.outcome = "referred" if signal.referred_to else "advice_given"
+    case.outcome = Outcome.REFERRED if signal.referred_to else Outcome.ADVICE_GIVEN
     case.referred_to = signal.referred_to or None
-    case.close_reason = "signal"
+    case.close_reason = CloseReason.SIGNAL
     _keep_only(session, case, vp)
-    rt.audit.record(session, actor=f"user:{vp.id}", action="case.signal_registered",
-                    object_type="case", object_id=case.number)
     session.commit()
     return case

@@ -1,9 +1,11 @@
 """The case workflow as data: one table of transitions.
 
 Each `Transition` says from which states an action may be taken, the state it
-leads to, which roles may take it and what it requires. The case page's
-buttons (`available_actions`), the permission check (`perform`), the CLI and
-the tests all read `TRANSITIONS`; nothing else decides what may happen.
+leads to, who may take it (staff roles, or the reporter), what it requires and
+the fields its form asks for. The case page's buttons and forms
+(`available_actions`), the permission checks (`perform`, `enter`), the CLI and
+the tests all read `TRANSITIONS`; nothing else decides what may happen or
+changes a case's state.
 
 Routing is key custody: an action that hands the case to someone wraps the
 case key for them (the actor must hold it), and handing it on from intake
@@ -16,9 +18,9 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum, StrEnum
 from typing import Any
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -42,78 +44,155 @@ from app.crypto.keys import PrivateKey
 from app.models import Attachment, Case, ExternalReferral, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import TRACKS
 from app.runtime import Runtime
+from app.vocabulary import (
+    ADVICE_OUTCOMES,
+    DECISION_CLOSE_REASONS,
+    DECISION_OUTCOMES,
+    EARLY_CLOSE_REASONS,
+    OPEN_STATES,
+    CloseReason,
+    Measure,
+    ReferralTarget,
+    Role,
+    State,
+    Track,
+)
 
-OPEN_STATES = ("received", "acknowledged", "with_vp", "with_ic", "inquiry",
-               "external_investigation", "decision")
-STATES = (*OPEN_STATES, "closed")
 
-OUTCOMES = ("advice_given", "referred", "withdrawn", "not_admissible", "unfounded",
-            "not_established", "founded")
-DECISION_OUTCOMES = ("unfounded", "not_established", "founded", "not_admissible")
-MEASURES = ("none", "warning", "reprimand", "transfer", "conditional_dismissal", "dismissal",
-            "criminal_complaint", "organisational_measure")
-CLOSE_REASONS = ("handled", "withdrawn", "not_admissible", "referred", "advice_given")
-EARLY_CLOSE_REASONS = ("withdrawn", "not_admissible")
-REFERRAL_TARGETS = ("ic", "hr", "company_doctor", "manager", "police", "external_vp",
-                    "other")
+class Reporter(Enum):
+    """The reporter, acting in their mailbox: an actor without an account or role."""
 
-INTAKE = "intake"
-VP = "vertrouwenspersoon"
-IC = "integriteitscoordinator"
-ICC = "icc"
-EXTERNAL = "external_investigator"
+    REPORTER = "reporter"
+
+
+REPORTER = Reporter.REPORTER
+# Who may take a transition: staff by role, or the reporter.
+Actor = Role | Reporter
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    SELECT = "select"
+    CHECKBOX = "checkbox"
+    MULTI_SELECT = "multi_select"
+    FILE = "file"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One parameter of a transition, as its form asks for it."""
+
+    name: str
+    kind: FieldKind
+    # The allowed values: an enum tuple, or the name of a provider the web
+    # layer fills in ("vps", "units", "categories", "subcategories",
+    # "bureaus", "report_fields", "attachments").
+    options: tuple[StrEnum, ...] | str = ()
+    # Must be given (non-empty): `check` refuses the action without it.
+    required: bool = False
+    # The form always asks for it although the action works without it
+    # (classify may change one thing at a time).
+    form_required: bool = False
+    # A multi-select whose options are all ticked to begin with.
+    all_chosen: bool = False
+    # Offered only while the reporter's consent is on record.
+    needs_consent: bool = False
 
 
 @dataclass(frozen=True)
 class Transition:
     action: str
-    from_states: frozenset[str]
+    # Empty: the transition creates the case (it has no state yet).
+    from_states: frozenset[State]
     # None: the state stays as it is (classify).
-    to_state: str | None
-    roles: frozenset[str]
+    to_state: State | None
+    actors: frozenset[Actor]
     # Requirement names checked by `perform` beyond role and state:
     # "consent" = the reporter's recorded consent to pass the case on.
     requires: tuple[str, ...] = ()
-    # Parameters that must be given (non-empty).
-    params: tuple[str, ...] = ()
-    label: Any = ""
+    fields: tuple[FormField, ...] = ()
     # Actions that end with the actor holding no key any more.
     hands_off: bool = False
+    # The audit action it writes, when not `case.<action>`.
+    audit: str = ""
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The staff roles among the actors."""
+        return frozenset(a for a in self.actors if isinstance(a, Role))
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Parameters that must be given (non-empty)."""
+        return tuple(f.name for f in self.fields if f.required)
+
+    @property
+    def audit_action(self) -> str:
+        return self.audit or f"case.{self.action}"
+
+    @property
+    def creates(self) -> bool:
+        return not self.from_states
 
 
-def _t(action: str, from_states: Iterable[str], to_state: str | None, roles: Iterable[str],
-       label: Any, requires: tuple[str, ...] = (), params: tuple[str, ...] = (),
-       hands_off: bool = False) -> Transition:
-    return Transition(action, frozenset(from_states), to_state, frozenset(roles), requires,
-                      params, label, hands_off)
+def _t(action: str, from_states: Iterable[State], to_state: State | None,
+       actors: Iterable[Actor], *fields: FormField, requires: tuple[str, ...] = (),
+       hands_off: bool = False, audit: str = "") -> Transition:
+    return Transition(action, frozenset(from_states), to_state, frozenset(actors), requires,
+                      fields, hands_off, audit)
 
 
-_EARLY = ("received", "acknowledged", "with_vp", "with_ic", "inquiry")
+def _select(name: str, options: tuple[StrEnum, ...] | str, required: bool = True,
+            **flags: bool) -> FormField:
+    return FormField(name, FieldKind.SELECT, options, required, **flags)
+
+
+def _textarea(name: str, required: bool = False) -> FormField:
+    return FormField(name, FieldKind.TEXTAREA, required=required)
+
+
+_MESSAGE = _textarea("message")
+_EARLY = (State.RECEIVED, State.ACKNOWLEDGED, State.WITH_VP, State.WITH_IC, State.INQUIRY)
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    _t("acknowledge", ["received"], "acknowledged", [INTAKE], _l("Acknowledge receipt")),
-    _t("classify", ["received", "acknowledged"], None, [INTAKE], _l("Classify")),
-    _t("route_to_vp", ["acknowledged"], "with_vp", [INTAKE],
-       _l("Route to a confidential counsellor"), params=("vp_id",), hands_off=True),
-    _t("route_to_ic", ["acknowledged"], "with_ic", [INTAKE],
-       _l("Route to the integrity coordinator"), hands_off=True),
-    _t("refer_elsewhere", _EARLY, "closed", [INTAKE, VP, IC], _l("Refer elsewhere and close"),
-       params=("referred_to",)),
-    _t("close_early", _EARLY, "closed", [INTAKE, VP, IC],
-       _l("Close: withdrawn or not admissible"), params=("reason",)),
-    _t("escalate_to_ic", ["with_vp"], "with_ic", [VP],
-       _l("Pass on to the integrity coordinator (with consent)"), requires=("consent",)),
-    _t("close_advice", ["with_vp"], "closed", [VP], _l("Close: advice given or referred"),
-       params=("outcome",)),
-    _t("start_inquiry", ["with_ic"], "inquiry", [IC, ICC], _l("Start preliminary inquiry")),
-    _t("refer_to_external", ["inquiry"], "external_investigation", [IC],
-       _l("Refer to an external bureau"), params=("bureau_id",)),
-    _t("deliver_external_report", ["external_investigation"], "decision", [EXTERNAL],
-       _l("Deliver the investigation report"), params=("findings",)),
-    _t("record_decision", ["inquiry", "decision"], "decision", [IC],
-       _l("Record decision"), params=("outcome",)),
-    _t("close", ["decision"], "closed", [IC], _l("Close the case"), params=("close_reason",)),
-    _t("reopen", ["closed"], "with_ic", [IC], _l("Reopen"), params=("reason",)),
+    _t("acknowledge", [State.RECEIVED], State.ACKNOWLEDGED, [Role.INTAKE],
+       _textarea("text", required=True)),
+    _t("classify", [State.RECEIVED, State.ACKNOWLEDGED], None, [Role.INTAKE],
+       _select("track", tuple(Track), False, form_required=True),
+       _select("unit_id", "units", False, form_required=True),
+       _select("category", "categories", False),
+       _select("subcategory", "subcategories", False)),
+    _t("route_to_vp", [State.ACKNOWLEDGED], State.WITH_VP, [Role.INTAKE],
+       _select("vp_id", "vps"), hands_off=True),
+    _t("route_to_ic", [State.ACKNOWLEDGED], State.WITH_IC, [Role.INTAKE], hands_off=True),
+    _t("refer_elsewhere", _EARLY, State.CLOSED, [Role.INTAKE, Role.VP, Role.IC],
+       _select("referred_to", tuple(ReferralTarget)), _MESSAGE),
+    _t("close_early", _EARLY, State.CLOSED, [Role.INTAKE, Role.VP, Role.IC],
+       _select("reason", EARLY_CLOSE_REASONS), _MESSAGE),
+    _t("escalate_to_ic", [State.WITH_VP], State.WITH_IC, [Role.VP], requires=("consent",)),
+    _t("close_advice", [State.WITH_VP], State.CLOSED, [Role.VP],
+       _select("outcome", ADVICE_OUTCOMES),
+       _select("referred_to", tuple(ReferralTarget), False), _MESSAGE),
+    _t("start_inquiry", [State.WITH_IC], State.INQUIRY, [Role.IC, Role.ICC]),
+    _t("refer_to_external", [State.INQUIRY], State.EXTERNAL_INVESTIGATION, [Role.IC],
+       _select("bureau_id", "bureaus"),
+       FormField("fields", FieldKind.MULTI_SELECT, "report_fields", all_chosen=True),
+       FormField("attachment_ids", FieldKind.MULTI_SELECT, "attachments"),
+       FormField("include_identity", FieldKind.CHECKBOX, needs_consent=True)),
+    _t("deliver_external_report", [State.EXTERNAL_INVESTIGATION], State.DECISION, [Role.EXTERNAL],
+       _textarea("findings", required=True), FormField("report_file", FieldKind.FILE)),
+    _t("record_decision", [State.INQUIRY, State.DECISION], State.DECISION, [Role.IC],
+       _select("outcome", DECISION_OUTCOMES), _select("measure", tuple(Measure), False),
+       _textarea("feedback")),
+    _t("close", [State.DECISION], State.CLOSED, [Role.IC],
+       _select("close_reason", DECISION_CLOSE_REASONS), _MESSAGE),
+    _t("reopen", [State.CLOSED], State.WITH_IC, [Role.IC], _textarea("reason", required=True)),
+    # Taken outside `perform` through `enter` (no case key needed, no form
+    # on the case page): the reporter in the mailbox, and the registrations.
+    _t("withdraw", OPEN_STATES, State.CLOSED, [REPORTER], audit="mailbox.withdrawn"),
+    _t("register_with_vp", [], State.WITH_VP, [Role.VP], audit="case.registered_with_vp"),
+    _t("register_signal", [], State.CLOSED, [Role.VP], audit="case.signal_registered"),
 )}
 
 
@@ -200,7 +279,7 @@ def _grant(ctx: _Ctx, target: User) -> None:
 
 def _release_intake(ctx: _Ctx, keep: set[int]) -> None:
     """Intake's part is done: delete the intake officers' wraps (key custody)."""
-    intake_ids = select(UserRole.user_id).where(UserRole.role == INTAKE)
+    intake_ids = select(UserRole.user_id).where(UserRole.role == Role.INTAKE)
     ctx.session.execute(
         delete(KeyWrap).where(
             KeyWrap.case_id == ctx.case.id, KeyWrap.user_id.in_(intake_ids),
@@ -218,7 +297,7 @@ def _users_with_role(session: Session, role: str, unit_id: int) -> list[User]:
 
 
 def _grant_unit_ics(ctx: _Ctx) -> list[User]:
-    ics = [u for u in _users_with_role(ctx.session, IC, ctx.case.unit_id)
+    ics = [u for u in _users_with_role(ctx.session, Role.IC, ctx.case.unit_id)
            if not conflicts.is_restricted(ctx.session, ctx.case, u)]
     if not ics:
         raise RequirementMissing("no_ic_for_unit", _l(
@@ -256,24 +335,14 @@ def _choice(ctx: _Ctx, name: str, allowed: Iterable[str]) -> str:
     return str(value)
 
 
-def standard_acknowledgement(locale: str = "nl") -> str:
-    """The editable default text, in the reporter's default language."""
-    with force_locale(locale):
-        return str(_l(
-        "Thank you for your report. We have received it and will handle it confidentially. "
-        "You will hear from us within three months about what is being done with it. "
-        "Check this mailbox regularly: we may ask you questions here."
-    ))
-
-
 # --- the actions ------------------------------------------------------------------
 
 
 def _acknowledge(ctx: _Ctx) -> None:
     ctx.case.acknowledged_at = ctx.now
     ctx.case.feedback_due_at = feedback_due(ctx.case.received_at, ctx.now, ctx.rt.settings)
-    text = ctx.param("text") or standard_acknowledgement(ctx.rt.settings.default_locale)
-    add_message(ctx.session, ctx.case, ctx.key, text, author_kind="staff", author=ctx.actor)
+    add_message(ctx.session, ctx.case, ctx.key, ctx.param("text"), author_kind="staff",
+                author=ctx.actor)
 
 
 def _classify(ctx: _Ctx) -> None:
@@ -294,7 +363,7 @@ def _classify(ctx: _Ctx) -> None:
 
 def _route_to_vp(ctx: _Ctx) -> None:
     vp = ctx.session.get(User, ctx.int_param("vp_id"))
-    if vp is None or not vp.active or not vp.has_role(VP):
+    if vp is None or not vp.active or not vp.has_role(Role.VP):
         raise RequirementMissing("invalid_vp_id", _l("Choose a confidential counsellor."))
     _grant(ctx, vp)
     ctx.case.track = "advice"
@@ -308,7 +377,7 @@ def _route_to_ic(ctx: _Ctx) -> None:
 
 
 def _refer_elsewhere(ctx: _Ctx) -> None:
-    ctx.case.referred_to = _choice(ctx, "referred_to", REFERRAL_TARGETS)
+    ctx.case.referred_to = _choice(ctx, "referred_to", ReferralTarget)
     _close(ctx, "referred", "referred")
     _message_to_reporter(ctx, "message")
 
@@ -325,9 +394,9 @@ def _escalate_to_ic(ctx: _Ctx) -> None:
 
 
 def _close_advice(ctx: _Ctx) -> None:
-    outcome = _choice(ctx, "outcome", ("advice_given", "referred"))
+    outcome = _choice(ctx, "outcome", ADVICE_OUTCOMES)
     if outcome == "referred":
-        ctx.case.referred_to = _choice(ctx, "referred_to", REFERRAL_TARGETS)
+        ctx.case.referred_to = _choice(ctx, "referred_to", ReferralTarget)
     _close(ctx, outcome, outcome)
     _message_to_reporter(ctx, "message")
 
@@ -354,7 +423,7 @@ def _refer_to_external(ctx: _Ctx) -> None:
     package: dict[str, Any] = {"report": {f: report[f] for f in fields}}
     if include_identity:
         package["identity"] = read_identity(ctx.key, case)
-    investigators = _users_with_role(session, EXTERNAL, bureau.id)
+    investigators = _users_with_role(session, Role.EXTERNAL, bureau.id)
     if not investigators:
         raise RequirementMissing("no_investigators", _l(
             "This bureau has no investigators who can receive the case."))
@@ -384,7 +453,7 @@ def _deliver_external_report(ctx: _Ctx) -> None:
 def _record_decision(ctx: _Ctx) -> None:
     outcome = _choice(ctx, "outcome", DECISION_OUTCOMES)
     if outcome == "founded":
-        measure = _choice(ctx, "measure", MEASURES)
+        measure = _choice(ctx, "measure", Measure)
     else:
         measure = None
     ctx.case.outcome = outcome
@@ -392,10 +461,14 @@ def _record_decision(ctx: _Ctx) -> None:
     _message_to_reporter(ctx, "feedback")
 
 
+# A signal is closed only by its registration.
+_CLOSE_REASONS = tuple(r for r in CloseReason if r is not CloseReason.SIGNAL)
+
+
 def _close_case(ctx: _Ctx) -> None:
     if ctx.case.outcome is None:
         raise RequirementMissing("outcome_missing", _l("Record a decision first."))
-    _close(ctx, None, _choice(ctx, "close_reason", CLOSE_REASONS))
+    _close(ctx, None, _choice(ctx, "close_reason", _CLOSE_REASONS))
     _message_to_reporter(ctx, "message")
 
 
@@ -422,7 +495,8 @@ APPLY: dict[str, Callable[[_Ctx], None]] = {
     "close": _close_case,
     "reopen": _reopen,
 }
-assert set(APPLY) == set(TRANSITIONS), "every transition needs its effect"
+assert set(APPLY) == {t.action for t in TRANSITIONS.values() if t.roles and not t.creates}, (
+    "every transition taken through `perform` needs its effect")
 
 
 def check(session: Session, case: Case, actor: User, action: str,
@@ -487,6 +561,36 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
     return case
 
 
+def may_act(transition: Transition, actor: User | Reporter) -> bool:
+    """Whether this actor is one the transition names."""
+    if isinstance(actor, Reporter):
+        return actor in transition.actors
+    return bool(actor.roles & transition.roles)
+
+
+def enter(session: Session, rt: Runtime, case: Case, action: str, actor: User | Reporter, *,
+          creating: bool = False) -> None:
+    """Take a transition that needs no case key and no form: the reporter's
+    withdrawal, a registration. Checks the actor and the state (a creating
+    transition only for the case being created), sets the state and writes
+    the transition's audit entry; the caller sets its other columns and commits."""
+    transition = TRANSITIONS[action]
+    if action in APPLY:  # it has effects that need the case key: `perform` takes it
+        raise TransitionNotAllowed("unknown_action")
+    if not may_act(transition, actor):
+        raise TransitionNotAllowed("role")
+    if transition.creates != creating or (
+            not creating and case.state not in transition.from_states):
+        raise TransitionNotAllowed("state")
+    if case.shredded_at is not None:
+        raise TransitionNotAllowed("shredded")
+    assert transition.to_state is not None, "every such transition leads to a state"
+    case.state = transition.to_state
+    who = actor.value if isinstance(actor, Reporter) else custody.recipient_for(actor)
+    rt.audit.record(session, actor=who, action=transition.audit_action, object_type="case",
+                    object_id=case.number)
+
+
 def referral_package(session: Session, case: Case, key: CaseKey,
                      bureau_id: int) -> tuple[ExternalReferral, dict[str, Any]] | None:
     """The newest package referred to this bureau, decrypted."""
@@ -514,8 +618,12 @@ def describe(transition: Transition) -> dict[str, Any]:
         "from": sorted(transition.from_states),
         "to": transition.to_state,
         "roles": sorted(transition.roles),
+        "actors": sorted(a.value for a in transition.actors),
         "requires": list(transition.requires),
         "params": list(transition.params),
+        "fields": [{"name": f.name, "kind": f.kind.value, "required": f.required,
+                    "options": f.options if isinstance(f.options, str)
+                    else [o.value for o in f.options]} for f in transition.fields],
     }
 
 

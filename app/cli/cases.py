@@ -63,6 +63,7 @@ def case_act(number: str, action: str, email: str, params: tuple[str, ...],
     from app.crypto.errors import CryptoError
     from app.crypto.keys import unlock_private_key
     from app.models import Case
+    from app.web.staff.action_forms import standard_acknowledgement
 
     if action not in TRANSITIONS:
         fail(f"unknown action; one of: {', '.join(TRANSITIONS)}")
@@ -83,6 +84,8 @@ def case_act(number: str, action: str, email: str, params: tuple[str, ...],
             values.setdefault(name, []).append(value)  # type: ignore[union-attr]
         else:
             values[name] = value
+    if action == "acknowledge" and not str(values.get("text") or "").strip():
+        values["text"] = standard_acknowledgement(runtime().settings.default_locale)
     try:
         perform(db.session, runtime(), case, user, key, action, origin="cli", **values)
     except WorkflowError as error:

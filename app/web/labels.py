@@ -189,3 +189,77 @@ TEMPLATE_HELPERS = {
     "audit_action_label": audit_action_label,
     "note_visibility_label": note_visibility_label,
 }
+
+
+# --- the case page's action forms (the workflow table holds no text) ------------------
+
+ACTION_LABELS = {
+    "acknowledge": _l("Acknowledge receipt"),
+    "classify": _l("Classify"),
+    "route_to_vp": _l("Route to a confidential counsellor"),
+    "route_to_ic": _l("Route to the integrity coordinator"),
+    "refer_elsewhere": _l("Refer elsewhere and close"),
+    "close_early": _l("Close: withdrawn or not admissible"),
+    "escalate_to_ic": _l("Pass on to the integrity coordinator (with consent)"),
+    "close_advice": _l("Close: advice given or referred"),
+    "start_inquiry": _l("Start preliminary inquiry"),
+    "refer_to_external": _l("Refer to an external bureau"),
+    "deliver_external_report": _l("Deliver the investigation report"),
+    "record_decision": _l("Record decision"),
+    "close": _l("Close the case"),
+    "reopen": _l("Reopen"),
+}
+# What an action's form says besides its fields.
+ACTION_HINTS = {
+    "route_to_vp": _l("Intake's access to the case ends when it is routed."),
+    "route_to_ic": _l("The integrity coordinator(s) of the unit receive the case; "
+                      "intake's access ends."),
+}
+# Shown on an action that requires the reporter's consent while there is none.
+ACTION_WITHOUT_CONSENT = {
+    "escalate_to_ic": _l("The reporter has not recorded consent to pass the case on. "
+                         "Ask for it in the conversation first."),
+}
+# By field name, or by "action.field" where one action words it differently.
+FIELD_LABELS = {
+    "text": _l("Acknowledgement to the reporter"),
+    "track": _l("Track"),
+    "unit_id": _l("Unit"),
+    "category": _l("Category"),
+    "subcategory": _l("Subtype"),
+    "vp_id": _l("Confidential counsellor"),
+    "referred_to": _l("Referred to"),
+    "close_advice.referred_to": _l("Referred to (if referred)"),
+    "message": _l("Message to the reporter (optional)"),
+    "reason": _l("Reason"),
+    "reopen.reason": _l("Reason for reopening"),
+    "outcome": _l("Outcome"),
+    "bureau_id": _l("Bureau"),
+    "fields": _l("Parts of the report to send"),
+    "attachment_ids": _l("Attachments to send"),
+    "include_identity": _l("Include the reporter's identity (the reporter consented)"),
+    "findings": _l("Findings"),
+    "report_file": _l("Investigation report (file)"),
+    "measure": _l("Measure (if founded)"),
+    "feedback": _l("Feedback to the reporter (optional)"),
+    "close_reason": _l("Close reason"),
+}
+FIELD_HINTS = {
+    "text": _l("The reporter reads this in their mailbox. You may edit the standard text."),
+    "feedback": _l("The reporter reads this in their mailbox. Do not name other people."),
+}
+# The first, empty option of an optional select.
+FIELD_EMPTY_OPTIONS = {
+    "category": _l("Not yet known"),
+    "subcategory": _l("None"),
+    "close_advice.referred_to": _l("Not referred"),
+}
+# Shown instead of a field offered only with the reporter's consent.
+FIELD_WITHOUT_CONSENT = {
+    "include_identity": _l("The reporter's identity is never sent without their consent."),
+}
+
+
+def for_field(table: dict, action: str, name: str) -> object | None:
+    """A field's entry in one of the tables above: the action's own wording first."""
+    return table.get(f"{action}.{name}", table.get(name))

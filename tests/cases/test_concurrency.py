@@ -35,7 +35,7 @@ def test_the_second_of_two_simultaneous_actions_gets_case_changed(app, session, 
         # database refuses the UPDATE of a row that moved on.
         with pytest.raises(CaseChanged):
             perform(other, rt, theirs, their_user, key_of(second), "acknowledge",
-                    version=str(seen))
+                    version=str(seen), text="Ontvangen.")
     finally:
         other.close()
     session.expire_all()

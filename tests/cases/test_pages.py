@@ -43,7 +43,7 @@ def test_a_stale_form_gets_the_friendly_conflict_and_nothing_is_written(
     html = _case_page(client, case.number)
     stale = re.search(r'name="version" value="(\d+)"', html).group(1)
     # The colleague acts first.
-    perform(session, rt, case, first.user, key_of(first), "acknowledge")
+    perform(session, rt, case, first.user, key_of(first), "acknowledge", text="Ontvangen.")
     before = case_actions(session, case.number)
     response = client.post(f"/medewerkers/zaken/{case.number}/actie/classify", data={
         "csrf_token": csrf_from(html), "version": stale, "category": "x",
@@ -112,7 +112,7 @@ def test_the_external_investigator_sees_only_the_package(client, session, rt, ma
     investigator = make_staff("external_investigator")
     case, _ = new_case(report={"what": "Fraude met declaraties", "where": "Utrecht"})
     for action in ("acknowledge", "route_to_ic"):
-        perform(session, rt, case, intake.user, key_of(intake), action)
+        perform(session, rt, case, intake.user, key_of(intake), action, text="Ontvangen.")
     perform(session, rt, case, ic.user, key_of(ic), "start_inquiry")
     case.consent_given_at = utcnow()
     perform(session, rt, case, ic.user, key_of(ic), "refer_to_external",
@@ -138,7 +138,8 @@ def test_the_case_page_offers_exactly_the_table_s_actions_along_the_way(
         sign_in(clients[staff.user.id], staff)
     case, _ = new_case(track="advice")
     steps = [
-        (intake, "acknowledge", {}), (intake, "route_to_vp", {"vp_id": str(vp.user.id)}),
+        (intake, "acknowledge", {"text": "Ontvangen."}),
+        (intake, "route_to_vp", {"vp_id": str(vp.user.id)}),
         (vp, "escalate_to_ic", {}), (ic, "start_inquiry", {}),
         (ic, "refer_to_external", {"bureau_id": str(units["bureau-integriteit"].id)}),
         (investigator, "deliver_external_report", {"findings": "Gegrond"}),

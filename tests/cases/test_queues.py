@@ -29,7 +29,7 @@ def test_each_role_sees_its_own_queue(session, rt, make_staff, new_case, units):
     formal = new_case()[0]
     formal_rivm = new_case(unit="rivm")[0]
     for case in (advice, formal, formal_rivm):
-        perform(session, rt, case, intake.user, key_of(intake), "acknowledge")
+        perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
     perform(session, rt, advice, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
     perform(session, rt, formal, intake.user, key_of(intake), "route_to_ic")
     perform(session, rt, formal_rivm, intake.user, key_of(intake), "route_to_ic")
@@ -66,7 +66,8 @@ def test_tabs_count_new_due_overdue_mine_and_waiting(session, rt, make_staff, ne
     overdue.acknowledge_due_at = utcnow() - timedelta(days=3)
     session.commit()
     waiting, _ = new_case()
-    perform(session, rt, waiting, intake.user, key_of(intake), "acknowledge")
+    perform(session, rt, waiting, intake.user, key_of(intake), "acknowledge",
+            text="Ontvangen.")
     counts = queues.counts(session, intake.user, utcnow())
     assert counts["all"] == 2
     assert counts["new"] == 1
@@ -128,7 +129,7 @@ def test_waiting_follows_the_newest_message_without_changing_the_case(session, r
     intake = make_staff("intake")
     case, _ = new_case()
     assert case.last_author_kind is None
-    perform(session, rt, case, intake.user, key_of(intake), "acknowledge")
+    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
     session.commit()
     assert _numbers(session, intake.user, tab="waiting") == {case.number}
     key = custody.open_case_key(session, case, intake.user, key_of(intake))

@@ -41,7 +41,7 @@ from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.security import current_private_key, runtime
-from app.web.staff import choices
+from app.web.staff import action_forms, choices
 from app.web.staff.case_blueprint import (
     CHUNK,
     RESERVED_FORM_NAMES,
@@ -100,41 +100,12 @@ def _visible_attachments(user: User, opened: OpenCase) -> list[AttachmentView]:
 
 def _action_context(user: User, case: Case, report: dict[str, Any],
                     attachments: list[AttachmentView]) -> dict[str, Any]:
-    """The actions the user may offer on this case, with the options their
-    forms need (labels in the user's language)."""
-    actions = workflow.available_actions(case, user)
-    names = {t.action for t in actions}
-
-    def labelled(codes: tuple[str, ...], label: Any) -> list[tuple[str, str]]:
-        return [(code, label(code)) for code in codes]
-
-    ctx: dict[str, Any] = {
-        "has_consent": workflow.has_consent(case),
-        "track_options": list(labels.TRACK_LABELS.items()),
-        "referral_options": labelled(workflow.REFERRAL_TARGETS, labels.referral_label),
-        "early_options": labelled(workflow.EARLY_CLOSE_REASONS, labels.close_reason_label),
-        "advice_outcomes": labelled(("advice_given", "referred"), labels.outcome_label),
-        "decision_options": labelled(workflow.DECISION_OUTCOMES, labels.outcome_label),
-        "measure_options": labelled(workflow.MEASURES, labels.measure_label),
-        "close_options": labelled(workflow.CLOSE_REASONS[:4], labels.close_reason_label),
-        "report_keys": list(report),
-        "attachment_options": attachments,
-    }
-    if "acknowledge" in names:
-        ctx["standard_acknowledgement"] = workflow.standard_acknowledgement(
-            runtime().settings.default_locale)
-    if "route_to_vp" in names:
-        ctx["vp_options"] = [
-            (u.id, u.display_name) for u in choices.people_with_role(db.session,
-                                                                      "vertrouwenspersoon")
-            if not conflicts.is_restricted(db.session, case, u)]
-    if "classify" in names:
-        ctx["units"] = choices.unit_choices(db.session)
-        ctx["categories"] = choices.category_choices()
-        ctx["subcategories"] = choices.subcategory_choices()
-    if "refer_to_external" in names:
-        ctx["bureaus"] = choices.bureau_choices(db.session)
-    return {"actions": actions, "ctx": ctx}
+    """The actions the user may offer on this case, each with the fields the
+    workflow table declares for it and their options (in the user's language)."""
+    actions = action_forms.action_forms(
+        db.session, case, workflow.available_actions(case, user), report, attachments,
+        runtime().settings.default_locale)
+    return {"actions": actions}
 
 
 @blueprint.route("/<number>")
@@ -206,8 +177,11 @@ def act(user: User, number: str, action: str) -> BaseResponse:
                         object_type="case", object_id=case.number, result="denied")
         db.session.commit()
         abort(404)
+    params = _params()
+    if action == "acknowledge" and not str(params.get("text") or "").strip():
+        params["text"] = action_forms.standard_acknowledgement(rt.settings.default_locale)
     try:
-        workflow.perform(db.session, rt, case, user, current_private_key(), action, **_params())
+        workflow.perform(db.session, rt, case, user, current_private_key(), action, **params)
     except workflow.TransitionNotAllowed as error:
         rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
                         object_type="case", object_id=case.number, result="denied")
@@ -225,7 +199,7 @@ def act(user: User, number: str, action: str) -> BaseResponse:
     except UploadTooLarge:
         flash(_("File too large"), "error")
         return redirect(url_for("cases.show", number=number))
-    flash(_("Done: %(action)s.", action=workflow.TRANSITIONS[action].label), "success")
+    flash(_("Done: %(action)s.", action=labels.ACTION_LABELS[action]), "success")
     if workflow.TRANSITIONS[action].hands_off and not custody.holds(db.session, case, user):
         return redirect(url_for("cases.my_cases"))
     return redirect(url_for("cases.show", number=number))
