@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -133,9 +134,22 @@ def test_the_texts_are_translated_and_filled_in(app):
     with app.test_request_context():
         refresh()
         assert message_for(refused) == "notes.txt: dit bestand is leeg."
-        assert message_for(WrongState("state")) == "Dit kan niet in de huidige status van het " \
-                                                   "dossier."
+        assert message_for(WrongState("state")) == (
+            "Dit kan niet in de huidige status van het dossier.")
     assert _english_text(app, refused) == "notes.txt: this file is empty."
+
+
+def test_the_reporter_reads_their_own_text_for_the_same_minutes_code(app):
+    from app.cases.minutes import MinutesChanged
+
+    stale = MinutesChanged("stale")
+    with app.test_request_context(headers=ENGLISH):
+        refresh()
+        assert message_for(stale, audience="reporter") == (
+            "You already answered this record, or it has changed. Below you see how it "
+            "stands now.")
+        assert message_for(stale) == ("The minutes were changed or answered in the meantime. "
+                                      "Check the current status and try again.")
 
 
 # --- every code raised in app/ has a text ----------------------------------------------
@@ -170,12 +184,15 @@ def _resolve(expr: ast.expr | None, namespace: dict[str, object]) -> object:
     return None
 
 
+@dataclass(frozen=True)
 class Built:
     """One place in app/ that builds (or raises) a DomainError."""
 
-    def __init__(self, where: str, cls: type[DomainError], arg: ast.expr | None,
-                 caught: object, tree: ast.AST) -> None:
-        self.where, self.cls, self.arg, self.caught, self.tree = where, cls, arg, caught, tree
+    where: str
+    cls: type[DomainError]
+    arg: ast.expr | None  # the code: None for the class's default code
+    caught: object  # the error caught around it, if any
+    tree: ast.AST
 
 
 def _namespace(module: object, tree: ast.AST) -> dict[str, object]:
