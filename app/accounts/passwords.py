@@ -11,13 +11,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from app.config import PasswordHashParams
+from app.errors import Invalid
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 
 
-class PasswordPolicyError(ValueError):
+class PasswordPolicyError(Invalid, ValueError):
     """The chosen password is not acceptable; str() is a user-facing reason key."""
+
+    area = "password"
 
 
 def hasher(params: PasswordHashParams) -> PasswordHasher:

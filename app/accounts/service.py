@@ -32,21 +32,31 @@ from app.crypto.keys import (
     public_key_bytes,
     unlock_private_key,
 )
+from app.errors import Invalid, NotAuthenticated
 from app.models import ROLES, RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
 from app.models.user import HANDLER_ROLES
 from app.runtime import Runtime
 
 
-class SignInFailed(Exception):
+class SignInFailed(NotAuthenticated):
     """Wrong e-mail, wrong password, unknown or locked account: one message for all."""
 
+    area = "account"
+    default_code = "sign_in_failed"
 
-class SecondFactorFailed(Exception):
-    pass
+
+class SecondFactorFailed(NotAuthenticated):
+    """A wrong or used code (wrong_code), or a wrong code while enrolling
+    (wrong_enrolment_code)."""
+
+    area = "account"
+    default_code = "wrong_code"
 
 
-class AccountError(ValueError):
+class AccountError(Invalid, ValueError):
     """A user-facing problem with account data; str() is the reason code."""
+
+    area = "account"
 
 
 def actor_of(user: User | None) -> str:
@@ -208,13 +218,13 @@ def confirm_enrolment(
 ) -> tuple[StaffSession, SessionCookie, list[str]]:
     user = row.user
     if row.stage != "enrol" or row.pending_totp_secret is None:
-        raise SecondFactorFailed
+        raise SecondFactorFailed("wrong_enrolment_code")
     secret = totp.decrypt_secret(row.pending_totp_secret, rt.keyring.totp_key, user.id)
     step = totp.matching_step(secret, code, None)
     if step is None:
         _register_failure(session, rt, user, "mfa.enrol")
         session.commit()
-        raise SecondFactorFailed
+        raise SecondFactorFailed("wrong_enrolment_code")
     user.totp_secret_encrypted = row.pending_totp_secret
     user.totp_last_step = step
     user.totp_enrolled_at = utcnow()

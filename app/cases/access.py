@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases import conflicts, custody
 from app.crypto.envelope import CaseKey
 from app.crypto.keys import PrivateKey
+from app.errors import NotAllowed, NotFound
 from app.models import Case, User
 from app.runtime import Runtime
 
@@ -21,9 +21,23 @@ class OpenCase:
     key: CaseKey
 
 
-class AwaitingRegrant(Exception):
+class CaseNotFound(NotFound):
+    """No such case, or not for this user: the same answer, so numbers can
+    not be probed."""
+
+    area = "case"
+    default_code = "not_found"
+
+
+class AwaitingRegrant(NotAllowed):
+    """The user holds the case but their key changed: a colleague must
+    re-grant access (the web shows its own page)."""
+
+    area = "case"
+    default_code = "awaiting_regrant"
+
     def __init__(self, case: Case) -> None:
-        super().__init__(case.number)
+        super().__init__()
         self.case = case
 
 
@@ -40,14 +54,14 @@ def open_case(session: Session, rt: Runtime, user: User, private_key: PrivateKey
         rt.audit.record(session, actor=f"user:{user.id}", action=action, object_type="case",
                         object_id=number[:60], result="denied")
         session.commit()
-        abort(404)
+        raise CaseNotFound
     if conflicts.is_restricted(session, case, user):
         # Recused or excluded: the same answer as a case that does not exist,
         # so a person named in a report does not learn of it.
         rt.audit.record(session, actor=f"user:{user.id}", action=action, object_type="case",
                         object_id=case.number, result="denied")
         session.commit()
-        abort(404)
+        raise CaseNotFound
     try:
         key = custody.open_case_key(session, case, user, private_key)
     except custody.NoAccess:
@@ -57,7 +71,7 @@ def open_case(session: Session, rt: Runtime, user: User, private_key: PrivateKey
         session.commit()
         if stale:
             raise AwaitingRegrant(case) from None
-        abort(404)
+        raise CaseNotFound from None
     rt.audit.record(session, actor=f"user:{user.id}", action=action, object_type="case",
                     object_id=case.number)
     session.commit()

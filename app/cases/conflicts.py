@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 
 from app.cases import custody
 from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
+from app.errors import DomainError
 from app.models import Case, CaseRestriction, KeyWrap, User, utcnow
 from app.runtime import Runtime
 
 
-class ConflictError(ValueError):
+class ConflictError(DomainError, ValueError):
     """A restriction that can not be made or lifted (str() is a reason code)."""
+
+    area = "conflicts"
 
 
 def active_restriction(session: Session, case: Case, user: User) -> CaseRestriction | None:

@@ -22,6 +22,7 @@ from app.crypto.streams import (
     decrypt_stream,
     new_file_key,
 )
+from app.errors import TooLarge
 from app.models import Attachment, Case, Message, User
 from app.runtime import Runtime
 from app.storage import FileStore, PendingWriter
@@ -30,8 +31,11 @@ REPORT_FIELD = "report"
 IDENTITY_FIELD = "identity"
 
 
-class UploadTooLarge(Exception):
-    pass
+class UploadTooLarge(TooLarge):
+    """A file larger than allowed; nothing of it is kept."""
+
+    area = "upload"
+    default_code = "file_too_large"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from app.crypto.envelope import (
 )
 from app.crypto.errors import CryptoError
 from app.crypto.keys import PrivateKey, fingerprint, load_public_key
+from app.errors import Invalid, NotFound
 from app.models import (
     Attachment,
     Case,
@@ -37,12 +38,17 @@ from app.runtime import Runtime
 RECOVERY = "recovery"
 
 
-class NoAccess(Exception):
+class NoAccess(NotFound):
     """This person holds no usable key for this case."""
 
+    area = "custody"
+    default_code = "no_access"
 
-class CustodyError(ValueError):
+
+class CustodyError(Invalid, ValueError):
     """A grant that can not be made (str() is a reason code)."""
+
+    area = "custody"
 
 
 def recipient_for(user: User) -> str:

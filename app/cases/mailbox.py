@@ -43,6 +43,8 @@ from app.cases.uploads import CleanFile
 from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
 from app.crypto.errors import CryptoError
 from app.crypto.tokens import b64, token_digest, unb64
+from app.errors import Conflict, NotAuthenticated, TooManyAttempts
+from app.errors import NotAllowed as Refused
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
 from app.runtime import Runtime
 from app.vocabulary import CloseReason, Outcome
@@ -57,20 +59,31 @@ THROTTLE_LIMIT = 30
 MAX_MESSAGE = 20_000
 
 
-class MailboxThrottled(Exception):
+class MailboxThrottled(TooManyAttempts):
     """Too many failed sign-ins in this minute (for everybody together)."""
 
+    area = "mailbox"
+    default_code = "throttled"
 
-class WrongCode(Exception):
+
+class WrongCode(NotAuthenticated):
     """No mailbox opens with this code (never says whether it exists)."""
 
+    area = "mailbox"
+    default_code = "wrong_code"
 
-class MailboxClosed(Exception):
+
+class MailboxClosed(Conflict):
     """The action is not possible any more: the report is closed."""
 
+    area = "mailbox"
+    default_code = "closed"
 
-class NotAllowed(Exception):
+
+class NotAllowed(Refused):
     """The action does not apply to this report (str() is a reason code)."""
+
+    area = "mailbox"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.content import decrypt_json, encrypt_json
 from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
+from app.errors import Conflict, DomainError, NotFound
 from app.models import Case, MeetingMinutes, MinutesVersion, Receipt, User, utcnow
 from app.runtime import Runtime
 
@@ -28,10 +29,20 @@ MAX_TEXT = 20_000
 MAX_PRESENT = 500
 
 
-class MinutesError(ValueError):
+class MinutesError(DomainError, ValueError):
     """The change does not apply (str() is a reason code): not_found, stale
     (the status or version is no longer what the caller saw, e.g. already
     approved), no_mailbox, empty, future_date."""
+
+    area = "minutes"
+
+
+class MinutesNotFound(MinutesError, NotFound):
+    """No such minutes in this case (an id of another case is not found either)."""
+
+
+class MinutesChanged(MinutesError, Conflict):
+    """The minutes' status or version is no longer what the caller saw."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,7 @@ def _minutes_of(session: Session, case: Case, minutes_id: int) -> MeetingMinutes
     minutes = session.scalar(select(MeetingMinutes).where(
         MeetingMinutes.id == minutes_id, MeetingMinutes.case_id == case.id))
     if minutes is None:
-        raise MinutesError("not_found")
+        raise MinutesNotFound("not_found")
     return minutes
 
 
@@ -124,7 +135,7 @@ def _move(session: Session, minutes: MeetingMinutes, *, from_status: tuple[str, 
         query = query.where(MeetingMinutes.current_version == version)
     if session.execute(query.values(**values)).rowcount != 1:
         session.rollback()
-        raise MinutesError("stale")
+        raise MinutesChanged("stale")
     session.refresh(minutes)
 
 
@@ -218,7 +229,7 @@ def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKey, mi
                                                       MinutesVersion.version == version))
     if row is None:  # can not happen after the conditional update; be safe
         session.rollback()
-        raise MinutesError("stale")
+        raise MinutesChanged("stale")
     row.correction_ciphertext = encrypt_text(key, text, case_id=case.number,
                                              field=_correction_field(minutes.id, version))
     row.corrected_at = now

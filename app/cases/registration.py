@@ -22,6 +22,7 @@ from app.cases import workflow
 from app.cases.deadlines import feedback_due
 from app.cases.intake import NewReport, submit_report
 from app.crypto.receipts import ReceiptCode
+from app.errors import Invalid
 from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
 from app.runtime import Runtime
@@ -30,8 +31,10 @@ from app.vocabulary import CloseReason, Outcome, ReferralTarget
 OFFLINE_CHANNELS = tuple(c for c in INTAKE_CHANNELS if c != "web")
 
 
-class RegistrationError(ValueError):
+class RegistrationError(Invalid, ValueError):
     """Invalid registration input (str() is a reason code)."""
+
+    area = "registration"
 
 
 @dataclass

@@ -37,6 +37,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from app.cases.content import PendingFile
 from app.cases.intake import Upload
 from app.crypto.errors import CryptoError
+from app.errors import Invalid
 from app.storage import FileStore
 
 MAX_FILES = 10
@@ -62,11 +63,16 @@ CONTENT_TYPES = {
 ALLOWED_EXTENSIONS = tuple(sorted(CONTENT_TYPES))
 
 
-class UploadRefused(ValueError):
-    """A file that is not accepted; str() is a reason code (see messages)."""
+class UploadRefused(Invalid, ValueError):
+    """A file that is not accepted; str() is a reason code (see messages).
+    The parameters of its text: the file's name and the limits."""
+
+    area = "upload"
 
     def __init__(self, reason: str, filename: str) -> None:
-        super().__init__(reason)
+        super().__init__(reason, name=filename, n=MAX_FILES,
+                         mb=MAX_IMAGE_BYTES // (1024 * 1024),
+                         types=", ".join(ext for ext in ALLOWED_EXTENSIONS if ext != "jpeg"))
         self.reason = reason
         self.filename = filename
 

@@ -21,7 +21,6 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -41,6 +40,7 @@ from app.cases.deadlines import feedback_due
 from app.cases.notes import add_note
 from app.crypto.envelope import CaseKey
 from app.crypto.keys import PrivateKey
+from app.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from app.models import Attachment, Case, ExternalReferral, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import TRACKS
 from app.runtime import Runtime
@@ -196,25 +196,41 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
 )}
 
 
-class WorkflowError(Exception):
-    """Base of the errors a route turns into a friendly message."""
+class WorkflowError(DomainError):
+    """Base of the workflow's refusals; `code` names the reason."""
 
-    def __init__(self, code: str, message: object = None) -> None:
-        super().__init__(code)
-        self.code = code
-        # A lazy string: translated only when a page shows it.
-        self.message = code if message is None else message
+    area = "workflow"
 
 
-class TransitionNotAllowed(WorkflowError):
+class TransitionNotAllowed(WorkflowError, NotAllowed):
     """Wrong state, wrong role, not a holder, or restricted."""
 
 
-class RequirementMissing(WorkflowError):
+class TransitionNotFound(TransitionNotAllowed, NotFound):
+    """The case or action does not exist for the actor (not a holder,
+    restricted, deleted, unknown action): the same answer as a missing case."""
+
+    status = NotFound.status
+
+
+class WrongState(TransitionNotAllowed, Conflict):
+    """The action is not possible in the case's current state."""
+
+    status = Conflict.status
+
+
+class RequirementMissing(WorkflowError, Invalid):
     """A requirement of the transition is not met (consent, a parameter ...)."""
 
 
-class CaseChanged(WorkflowError):
+class IdentityConsentMissing(RequirementMissing):
+    """No consent to give the reporter's identity to the bureau (its own text:
+    the code is the same "consent" as passing the case on)."""
+
+    area = "referral"
+
+
+class CaseChanged(WorkflowError, Conflict):
     """Someone else changed the case since the actor loaded it."""
 
 
@@ -262,19 +278,16 @@ class _Ctx:
                 raise ValueError(name)  # out of the database's range (SQLite: OverflowError)
             return number
         except (TypeError, ValueError):
-            raise RequirementMissing(f"invalid_{name}", _l("Choose a valid value.")) from None
+            raise RequirementMissing(f"invalid_{name}") from None
 
 
 def _grant(ctx: _Ctx, target: User) -> None:
     if conflicts.is_restricted(ctx.session, ctx.case, target):
-        raise RequirementMissing("target_restricted", _l(
-            "%(name)s is excluded from this case or recused.", name=target.display_name))
+        raise RequirementMissing("target_restricted", name=target.display_name)
     try:
         custody.wrap_for_user(ctx.session, ctx.case, ctx.key, target, granted_by=ctx.actor)
     except custody.CustodyError as exc:
-        raise RequirementMissing(str(exc), _l(
-            "%(name)s can not receive cases yet (no key: they must sign in once first).",
-            name=target.display_name)) from exc
+        raise RequirementMissing(exc.code, name=target.display_name) from exc
 
 
 def _release_intake(ctx: _Ctx, keep: set[int]) -> None:
@@ -300,8 +313,7 @@ def _grant_unit_ics(ctx: _Ctx) -> list[User]:
     ics = [u for u in _users_with_role(ctx.session, Role.IC, ctx.case.unit_id)
            if not conflicts.is_restricted(ctx.session, ctx.case, u)]
     if not ics:
-        raise RequirementMissing("no_ic_for_unit", _l(
-            "This unit has no integrity coordinator who can receive the case."))
+        raise RequirementMissing("no_ic_for_unit")
     for ic in ics:
         _grant(ctx, ic)
     return ics
@@ -331,7 +343,7 @@ def _close(ctx: _Ctx, outcome: str | None, reason: str) -> None:
 def _choice(ctx: _Ctx, name: str, allowed: Iterable[str]) -> str:
     value = ctx.param(name)
     if value not in tuple(allowed):
-        raise RequirementMissing(f"invalid_{name}", _l("Choose a valid value."))
+        raise RequirementMissing(f"invalid_{name}")
     return str(value)
 
 
@@ -353,7 +365,7 @@ def _classify(ctx: _Ctx) -> None:
     if unit_id is not None:
         unit = ctx.session.get(Unit, unit_id)
         if unit is None or unit.kind == "bureau":
-            raise RequirementMissing("invalid_unit_id", _l("Choose a valid unit."))
+            raise RequirementMissing("unknown_unit_id")
         case.unit_id = unit.id
     if ctx.param("category") is not None:
         case.category = ctx.param("category") or None
@@ -364,7 +376,7 @@ def _classify(ctx: _Ctx) -> None:
 def _route_to_vp(ctx: _Ctx) -> None:
     vp = ctx.session.get(User, ctx.int_param("vp_id"))
     if vp is None or not vp.active or not vp.has_role(Role.VP):
-        raise RequirementMissing("invalid_vp_id", _l("Choose a confidential counsellor."))
+        raise RequirementMissing("unknown_vp_id")
     _grant(ctx, vp)
     ctx.case.track = "advice"
     _release_intake(ctx, keep={vp.id})
@@ -409,12 +421,11 @@ def _refer_to_external(ctx: _Ctx) -> None:
     session, case = ctx.session, ctx.case
     bureau = session.get(Unit, ctx.int_param("bureau_id"))
     if bureau is None or bureau.kind != "bureau" or not bureau.active:
-        raise RequirementMissing("invalid_bureau_id", _l("Choose an external bureau."))
+        raise RequirementMissing("unknown_bureau_id")
     include_identity = bool(ctx.param("include_identity"))
     if include_identity and not has_consent(case):
         # Never the reporter's identity without their consent.
-        raise RequirementMissing("consent", _l(
-            "The reporter has not consented to sharing their identity."))
+        raise IdentityConsentMissing("consent")
     report = read_report(ctx.key, case)
     fields = [f for f in (ctx.param("fields") or []) if f in report]
     available = {a.id for a in list_attachments(session, case, ctx.key)}
@@ -425,8 +436,7 @@ def _refer_to_external(ctx: _Ctx) -> None:
         package["identity"] = read_identity(ctx.key, case)
     investigators = _users_with_role(session, Role.EXTERNAL, bureau.id)
     if not investigators:
-        raise RequirementMissing("no_investigators", _l(
-            "This bureau has no investigators who can receive the case."))
+        raise RequirementMissing("no_investigators")
     referral = ExternalReferral(case_id=case.id, bureau_id=bureau.id,
                                 created_by_id=ctx.actor.id, package_ciphertext=b"",
                                 attachment_ids=",".join(map(str, attachment_ids)),
@@ -467,7 +477,7 @@ _CLOSE_REASONS = tuple(r for r in CloseReason if r is not CloseReason.SIGNAL)
 
 def _close_case(ctx: _Ctx) -> None:
     if ctx.case.outcome is None:
-        raise RequirementMissing("outcome_missing", _l("Record a decision first."))
+        raise RequirementMissing("outcome_missing")
     _close(ctx, None, _choice(ctx, "close_reason", _CLOSE_REASONS))
     _message_to_reporter(ctx, "message")
 
@@ -504,27 +514,24 @@ def check(session: Session, case: Case, actor: User, action: str,
     """Role, state, restriction and requirements — without writing anything."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise TransitionNotAllowed("unknown_action", _l("This action does not exist."))
+        raise TransitionNotFound("unknown_action")
     expected = params.get("version")
     if expected not in (None, "") and str(expected) != str(case.version):
-        raise CaseChanged("stale", _l("This case has changed since you opened it. "
-                                     "Reload the page and try again."))
+        raise CaseChanged("stale")
     if case.shredded_at is not None:
-        raise TransitionNotAllowed("shredded", _l("This case has been deleted."))
+        raise TransitionNotFound("shredded")
     if not actor.roles & transition.roles:
-        raise TransitionNotAllowed("role", _l("Your role does not allow this action."))
+        raise TransitionNotAllowed("role")
     if case.state not in transition.from_states:
-        raise TransitionNotAllowed("state", _l("This action is not possible in the case's "
-                                              "current state."))
+        raise WrongState("state")
     if conflicts.is_restricted(session, case, actor):
-        raise TransitionNotAllowed("restricted", _l("You are recused or excluded from this case."))
+        raise TransitionNotFound("restricted")
     if "consent" in transition.requires and not has_consent(case):
-        raise RequirementMissing("consent", _l(
-            "The reporter has not (or no longer) consented to passing the case on."))
+        raise RequirementMissing("consent")
     for name in transition.params:
         value = params.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise RequirementMissing(f"missing_{name}", _l("Fill in the required fields."))
+            raise RequirementMissing(f"missing_{name}")
     return transition
 
 
@@ -538,7 +545,7 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
     try:
         key = custody.open_case_key(session, case, actor, private_key)
     except custody.NoAccess:
-        raise TransitionNotAllowed("not_holder", _l("You do not hold this case.")) from None
+        raise TransitionNotFound("not_holder") from None
     ctx = _Ctx(session=session, rt=rt, case=case, actor=actor, key=key, params=params)
     try:
         APPLY[action](ctx)
@@ -552,8 +559,7 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
     except StaleDataError:
         session.rollback()
         discard_files(rt, ctx.stored)
-        raise CaseChanged("stale", _l("This case has changed since you opened it. "
-                                     "Reload the page and try again.")) from None
+        raise CaseChanged("stale") from None
     except BaseException:
         session.rollback()
         discard_files(rt, ctx.stored)

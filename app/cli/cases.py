@@ -63,6 +63,7 @@ def case_act(number: str, action: str, email: str, params: tuple[str, ...],
     from app.crypto.errors import CryptoError
     from app.crypto.keys import unlock_private_key
     from app.models import Case
+    from app.web.messages import message_for
     from app.web.staff.action_forms import standard_acknowledgement
 
     if action not in TRANSITIONS:
@@ -89,6 +90,6 @@ def case_act(number: str, action: str, email: str, params: tuple[str, ...],
     try:
         perform(db.session, runtime(), case, user, key, action, origin="cli", **values)
     except WorkflowError as error:
-        fail(f"{error.code}: {error.message}")
+        fail(f"{error.code}: {message_for(error)}")
         return
     click.echo(f"{number}: {action} done; state is now {case.state}.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.crypto.envelope import CaseKey, encrypt_text
+from app.errors import NotAllowed
 from app.models import Case, User, utcnow
 from app.runtime import Runtime
 
@@ -13,14 +14,18 @@ HOLD_ROLES = frozenset({"integriteitscoordinator", "icc"})
 REASON_FIELD = "legal_hold_reason"
 
 
-class HoldNotAllowed(Exception):
-    pass
+class HoldNotAllowed(NotAllowed):
+    """Not a role that sets a legal hold, or no reason given."""
+
+    area = "hold"
 
 
 def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: CaseKey,
                    reason: str) -> None:
-    if not user.has_role(*HOLD_ROLES) or not reason.strip():
-        raise HoldNotAllowed
+    if not user.has_role(*HOLD_ROLES):
+        raise HoldNotAllowed("role")
+    if not reason.strip():
+        raise HoldNotAllowed("reason_required")
     case.legal_hold = True
     case.legal_hold_set_at = utcnow()
     case.legal_hold_reason_ciphertext = encrypt_text(key, reason.strip(), case_id=case.number,
@@ -31,7 +36,7 @@ def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: C
 
 def lift_legal_hold(session: Session, rt: Runtime, case: Case, user: User) -> None:
     if not user.has_role(*HOLD_ROLES):
-        raise HoldNotAllowed
+        raise HoldNotAllowed("role")
     case.legal_hold = False
     case.legal_hold_set_at = None
     case.legal_hold_reason_ciphertext = None

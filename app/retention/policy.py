@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import add_months
+from app.errors import Invalid
 from app.models import Case, RetentionRule
 
 ANY = "*"
@@ -38,6 +39,12 @@ AUDIT_TRACK = "audit"
 AUDIT_MONTHS_DEFAULT = 180
 # The audit period may never drop below the longest case period plus this.
 AUDIT_MARGIN_MONTHS = 24
+
+
+class RetentionRuleRefused(Invalid, ValueError):
+    """A retention rule outside the allowed tracks or 1..600 months."""
+
+    area = "retention"
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def load_policy(session: Session) -> RetentionPolicy:
 def set_rule(session: Session, rt, actor: str, track: str, outcome: str,  # type: ignore[no-untyped-def]
              months: int) -> RetentionRule:
     if track not in ("advice", "report", AUDIT_TRACK) or not 1 <= months <= 600:
-        raise ValueError("invalid retention rule")
+        raise RetentionRuleRefused("invalid_rule")
     rule = session.scalar(
         select(RetentionRule).where(RetentionRule.track == track, RetentionRule.outcome == outcome)
     )

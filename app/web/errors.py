@@ -1,4 +1,8 @@
-"""Friendly error pages in one place; never a stack trace."""
+"""Friendly error pages in one place; never a stack trace.
+
+A `DomainError` that a route lets through becomes the error page with its
+own status and its text from the one message table (`app/web/messages.py`).
+"""
 
 from __future__ import annotations
 
@@ -6,34 +10,19 @@ import logging
 
 from flask import Flask, g, render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.errors import DomainError
 from app.web.extensions import db, login_manager
+from app.web.messages import PAGES, message_for
 
 log = logging.getLogger("meldpunt.errors")
 
-MESSAGES = {
-    400: (_l("Something went wrong with this request"),
-          _l("The form could not be processed. Go back, reload the page and try again.")),
-    403: (_l("No access"), _l("You do not have access to this page.")),
-    404: (_l("Page not found"), _l("This page does not exist, or you do not have access to it.")),
-    405: (_l("Not allowed"), _l("This action is not possible here.")),
-    413: (_l("File too large"),
-          _l("What you sent is larger than allowed. Nothing has been saved.")),
-    429: (_l("Too many attempts"), _l("Please wait a moment and try again.")),
-    500: (_l("Something went wrong"),
-          _l("An unexpected error occurred. Nothing you sent has been half-saved; "
-             "please try again later.")),
-    503: (_l("Temporarily unavailable"),
-          _l("Meldpunt is temporarily unavailable. Please try again in a few minutes.")),
-}
-
 
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
-    title, message = MESSAGES.get(code, MESSAGES[500])
+    title, message = PAGES.get(code, PAGES[500])
     return render_template(
         "errors/error.html", code=code, title=title, message=detail or message
     ), code
@@ -52,6 +41,11 @@ def init_app(app: Flask) -> None:
         # Keep what the error says to clients (Allow on 405, Retry-After on 429).
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return body, code, headers
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> tuple[str, int]:
+        # What the domain refused, with its own status and text.
+        return render_error(error.status, message_for(error))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

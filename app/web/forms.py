@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -77,17 +76,10 @@ class PageTextForm(FlaskForm):
     body = TextAreaField(_l("Text"), render_kw={"rows": 14})
 
     def validate_body(self, field: TextAreaField) -> None:
-        from app.web.start_page import MAX_CHARS, PageTextRefused, clean_text
+        from app.web.messages import message_for
+        from app.web.start_page import PageTextRefused, clean_text
 
         try:
             clean_text(field.data or "")
         except PageTextRefused as refused:
-            messages = {
-                "empty": _("Fill in a text. To show the standard text again, choose "
-                           "\"Back to the standard text\"."),
-                "too_long": _("The text is too long: at most %(max)s characters.",
-                              max=MAX_CHARS),
-                "control": _("The text contains invisible control characters. Type it again, "
-                             "or paste it as plain text."),
-            }
-            raise ValidationError(messages[refused.code]) from None
+            raise ValidationError(message_for(refused)) from None

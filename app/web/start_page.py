@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.errors import Invalid
 from app.models import PageText, User, utcnow
 from app.web.i18n import LANGUAGES
 
@@ -125,12 +126,10 @@ SECTION_KEYS = tuple(section.key for section in SECTIONS)
 _BY_KEY = {section.key: section for section in SECTIONS}
 
 
-class PageTextRefused(ValueError):
+class PageTextRefused(Invalid, ValueError):
     """Typed text that can not be stored; `code` names the reason."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+    area = "page_text"
 
 
 def is_section(section: str, lang: str) -> bool:
@@ -145,7 +144,7 @@ def default_text(section: str, lang: str) -> str:
 def clean_text(raw: str) -> str:
     """The text as it will be stored, or PageTextRefused."""
     if len(raw) > 2 * MAX_CHARS:  # do not scan a megabyte that is refused anyway
-        raise PageTextRefused("too_long")
+        raise PageTextRefused("too_long", max=MAX_CHARS)
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     for char in text:
         if char == "\n":
@@ -156,7 +155,7 @@ def clean_text(raw: str) -> str:
     if not text.strip():
         raise PageTextRefused("empty")
     if len(text) > MAX_CHARS:
-        raise PageTextRefused("too_long")
+        raise PageTextRefused("too_long", max=MAX_CHARS)
     return text
 
 

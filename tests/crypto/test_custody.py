@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from app.accounts import service
 from app.cases import custody
@@ -14,6 +13,7 @@ from app.cases.access import open_case
 from app.cases.content import add_message, read_messages, read_report, store_attachment
 from app.cases.intake import NewReport, open_mailbox, submit_report
 from app.crypto.keys import fingerprint, public_key_bytes, unlock_private_key
+from app.errors import NotFound
 from app.models import Attachment, AuditEntry, Case, KeyWrap, Message, Receipt, User
 from tests.conftest import PASSWORD, RECOVERY_PASSPHRASE, IsolatedClient, post_form, sign_in
 

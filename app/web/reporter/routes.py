@@ -13,17 +13,19 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.cases import mailbox, typology
+from app.cases.content import UploadTooLarge
 from app.cases.intake import NewReport, submit_report
 from app.cases.minutes import MinutesError
 from app.cases.uploads import (
     ALLOWED_EXTENSIONS,
     MAX_FILES,
-    MAX_IMAGE_BYTES,
     CleanFile,
     UploadRefused,
 )
+from app.errors import Conflict, NotFound
 from app.web.extensions import db
 from app.web.forms import EmptyForm
+from app.web.messages import message_for
 from app.web.reporter import keuzehulp
 from app.web.reporter.forms import (
     DiscloseForm,
@@ -50,26 +52,9 @@ def upload_limits() -> dict[str, object]:
     }
 
 
-def upload_error_text(error: UploadRefused) -> str:
-    limits = upload_limits()
-    texts = {
-        "type": _("%(name)s: this type of file is not accepted. Accepted are: %(types)s.",
-                  name=error.filename, types=limits["extensions"]),
-        "content": _("%(name)s: the content of this file does not match its name, so it is "
-                     "not accepted.", name=error.filename),
-        "empty": _("%(name)s: this file is empty.", name=error.filename),
-        "damaged": _("%(name)s: this picture could not be read.", name=error.filename),
-        "image_too_large": _("%(name)s: this picture has too many pixels.", name=error.filename),
-        "image_file_too_large": _("%(name)s: this picture file is larger than %(mb)d MB.",
-                                  name=error.filename, mb=MAX_IMAGE_BYTES // (1024 * 1024)),
-        "too_many": _("You can add at most %(n)d files at once.", n=MAX_FILES),
-    }
-    return texts.get(error.reason, _("This file is not accepted."))
-
-
 def too_large_text() -> str:
-    return _("Together the files are larger than %(mb)d MB. Nothing has been saved. Choose "
-             "fewer or smaller files and send again.", mb=runtime().settings.max_upload_mb)
+    return message_for(UploadTooLarge("together_too_large",
+                                      mb=runtime().settings.max_upload_mb))
 
 
 @blueprint.errorhandler(RequestEntityTooLarge)
@@ -140,7 +125,7 @@ def new_report() -> tuple[str, int] | str:
     try:
         files = collect_files(request.files.getlist("attachments"))
     except UploadRefused as error:
-        return _render_review(form, upload_error_text(error), 400)
+        return _render_review(form, message_for(error), error.status)
     return _submit(form, files)
 
 
@@ -216,14 +201,12 @@ def mailbox_page() -> tuple[str, int] | str | Response:
         return render_template("reporting/sign_in.html", form=form), 400
     try:
         opened, cookie = mailbox.sign_in(db.session, runtime(), form.code.data or "")
-    except mailbox.MailboxThrottled:
-        flash(_("There have been too many attempts with wrong codes. Wait a minute and try "
-                "again."), "error")
-        return render_template("reporting/sign_in.html", form=SignInForm()), 429
-    except mailbox.WrongCode:
-        form.code.errors = [_("This code does not open a mailbox. Check the code and try "
-                              "again.")]
-        return render_template("reporting/sign_in.html", form=form), 401
+    except mailbox.MailboxThrottled as error:
+        flash(message_for(error), "error")
+        return render_template("reporting/sign_in.html", form=SignInForm()), error.status
+    except mailbox.WrongCode as error:
+        form.code.errors = [message_for(error)]
+        return render_template("reporting/sign_in.html", form=form), error.status
     # A fresh session cookie (and CSRF token) for the open mailbox.
     lang = session.get("lang")
     session.clear()
@@ -239,11 +222,8 @@ def _action(run) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
         return _closed_notice()
     try:
         result = run(opened)
-    except mailbox.MailboxClosed:
-        flash(_("Your report is closed; this is not possible any more."), "error")
-        return redirect(url_for("reporting.mailbox_page"))
-    except mailbox.NotAllowed:
-        flash(_("This is not possible for your report."), "error")
+    except (mailbox.MailboxClosed, mailbox.NotAllowed) as error:
+        flash(message_for(error), "error")
         return redirect(url_for("reporting.mailbox_page"))
     if isinstance(result, tuple):
         return result
@@ -271,7 +251,7 @@ def mailbox_files() -> Response | tuple[str, int]:
         try:
             files = collect_files(request.files.getlist("attachments"))
         except UploadRefused as error:
-            return _render_mailbox(opened, 400, file_error=upload_error_text(error))
+            return _render_mailbox(opened, error.status, file_error=message_for(error))
         if not files:
             return _render_mailbox(opened, 400, file_error=_("Choose one or more files."))
         count = mailbox.add_files(db.session, runtime(), opened, files)
@@ -304,15 +284,11 @@ def _posted_version() -> int:
 
 
 def _minutes_refused(opened: mailbox.OpenMailbox, error: MinutesError) -> tuple[str, int]:
-    """Minutes of another report (a forged id) are not found; an answer to a
-    version that is no longer waiting (answered already, or revised) is
-    refused and the current state shown."""
-    if str(error) == "not_found":
-        flash(_("This record was not found."), "error")
-        return _render_mailbox(opened, 404)
-    flash(_("You already answered this record, or it has changed. Below you see how it "
-            "stands now."), "error")
-    return _render_mailbox(opened, 409)
+    """Minutes of another report (a forged id) are not found (404); an answer
+    to a version that is no longer waiting (answered already, or revised) is
+    refused (409) and the current state shown."""
+    flash(message_for(error, audience="reporter"), "error")
+    return _render_mailbox(opened, 404 if isinstance(error, NotFound) else Conflict.status)
 
 
 @blueprint.route("/postbus/verslag/<int:minutes_id>/akkoord", methods=["POST"])

@@ -19,6 +19,7 @@ from app.web.forms import (
     NewPasswordForm,
     SignInForm,
 )
+from app.web.messages import message_for
 from app.web.security import (
     cookie_from_session,
     current_staff_session,
@@ -26,7 +27,6 @@ from app.web.security import (
     staff_required,
     store_cookie,
 )
-from app.web.staff.account_messages import reason_text
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/medewerkers")
 
@@ -52,10 +52,9 @@ def login() -> Response | str:
             row, cookie = service.begin_sign_in(
                 db.session, runtime(), form.email.data or "", form.password.data or ""
             )
-        except service.SignInFailed:
-            flash(_("Sign-in failed: the e-mail address or password is wrong, or the account "
-                    "is temporarily locked. Try again in a few minutes."), "error")
-            return render_template("accounts/login.html", form=form), 401
+        except service.SignInFailed as error:
+            flash(message_for(error), "error")
+            return render_template("accounts/login.html", form=form), error.status
         store_cookie(cookie)
         return _go_to(row.stage)
     return render_template("accounts/login.html", form=form)
@@ -72,10 +71,9 @@ def second_factor() -> Response | str:
             row, cookie = service.verify_second_factor(
                 db.session, runtime(), row, cookie, form.code.data or ""
             )
-        except service.SecondFactorFailed:
-            flash(_("That code is not correct, or was already used. Wait for a new code."),
-                  "error")
-            return render_template("accounts/second_factor.html", form=form), 401
+        except service.SecondFactorFailed as error:
+            flash(message_for(error), "error")
+            return render_template("accounts/second_factor.html", form=form), error.status
         store_cookie(cookie)
         return _go_to(row.stage)
     return render_template("accounts/second_factor.html", form=form)
@@ -94,9 +92,8 @@ def enrol() -> Response | str:
             row, cookie, codes = service.confirm_enrolment(
                 db.session, rt, row, cookie, form.code.data or ""
             )
-        except service.SecondFactorFailed:
-            flash(_("That code is not correct. Check the time on your phone and try again."),
-                  "error")
+        except service.SecondFactorFailed as error:
+            flash(message_for(error), "error")
         else:
             store_cookie(cookie)
             return render_template("accounts/recovery_codes.html", codes=codes,
@@ -119,7 +116,7 @@ def set_password() -> Response | str:
                 db.session, runtime(), row, cookie, form.password.data or ""
             )
         except (PasswordPolicyError, service.AccountError) as error:
-            form.password.errors = [reason_text(str(error))]
+            form.password.errors = [message_for(error)]
         else:
             store_cookie(cookie)
             flash(_("Your password is set. You are signed in."), "success")
@@ -164,8 +161,8 @@ def change_password(user: User) -> Response | str:
                 form.password.data or "",
             )
         except (PasswordPolicyError, service.AccountError) as error:
-            target = form.current if str(error) == "wrong_current_password" else form.password
-            target.errors = [reason_text(str(error))]
+            target = form.current if error.code == "wrong_current_password" else form.password
+            target.errors = [message_for(error)]
         else:
             store_cookie(new_cookie)
             flash(_("Your password has been changed. Your other sessions were signed out."),

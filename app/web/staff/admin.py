@@ -19,8 +19,8 @@ from app.web import start_page
 from app.web.extensions import db
 from app.web.forms import EmptyForm, PageTextForm, UserForm
 from app.web.i18n import LANGUAGES
+from app.web.messages import message_for
 from app.web.security import admin_required, runtime
-from app.web.staff.account_messages import reason_text
 
 blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
 
@@ -75,7 +75,7 @@ def new_user(admin: User) -> str | Response:
             user.active = bool(form.active.data)
         except service.AccountError as error:
             db.session.rollback()
-            flash(reason_text(str(error)), "error")
+            flash(message_for(error), "error")
         else:
             db.session.commit()
             return render_template("admin/temporary_password.html", user=user, password=initial)
@@ -100,7 +100,7 @@ def edit_user(admin: User, user_id: int) -> str | Response:
                                 roles=set(form.roles.data or []), active=bool(form.active.data))
         except service.AccountError as error:
             db.session.rollback()
-            flash(reason_text(str(error)), "error")
+            flash(message_for(error), "error")
         else:
             db.session.commit()
             flash(_("The account has been saved."), "success")

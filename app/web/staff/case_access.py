@@ -20,6 +20,7 @@ from app.cases.access import open_case
 from app.models import Case, CaseRestriction, User
 from app.web.extensions import db
 from app.web.forms import EmptyForm
+from app.web.messages import message_for
 from app.web.security import current_private_key, runtime, staff_required
 from app.web.staff.case_blueprint import (
     blueprint,
@@ -39,9 +40,8 @@ def recuse(user: User, number: str) -> BaseResponse:
                        action="case.open_for_action")
     try:
         conflicts.recuse(db.session, rt, opened.case, user)
-    except conflicts.ConflictError:
-        flash(_("You are the only one who holds this case: hand it over before you recuse."),
-              "error")
+    except conflicts.ConflictError as error:
+        flash(message_for(error), "error")
         return redirect(url_for("cases.show", number=number))
     flash(_("You have recused yourself from case %(number)s.", number=number), "success")
     return redirect(url_for("cases.my_cases"))
@@ -62,9 +62,8 @@ def exclude(user: User, number: str) -> BaseResponse:
         return redirect(url_for("cases.show", number=number))
     try:
         conflicts.exclude(db.session, rt, opened.case, user, target)
-    except conflicts.ConflictError:
-        flash(_("This person can not be excluded (already excluded, or it is you: "
-                "use recuse instead)."), "error")
+    except conflicts.ConflictError as error:
+        flash(message_for(error), "error")
         return redirect(url_for("cases.show", number=number))
     flash(_("%(name)s can no longer open this case.", name=target.display_name), "success")
     return redirect(url_for("cases.show", number=number))
@@ -83,8 +82,8 @@ def lift_restriction(user: User, number: str, restriction_id: int) -> BaseRespon
     try:
         conflicts.lift(db.session, rt, opened.case, opened.key, user, restriction,
                        request.form.get("reason", ""))
-    except conflicts.ConflictError:
-        flash(_("Give a reason for lifting the restriction."), "error")
+    except conflicts.ConflictError as error:
+        flash(message_for(error), "error")
         return redirect(url_for("cases.show", number=number))
     flash(_("The restriction has been lifted."), "success")
     return redirect(url_for("cases.show", number=number))
@@ -124,8 +123,8 @@ def regrant(user: User, number: str, user_id: int) -> BaseResponse:
                         object_type="case", object_id=case.number, result="denied")
         db.session.commit()
         abort(404)
-    except custody.CustodyError:
-        flash(_("This colleague has no key yet: they must sign in once first."), "error")
+    except custody.CustodyError as error:
+        flash(message_for(error), "error")
         return redirect(url_for("cases.access"))
     db.session.commit()
     flash(_("Access has been restored for %(name)s.", name=target.display_name), "success")

@@ -15,8 +15,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.cases import minutes
 from app.cases.access import OpenCase, open_case
 from app.cases.minutes import MinutesError
+from app.errors import NotFound
 from app.models import User
 from app.web.extensions import db
+from app.web.messages import message_for
 from app.web.security import current_private_key, runtime
 from app.web.staff.case_blueprint import (
     blueprint,
@@ -45,18 +47,11 @@ def _open_for_minutes(user: User, number: str) -> OpenCase:
 
 
 def _minutes_error(error: MinutesError, number: str) -> BaseResponse:
-    code = str(error)
-    if code == "not_found":
-        abort(404)
-    texts = {
-        "stale": _("The minutes were changed or answered in the meantime. Check the current "
-                   "status and try again."),
-        "no_mailbox": _("This reporter has no mailbox. Give the minutes to the reporter on "
-                        "paper and record the approval here."),
-        "empty": _("Write the minutes before saving (at most 20,000 characters)."),
-        "future_date": _("The date of the meeting can not be in the future."),
-    }
-    flash(texts.get(code, _("This is not possible for these minutes.")), "error")
+    """Minutes that are not found are the 404 page; any other refusal goes
+    back to the case page with its text."""
+    if isinstance(error, NotFound):
+        raise error
+    flash(message_for(error), "error")
     return redirect(url_for("cases.show", number=number, _anchor="minutes"))
 
 

@@ -36,10 +36,12 @@ from app.cases.content import (
 from app.cases.intake import Upload
 from app.cases.minutes import read_minutes
 from app.cases.notes import add_note, read_notes
+from app.errors import Conflict
 from app.models import Attachment, AuditEntry, Case, User, utcnow
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
+from app.web.messages import message_for
 from app.web.security import current_private_key, runtime
 from app.web.staff import action_forms, choices
 from app.web.staff.case_blueprint import (
@@ -186,18 +188,16 @@ def act(user: User, number: str, action: str) -> BaseResponse:
         rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
                         object_type="case", object_id=case.number, result="denied")
         db.session.commit()
-        if error.code in ("not_holder", "restricted", "unknown_action", "shredded"):
-            abort(404)
-        if error.code == "role":
-            abort(403)
-        flash(str(error.message), "error")
+        if not isinstance(error, Conflict):
+            # Not a holder, restricted, deleted, unknown action (404) or the
+            # wrong role (403): the bare status page, nothing about the case.
+            abort(error.status)
+        flash(message_for(error), "error")
         return redirect(url_for("cases.show", number=number))
-    except workflow.WorkflowError as error:
-        # CaseChanged or RequirementMissing: nothing was written.
-        flash(str(error.message), "error")
-        return redirect(url_for("cases.show", number=number))
-    except UploadTooLarge:
-        flash(_("File too large"), "error")
+    except (workflow.WorkflowError, UploadTooLarge) as error:
+        # CaseChanged or RequirementMissing (nothing was written), or a file
+        # larger than allowed.
+        flash(message_for(error), "error")
         return redirect(url_for("cases.show", number=number))
     flash(_("Done: %(action)s.", action=labels.ACTION_LABELS[action]), "success")
     if workflow.TRANSITIONS[action].hands_off and not custody.holds(db.session, case, user):

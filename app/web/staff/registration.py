@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.cases import registration
 from app.models import User
 from app.web.extensions import db
+from app.web.messages import message_for
 from app.web.security import runtime
 from app.web.staff import choices
 from app.web.staff.case_blueprint import (
@@ -52,9 +53,9 @@ def register(user: User) -> str | BaseResponse:
                     category=form.category.data or None,
                     with_receipt=bool(form.with_receipt.data),
                 ))
-        except registration.RegistrationError:
-            flash(_("Check the choices in the form."), "error")
-            return render_template("cases/register.html", form=form), 400
+        except registration.RegistrationError as error:
+            flash(message_for(error), "error")
+            return render_template("cases/register.html", form=form), error.status
         # Rendered, not redirected: the code is shown once and stored nowhere.
         return render_template("cases/registered.html", case=case, code=code)
     return render_template("cases/register.html", form=form)
@@ -77,12 +78,8 @@ def signal(user: User) -> str | BaseResponse:
                 referred_to=form.referred_to.data or None,
             ))
         except registration.RegistrationError as error:
-            message = {
-                "outcome": _("Tick 'advice given' or choose where you referred to."),
-                "date": _("The date can not be in the future."),
-            }.get(str(error), _("Check the choices in the form."))
-            flash(message, "error")
-            return render_template("cases/signal.html", form=form), 400
+            flash(message_for(error), "error")
+            return render_template("cases/signal.html", form=form), error.status
         flash(_("The signal has been registered. Thank you."), "success")
         return redirect(url_for("cases.signal"))
     return render_template("cases/signal.html", form=form)

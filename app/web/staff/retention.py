@@ -21,6 +21,7 @@ from app.retention.policy import (
 )
 from app.web.extensions import db
 from app.web.forms import EmptyForm
+from app.web.messages import message_for
 from app.web.security import admin_required, current_private_key, runtime, staff_required
 
 blueprint = Blueprint("retention", __name__, url_prefix="/medewerkers/bewaren")
@@ -115,9 +116,9 @@ def legal_hold(user: User, number: str) -> Response:
             lift_legal_hold(db.session, rt, opened.case, user)
         else:
             set_legal_hold(db.session, rt, opened.case, user, opened.key, reason)
-    except HoldNotAllowed:
+    except HoldNotAllowed as error:
         db.session.rollback()
-        flash(_("Give a reason for the legal hold."), "error")
+        flash(message_for(error), "error")
     else:
         db.session.commit()
         flash(_("The legal hold has been lifted.") if lift else
