@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.crypto.envelope import CaseKey, encrypt_text
 from app.models import Case, User, utcnow
 from app.runtime import Runtime
+from app.transactions import transactional
 
 HOLD_ROLES = frozenset({"integriteitscoordinator", "icc"})
 REASON_FIELD = "legal_hold_reason"
@@ -17,8 +18,10 @@ class HoldNotAllowed(Exception):
     pass
 
 
+@transactional
 def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: CaseKey,
                    reason: str) -> None:
+    """Suspend the case's deletion, with a reason. Owns its transaction."""
     if not user.has_role(*HOLD_ROLES) or not reason.strip():
         raise HoldNotAllowed
     case.legal_hold = True
@@ -29,7 +32,9 @@ def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: C
                     object_type="case", object_id=case.number)
 
 
+@transactional
 def lift_legal_hold(session: Session, rt: Runtime, case: Case, user: User) -> None:
+    """Let the case's retention period run again. Owns its transaction."""
     if not user.has_role(*HOLD_ROLES):
         raise HoldNotAllowed
     case.legal_hold = False
