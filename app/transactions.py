@@ -19,18 +19,16 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _DEPTH = "meldpunt.unit_of_work_depth"
 
-AnySession = Session | scoped_session[Session]
-
 
 @contextmanager
-def unit_of_work(session: AnySession) -> Iterator[None]:
+def unit_of_work(session: Session) -> Iterator[None]:
     """Commit the work done inside on leaving it, roll it back on any
     exception (re-raised); nested inside another unit, do neither."""
     depth: int = session.info.get(_DEPTH, 0)
@@ -54,7 +52,7 @@ def transactional(function: Callable[P, R]) -> Callable[P, R]:
     @wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session = kwargs.get("session", args[0] if args else None)
-        if not isinstance(session, Session | scoped_session):
+        if not isinstance(session, Session):
             raise TypeError(f"{function.__qualname__}: the first argument must be the session")
         with unit_of_work(session):
             return function(*args, **kwargs)
@@ -62,7 +60,7 @@ def transactional(function: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def abandon(session: AnySession) -> None:
+def abandon(session: Session) -> None:
     """Throw away whatever a failed request left in the session, so an error
     page (or the health check) can still use it. For error handlers only:
     the failure happened outside any unit of work, or after it rolled back."""
