@@ -7,8 +7,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,7 +20,12 @@ from app.cases.content import PendingFile
 from app.cases.intake import NewReport, Upload, submit_report
 from app.cases.registration import Registration, register_report
 from app.models import Attachment, AuditEntry, Case, KeyWrap, Receipt, Unit
+from app.runtime import Runtime
 from app.transactions import transactional, unit_of_work
+from tests.conftest import Staff
+
+Units = dict[str, Unit]
+MakeStaff = Callable[..., Staff]
 
 APP = Path(__file__).resolve().parent.parent / "app"
 ON_TOP = (APP / "web", APP / "cli")
@@ -40,7 +48,7 @@ def commit_or_rollback_calls(source: str, filename: str) -> list[str]:
     ]
 
 
-def test_the_walker_finds_a_commit_and_a_rollback_and_nothing_else():
+def test_the_walker_finds_a_commit_and_a_rollback_and_nothing_else() -> None:
     sample = (
         "def view():\n"
         "    form = make_form()\n"
@@ -53,7 +61,7 @@ def test_the_walker_finds_a_commit_and_a_rollback_and_nothing_else():
         "sample.py:3 .commit()", "sample.py:6 .rollback()"]
 
 
-def test_no_route_or_command_commits_or_rolls_back():
+def test_no_route_or_command_commits_or_rolls_back() -> None:
     found = [
         call
         for top in ON_TOP
@@ -71,11 +79,11 @@ def _counts(session: Session) -> dict[str, int]:
             for model in (Case, Receipt, KeyWrap, Attachment, AuditEntry)}
 
 
-def _files(rt) -> tuple[set[str], set[str]]:  # type: ignore[no-untyped-def]
+def _files(rt: Runtime) -> tuple[set[str], set[str]]:
     return set(rt.files.file_ids()), set(rt.files.pending_ids())
 
 
-def _report_with_two_files(rt, units) -> NewReport:  # type: ignore[no-untyped-def]
+def _report_with_two_files(rt: Runtime, units: Units) -> NewReport:
     """One upload streamed in as a pending file, one written at submission."""
     pending = PendingFile(rt.files)
     pending.write(b"streamed evidence " * 100)
@@ -89,11 +97,11 @@ def _report_with_two_files(rt, units) -> NewReport:  # type: ignore[no-untyped-d
     )
 
 
-def _fail_the_audit_entry(rt, monkeypatch, action: str) -> None:  # type: ignore[no-untyped-def]
+def _fail_the_audit_entry(rt: Runtime, monkeypatch: pytest.MonkeyPatch, action: str) -> None:
     """The audit log refuses one action, after everything before it was added."""
     record = rt.audit.record
 
-    def failing(session, **fields):  # type: ignore[no-untyped-def]
+    def failing(session: Session, **fields: Any) -> AuditEntry:
         if fields["action"] == action:
             raise Boom
         return record(session, **fields)
@@ -101,8 +109,8 @@ def _fail_the_audit_entry(rt, monkeypatch, action: str) -> None:  # type: ignore
     monkeypatch.setattr(rt.audit, "record", failing)
 
 
-def _fail_the_receipt(rt, monkeypatch, action: str) -> None:  # type: ignore[no-untyped-def]
-    def failing(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+def _fail_the_receipt(_rt: Runtime, monkeypatch: pytest.MonkeyPatch, _action: str) -> None:
+    def failing(*_args: object, **_kwargs: object) -> None:
         raise Boom
 
     monkeypatch.setattr(intake, "attach_receipt", failing)
@@ -111,9 +119,9 @@ def _fail_the_receipt(rt, monkeypatch, action: str) -> None:  # type: ignore[no-
 @pytest.mark.parametrize("fail", [_fail_the_audit_entry, _fail_the_receipt],
                          ids=["audit entry", "receipt"])
 def test_a_report_that_fails_halfway_leaves_no_case_row_or_file_behind(
-    session, rt, units, make_staff, monkeypatch,
-    fail: Callable[..., None],
-):
+    session: Session, rt: Runtime, units: Units, make_staff: MakeStaff,
+    monkeypatch: pytest.MonkeyPatch, fail: Callable[[Runtime, pytest.MonkeyPatch, str], None],
+) -> None:
     make_staff("intake")  # so there is a key wrap to leave behind
     before, files_before = _counts(session), _files(rt)
     new = _report_with_two_files(rt, units)
@@ -126,7 +134,9 @@ def test_a_report_that_fails_halfway_leaves_no_case_row_or_file_behind(
     assert _files(rt) == files_before
 
 
-def test_a_report_that_succeeds_keeps_everything_in_one_commit(session, rt, units, make_staff):
+def test_a_report_that_succeeds_keeps_everything_in_one_commit(
+    session: Session, rt: Runtime, units: Units, make_staff: MakeStaff,
+) -> None:
     make_staff("intake")
     before, (files_before, _) = _counts(session), _files(rt)
 
@@ -142,8 +152,9 @@ def test_a_report_that_succeeds_keeps_everything_in_one_commit(session, rt, unit
 
 
 def test_a_report_through_the_form_that_fails_halfway_leaves_nothing(
-    client, session, rt, units, monkeypatch,
-):
+    client: FlaskClient, session: Session, rt: Runtime, units: Units,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from tests.reporting.conftest import report_fields, send
 
     before, files_before = _counts(session), _files(rt)
@@ -167,8 +178,9 @@ def test_a_report_through_the_form_that_fails_halfway_leaves_nothing(
     (("vertrouwenspersoon",), "case.registered_with_vp"),
 ], ids=["intake", "vertrouwenspersoon"])
 def test_a_staff_registration_that_fails_halfway_leaves_nothing_behind(
-    session, rt, units, make_staff, monkeypatch, roles: tuple[str, ...], failing_action: str,
-):
+    session: Session, rt: Runtime, units: Units, make_staff: MakeStaff,
+    monkeypatch: pytest.MonkeyPatch, roles: tuple[str, ...], failing_action: str,
+) -> None:
     make_staff("intake")
     staff = make_staff(*roles)
     before, files_before = _counts(session), _files(rt)
@@ -190,7 +202,7 @@ def test_a_staff_registration_that_fails_halfway_leaves_nothing_behind(
 
 
 @pytest.fixture()
-def commits(session, monkeypatch) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def commits(session: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The session's commits and rollbacks, in order (they still happen)."""
     calls: list[str] = []
     commit, rollback = session.commit, session.rollback
@@ -208,7 +220,7 @@ def commits(session, monkeypatch) -> Iterator[list[str]]:  # type: ignore[no-unt
     yield calls
 
 
-def _unit_codes(app) -> set[str]:  # type: ignore[no-untyped-def]
+def _unit_codes(app: Flask) -> set[str]:
     """The unit codes committed, read on a connection of its own."""
     with Session(app.extensions["meldpunt.engine"]) as other:
         return set(other.scalars(select(Unit.code)))
@@ -220,7 +232,9 @@ def _add_unit(session: Session, code: str) -> None:
     session.flush()
 
 
-def test_a_transactional_function_commits_when_it_returns(app, session, commits):
+def test_a_transactional_function_commits_when_it_returns(
+    app: Flask, session: Session, commits: list[str],
+) -> None:
     _add_unit(session, "eigen")
 
     assert commits == ["commit"]
@@ -228,8 +242,8 @@ def test_a_transactional_function_commits_when_it_returns(app, session, commits)
 
 
 def test_nested_transactional_functions_commit_at_the_outermost_level_only(
-    app, session, commits,
-):
+    app: Flask, session: Session, commits: list[str],
+) -> None:
     @transactional
     def outer(session: Session) -> None:
         _add_unit(session, "binnen-een")
@@ -244,7 +258,9 @@ def test_nested_transactional_functions_commit_at_the_outermost_level_only(
     assert {"binnen-een", "binnen-twee"} <= _unit_codes(app)
 
 
-def test_an_exception_rolls_back_everything_and_is_raised_again(app, session, commits):
+def test_an_exception_rolls_back_everything_and_is_raised_again(
+    app: Flask, session: Session, commits: list[str],
+) -> None:
     @transactional
     def outer(session: Session) -> None:
         _add_unit(session, "teruggedraaid")
@@ -257,7 +273,9 @@ def test_an_exception_rolls_back_everything_and_is_raised_again(app, session, co
     assert "teruggedraaid" not in _unit_codes(app)
 
 
-def test_after_a_failed_unit_the_next_one_commits_again(app, session, commits):
+def test_after_a_failed_unit_the_next_one_commits_again(
+    app: Flask, session: Session, commits: list[str],
+) -> None:
     with pytest.raises(Boom), unit_of_work(session):
         _add_unit(session, "mislukt")
         raise Boom
@@ -268,6 +286,6 @@ def test_after_a_failed_unit_the_next_one_commits_again(app, session, commits):
     assert "gelukt" in _unit_codes(app) and "mislukt" not in _unit_codes(app)
 
 
-def test_a_transactional_function_needs_the_session_first():
+def test_a_transactional_function_needs_the_session_first() -> None:
     with pytest.raises(TypeError):
         _add_unit("no session", "x")  # type: ignore[arg-type]
