@@ -22,7 +22,7 @@ from app.cases.deadlines import feedback_due
 from app.cases.intake import NewReport, add_report, new_case_transaction
 from app.cases.workflow import REFERRAL_TARGETS
 from app.crypto.receipts import ReceiptCode
-from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
+from app.models import Attachment, Case, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
 from app.runtime import Runtime
 
@@ -66,29 +66,34 @@ def _keep_only(session: Session, case: Case, user: User) -> None:
 def register_report(session: Session, rt: Runtime, user: User,
                     reg: Registration) -> tuple[Case, ReceiptCode | None]:
     """A report received another way, registered by staff: the case, its
-    receipt, key wraps, attachments and audit entries in one transaction,
-    which this function owns."""
+    receipt, key wraps and audit entries in one transaction, which this
+    function owns."""
+    with new_case_transaction(session, rt) as stored:
+        return _add_registration(session, rt, user, reg, stored)
+
+
+def _add_registration(session: Session, rt: Runtime, user: User, reg: Registration,
+                      stored: list[Attachment]) -> tuple[Case, ReceiptCode | None]:
     if not user.has_role("intake", "vertrouwenspersoon"):
         raise RegistrationError("role")
     if (reg.intake_channel not in OFFLINE_CHANNELS or reg.track not in TRACKS
             or reg.channel not in CHANNELS):
         raise RegistrationError("choice")
     _check_unit(session, reg.unit_id)
-    with new_case_transaction(session, rt) as stored:
-        case, code = add_report(session, rt, NewReport(
-            unit_id=reg.unit_id, track=reg.track, channel=reg.channel,
-            category=reg.category or None, subcategory=reg.subcategory or None,
-            report=reg.report, identity=reg.identity, intake_channel=reg.intake_channel,
-        ), stored, registered_by=user, with_receipt=reg.with_receipt)
-        if user.has_role("vertrouwenspersoon") and not user.has_role("intake"):
-            # Heard in person by the VP: acknowledged there and then, and theirs.
-            now = utcnow()
-            case.acknowledged_at = now
-            case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
-            case.state = "with_vp"
-            _keep_only(session, case, user)
-            rt.audit.record(session, actor=f"user:{user.id}", action="case.registered_with_vp",
-                            object_type="case", object_id=case.number)
+    case, code = add_report(session, rt, NewReport(
+        unit_id=reg.unit_id, track=reg.track, channel=reg.channel,
+        category=reg.category or None, subcategory=reg.subcategory or None,
+        report=reg.report, identity=reg.identity, intake_channel=reg.intake_channel,
+    ), stored, registered_by=user, with_receipt=reg.with_receipt)
+    if user.has_role("vertrouwenspersoon") and not user.has_role("intake"):
+        # Heard in person by the VP: acknowledged there and then, and theirs.
+        now = utcnow()
+        case.acknowledged_at = now
+        case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
+        case.state = "with_vp"
+        _keep_only(session, case, user)
+        rt.audit.record(session, actor=f"user:{user.id}", action="case.registered_with_vp",
+                        object_type="case", object_id=case.number)
     return case, code
 
 
@@ -103,8 +108,14 @@ class Signal:
 
 
 def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> Case:
-    """A closed advice-track case without content: it only counts. Owns its
-    transaction (the case and its audit entries in one commit)."""
+    """A closed advice-track case without content: it only counts. The case
+    and its audit entries in one transaction, which this function owns."""
+    with new_case_transaction(session, rt) as stored:
+        return _add_signal(session, rt, vp, signal, stored)
+
+
+def _add_signal(session: Session, rt: Runtime, vp: User, signal: Signal,
+                stored: list[Attachment]) -> Case:
     if not vp.has_role("vertrouwenspersoon"):
         raise RegistrationError("role")
     if signal.referred_to and signal.referred_to not in REFERRAL_TARGETS:
@@ -114,23 +125,22 @@ def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> 
     if signal.on > utcnow().date():
         raise RegistrationError("date")
     _check_unit(session, signal.unit_id)
-    with new_case_transaction(session, rt) as stored:
-        case, _ = add_report(session, rt, NewReport(
-            unit_id=signal.unit_id, track="advice", channel="confidential",
-            category=signal.category or None, subcategory=signal.subcategory or None,
-            report={}, intake_channel="in_person",
-        ), stored, registered_by=vp, with_receipt=False)
-        heard = datetime.combine(signal.on, time(12, 0), tzinfo=UTC)
-        case.received_at = heard
-        case.acknowledged_at = heard
-        case.acknowledge_due_at = heard
-        case.feedback_due_at = heard
-        case.state = "closed"
-        case.closed_at = utcnow()
-        case.outcome = "referred" if signal.referred_to else "advice_given"
-        case.referred_to = signal.referred_to or None
-        case.close_reason = "signal"
-        _keep_only(session, case, vp)
-        rt.audit.record(session, actor=f"user:{vp.id}", action="case.signal_registered",
-                        object_type="case", object_id=case.number)
+    case, _ = add_report(session, rt, NewReport(
+        unit_id=signal.unit_id, track="advice", channel="confidential",
+        category=signal.category or None, subcategory=signal.subcategory or None,
+        report={}, intake_channel="in_person",
+    ), stored, registered_by=vp, with_receipt=False)
+    heard = datetime.combine(signal.on, time(12, 0), tzinfo=UTC)
+    case.received_at = heard
+    case.acknowledged_at = heard
+    case.acknowledge_due_at = heard
+    case.feedback_due_at = heard
+    case.state = "closed"
+    case.closed_at = utcnow()
+    case.outcome = "referred" if signal.referred_to else "advice_given"
+    case.referred_to = signal.referred_to or None
+    case.close_reason = "signal"
+    _keep_only(session, case, vp)
+    rt.audit.record(session, actor=f"user:{vp.id}", action="case.signal_registered",
+                    object_type="case", object_id=case.number)
     return case
