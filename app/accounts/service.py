@@ -16,6 +16,7 @@ from app.accounts import passwords, totp
 from app.accounts.sessions import (
     SessionCookie,
     end_all_sessions,
+    end_session,
     purge_expired_sessions,
     rotate_session,
     seal_key_into,
@@ -36,6 +37,7 @@ from app.errors import Invalid, NotAuthenticated
 from app.models import ROLES, RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
 from app.models.user import HANDLER_ROLES
 from app.runtime import Runtime
+from app.transactions import transactional
 
 
 class SignInFailed(NotAuthenticated):
@@ -235,6 +237,24 @@ def confirm_enrolment(
     return new_row, new_cookie, codes
 
 
+@transactional
+def renew_recovery_codes(session: Session, rt: Runtime, user: User) -> list[str]:
+    """A signed-in user's fresh set of recovery codes (the old ones stop
+    working), audit-logged. Owns its transaction."""
+    codes = replace_recovery_codes(session, rt, user)
+    rt.audit.record(session, actor=actor_of(user), action="mfa.recovery_codes_replaced",
+                    object_type="user", object_id=user.id)
+    return codes
+
+
+@transactional
+def sign_out(session: Session, rt: Runtime, row: StaffSession) -> None:
+    """End this staff session, audit-logged. Owns its transaction."""
+    rt.audit.record(session, actor=f"user:{row.user_id}", action="signout",
+                    object_type="user", object_id=row.user_id)
+    end_session(session, row)
+
+
 def replace_recovery_codes(session: Session, rt: Runtime, user: User) -> list[str]:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = totp.new_recovery_codes()
@@ -334,6 +354,7 @@ def validate_roles(roles: set[str]) -> None:
         raise AccountError("role_conflict")
 
 
+@transactional
 def create_user(
     session: Session,
     rt: Runtime,
@@ -345,11 +366,13 @@ def create_user(
     password: str | None = None,
     actor: str = "system",
     origin: str = "web",
+    active: bool = True,
 ) -> tuple[User, str]:
     """Create a staff account with an initial password the user must change.
 
     Returns the user and the initial password (generated when not given).
     No key pair yet: it is made when the user sets their own password.
+    Owns its transaction.
     """
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -374,13 +397,27 @@ def create_user(
     session.flush()
     rt.audit.record(session, actor=actor, action="admin.user_created", object_type="user",
                     object_id=user.id, origin=origin)
+    user.active = active
     return user, initial
 
 
+@transactional
+def create_unit(session: Session, rt: Runtime, *, code: str, name: str, kind: str,
+                actor: str = "system", origin: str = "cli") -> Unit:
+    """Add an organisation unit, audit-logged. Owns its transaction."""
+    unit = Unit(code=code, name=name, kind=kind)
+    session.add(unit)
+    rt.audit.record(session, actor=actor, action="admin.unit_created",
+                    object_type="unit", object_id=code, origin=origin)
+    return unit
+
+
+@transactional
 def update_user(
     session: Session, rt: Runtime, admin: User, user: User, *, display_name: str,
     unit: Unit, roles: set[str], active: bool,
 ) -> None:
+    """An admin changes an account. Owns its transaction."""
     validate_roles(roles)
     if "external_investigator" in roles and unit.kind != "bureau":
         raise AccountError("investigator_needs_bureau")
@@ -400,10 +437,11 @@ def update_user(
                     object_type="user", object_id=user.id)
 
 
+@transactional
 def admin_reset_password(session: Session, rt: Runtime, admin: User, user: User) -> str:
     """Give the user a temporary password. Their key pair is discarded: the
     admin must never know a password that opens it. Cases they held wait for
-    a colleague (or the recovery key) to re-grant them."""
+    a colleague (or the recovery key) to re-grant them. Owns its transaction."""
     temporary = passwords.generate_temporary_password()
     user.password_hash = passwords.hash_password(temporary, rt.settings.password_hash)
     user.must_change_password = True
@@ -419,7 +457,9 @@ def admin_reset_password(session: Session, rt: Runtime, admin: User, user: User)
     return temporary
 
 
+@transactional
 def admin_reset_second_factor(session: Session, rt: Runtime, admin: User, user: User) -> None:
+    """The user enrols a second factor again at the next sign-in. Owns its transaction."""
     user.totp_secret_encrypted = None
     user.totp_last_step = None
     user.totp_enrolled_at = None
@@ -429,7 +469,9 @@ def admin_reset_second_factor(session: Session, rt: Runtime, admin: User, user: 
                     object_type="user", object_id=user.id)
 
 
+@transactional
 def admin_unlock(session: Session, rt: Runtime, admin: User, user: User) -> None:
+    """Lift a lockout after failed sign-ins. Owns its transaction."""
     user.failed_logins = 0
     user.locked_until = None
     rt.audit.record(session, actor=actor_of(admin), action="admin.user_unlocked",

@@ -7,6 +7,8 @@ file key, after which the ciphertext is noise — also in backups.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, delete, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,7 @@ from app.models import (
     utcnow,
 )
 from app.runtime import Runtime
+from app.transactions import transactional
 
 RECOVERY = "recovery"
 
@@ -145,6 +148,14 @@ def grant(session: Session, rt: Runtime, case: Case, actor: User, actor_key: Pri
     return wrap
 
 
+@transactional
+def regrant(session: Session, rt: Runtime, case: Case, actor: User,
+            actor_key: PrivateKey | None, target: User) -> KeyWrap:
+    """A holder restores a colleague's access after the colleague's key
+    changed (see grant). Owns its transaction."""
+    return grant(session, rt, case, actor, actor_key, target, action="case.regrant")
+
+
 def revoke(session: Session, rt: Runtime, case: Case, actor: str, target: User) -> None:
     session.execute(
         delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)
@@ -180,9 +191,11 @@ def regrants_i_can_give(session: Session, holder: User) -> list[tuple[Case, User
     return [(case, user) for case, user in rows]
 
 
+@transactional
 def recover_access(session: Session, rt: Runtime, case: Case, recovery_private: PrivateKey,
                    target: User) -> KeyWrap:
-    """Re-grant a case with the offline recovery key (`meldpunt keys recover`)."""
+    """Re-grant a case with the offline recovery key (`meldpunt keys recover`).
+    Owns its transaction."""
     key = open_with_recovery_key(session, case, recovery_private)
     wrap = wrap_for_user(session, case, key, target)
     rt.audit.record(session, actor="system", action="keys.recovery_regrant", object_type="case",
@@ -198,6 +211,20 @@ def rewrap_all_for_recovery(session: Session, old_private: PrivateKey, new_publi
         key = open_with_recovery_key(session, case, old_private)
         wrap_for_recovery(session, case, key, new_public)
         count += 1
+    return count
+
+
+@transactional
+def rotate_recovery_key(session: Session, rt: Runtime, old_private: PrivateKey,
+                        new_public: bytes, keep_new_private: Callable[[], None]) -> int:
+    """Move every case's recovery wrap to a new recovery key, audit-logged.
+    `keep_new_private` (which writes the new private half away) runs before
+    the commit, so the wraps never move to a key whose private half was not
+    kept. Owns its transaction."""
+    count = rewrap_all_for_recovery(session, old_private, new_public)
+    keep_new_private()
+    rt.audit.record(session, actor="system", action="keys.recovery_rotated",
+                    object_type="key", object_id=fingerprint(new_public)[:16], origin="cli")
     return count
 
 

@@ -8,6 +8,8 @@ receipt code that only the reporter has.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -43,6 +45,7 @@ from app.crypto.receipts import (
 from app.models import Attachment, Case, Receipt, User, UserRole, utcnow
 from app.models.case import CHANNELS, TRACKS
 from app.runtime import Runtime
+from app.transactions import unit_of_work
 
 RECEIPT_RECIPIENT = "receipt"
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -119,10 +122,27 @@ def attach_receipt(session: Session, rt: Runtime, case: Case, key: CaseKey) -> R
     return code
 
 
-def submit_report(session: Session, rt: Runtime, new: NewReport, *,
-                  registered_by: User | None = None,
-                  with_receipt: bool = True) -> tuple[Case, ReceiptCode | None]:
-    """Create the case, encrypted and wrapped, and commit it whole — or nothing."""
+@contextmanager
+def new_case_transaction(session: Session, rt: Runtime) -> Iterator[list[Attachment]]:
+    """One transaction for a new case: committed when the block ends, rolled
+    back on any exception (re-raised). The block appends each attachment it
+    keeps to the list it is given: if the transaction fails their files are
+    removed from the store too, so nothing of the case is left behind."""
+    stored: list[Attachment] = []
+    try:
+        with unit_of_work(session):
+            yield stored
+    except BaseException:
+        discard_files(rt, stored)
+        raise
+
+
+def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attachment], *,
+               registered_by: User | None = None,
+               with_receipt: bool = True) -> tuple[Case, ReceiptCode | None]:
+    """Add the case, encrypted and wrapped, with its attachments, receipt and
+    audit entry to the caller's transaction (see new_case_transaction); never
+    commits. Each attachment kept is appended to `stored`."""
     if new.track not in TRACKS or new.channel not in CHANNELS:
         raise ValueError("unknown track or channel")
     now = utcnow()
@@ -137,31 +157,34 @@ def submit_report(session: Session, rt: Runtime, new: NewReport, *,
     session.add(case)
     session.flush()
     set_report(key, case, new.report, new.identity if new.channel != "anonymous" else None)
-    stored: list[Attachment] = []
-    try:
-        for upload in new.uploads:
-            stored.append(keep_upload(
-                session, rt, case, key, upload,
-                uploaded_by_kind="staff" if registered_by else "reporter",
-                uploaded_by=registered_by))
-        for officer in intake_officers(session):
-            custody.wrap_for_user(session, case, key, officer)
-        if registered_by is not None and registered_by.may_hold_cases:
-            custody.wrap_for_user(session, case, key, registered_by, granted_by=registered_by)
-        custody.wrap_for_recovery(session, case, key, rt.keyring.recovery_public)
-        code = attach_receipt(session, rt, case, key) if with_receipt else None
-        rt.audit.record(
-            session,
-            actor=f"user:{registered_by.id}" if registered_by else "reporter",
-            action="report.registered" if registered_by else "report.submitted",
-            object_type="case", object_id=case.number,
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        discard_files(rt, stored)
-        raise
+    for upload in new.uploads:
+        stored.append(keep_upload(
+            session, rt, case, key, upload,
+            uploaded_by_kind="staff" if registered_by else "reporter",
+            uploaded_by=registered_by))
+    for officer in intake_officers(session):
+        custody.wrap_for_user(session, case, key, officer)
+    if registered_by is not None and registered_by.may_hold_cases:
+        custody.wrap_for_user(session, case, key, registered_by, granted_by=registered_by)
+    custody.wrap_for_recovery(session, case, key, rt.keyring.recovery_public)
+    code = attach_receipt(session, rt, case, key) if with_receipt else None
+    rt.audit.record(
+        session,
+        actor=f"user:{registered_by.id}" if registered_by else "reporter",
+        action="report.registered" if registered_by else "report.submitted",
+        object_type="case", object_id=case.number,
+    )
     return case, code
+
+
+def submit_report(session: Session, rt: Runtime, new: NewReport, *,
+                  registered_by: User | None = None,
+                  with_receipt: bool = True) -> tuple[Case, ReceiptCode | None]:
+    """Create the case, encrypted and wrapped, and commit it whole — or
+    nothing, not even the files of its attachments. Owns its transaction."""
+    with new_case_transaction(session, rt) as stored:
+        return add_report(session, rt, new, stored, registered_by=registered_by,
+                          with_receipt=with_receipt)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from app.cases import workflow
 from app.cases.deadlines import feedback_due
-from app.cases.intake import NewReport, submit_report
+from app.cases.intake import NewReport, add_report, new_case_transaction
 from app.crypto.receipts import ReceiptCode
 from app.errors import Invalid
-from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
+from app.models import Attachment, Case, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
 from app.runtime import Runtime
 from app.vocabulary import CloseReason, Outcome, ReferralTarget
@@ -69,17 +69,26 @@ def _keep_only(session: Session, case: Case, user: User) -> None:
 
 def register_report(session: Session, rt: Runtime, user: User,
                     reg: Registration) -> tuple[Case, ReceiptCode | None]:
+    """A report received another way, registered by staff: the case, its
+    receipt, key wraps and audit entries in one transaction, which this
+    function owns."""
+    with new_case_transaction(session, rt) as stored:
+        return _add_registration(session, rt, user, reg, stored)
+
+
+def _add_registration(session: Session, rt: Runtime, user: User, reg: Registration,
+                      stored: list[Attachment]) -> tuple[Case, ReceiptCode | None]:
     if not user.has_role("intake", "vertrouwenspersoon"):
         raise RegistrationError("role")
     if (reg.intake_channel not in OFFLINE_CHANNELS or reg.track not in TRACKS
             or reg.channel not in CHANNELS):
         raise RegistrationError("choice")
     _check_unit(session, reg.unit_id)
-    case, code = submit_report(session, rt, NewReport(
+    case, code = add_report(session, rt, NewReport(
         unit_id=reg.unit_id, track=reg.track, channel=reg.channel,
         category=reg.category or None, subcategory=reg.subcategory or None,
         report=reg.report, identity=reg.identity, intake_channel=reg.intake_channel,
-    ), registered_by=user, with_receipt=reg.with_receipt)
+    ), stored, registered_by=user, with_receipt=reg.with_receipt)
     if user.has_role("vertrouwenspersoon") and not user.has_role("intake"):
         # Heard in person by the VP: acknowledged there and then, and theirs.
         now = utcnow()
@@ -87,7 +96,6 @@ def register_report(session: Session, rt: Runtime, user: User,
         case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
         workflow.enter(session, rt, case, "register_with_vp", user, creating=True)
         _keep_only(session, case, user)
-        session.commit()
     return case, code
 
 
@@ -102,7 +110,14 @@ class Signal:
 
 
 def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> Case:
-    """A closed advice-track case without content: it only counts."""
+    """A closed advice-track case without content: it only counts. The case
+    and its audit entries in one transaction, which this function owns."""
+    with new_case_transaction(session, rt) as stored:
+        return _add_signal(session, rt, vp, signal, stored)
+
+
+def _add_signal(session: Session, rt: Runtime, vp: User, signal: Signal,
+                stored: list[Attachment]) -> Case:
     if not workflow.may_act(workflow.TRANSITIONS["register_signal"], vp):
         raise RegistrationError("role")
     if signal.referred_to and signal.referred_to not in tuple(ReferralTarget):
@@ -112,11 +127,11 @@ def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> 
     if signal.on > utcnow().date():
         raise RegistrationError("date")
     _check_unit(session, signal.unit_id)
-    case, _ = submit_report(session, rt, NewReport(
+    case, _ = add_report(session, rt, NewReport(
         unit_id=signal.unit_id, track="advice", channel="confidential",
         category=signal.category or None, subcategory=signal.subcategory or None,
         report={}, intake_channel="in_person",
-    ), registered_by=vp, with_receipt=False)
+    ), stored, registered_by=vp, with_receipt=False)
     heard = datetime.combine(signal.on, time(12, 0), tzinfo=UTC)
     case.received_at = heard
     case.acknowledged_at = heard
@@ -128,5 +143,4 @@ def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> 
     case.referred_to = signal.referred_to or None
     case.close_reason = CloseReason.SIGNAL
     _keep_only(session, case, vp)
-    session.commit()
     return case

@@ -155,10 +155,8 @@ def user_create(email: str, display_name: str, roles: tuple[str, ...], unit_code
             roles=set(roles), password=password, actor="system", origin="cli",
         )
     except (service.AccountError, PasswordPolicyError) as error:
-        session.rollback()
         fail(f"can not create the account: {error}")
         return
-    session.commit()
     click.echo(f"Created user {user.email} (id {user.id}).")
     if password is None:
         click.echo(f"Initial password (shown once; must be changed at first sign-in): {initial}")
@@ -183,6 +181,7 @@ def unit_create(code: str, name: str, kind: str) -> None:
     """Create a unit (idempotent for the same code)."""
     import re
 
+    from app.accounts import service
     from app.models import Unit
 
     code = code.strip().lower()
@@ -192,10 +191,7 @@ def unit_create(code: str, name: str, kind: str) -> None:
     if session.scalar(select(Unit).where(Unit.code == code)) is not None:
         click.echo(f"Unit {code} exists already.")
         return
-    session.add(Unit(code=code, name=name.strip()[:200], kind=kind))
-    runtime().audit.record(session, actor="system", action="admin.unit_created",
-                           object_type="unit", object_id=code, origin="cli")
-    session.commit()
+    service.create_unit(session, runtime(), code=code, name=name.strip()[:200], kind=kind)
     click.echo(f"Created unit {code} ({kind}).")
 
 
@@ -304,9 +300,7 @@ def keys_recover(number: str, email: str, key_file: Path) -> None:
     try:
         custody.recover_access(session, runtime(), case, private, user)
     except (custody.NoAccess, custody.CustodyError) as error:
-        session.rollback()
         fail(f"can not re-grant: {type(error).__name__} {error}")
-    session.commit()
     click.echo(f"Case {case.number} re-granted to {user.email}.")
 
 
@@ -334,18 +328,14 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
     passphrase, generated = _read_new_passphrase("Passphrase for the NEW recovery key")
     new_private = generate_keypair()
     new_public = public_key_bytes(new_private)
-    session = db.session
     try:
-        count = custody.rewrap_all_for_recovery(session, old_private, new_public)
+        count = custody.rotate_recovery_key(
+            db.session, runtime(), old_private, new_public,
+            keep_new_private=lambda: write_private_file(
+                new_out, protect_private_key(new_private, passphrase, s.key_derivation)))
     except custody.NoAccess:
-        session.rollback()
         fail("the given key file is not the current recovery key")
         return
-    write_private_file(new_out, protect_private_key(new_private, passphrase, s.key_derivation))
-    runtime().audit.record(session, actor="system", action="keys.recovery_rotated",
-                           object_type="key", object_id=fingerprint(new_public)[:16],
-                           origin="cli")
-    session.commit()
     replace_private_file(s.keys_dir / RECOVERY_PUBLIC, new_public)
     click.echo(f"Re-wrapped {count} cases to the new recovery key {fingerprint(new_public)[:16]}.")
     click.echo(f"The new private half is in {new_out}: move it offline; destroy the old one.")

@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.transactions import unit_of_work
 from app.web.extensions import db
 
 DEMO_DOMAIN = "demo.meldpunt.test"
@@ -67,19 +68,19 @@ def seed_demo(session, rt) -> list[tuple[str, str, str]]:  # type: ignore[no-unt
     from app.accounts import service, totp
     from app.cases.intake import NewReport, submit_report
 
-    units = seed_units(session)
     created_any = False
-    for local, name, unit_code, roles in USERS:
-        email = demo_email(local)
-        if service.find_user_by_email(session, email) is not None:
-            continue
-        user, _initial = service.create_user(
-            session, rt, email=email, display_name=name, unit=units[unit_code], roles=roles,
-            actor="system", origin="cli",
-        )
-        service.enrol_directly(session, rt, user, DEMO_PASSWORD, totp.new_totp_secret())
-        created_any = True
-    session.commit()
+    with unit_of_work(session):  # the units and every account, or none of them
+        units = seed_units(session)
+        for local, name, unit_code, roles in USERS:
+            email = demo_email(local)
+            if service.find_user_by_email(session, email) is not None:
+                continue
+            user, _initial = service.create_user(
+                session, rt, email=email, display_name=name, unit=units[unit_code], roles=roles,
+                actor="system", origin="cli",
+            )
+            service.enrol_directly(session, rt, user, DEMO_PASSWORD, totp.new_totp_secret())
+            created_any = True
     if created_any:
         samples = [
             NewReport(unit_id=units["kerndepartement"].id, track="advice", channel="anonymous",

@@ -50,22 +50,17 @@ def _run(dry_run: bool, now_text: str | None) -> None:
 
 
 def _prune_audit(rt, now: datetime, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    from app.audit.events import prune_audit_log
     from app.audit.log import ChainBroken
     from app.retention.policy import load_policy
 
     cutoff = load_policy(db.session).audit_cutoff(now)
     try:
-        pruned = rt.audit.prune(db.session, before=cutoff, origin="cli", dry_run=dry_run)
+        pruned = prune_audit_log(db.session, rt, before=cutoff, origin="cli", dry_run=dry_run)
     except ChainBroken as exc:
-        db.session.rollback()
         # A broken chain is evidence: keep every entry and say so loudly.
-        rt.audit.record(db.session, actor="system", action="audit.prune_refused",
-                        object_type="audit_log", object_id=str(exc.result.first_broken_seq),
-                        result="failed", origin="cli")
-        db.session.commit()
         click.echo(f"Audit log NOT pruned: {exc}. Run 'meldpunt audit verify'.", err=True)
         sys.exit(1)
-    db.session.commit()
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {pruned.pruned} audit entr{'y' if pruned.pruned == 1 else 'ies'} "
                f"written before {cutoff:%Y-%m-%d}"

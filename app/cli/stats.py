@@ -24,6 +24,7 @@ def stats_group() -> None:
               help="Write to this file instead of standard output.")
 @with_appcontext
 def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None) -> None:
+    from app.audit.events import record_event
     from app.cli.context import runtime
     from app.models import Unit
     from app.stats.export import to_csv, to_json
@@ -39,9 +40,8 @@ def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None)
         unit_id = unit.id
     report = build_report(db.session, year, rt.settings.stats_threshold, unit_id)
     text = to_csv(report) if fmt == "csv" else to_json(report)
-    rt.audit.record(db.session, actor="system", action="stats.exported", object_type="export",
-                    object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")
-    db.session.commit()
+    record_event(db.session, rt, actor="system", action="stats.exported", object_type="export",
+                 object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)

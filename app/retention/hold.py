@@ -9,6 +9,7 @@ from app.crypto.envelope import CaseKey, encrypt_text
 from app.errors import NotAllowed
 from app.models import Case, User, utcnow
 from app.runtime import Runtime
+from app.transactions import transactional
 
 HOLD_ROLES = frozenset({"integriteitscoordinator", "icc"})
 REASON_FIELD = "legal_hold_reason"
@@ -20,8 +21,10 @@ class HoldNotAllowed(NotAllowed):
     area = "hold"
 
 
+@transactional
 def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: CaseKey,
                    reason: str) -> None:
+    """Suspend the case's deletion, with a reason. Owns its transaction."""
     if not user.has_role(*HOLD_ROLES):
         raise HoldNotAllowed("role")
     if not reason.strip():
@@ -34,7 +37,9 @@ def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: C
                     object_type="case", object_id=case.number)
 
 
+@transactional
 def lift_legal_hold(session: Session, rt: Runtime, case: Case, user: User) -> None:
+    """Let the case's retention period run again. Owns its transaction."""
     if not user.has_role(*HOLD_ROLES):
         raise HoldNotAllowed("role")
     case.legal_hold = False

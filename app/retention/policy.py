@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from app.cases.deadlines import add_months
 from app.errors import Invalid
 from app.models import Case, RetentionRule
+from app.runtime import Runtime
+from app.transactions import transactional
 
 ANY = "*"
 
@@ -103,3 +105,15 @@ def set_rule(session: Session, rt, actor: str, track: str, outcome: str,  # type
     rt.audit.record(session, actor=actor, action="admin.retention_rule_set",
                     object_type="retention_rule", object_id=f"{track}/{outcome}={months}")
     return rule
+
+
+@transactional
+def save_periods(session: Session, rt: Runtime, actor: str, seen: RetentionPolicy,
+                 months: dict[tuple[str, str], int], audit_months: int | None) -> None:
+    """Store every period that differs from the policy the admin saw, one
+    audit entry per rule changed. Owns its transaction."""
+    for key, wanted in sorted(months.items()):
+        if wanted != seen.months[key]:
+            set_rule(session, rt, actor, key[0], key[1], wanted)
+    if audit_months is not None and audit_months != seen.audit_months:
+        set_rule(session, rt, actor, AUDIT_TRACK, ANY, audit_months)

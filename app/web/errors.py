@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
+from app.transactions import abandon
 from app.web.extensions import db, login_manager
 from app.web.messages import PAGES, message_for
 
@@ -50,7 +51,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def _database(_error: Exception) -> tuple[str, int]:
-        db.session.rollback()
+        abandon(db.session)
         log.error("database unavailable")
         # The page must render without the database: no second attempt to
         # look up the signed-in staff member (Flask-Login's template context
@@ -64,7 +65,7 @@ def init_app(app: Flask) -> None:
         # Only the exception type: its message may hold user data.
         log.error("unhandled %s", type(error).__name__)
         try:
-            db.session.rollback()
+            abandon(db.session)
         except Exception:  # noqa: BLE001, S110 - the database may be what failed
             pass
         return render_error(500)

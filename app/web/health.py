@@ -6,6 +6,7 @@ from flask import Blueprint, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.transactions import abandon
 from app.web.extensions import db
 
 blueprint = Blueprint("health", __name__)
@@ -16,6 +17,6 @@ def health() -> Response:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        db.session.rollback()
+        abandon(db.session)
         return Response("unavailable\n", status=503, content_type="text/plain")
     return Response("ok\n", content_type="text/plain")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.sessions import SessionCookie, find_session, unlocked_private_key
+from app.audit.events import record_event
 from app.crypto.keys import PrivateKey
 from app.models import StaffSession, User
 from app.runtime import Runtime
@@ -96,11 +97,10 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 return login_manager.unauthorized()
             user: User = current_user._get_current_object()  # type: ignore[attr-defined]
             if roles and not user.has_role(*roles):
-                runtime().audit.record(
-                    db.session, actor=f"user:{user.id}", action="access.denied",
+                record_event(
+                    db.session, runtime(), actor=f"user:{user.id}", action="access.denied",
                     object_type="route", object_id=request.endpoint or "", result="denied",
                 )
-                db.session.commit()
                 abort(403)
             return view(user, *args, **kwargs)
 

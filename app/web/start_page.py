@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import PageText, User, utcnow
+from app.transactions import transactional
 from app.web.i18n import LANGUAGES
 
 MAX_CHARS = 3000
@@ -220,10 +221,12 @@ def page_texts(session: Session, lang: str) -> dict[str, SectionText]:
     return {s.key: _section_text(s, rows.get(s.key), lang, session) for s in SECTIONS}
 
 
+@transactional
 def save_text(session: Session, rt, admin: User, section: str, lang: str,  # type: ignore[no-untyped-def]
               raw: str) -> bool:
     """Store the admin's text; False when it equals what is stored already.
-    One audit entry per change, naming section and language, never the text."""
+    One audit entry per change, naming section and language, never the text.
+    Owns its transaction."""
     if not is_section(section, lang):
         raise ValueError("unknown section or language")
     body = clean_text(raw)
@@ -243,9 +246,11 @@ def save_text(session: Session, rt, admin: User, section: str, lang: str,  # typ
     return True
 
 
+@transactional
 def reset_text(session: Session, rt, admin: User, section: str,  # type: ignore[no-untyped-def]
                lang: str) -> bool:
-    """Back to the shipped text; False when there was no override."""
+    """Back to the shipped text; False when there was no override. Owns its
+    transaction."""
     if not is_section(section, lang):
         raise ValueError("unknown section or language")
     row = session.scalar(select(PageText).where(PageText.section == section,

@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 
 from app.accounts import service, totp
 from app.accounts.passwords import PasswordPolicyError
-from app.accounts.sessions import end_session
 from app.models import User
 from app.web.extensions import db
 from app.web.forms import (
@@ -131,10 +130,7 @@ def logout() -> Response:
     if form.validate_on_submit():
         row = current_staff_session()
         if row is not None:
-            runtime().audit.record(db.session, actor=f"user:{row.user_id}",
-                                   action="signout", object_type="user", object_id=row.user_id)
-            end_session(db.session, row)
-            db.session.commit()
+            service.sign_out(db.session, runtime(), row)
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -178,8 +174,5 @@ def new_recovery_codes(user: User) -> str | Response:
     if not form.validate_on_submit():
         return redirect(url_for("accounts.account"))
     rt = runtime()
-    codes = service.replace_recovery_codes(db.session, rt, user)
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="mfa.recovery_codes_replaced",
-                    object_type="user", object_id=user.id)
-    db.session.commit()
+    codes = service.renew_recovery_codes(db.session, rt, user)
     return render_template("accounts/recovery_codes.html", codes=codes, next_stage="active")

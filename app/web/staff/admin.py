@@ -71,13 +71,11 @@ def new_user(admin: User) -> str | Response:
                 db.session, rt, email=form.email.data or "",
                 display_name=form.display_name.data or "", unit=unit,
                 roles=set(form.roles.data or []), actor=f"user:{admin.id}",
+                active=bool(form.active.data),
             )
-            user.active = bool(form.active.data)
         except service.AccountError as error:
-            db.session.rollback()
             flash(message_for(error), "error")
         else:
-            db.session.commit()
             return render_template("admin/temporary_password.html", user=user, password=initial)
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -99,10 +97,8 @@ def edit_user(admin: User, user_id: int) -> str | Response:
                                 display_name=form.display_name.data or "", unit=unit,
                                 roles=set(form.roles.data or []), active=bool(form.active.data))
         except service.AccountError as error:
-            db.session.rollback()
             flash(message_for(error), "error")
         else:
-            db.session.commit()
             flash(_("The account has been saved."), "success")
             return redirect(url_for("admin.users"))
     form.email.render_kw = {"readonly": True}
@@ -116,7 +112,6 @@ def reset_password(admin: User, user_id: int) -> str | Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     temporary = service.admin_reset_password(db.session, runtime(), admin, user)
-    db.session.commit()
     return render_template("admin/temporary_password.html", user=user, password=temporary,
                            was_reset=True)
 
@@ -128,7 +123,6 @@ def reset_second_factor(admin: User, user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.admin_reset_second_factor(db.session, runtime(), admin, user)
-    db.session.commit()
     flash(_("The second factor has been reset. The user sets it up again at the next sign-in."),
           "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -141,7 +135,6 @@ def unlock(admin: User, user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     service.admin_unlock(db.session, runtime(), admin, user)
-    db.session.commit()
     flash(_("The account has been unlocked."), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -190,9 +183,7 @@ def edit_page_text(admin: User, section: str, lang: str) -> tuple[str, int] | Re
             try:
                 changed = start_page.save_text(db.session, runtime(), admin, section, lang,
                                                form.body.data or "")
-                db.session.commit()
             except IntegrityError:  # another admin saved the same section at the same moment
-                db.session.rollback()
                 flash(_("Somebody else saved this text at the same moment. Check it and save "
                         "again."), "error")
                 status = 409
@@ -216,7 +207,6 @@ def reset_page_text(admin: User, section: str, lang: str) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     if start_page.reset_text(db.session, runtime(), admin, section, lang):
-        db.session.commit()
         flash(_("The standard text is back on the start page."), "success")
     else:
         flash(_("This section already shows the standard text."), "success")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import Select, func, select
 
+from app.audit.events import record_event
 from app.audit.log import AuditLog
 from app.models import AuditEntry, User
 from app.web.extensions import db
@@ -63,9 +64,8 @@ def index(user: User) -> str:
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(
         AuditEntry.action)).all()
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="audit.viewed",
-                    object_type="audit", object_id=f"page {page}")
-    db.session.commit()
+    record_event(db.session, rt, actor=f"user:{user.id}", action="audit.viewed",
+                 object_type="audit", object_id=f"page {page}")
     head = AuditLog.head(db.session)
     return render_template("audit/index.html", entries=entries, filters=filters, page=page,
                            pages=max(1, -(-(total or 0) // PAGE_SIZE)), total=total,
@@ -83,9 +83,8 @@ def _cell(value: object) -> str:
 def export(user: User) -> Response:
     query, filters = filtered_query(request.args)
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="audit.exported",
-                    object_type="export", object_id="audit.csv")
-    db.session.commit()
+    record_event(db.session, rt, actor=f"user:{user.id}", action="audit.exported",
+                 object_type="export", object_id="audit.csv")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["seq", "time_utc", "actor", "action", "object_type", "object_id",

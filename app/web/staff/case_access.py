@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.audit.events import record_event
 from app.cases import conflicts, custody
 from app.cases.access import open_case
 from app.models import Case, CaseRestriction, User
@@ -116,16 +117,13 @@ def regrant(user: User, number: str, user_id: int) -> BaseResponse:
     if conflicts.is_restricted(db.session, case, target):
         abort(404)
     try:
-        custody.grant(db.session, rt, case, user, current_private_key(), target,
-                      action="case.regrant")
+        custody.regrant(db.session, rt, case, user, current_private_key(), target)
     except custody.NoAccess:
-        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.regrant",
-                        object_type="case", object_id=case.number, result="denied")
-        db.session.commit()
+        record_event(db.session, rt, actor=f"user:{user.id}", action="case.regrant",
+                     object_type="case", object_id=case.number, result="denied")
         abort(404)
     except custody.CustodyError as error:
         flash(message_for(error), "error")
         return redirect(url_for("cases.access"))
-    db.session.commit()
     flash(_("Access has been restored for %(name)s.", name=target.display_name), "success")
     return redirect(url_for("cases.access"))

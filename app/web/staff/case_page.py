@@ -21,12 +21,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.audit.events import record_event
 from app.cases import conflicts, custody, minutes, workflow
 from app.cases.access import OpenCase, open_case
+from app.cases.casework import send_message_to_reporter, write_note
 from app.cases.content import (
     AttachmentView,
     UploadTooLarge,
-    add_message,
     list_attachments,
     open_attachment,
     read_identity,
@@ -35,9 +36,9 @@ from app.cases.content import (
 )
 from app.cases.intake import Upload
 from app.cases.minutes import read_minutes
-from app.cases.notes import add_note, read_notes
+from app.cases.notes import read_notes
 from app.errors import Conflict
-from app.models import Attachment, AuditEntry, Case, User, utcnow
+from app.models import Attachment, AuditEntry, Case, User
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -175,9 +176,8 @@ def act(user: User, number: str, action: str) -> BaseResponse:
                                                                             user):
         # Before any other check: a non-holder learns nothing, not even
         # whether the action would fit their role.
-        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
-                        object_type="case", object_id=case.number, result="denied")
-        db.session.commit()
+        record_event(db.session, rt, actor=f"user:{user.id}", action="case.act",
+                     object_type="case", object_id=case.number, result="denied")
         abort(404)
     params = _params()
     if action == "acknowledge" and not str(params.get("text") or "").strip():
@@ -185,9 +185,8 @@ def act(user: User, number: str, action: str) -> BaseResponse:
     try:
         workflow.perform(db.session, rt, case, user, current_private_key(), action, **params)
     except workflow.TransitionNotAllowed as error:
-        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
-                        object_type="case", object_id=case.number, result="denied")
-        db.session.commit()
+        record_event(db.session, rt, actor=f"user:{user.id}", action="case.act",
+                     object_type="case", object_id=case.number, result="denied")
         if not isinstance(error, Conflict):
             # Not a holder, restricted, deleted, unknown action (404) or the
             # wrong role (403): the bare status page, nothing about the case.
@@ -217,12 +216,8 @@ def send_message(user: User, number: str) -> BaseResponse | str:
     if not form.validate_on_submit():
         flash(_("Write a message before sending (at most 20,000 characters)."), "error")
         return redirect(url_for("cases.show", number=number))
-    add_message(db.session, opened.case, opened.key, form.body.data or "",
-                author_kind="staff", author=user)
-    workflow.note_feedback_given(opened.case, utcnow())
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="case.message_sent",
-                    object_type="case", object_id=opened.case.number)
-    db.session.commit()
+    send_message_to_reporter(db.session, rt, opened.case, opened.key, user,
+                             form.body.data or "")
     flash(_("Your message has been placed in the reporter's mailbox."), "success")
     return redirect(url_for("cases.show", number=number))
 
@@ -238,10 +233,7 @@ def note(user: User, number: str) -> BaseResponse:
         flash(_("Write a note before saving (at most 20,000 characters)."), "error")
         return redirect(url_for("cases.show", number=number))
     visibility = "referral" if external_only(user) else form.visibility.data
-    add_note(db.session, opened.case, opened.key, user, form.body.data or "", visibility)
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="case.note_added",
-                    object_type="case", object_id=opened.case.number)
-    db.session.commit()
+    write_note(db.session, rt, opened.case, opened.key, user, form.body.data or "", visibility)
     flash(_("Your note has been saved."), "success")
     return redirect(url_for("cases.show", number=number))
 
@@ -265,9 +257,8 @@ def download(user: User, number: str, attachment_id: int) -> Response:
     ):
         abort(404)
     view, chunks = open_attachment(rt, opened.case, opened.key, attachment)
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="attachment.download",
-                    object_type="attachment", object_id=f"{opened.case.number}/{attachment.id}")
-    db.session.commit()
+    record_event(db.session, rt, actor=f"user:{user.id}", action="attachment.download",
+                 object_type="attachment", object_id=f"{opened.case.number}/{attachment.id}")
     content_type = view.content_type if view.content_type in SAFE_INLINE_TYPES else (
         "application/octet-stream")
     response = Response(stream_with_context(chunks), content_type=content_type)

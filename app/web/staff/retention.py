@@ -14,10 +14,9 @@ from app.retention.policy import (
     ANY,
     AUDIT_MARGIN_MONTHS,
     AUDIT_MONTHS_DEFAULT,
-    AUDIT_TRACK,
     DEFAULT_MONTHS,
     load_policy,
-    set_rule,
+    save_periods,
 )
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -65,16 +64,10 @@ def periods(admin: User) -> str | Response:
                             "case period plus %(margin)s months.", months=minimum,
                             margin=AUDIT_MARGIN_MONTHS))
         if errors:
-            db.session.rollback()
             for error in dict.fromkeys(errors):
                 flash(error + " " + _("Nothing has been saved."), "error")
         else:
-            for key, months in sorted(wanted.items()):
-                if months != policy.months[key]:
-                    set_rule(db.session, rt, actor, key[0], key[1], months)
-            if audit_months is not None and audit_months != policy.audit_months:
-                set_rule(db.session, rt, actor, AUDIT_TRACK, ANY, audit_months)
-            db.session.commit()
+            save_periods(db.session, rt, actor, policy, wanted, audit_months)
             flash(_("The retention periods have been saved."), "success")
             return redirect(url_for("retention.periods"))
     rows = [(track, outcome, months, DEFAULT_MONTHS.get((track, outcome)))
@@ -117,10 +110,8 @@ def legal_hold(user: User, number: str) -> Response:
         else:
             set_legal_hold(db.session, rt, opened.case, user, opened.key, reason)
     except HoldNotAllowed as error:
-        db.session.rollback()
         flash(message_for(error), "error")
     else:
-        db.session.commit()
         flash(_("The legal hold has been lifted.") if lift else
               _("The case is under legal hold: it will not be deleted until the hold is "
                 "lifted."), "success")

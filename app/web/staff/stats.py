@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 
+from app.audit.events import record_event
 from app.models import Unit, User, utcnow
 from app.stats.charts import bar_chart
 from app.stats.export import to_csv, to_json
@@ -60,9 +61,8 @@ def page(user: User) -> str:
     year, unit_id = _scope(user)
     report = _report(user, year, unit_id)
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="stats.viewed",
-                    object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
-    db.session.commit()
+    record_event(db.session, rt, actor=f"user:{user.id}", action="stats.viewed",
+                 object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
     units = db.session.scalars(select(Unit).where(Unit.kind != "bureau").order_by(Unit.name)
                                ).all() if user.has_role("icc") else []
     return render_template("stats/page.html", report=report, charts=_charts(report),
@@ -77,9 +77,8 @@ def export(user: User, fmt: str) -> Response:
     year, unit_id = _scope(user)
     report = _report(user, year, unit_id)
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="stats.exported",
-                    object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}")
-    db.session.commit()
+    record_event(db.session, rt, actor=f"user:{user.id}", action="stats.exported",
+                 object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}")
     content_type, render = FORMATS[fmt]
     response = Response(render(report), content_type=content_type)
     suffix = f"-eenheid-{unit_id}" if unit_id else ""
