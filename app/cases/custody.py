@@ -139,14 +139,6 @@ def grant(session: Session, rt: Runtime, case: Case, actor: User, actor_key: Pri
     return wrap
 
 
-def revoke(session: Session, rt: Runtime, case: Case, actor: str, target: User) -> None:
-    session.execute(
-        delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)
-    )
-    rt.audit.record(session, actor=actor, action="case.revoke", object_type="case",
-                    object_id=case.number)
-
-
 def cases_awaiting_regrant(session: Session, user: User) -> list[Case]:
     """Cases this user held under a key they no longer have (after a reset)."""
     rows = session.scalars(

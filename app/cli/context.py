@@ -12,12 +12,13 @@ from app.runtime import Runtime
 
 
 def settings() -> Settings:
-    return current_app.extensions["meldpunt.settings"]
+    loaded: Settings = current_app.extensions["meldpunt.settings"]
+    return loaded
 
 
 def runtime() -> Runtime:
     """The app's runtime, loaded now if keys were created after app start."""
-    rt = current_app.extensions.get("meldpunt.runtime")
+    rt: Runtime | None = current_app.extensions.get("meldpunt.runtime")
     if rt is None:
         rt = Runtime.load(settings())
         current_app.extensions["meldpunt.runtime"] = rt

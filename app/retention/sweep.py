@@ -79,10 +79,6 @@ def tally_values(case: Case | Row, now: datetime) -> dict[str, object]:
     )
 
 
-def tally_of(case: Case | Row, now: datetime) -> CaseTally:
-    return CaseTally(**tally_values(case, now))
-
-
 def _day(moment: datetime | None) -> datetime | None:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0) if moment else None
 

@@ -29,13 +29,15 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        return current_app.extensions["meldpunt.engine"]
+        engine: Engine = current_app.extensions["meldpunt.engine"]
+        return engine
 
     @property
     def session(self) -> Session:
         if "db_session" not in g:
             g.db_session = current_app.extensions["meldpunt.sessionmaker"]()
-        return g.db_session
+        session: Session = g.db_session
+        return session
 
     @staticmethod
     def _close(_exc: BaseException | None) -> None:

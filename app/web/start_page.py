@@ -31,10 +31,6 @@ MAX_CHARS = 3000
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _lines(*parts: str) -> str:
-    return "\n".join(parts)
-
-
 def _bullets(*items: str) -> str:
     return "\n".join(f"- {item}" for item in items)
 

@@ -21,6 +21,8 @@ from app.cases.uploads import (
     UploadRefused,
     check_parts,
 )
+from app.config import Settings
+from app.runtime import Runtime
 from app.storage import FileStore
 
 
@@ -31,7 +33,8 @@ def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def attachment_budget() -> int:
-    return current_app.extensions["meldpunt.settings"].max_upload_mb * 1024 * 1024
+    settings: Settings = current_app.extensions["meldpunt.settings"]
+    return settings.max_upload_mb * 1024 * 1024
 
 
 class StreamingUploadRequest(Request):
@@ -59,10 +62,11 @@ class StreamingUploadRequest(Request):
         return []
 
     def file_store(self) -> FileStore:
-        return current_app.extensions["meldpunt.runtime"].files  # type: ignore[no-any-return]
+        runtime: Runtime = current_app.extensions["meldpunt.runtime"]
+        return runtime.files
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         if self._upload_view():
             return attachment_budget() * PARSE_FACTOR + 1024 * 1024
         return super().max_content_length
