@@ -7,7 +7,16 @@ file key, after which the ciphertext is noise — also in backups.
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, delete, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    SQLColumnExpression,
+    any_,
+    bindparam,
+    delete,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.crypto.envelope import (
@@ -210,7 +219,8 @@ def destroy_key_material(session: Session, case_ids: list[int]) -> list[str]:
     return file_ids
 
 
-def ids_in(session: Session, column: ColumnElement[int], ids: list[int]) -> ColumnElement[bool]:
+def ids_in(session: Session, column: SQLColumnExpression[int],
+           ids: list[int]) -> ColumnElement[bool]:
     """`column IN ids`. On PostgreSQL one array parameter (`= ANY`): an IN
     list of a retention batch (hundreds of ids) costs more to render and
     parse than the delete costs to run."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import add_months
@@ -52,7 +52,7 @@ class RetentionPolicy:
                 return self.months[key]
         return max(self.months.values())
 
-    def expires_at(self, case: Case) -> datetime | None:
+    def expires_at(self, case: Case | Row) -> datetime | None:
         if case.closed_at is None:
             return None
         return add_months(case.closed_at, self.months_for(case.track, case.outcome))

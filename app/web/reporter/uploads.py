@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import IO, Any, cast
 
 from flask import Flask, Request, current_app, request
 
@@ -88,7 +88,7 @@ class StreamingUploadRequest(Request):
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
-                         content_length: int | None = None) -> io.IOBase:
+                         content_length: int | None = None) -> IO[bytes]:
         if not self._upload_view():
             return io.BytesIO()
         part = PendingPart(self, filename)
@@ -99,7 +99,9 @@ class StreamingUploadRequest(Request):
                 self.upload_too_many = True
                 self.discard_pending()
         self.pending_parts.append(part)
-        return part
+        # Werkzeug writes the part and seeks it; it has those methods, but
+        # typeshed's RawIOBase is no IO[bytes].
+        return cast(IO[bytes], part)
 
 
 def init_app(app: Flask) -> None:
