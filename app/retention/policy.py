@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import add_months
 from app.models import Case, RetentionRule
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime
 
 ANY = "*"
 
@@ -81,7 +85,7 @@ def load_policy(session: Session) -> RetentionPolicy:
     return RetentionPolicy(months=months, audit_months=audit_months)
 
 
-def set_rule(session: Session, rt, actor: str, track: str, outcome: str,  # type: ignore[no-untyped-def]
+def set_rule(session: Session, rt: Runtime, actor: str, track: str, outcome: str,
              months: int) -> RetentionRule:
     if track not in ("advice", "report", AUDIT_TRACK) or not 1 <= months <= 600:
         raise ValueError("invalid retention rule")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import PageText, User, utcnow
+from app.runtime import Runtime
 from app.web.i18n import LANGUAGES
 
 MAX_CHARS = 3000
@@ -217,7 +218,7 @@ def page_texts(session: Session, lang: str) -> dict[str, SectionText]:
     return {s.key: _section_text(s, rows.get(s.key), lang, session) for s in SECTIONS}
 
 
-def save_text(session: Session, rt, admin: User, section: str, lang: str,  # type: ignore[no-untyped-def]
+def save_text(session: Session, rt: Runtime, admin: User, section: str, lang: str,
               raw: str) -> bool:
     """Store the admin's text; False when it equals what is stored already.
     One audit entry per change, naming section and language, never the text."""
@@ -240,7 +241,7 @@ def save_text(session: Session, rt, admin: User, section: str, lang: str,  # typ
     return True
 
 
-def reset_text(session: Session, rt, admin: User, section: str,  # type: ignore[no-untyped-def]
+def reset_text(session: Session, rt: Runtime, admin: User, section: str,
                lang: str) -> bool:
     """Back to the shipped text; False when there was no override."""
     if not is_section(section, lang):
