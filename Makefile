@@ -24,6 +24,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check app tests migrations benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 lint: install-test

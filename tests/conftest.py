@@ -11,8 +11,9 @@ import contextvars
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -20,11 +21,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from app import create_app
 from app.config import PasswordHashParams, Settings
 from app.crypto.kdf import Argon2Params
 from app.keyring import create_missing_secrets, create_recovery_key
+from app.models import Unit, User
 from app.runtime import Runtime
 from app.web.extensions import db
 
@@ -68,7 +72,7 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or a PostgreSQL URL."""
     if ON_POSTGRES:
         admin = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
@@ -141,11 +145,12 @@ def app(settings: Settings) -> Iterator[Flask]:
 
 @pytest.fixture()
 def rt(app: Flask) -> Runtime:
-    return app.extensions["meldpunt.runtime"]
+    runtime: Runtime = app.extensions["meldpunt.runtime"]
+    return runtime
 
 
 @pytest.fixture()
-def session(app: Flask):  # type: ignore[no-untyped-def]
+def session(app: Flask) -> Session:
     return db.session
 
 
@@ -154,7 +159,7 @@ class IsolatedClient(FlaskClient):
     context, `g` and database session, not the ones the test holds open.
     (Flask would otherwise reuse the test's pushed app context.)"""
 
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         # Buffered: a streamed body is read inside the request's own context.
         kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
@@ -178,7 +183,7 @@ def csrf_from(html: str) -> str:
 
 
 def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None,
-              **kwargs):  # type: ignore[no-untyped-def]
+              **kwargs: Any) -> TestResponse:
     """POST with the CSRF token taken from `page` (default: GET url first)."""
     html = client.get(page or url).get_data(as_text=True)
     return client.post(url, data={"csrf_token": csrf_from(html), **data}, **kwargs)
@@ -187,7 +192,7 @@ def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = N
 class Staff:
     """A fully enrolled staff member with their TOTP secret, for tests."""
 
-    def __init__(self, user, totp_secret: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, user: User, totp_secret: str) -> None:
         self.user = user
         self.totp_secret = totp_secret
         self.email = user.email
@@ -200,7 +205,7 @@ class Staff:
 
 
 @pytest.fixture()
-def units(session, rt):  # type: ignore[no-untyped-def]
+def units(session: Session, rt: Runtime) -> dict[str, Unit]:
     from app.cli.demo import seed_units
 
     result = seed_units(session)
@@ -209,7 +214,8 @@ def units(session, rt):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def make_staff(session, rt, units):  # type: ignore[no-untyped-def]
+def make_staff(session: Session, rt: Runtime,
+               units: dict[str, Unit]) -> Callable[..., Staff]:
     from app.accounts import service, totp
 
     counter = {"n": 0}
@@ -230,7 +236,7 @@ def make_staff(session, rt, units):  # type: ignore[no-untyped-def]
     return make
 
 
-def sign_in(client: FlaskClient, staff: Staff, *, code: str | None = None):  # type: ignore[no-untyped-def]
+def sign_in(client: FlaskClient, staff: Staff, *, code: str | None = None) -> TestResponse:
     """Password then TOTP through the real pages; returns the last response."""
     response = post_form(client, "/medewerkers/inloggen",
                          {"email": staff.email, "password": staff.password})

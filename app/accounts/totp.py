@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
 
 import pyotp
 import segno
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from app.crypto.errors import DecryptionError
+from app.crypto.secretbox import open_sealed, seal
 
 ISSUER = "Meldpunt"
 STEP_SECONDS = 30
@@ -54,14 +54,13 @@ def matching_step(secret: str, code: str, last_step: int | None,
 
 
 def encrypt_secret(secret: str, key: bytes, user_id: int) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + AESGCM(key).encrypt(nonce, secret.encode(), f"totp:{user_id}".encode())
+    return seal(key, secret.encode(), f"totp:{user_id}".encode())
 
 
 def decrypt_secret(blob: bytes, key: bytes, user_id: int) -> str:
     try:
-        return AESGCM(key).decrypt(blob[:12], blob[12:], f"totp:{user_id}".encode()).decode()
-    except InvalidTag as exc:
+        return open_sealed(key, blob, f"totp:{user_id}".encode()).decode()
+    except DecryptionError as exc:
         raise ValueError("TOTP secret can not be decrypted") from exc
 
 

@@ -65,7 +65,8 @@ def encrypt_json(key: CaseKey, case: Case, field: str, data: dict) -> bytes:
 def decrypt_json(key: CaseKey, case: Case, field: str, blob: bytes | None) -> dict:
     if blob is None:
         return {}
-    return json.loads(decrypt_field(key, blob, case_id=case.number, field=field))
+    data: dict = json.loads(decrypt_field(key, blob, case_id=case.number, field=field))
+    return data
 
 
 def set_report(key: CaseKey, case: Case, report: dict, identity: dict | None) -> None:

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, delete, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    SQLColumnExpression,
+    any_,
+    bindparam,
+    delete,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.crypto.envelope import (
@@ -156,14 +165,6 @@ def regrant(session: Session, rt: Runtime, case: Case, actor: User,
     return grant(session, rt, case, actor, actor_key, target, action="case.regrant")
 
 
-def revoke(session: Session, rt: Runtime, case: Case, actor: str, target: User) -> None:
-    session.execute(
-        delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)
-    )
-    rt.audit.record(session, actor=actor, action="case.revoke", object_type="case",
-                    object_id=case.number)
-
-
 def cases_awaiting_regrant(session: Session, user: User) -> list[Case]:
     """Cases this user held under a key they no longer have (after a reset)."""
     rows = session.scalars(
@@ -251,7 +252,8 @@ def destroy_key_material(session: Session, case_ids: list[int]) -> list[str]:
     return file_ids
 
 
-def ids_in(session: Session, column: ColumnElement[int], ids: list[int]) -> ColumnElement[bool]:
+def ids_in(session: Session, column: SQLColumnExpression[int],
+           ids: list[int]) -> ColumnElement[bool]:
     """`column IN ids`. On PostgreSQL one array parameter (`= ANY`): an IN
     list of a retention batch (hundreds of ids) costs more to render and
     parse than the delete costs to run."""

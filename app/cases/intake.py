@@ -8,7 +8,7 @@ receipt code that only the reporter has.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -55,7 +55,7 @@ NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 class Upload:
     filename: str
     content_type: str
-    chunks: object  # Iterable[bytes]
+    chunks: Iterable[bytes]
     # An upload already encrypted into the store as it streamed in (reporter
     # uploads, app/reporting/uploads.py): attached instead of written.
     pending: PendingFile | None = None
@@ -70,7 +70,7 @@ def keep_upload(session: Session, rt: Runtime, case: Case, key: CaseKey, upload:
                               uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by)
     return store_attachment(
         session, rt, case, key, filename=upload.filename, content_type=upload.content_type,
-        chunks=upload.chunks,  # type: ignore[arg-type]
+        chunks=upload.chunks,
         uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by,
         max_bytes=rt.settings.max_upload_mb * 1024 * 1024)
 

@@ -18,10 +18,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +41,7 @@ from app.cases.intake import keep_upload, open_mailbox
 from app.cases.uploads import CleanFile
 from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
 from app.crypto.errors import CryptoError
+from app.crypto.kdf import hkdf_sha256
 from app.crypto.tokens import b64, token_digest, unb64
 from app.errors import Conflict, NotAuthenticated, TooManyAttempts
 from app.errors import NotAllowed as Refused
@@ -116,8 +116,7 @@ class MailboxView:
 
 
 def _seal_key(secret: bytes, row_id: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"meldpunt reporter session v1|" + row_id.encode()).derive(secret)
+    return hkdf_sha256(secret, b"meldpunt reporter session v1|" + row_id.encode())
 
 
 def _recipient(row_id: str) -> str:
@@ -137,10 +136,11 @@ def failures_this_window(session: Session, now: datetime | None = None) -> int:
 
 def _count_failure(session: Session, now: datetime) -> None:
     window = _window(now)
-    changed = session.execute(
+    # Session.execute is typed Result; an UPDATE gives a CursorResult.
+    changed = cast(CursorResult[Any], session.execute(
         update(MailboxThrottle).where(MailboxThrottle.window_start == window)
         .values(failures=MailboxThrottle.failures + 1)
-    ).rowcount
+    )).rowcount
     if not changed:
         try:
             with session.begin_nested():
@@ -223,10 +223,10 @@ def close_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
 
 def purge_expired_mailboxes(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
-    result = session.execute(delete(ReporterSession).where(
+    result = cast(CursorResult[Any], session.execute(delete(ReporterSession).where(
         (ReporterSession.last_seen_at < now - IDLE_TIMEOUT)
         | (ReporterSession.created_at < now - ABSOLUTE_TIMEOUT)
-    ))
+    )))
     return result.rowcount or 0
 
 

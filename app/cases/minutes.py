@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from app.cases.content import decrypt_json, encrypt_json
@@ -133,15 +134,17 @@ def _move(session: Session, minutes: MeetingMinutes, *, from_status: tuple[str, 
                                          MeetingMinutes.status.in_(from_status))
     if version is not None:
         query = query.where(MeetingMinutes.current_version == version)
-    if session.execute(query.values(**values)).rowcount != 1:
+    # Session.execute is typed Result; an UPDATE gives a CursorResult.
+    result = cast(CursorResult[Any], session.execute(query.values(**values)))
+    if result.rowcount != 1:
         session.rollback()
         raise MinutesChanged("stale")
     session.refresh(minutes)
 
 
 def has_mailbox(session: Session, case: Case) -> bool:
-    return session.scalar(select(func.count()).select_from(Receipt)
-                          .where(Receipt.case_id == case.id)) > 0
+    return (session.scalar(select(func.count()).select_from(Receipt)
+                           .where(Receipt.case_id == case.id)) or 0) > 0
 
 
 # --- the handler ------------------------------------------------------------------

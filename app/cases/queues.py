@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, text
 from sqlalchemy import case as sql_case
@@ -25,7 +26,7 @@ from app.models import Case, CaseRestriction, ExternalReferral, KeyWrap, User, u
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 7
 TABS = ("all", "new", "due_soon", "overdue", "mine", "waiting")
-SORTS = {
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "newest": (Case.received_at.desc(), Case.id.desc()),
     "oldest": (Case.received_at.asc(), Case.id.asc()),
     "acknowledge_due": (Case.acknowledge_due_at.asc(), Case.id.asc()),
@@ -152,10 +153,11 @@ def counts(session: Session, user: User, now: datetime, *, unit_id: int | None =
     _planner_settings(session)
     wrap = aliased(KeyWrap)
     held = wrap.case_id.is_not(None) if user.may_hold_cases else false()
-    columns = [func.count(Case.id)]
+    columns: list[ColumnElement[Any]] = [func.count(Case.id)]
     names = ["all"]
     for tab in TABS[1:]:
         condition = tab_filter(tab, user, now, held)
+        assert condition is not None  # only "all" has no filter
         columns.append(func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0))
         names.append(tab)
     query = select(*columns).select_from(Case)
@@ -220,4 +222,4 @@ def attention_counts(session: Session, now: datetime | None = None) -> dict[int,
                or_(_overdue(now), _due_soon(now)))
         .group_by(KeyWrap.user_id)
     ).all()
-    return {user_id: count for user_id, count in rows}
+    return {user_id: count for user_id, count in rows if user_id is not None}

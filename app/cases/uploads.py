@@ -30,7 +30,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -203,8 +203,8 @@ def _content_matches(extension: str, part: PendingPart) -> bool:
     if extension == "txt":
         return _is_plain_text(head)
     if extension == "docx":
-        names = head.startswith(b"PK\x03\x04") and _zip_names(part)
-        return bool(names) and "[Content_Types].xml" in names and any(
+        names = _zip_names(part) if head.startswith(b"PK\x03\x04") else None
+        return names is not None and "[Content_Types].xml" in names and any(
             name.startswith("word/") for name in names)
     if extension == "odt":
         if not head.startswith(b"PK\x03\x04"):
@@ -266,7 +266,10 @@ def _clean_image(part: PendingPart, extension: str) -> PendingFile:
     clean = PendingFile(part._request.file_store())
     try:
         with part.file.reader() as plain:
-            strip_image_metadata(plain, extension, _EncryptingSink(clean))
+            # Pillow types its files as IO[bytes]; these raw streams have the
+            # read/seek/write it calls, but typeshed's RawIOBase is no IO[bytes].
+            strip_image_metadata(cast(BinaryIO, plain), extension,
+                                 cast(BinaryIO, _EncryptingSink(clean)))
         clean.finish()
     except BaseException:
         clean.discard()

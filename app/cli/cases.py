@@ -82,7 +82,9 @@ def case_act(number: str, action: str, email: str, params: tuple[str, ...],
     for item in params:
         name, _sep, value = item.partition("=")
         if name in ("fields", "attachment_ids"):
-            values.setdefault(name, []).append(value)  # type: ignore[union-attr]
+            listed = values.setdefault(name, [])
+            assert isinstance(listed, list)
+            listed.append(value)
         else:
             values[name] = value
     if action == "acknowledge" and not str(values.get("text") or "").strip():

@@ -11,6 +11,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -26,13 +27,18 @@ from app.keyring import (
 )
 from app.web.extensions import db
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from app.crypto.keys import PrivateKey
+
 RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable name
 
 
 # --- init and schema -------------------------------------------------------
 
 
-def migrations_config():  # type: ignore[no-untyped-def]
+def migrations_config() -> Config:
     from alembic.config import Config
 
     root = Path(__file__).resolve().parents[2] / "migrations"
@@ -265,7 +271,7 @@ def keys_init(recovery_out: Path | None) -> None:
     click.echo("Key material complete." if not missing else f"Still missing: {missing}")
 
 
-def _load_recovery_private(path: Path):  # type: ignore[no-untyped-def]
+def _load_recovery_private(path: Path) -> PrivateKey:
     from app.crypto.errors import WrongPassphrase
     from app.crypto.keys import unlock_private_key
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -12,18 +13,19 @@ from app.runtime import Runtime
 
 
 def settings() -> Settings:
-    return current_app.extensions["meldpunt.settings"]
+    loaded: Settings = current_app.extensions["meldpunt.settings"]
+    return loaded
 
 
 def runtime() -> Runtime:
     """The app's runtime, loaded now if keys were created after app start."""
-    rt = current_app.extensions.get("meldpunt.runtime")
+    rt: Runtime | None = current_app.extensions.get("meldpunt.runtime")
     if rt is None:
         rt = Runtime.load(settings())
         current_app.extensions["meldpunt.runtime"] = rt
     return rt
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)

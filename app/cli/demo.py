@@ -8,6 +8,7 @@ Never run this on a production instance (it refuses to).
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 import pyotp
@@ -17,6 +18,12 @@ from sqlalchemy import select
 
 from app.transactions import unit_of_work
 from app.web.extensions import db
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.models import Unit
+    from app.runtime import Runtime
 
 DEMO_DOMAIN = "demo.meldpunt.test"
 DEMO_PASSWORD = "demo-wachtwoord-meldpunt"  # noqa: S105 - published demo credential
@@ -49,10 +56,10 @@ def demo_email(local: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
 
-def seed_units(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def seed_units(session: Session) -> dict[str, Unit]:
     from app.models import Unit
 
-    units = {}
+    units: dict[str, Unit] = {}
     for code, name, kind in UNITS:
         unit = session.scalar(select(Unit).where(Unit.code == code))
         if unit is None:
@@ -63,7 +70,7 @@ def seed_units(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return units
 
 
-def seed_demo(session, rt) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def seed_demo(session: Session, rt: Runtime) -> list[tuple[str, str, str]]:
     """Create the demo organisation once; return (email, roles, totp secret)."""
     from app.accounts import service, totp
     from app.cases.intake import NewReport, submit_report
@@ -96,9 +103,12 @@ def seed_demo(session, rt) -> list[tuple[str, str, str]]:  # type: ignore[no-unt
             submit_report(session, rt, sample)
     accounts = []
     for local, _name, _unit, roles in USERS:
-        user = service.find_user_by_email(session, demo_email(local))
-        secret = totp.decrypt_secret(user.totp_secret_encrypted, rt.keyring.totp_key, user.id)
-        accounts.append((user.email, ", ".join(sorted(roles)), secret))
+        enrolled = service.find_user_by_email(session, demo_email(local))
+        # Every demo account was enrolled above (or on an earlier run).
+        assert enrolled is not None and enrolled.totp_secret_encrypted is not None
+        secret = totp.decrypt_secret(enrolled.totp_secret_encrypted, rt.keyring.totp_key,
+                                     enrolled.id)
+        accounts.append((enrolled.email, ", ".join(sorted(roles)), secret))
     return accounts
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 
+from app.runtime import Runtime
 from app.web.extensions import db
 
 
@@ -49,7 +50,7 @@ def _run(dry_run: bool, now_text: str | None) -> None:
     _prune_audit(runtime(), now or datetime.now(UTC), dry_run)
 
 
-def _prune_audit(rt, now: datetime, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+def _prune_audit(rt: Runtime, now: datetime, dry_run: bool) -> None:
     from app.audit.events import prune_audit_log
     from app.audit.log import ChainBroken
     from app.retention.policy import load_policy

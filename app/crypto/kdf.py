@@ -1,4 +1,5 @@
-"""Argon2id key derivation for keys protected by a password or a receipt code."""
+"""Argon2id key derivation for keys protected by a password or a receipt code;
+HKDF-SHA256 for keys derived from a random secret."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from dataclasses import dataclass
 
 from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 # RFC 9106 section 4, second recommended option: t=3, m=64 MiB, p=4.
 DEFAULT_TIME_COST = 3
@@ -38,3 +41,8 @@ def argon2id(secret: bytes, salt: bytes, params: Argon2Params, length: int = 32)
         hash_len=length,
         type=Type.ID,
     )
+
+
+def hkdf_sha256(key: bytes, info: bytes, length: int = 32, salt: bytes | None = None) -> bytes:
+    """RFC 5869 HKDF with SHA-256: `length` bytes for the purpose `info`."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(key)

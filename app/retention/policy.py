@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import add_months
@@ -14,6 +15,9 @@ from app.errors import Invalid
 from app.models import Case, RetentionRule
 from app.runtime import Runtime
 from app.transactions import transactional
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime
 
 ANY = "*"
 
@@ -61,7 +65,7 @@ class RetentionPolicy:
                 return self.months[key]
         return max(self.months.values())
 
-    def expires_at(self, case: Case) -> datetime | None:
+    def expires_at(self, case: Case | Row) -> datetime | None:
         if case.closed_at is None:
             return None
         return add_months(case.closed_at, self.months_for(case.track, case.outcome))
@@ -90,7 +94,7 @@ def load_policy(session: Session) -> RetentionPolicy:
     return RetentionPolicy(months=months, audit_months=audit_months)
 
 
-def set_rule(session: Session, rt, actor: str, track: str, outcome: str,  # type: ignore[no-untyped-def]
+def set_rule(session: Session, rt: Runtime, actor: str, track: str, outcome: str,
              months: int) -> RetentionRule:
     if track not in ("advice", "report", AUDIT_TRACK) or not 1 <= months <= 600:
         raise RetentionRuleRefused("invalid_rule")

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Row, delete, insert, select, text
+from sqlalchemy import Row, Table, delete, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -79,10 +80,6 @@ def tally_values(case: Case | Row, now: datetime) -> dict[str, object]:
     )
 
 
-def tally_of(case: Case | Row, now: datetime) -> CaseTally:
-    return CaseTally(**tally_values(case, now))
-
-
 def _day(moment: datetime | None) -> datetime | None:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0) if moment else None
 
@@ -117,8 +114,9 @@ def shred_and_delete(session: Session, rt: Runtime, cases: Sequence[Case | Row],
         return []
     tally_time = max(now or utcnow(), utcnow())
     # Core insert of the table: one multi-row statement. (The ORM's bulk
-    # insert would split the batch by which values are None.)
-    session.execute(insert(CaseTally.__table__),
+    # insert would split the batch by which values are None.) A mapped
+    # class's __table__ is typed as a FromClause; this one is a Table.
+    session.execute(insert(cast(Table, CaseTally.__table__)),
                     [tally_values(case, tally_time) for case in cases])
     ids = [case.id for case in cases]
     file_ids = custody.destroy_key_material(session, ids)

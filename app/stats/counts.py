@@ -15,12 +15,23 @@ Definitions (also in every export):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, extract, false, func, null, select, text
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    case,
+    extract,
+    false,
+    func,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from app.models import Case, CaseTally, Unit
@@ -46,15 +57,15 @@ class Period:
         return cls(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
 
 
-def _timeliness_state(done: ColumnElement, due: ColumnElement,
+def _timeliness_state(done: SQLColumnExpression[Any], due: SQLColumnExpression[Any],
                       now: datetime) -> ColumnElement:
     """None while the deadline is ahead and the step not taken, else whether
     it was taken in time (what a tally stores, see app/retention/sweep.py)."""
     return case((done.is_not(None), done <= due), (due < now, false()), else_=null())
 
 
-def _case_dims(now: datetime | None = None) -> dict[str, ColumnElement]:
-    dims: dict[str, ColumnElement] = {
+def _case_dims(now: datetime | None = None) -> dict[str, SQLColumnExpression[Any]]:
+    dims: dict[str, SQLColumnExpression[Any]] = {
         "unit": Case.unit_id, "track": Case.track, "category": Case.category,
         "subcategory": Case.subcategory, "channel": Case.channel, "outcome": Case.outcome,
         "measure": Case.measure, "closed": Case.closed_at.is_not(None),
@@ -67,7 +78,7 @@ def _case_dims(now: datetime | None = None) -> dict[str, ColumnElement]:
     return dims
 
 
-def _tally_dims() -> dict[str, ColumnElement]:
+def _tally_dims() -> dict[str, SQLColumnExpression[Any]]:
     # Plain columns, all in the covering indexes of case_tally (see the model).
     return {
         "unit": CaseTally.unit_id, "track": CaseTally.track, "category": CaseTally.category,
@@ -83,16 +94,17 @@ def _maybe_bool(value: object) -> bool | None:
 
 
 # How a dimension's database value becomes its key (others are kept as they are).
-_CONVERT = {"closed": bool, "escalated": bool, "acknowledged": _maybe_bool,
-            "feedback": _maybe_bool, "year": int}
+_CONVERT: dict[str, Callable[[Any], object]] = {
+    "closed": bool, "escalated": bool, "acknowledged": _maybe_bool,
+    "feedback": _maybe_bool, "year": int}
 
 
-def _keyer(dims: Sequence[str]):  # type: ignore[no-untyped-def]
+def _keyer(dims: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """A function from a result row's leading values to the counter key."""
     converters = [(i, _CONVERT[d]) for i, d in enumerate(dims) if d in _CONVERT]
     width = len(dims)
 
-    def make(values) -> tuple:  # type: ignore[no-untyped-def]
+    def make(values: Sequence[Any]) -> tuple[Any, ...]:
         out = list(values[:width])
         for i, convert in converters:
             out[i] = convert(out[i])

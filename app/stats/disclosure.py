@@ -140,7 +140,8 @@ def _movable(target: tuple[int, int], hidden: set[tuple[int, int]], grid: list[l
     first_line, open_line = lines_of(target)
     limit = 2 * (rows + cols + 2)
 
-    def walk(line, cell, delta, target_delta, used, seen, depth) -> bool:  # type: ignore[no-untyped-def]
+    def walk(line: tuple[str, int], cell: tuple[int, int], delta: int, target_delta: int,
+             used: set[tuple[int, int]], seen: set[tuple[str, int]], depth: int) -> bool:
         # `line` is out of balance by `cell` moving `delta`: a partner there
         # moves to restore it, and unbalances its other line in turn.
         for other in members.get(line, []):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,8 @@ RECEIVED_DIMS = ("unit", "track", "category", "subcategory", "channel", "escalat
                  "outcome", "acknowledged", "feedback")
 CLOSED_DIMS = ("outcome", "track", "measure")
 CLOSED_DIMS_DAYS = (*CLOSED_DIMS, "days")
+# Per table: the counts, the row codes and the column codes, before suppression.
+RawTables = dict[str, tuple[list[list[int]], list[str], list[str]]]
 
 
 @dataclass
@@ -77,7 +81,8 @@ def category_rows() -> list[str]:
     return rows + [UNCLASSIFIED]
 
 
-def _matrix(counter, rows, cols, row_of, col_of) -> list[list[int]]:  # type: ignore[no-untyped-def]
+def _matrix(counter: Mapping[Any, int], rows: list[str], cols: list[str],
+            row_of: Callable[[Any], str], col_of: Callable[[Any], str]) -> list[list[int]]:
     index_r = {r: i for i, r in enumerate(rows)}
     index_c = {c: j for j, c in enumerate(cols)}
     matrix = [[0] * len(cols) for _ in rows]
@@ -111,13 +116,13 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     unit_rows = [str(u) for u in units] or ["-"]
     cat_rows = category_rows()
 
-    raw: dict[str, tuple[list[list[int]], list[str], list[str]]] = {}
+    raw: RawTables = {}
     # One grouped query per table for what was received, one for what was
     # closed and one for the earlier years of the trend; the tables and the
     # timeliness figures are sums over these.
     received = counts.grouped(session, RECEIVED_DIMS, "received", period, unit_id, now=now)
 
-    def received_by(*wanted: str, **equal: object):  # type: ignore[no-untyped-def]
+    def received_by(*wanted: str, **equal: object) -> Counter:
         return counts.project(received, RECEIVED_DIMS, wanted, **equal)
 
     raw["received_by_category"] = (_matrix(
@@ -159,7 +164,7 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     return report
 
 
-def _links(raw) -> list[tuple[str, tuple[int, int], str, tuple[int, int]]]:  # type: ignore[no-untyped-def]
+def _links(raw: RawTables) -> list[tuple[str, tuple[int, int], str, tuple[int, int]]]:
     """Cells that two tables of the export both publish (the same number)."""
     a = raw["received_by_category"]
     rows_a = len(a[1])
@@ -177,11 +182,11 @@ def _links(raw) -> list[tuple[str, tuple[int, int], str, tuple[int, int]]]:  # t
     return links
 
 
-def _protect_all(raw, threshold: int) -> dict[str, ProtectedTable]:  # type: ignore[no-untyped-def]
+def _protect_all(raw: RawTables, threshold: int) -> dict[str, ProtectedTable]:
     forced: dict[str, set[tuple[int, int]]] = {name: set() for name in raw}
     # This year's row of the trend repeats the headline totals: hide those last.
     trend_rows = len(raw["trend_received"][1])
-    avoid = {name: frozenset() for name in raw}
+    avoid: dict[str, frozenset[tuple[int, int]]] = {name: frozenset() for name in raw}
     avoid["trend_received"] = frozenset((trend_rows - 1, j) for j in range(3))
     tables = {name: protect(m, threshold, rows, cols, name, avoid=avoid[name])
               for name, (m, rows, cols) in raw.items()}

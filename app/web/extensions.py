@@ -7,7 +7,9 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -29,13 +31,15 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        return current_app.extensions["meldpunt.engine"]
+        engine: Engine = current_app.extensions["meldpunt.engine"]
+        return engine
 
     @property
     def session(self) -> Session:
         if "db_session" not in g:
             g.db_session = current_app.extensions["meldpunt.sessionmaker"]()
-        return g.db_session
+        session: Session = g.db_session
+        return session
 
     @staticmethod
     def _close(_exc: BaseException | None) -> None:
@@ -49,7 +53,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection,
+                            _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")

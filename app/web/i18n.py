@@ -20,10 +20,10 @@ blueprint = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    default = current_app.extensions["meldpunt.settings"].default_locale
+    default: str = current_app.extensions["meldpunt.settings"].default_locale
     if not has_request_context():  # CLI, jobs: the organisation's default
         return default
-    chosen = session.get("lang")
+    chosen: str | None = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES, default=default) or default

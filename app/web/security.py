@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts.sessions import SessionCookie, find_session, unlocked_private_key
 from app.audit.events import record_event
@@ -31,7 +32,8 @@ CSP = "; ".join([
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["meldpunt.runtime"]
+    rt: Runtime = current_app.extensions["meldpunt.runtime"]
+    return rt
 
 
 def cookie_from_session() -> SessionCookie | None:
@@ -53,7 +55,7 @@ def store_cookie(cookie: SessionCookie) -> None:
 def current_staff_session(stage: str | None = None) -> StaffSession | None:
     if "staff_session" not in g:
         cookie = cookie_from_session()
-        row = None
+        row: StaffSession | None = None
         if cookie is not None and "meldpunt.runtime" in current_app.extensions:
             row = find_session(db.session, cookie, runtime().settings)
             if row is None:
@@ -72,7 +74,7 @@ def _load_user(_request: Any) -> User | None:
 
 
 @login_manager.unauthorized_handler
-def _unauthorized() -> Response:
+def _unauthorized() -> BaseResponse:
     if g.get("session_expired"):
         flash(_("Your session has expired. Please sign in again."), "info")
     return redirect(url_for("accounts.login"))
@@ -83,7 +85,8 @@ def current_private_key() -> PrivateKey | None:
     if "private_key" not in g:
         row, cookie = current_staff_session("active"), cookie_from_session()
         g.private_key = unlocked_private_key(row, cookie) if row and cookie else None
-    return g.private_key
+    key: PrivateKey | None = g.private_key
+    return key
 
 
 def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -95,7 +98,7 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+            user: User = current_user._get_current_object()
             if roles and not user.has_role(*roles):
                 record_event(
                     db.session, runtime(), actor=f"user:{user.id}", action="access.denied",

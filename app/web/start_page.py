@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Invalid
 from app.models import PageText, User, utcnow
+from app.runtime import Runtime
 from app.transactions import transactional
 from app.web.i18n import LANGUAGES
 
@@ -31,10 +32,6 @@ MAX_CHARS = 3000
 # Bidirectional embedding, override and isolate controls: they can make text
 # read differently from how it is stored ("Trojan source").
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _lines(*parts: str) -> str:
-    return "\n".join(parts)
 
 
 def _bullets(*items: str) -> str:
@@ -222,7 +219,7 @@ def page_texts(session: Session, lang: str) -> dict[str, SectionText]:
 
 
 @transactional
-def save_text(session: Session, rt, admin: User, section: str, lang: str,  # type: ignore[no-untyped-def]
+def save_text(session: Session, rt: Runtime, admin: User, section: str, lang: str,
               raw: str) -> bool:
     """Store the admin's text; False when it equals what is stored already.
     One audit entry per change, naming section and language, never the text.
@@ -247,7 +244,7 @@ def save_text(session: Session, rt, admin: User, section: str, lang: str,  # typ
 
 
 @transactional
-def reset_text(session: Session, rt, admin: User, section: str,  # type: ignore[no-untyped-def]
+def reset_text(session: Session, rt: Runtime, admin: User, section: str,
                lang: str) -> bool:
     """Back to the shipped text; False when there was no override. Owns its
     transaction."""

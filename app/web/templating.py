@@ -7,12 +7,12 @@ from datetime import datetime
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime
 
-from app.models import utcnow
+from app.models import User, utcnow
 from app.web import labels
 from app.web.cookies import is_staff_path
 
 
-def _staff_user():  # type: ignore[no-untyped-def]
+def _staff_user() -> User | None:
     if not is_staff_path(request.path):
         return None
     try:

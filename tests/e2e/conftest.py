@@ -104,7 +104,9 @@ class A11y:
         self.checked: list[str] = []
 
     def _probe(self, url: str) -> Page:
-        origin = re.match(r"^https?://[^/]+", url).group(0)  # type: ignore[union-attr]
+        match = re.match(r"^https?://[^/]+", url)
+        assert match is not None, url
+        origin = match.group(0)
         if self.probe is None or origin != self.origin:
             self.probe = self.context.new_page()
             self.origin = origin
@@ -135,7 +137,7 @@ class A11y:
         if duplicates:
             violations.append({"id": "duplicate-id (WCAG 2.1 SC 4.1.1)", "nodes": duplicates})
         # Reflow (SC 1.4.10): on a phone nothing may need sideways scrolling.
-        if (page.viewport_size or {}).get("width", 1280) <= 400:
+        if (page.viewport_size or {"width": 1280, "height": 900})["width"] <= 400:
             wide = probe.evaluate(TOO_WIDE)
             if wide:
                 violations.append({"id": "reflow (WCAG 2.1 SC 1.4.10)", "nodes": wide})

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
+from app.config import Settings
+from app.models import Unit
 from tests.conftest import csrf_from
 
 RECEIPT_RE = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
@@ -18,12 +24,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture()
-def settings(settings, request):  # type: ignore[no-untyped-def]
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
     marker = request.node.get_closest_marker("settings")
     return settings.with_changes(**marker.kwargs) if marker else settings
 
 
-def report_fields(units, **changes) -> dict:  # type: ignore[no-untyped-def]
+def report_fields(units: dict[str, Unit], **changes: str) -> dict[str, str]:
     data = {
         "track": "report",
         "unit": str(units["kerndepartement"].id),
@@ -47,13 +53,14 @@ def report_fields(units, **changes) -> dict:  # type: ignore[no-untyped-def]
     return data
 
 
-def review(client, fields: dict, **kwargs):  # type: ignore[no-untyped-def]
+def review(client: FlaskClient, fields: dict, **kwargs: Any) -> TestResponse:
     html = client.get("/melden", **kwargs).get_data(as_text=True)
     return client.post("/melden", data={"csrf_token": csrf_from(html), "step": "review",
                                         **fields}, **kwargs)
 
 
-def send(client, fields: dict, files: list[tuple[bytes, str]] = (), **kwargs):  # type: ignore[no-untyped-def]
+def send(client: FlaskClient, fields: dict, files: Sequence[tuple[bytes, str]] = (),
+         **kwargs: Any) -> TestResponse:
     """Through the form and the review step to the receipt page."""
     reviewed = review(client, fields, **kwargs)
     assert reviewed.status_code == 200, reviewed.get_data(as_text=True)[:3000]
@@ -63,18 +70,19 @@ def send(client, fields: dict, files: list[tuple[bytes, str]] = (), **kwargs):  
     return client.post("/melden", data=data, content_type="multipart/form-data", **kwargs)
 
 
-def receipt_code(response) -> str:  # type: ignore[no-untyped-def]
+def receipt_code(response: TestResponse) -> str:
     match = RECEIPT_RE.search(response.get_data(as_text=True))
     assert match, response.get_data(as_text=True)[:3000]
     return re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
 
-def open_mailbox(client, code: str):  # type: ignore[no-untyped-def]
+def open_mailbox(client: FlaskClient, code: str) -> TestResponse:
     html = client.get("/postbus").get_data(as_text=True)
     return client.post("/postbus", data={"csrf_token": csrf_from(html), "code": code})
 
 
-def mailbox_post(client, url: str, data: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
+def mailbox_post(client: FlaskClient, url: str, data: dict | None = None,
+                 **kwargs: Any) -> TestResponse:
     html = client.get("/postbus").get_data(as_text=True)
     return client.post(url, data={"csrf_token": csrf_from(html), **(data or {})}, **kwargs)
 
@@ -84,7 +92,7 @@ TXT = b"Aantekeningen van het overleg op 12 maart.\n"
 
 
 @pytest.fixture()
-def client(client):  # type: ignore[no-untyped-def]
+def client(client: FlaskClient) -> FlaskClient:
     """English pages, so assertions on texts do not depend on the catalogue."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client

@@ -26,7 +26,6 @@ from tests.conftest import ON_POSTGRES, IsolatedClient, csrf_from, sign_in
 from tests.reporting.conftest import receipt_code, report_fields, review, send
 
 DUTCH_503 = "Tijdelijk niet beschikbaar"
-SCENARIOS = {"run": 0}
 
 
 def browser(app):  # type: ignore[no-untyped-def]
@@ -77,7 +76,6 @@ def test_sqlite_file_gone_gives_503_and_recovers(app, client, session, units, ma
     finally:
         db_file.rmdir()
         os.replace(moved, db_file)
-    SCENARIOS["run"] += 1
     # Back, without a restart.
     assert client.get("/melden").status_code == 200
     assert staff.get("/medewerkers/").status_code == 200  # the staff session survived
@@ -105,7 +103,6 @@ def test_every_statement_failing_gives_503_and_recovers(app, client, session, un
         _during_outage_a_report_is_not_half_written(client, form_html, report_fields(units))
     finally:
         event.remove(engine, "before_cursor_execute", fail)
-    SCENARIOS["run"] += 1
     assert client.get("/melden").status_code == 200
     assert staff.get("/medewerkers/").status_code == 200
     assert session.scalar(select(func.count()).select_from(Case)) == cases_before
@@ -129,7 +126,6 @@ def test_an_app_pointed_at_a_dead_postgresql_port_gives_503(settings):
         assert client.get("/gezondheid").status_code == 503
     finally:
         app.extensions["meldpunt.engine"].dispose()
-    SCENARIOS["run"] += 1
 
 
 class Relay:
@@ -224,14 +220,6 @@ def test_postgresql_outage_gives_503_and_recovers_by_itself(settings, units, mak
         assert staff.get("/medewerkers/").status_code == 200
         assert reporter.get("/gezondheid").status_code == 200
         assert session.scalar(select(func.count()).select_from(Case)) == cases_before
-        SCENARIOS["run"] += 1
     finally:
         relay.stop()
         app.extensions["meldpunt.engine"].dispose()
-
-
-def test_outage_figures(capsys):
-    with capsys.disabled():
-        print(f"\n[outage] scenarios run in this module: {SCENARIOS['run']}")
-
-

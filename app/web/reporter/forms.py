@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -81,8 +83,10 @@ class ReportForm(FlaskForm):
         self.preferred_counsellor.choices = [(0, _l("No preference"))] + [
             (user_id, label) for user_id, label in counsellor_choices(session)]
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        ok = super().validate(extra_validators)
+    def validate(
+        self, extra_validators: Mapping[str, Sequence[Callable[..., object]]] | None = None,
+    ) -> bool:
+        ok: bool = super().validate(extra_validators)
         if not self.unit.data:
             if not self.unit.errors:
                 self.unit.errors = [str(CHOOSE)]

@@ -7,6 +7,8 @@ language and, while the mailbox is open, its token and secret.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -216,7 +218,8 @@ def mailbox_page() -> tuple[str, int] | str | Response:
     return redirect(url_for("reporting.mailbox_page"))
 
 
-def _action(run) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
+def _action(run: Callable[[mailbox.OpenMailbox], str | tuple[str, int]],
+            ) -> Response | tuple[str, int]:
     opened = _open()
     if opened is None:
         return _closed_notice()

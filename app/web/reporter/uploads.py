@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import IO, Any, cast
 
 from flask import Flask, Request, current_app, request
 
@@ -21,6 +21,8 @@ from app.cases.uploads import (
     UploadRefused,
     check_parts,
 )
+from app.config import Settings
+from app.runtime import Runtime
 from app.storage import FileStore
 
 
@@ -31,7 +33,8 @@ def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def attachment_budget() -> int:
-    return current_app.extensions["meldpunt.settings"].max_upload_mb * 1024 * 1024
+    settings: Settings = current_app.extensions["meldpunt.settings"]
+    return settings.max_upload_mb * 1024 * 1024
 
 
 class StreamingUploadRequest(Request):
@@ -59,10 +62,11 @@ class StreamingUploadRequest(Request):
         return []
 
     def file_store(self) -> FileStore:
-        return current_app.extensions["meldpunt.runtime"].files  # type: ignore[no-any-return]
+        runtime: Runtime = current_app.extensions["meldpunt.runtime"]
+        return runtime.files
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         if self._upload_view():
             return attachment_budget() * PARSE_FACTOR + 1024 * 1024
         return super().max_content_length
@@ -84,7 +88,7 @@ class StreamingUploadRequest(Request):
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
-                         content_length: int | None = None) -> io.IOBase:
+                         content_length: int | None = None) -> IO[bytes]:
         if not self._upload_view():
             return io.BytesIO()
         part = PendingPart(self, filename)
@@ -95,7 +99,9 @@ class StreamingUploadRequest(Request):
                 self.upload_too_many = True
                 self.discard_pending()
         self.pending_parts.append(part)
-        return part
+        # Werkzeug writes the part and seeks it; it has those methods, but
+        # typeshed's RawIOBase is no IO[bytes].
+        return cast(IO[bytes], part)
 
 
 def init_app(app: Flask) -> None:

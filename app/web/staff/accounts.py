@@ -44,7 +44,7 @@ def _go_to(stage: str) -> Response:
 
 
 @blueprint.route("/inloggen", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> Response | str | tuple[str, int]:
     form = SignInForm()
     if form.validate_on_submit():
         try:
@@ -60,7 +60,7 @@ def login() -> Response | str:
 
 
 @blueprint.route("/inloggen/code", methods=["GET", "POST"])
-def second_factor() -> Response | str:
+def second_factor() -> Response | str | tuple[str, int]:
     row, cookie = _step("totp")
     if row is None:
         return redirect(url_for("accounts.login"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
@@ -32,7 +33,7 @@ def _date(text: str | None) -> datetime | None:
         return None
 
 
-def filtered_query(args) -> tuple[Select, dict[str, str]]:  # type: ignore[no-untyped-def]
+def filtered_query(args: Mapping[str, str]) -> tuple[Select, dict[str, str]]:
     """Entries matching the filters in `args`, newest first."""
     # Printable characters only: PostgreSQL refuses a NUL in a parameter.
     filters = {name: "".join(ch for ch in (args.get(name) or "") if ch.isprintable()).strip()[:80]

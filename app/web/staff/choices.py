@@ -5,24 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cases import typology
 from app.models import Unit, User, UserRole
-
-try:  # the typology is versioned data of the reporting package
-    from app.cases import typology
-except ImportError:  # pragma: no cover - only while that package is being built
-    typology = None  # type: ignore[assignment]
 
 
 def category_choices() -> list[tuple[str, str]]:
-    if typology is None:
-        return []
     return [(kind.code, str(kind.label)) for kind in typology.CATEGORIES]
 
 
 def signal_type_choices() -> list[tuple[str, str]]:
     """Categories, with the unwanted-behaviour subtypes spelled out: "cat/sub"."""
-    if typology is None:
-        return []
     choices: list[tuple[str, str]] = []
     for kind in typology.CATEGORIES:
         if kind.subtypes:
@@ -34,14 +26,12 @@ def signal_type_choices() -> list[tuple[str, str]]:
 
 
 def subcategory_choices() -> list[tuple[str, str]]:
-    if typology is None:
-        return []
     return [(sub.code, str(sub.label)) for kind in typology.CATEGORIES for sub in kind.subtypes]
 
 
 def category_label(code: str | None) -> str:
-    if typology is None or not code:
-        return code or "–"
+    if not code:
+        return "–"
     return typology.label_for(code)
 
 

@@ -34,7 +34,7 @@ from app.web.staff.case_forms import (
 
 @blueprint.route("/registreren", methods=["GET", "POST"])
 @registrar_required
-def register(user: User) -> str | BaseResponse:
+def register(user: User) -> str | tuple[str, int] | BaseResponse:
     form = RegisterForm()
     form.unit_id.choices = choices.unit_choices(db.session)
     form.category.choices = [("", _("Not yet known"))] + choices.category_choices()
@@ -63,7 +63,7 @@ def register(user: User) -> str | BaseResponse:
 
 @blueprint.route("/signaal", methods=["GET", "POST"])
 @vp_required
-def signal(user: User) -> str | BaseResponse:
+def signal(user: User) -> str | tuple[str, int] | BaseResponse:
     form = SignalForm()
     form.unit_id.choices = choices.unit_choices(db.session)
     form.kind.choices = choices.signal_type_choices() or [("overig", _("Other"))]

@@ -4,6 +4,7 @@ vertrouwenspersoon sees their own unit. Every view and export is logged."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.audit.events import record_event
@@ -41,7 +42,7 @@ def _report(user: User, year: int, unit_id: int | None) -> YearReport:
     return build_report(db.session, year, rt.settings.stats_threshold, unit_id)
 
 
-def _charts(report: YearReport) -> list:  # type: ignore[type-arg]
+def _charts(report: YearReport) -> list[Markup]:
     trend = report.tables["trend_received"]
     category = report.tables["received_by_category"]
     total_col = category.cols
