@@ -84,6 +84,8 @@ class CloseReason(StrEnum):
     NOT_ADMISSIBLE = "not_admissible"
     REFERRED = "referred"
     ADVICE_GIVEN = "advice_given"
+    # A confidential counsellor's signal, registered and closed at once.
+    SIGNAL = "signal"
 
 
 EARLY_CLOSE_REASONS = (CloseReason.WITHDRAWN, CloseReason.NOT_ADMISSIBLE)
@@ -129,3 +131,102 @@ class AuthorKind(StrEnum):
     REPORTER = "reporter"
     STAFF = "staff"
     EXTERNAL = "external"
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records; `AuditLog.record` refuses any
+    other. Each workflow transition is recorded as `case.<action>`."""
+
+    # The reporter.
+    REPORT_SUBMITTED = "report.submitted"
+    REPORT_REGISTERED = "report.registered"
+    MAILBOX_OPENED = "mailbox.opened"
+    MAILBOX_CLOSED = "mailbox.closed"
+    MAILBOX_READ = "mailbox.read"
+    MAILBOX_SIGN_IN_FAILED = "mailbox.sign_in_failed"
+    MAILBOX_SIGN_IN_THROTTLED = "mailbox.sign_in_throttled"
+    MAILBOX_MESSAGE_SENT = "mailbox.message_sent"
+    MAILBOX_MEETING_REQUESTED = "mailbox.meeting_requested"
+    MAILBOX_FILES_ADDED = "mailbox.files_added"
+    MAILBOX_CONSENT_GIVEN = "mailbox.consent_given"
+    MAILBOX_CONSENT_WITHDRAWN = "mailbox.consent_withdrawn"
+    MAILBOX_IDENTITY_DISCLOSED = "mailbox.identity_disclosed"
+    MAILBOX_WITHDRAWN = "mailbox.withdrawn"
+    MAILBOX_MINUTES_APPROVED = "mailbox.minutes_approved"
+    MAILBOX_MINUTES_CORRECTED = "mailbox.minutes_corrected"
+    # The workflow transitions (app/cases/workflow.py TRANSITIONS).
+    CASE_ACKNOWLEDGE = "case.acknowledge"
+    CASE_CLASSIFY = "case.classify"
+    CASE_ROUTE_TO_VP = "case.route_to_vp"
+    CASE_ROUTE_TO_IC = "case.route_to_ic"
+    CASE_REFER_ELSEWHERE = "case.refer_elsewhere"
+    CASE_CLOSE_EARLY = "case.close_early"
+    CASE_ESCALATE_TO_IC = "case.escalate_to_ic"
+    CASE_CLOSE_ADVICE = "case.close_advice"
+    CASE_START_INQUIRY = "case.start_inquiry"
+    CASE_REFER_TO_EXTERNAL = "case.refer_to_external"
+    CASE_DELIVER_EXTERNAL_REPORT = "case.deliver_external_report"
+    CASE_RECORD_DECISION = "case.record_decision"
+    CASE_CLOSE = "case.close"
+    CASE_REOPEN = "case.reopen"
+    # Staff work on a case.
+    CASE_OPEN = "case.open"
+    CASE_OPEN_FOR_ACTION = "case.open_for_action"
+    CASE_OPEN_FOR_LEGAL_HOLD = "case.open_for_legal_hold"
+    CASE_MESSAGE_READ_FOR_REPLY = "case.message_read_for_reply"
+    CASE_ACT = "case.act"
+    CASE_MESSAGE_SENT = "case.message_sent"
+    CASE_NOTE_ADDED = "case.note_added"
+    CASE_MINUTES_RECORDED = "case.minutes_recorded"
+    CASE_MINUTES_REVISED = "case.minutes_revised"
+    CASE_MINUTES_SENT = "case.minutes_sent"
+    CASE_MINUTES_APPROVED_ON_PAPER = "case.minutes_approved_on_paper"
+    CASE_SIGNAL_REGISTERED = "case.signal_registered"
+    CASE_REGISTERED_WITH_VP = "case.registered_with_vp"
+    CASE_RECUSED = "case.recused"
+    CASE_EXCLUDED = "case.excluded"
+    CASE_RESTRICTION_LIFTED = "case.restriction_lifted"
+    CASE_GRANT = "case.grant"
+    CASE_REGRANT = "case.regrant"
+    CASE_REVOKE = "case.revoke"
+    CASE_LEGAL_HOLD_SET = "case.legal_hold_set"
+    CASE_LEGAL_HOLD_LIFTED = "case.legal_hold_lifted"
+    CASE_SHREDDED = "case.shredded"
+    ATTACHMENT_DOWNLOAD = "attachment.download"
+    # Accounts and signing in.
+    SIGNIN_PASSWORD = "signin.password"  # noqa: S105 - an action, not a password
+    SIGNIN_SECOND_FACTOR = "signin.second_factor"
+    SIGNIN_SUCCESS = "signin.success"
+    SIGNOUT = "signout"
+    ACCOUNT_LOCKED = "account.locked"
+    ACCESS_DENIED = "access.denied"
+    MFA_ENROL = "mfa.enrol"
+    MFA_ENROLLED = "mfa.enrolled"
+    MFA_RECOVERY_CODE_USED = "mfa.recovery_code_used"
+    MFA_RECOVERY_CODES_REPLACED = "mfa.recovery_codes_replaced"
+    PASSWORD_SET = "password.set"  # noqa: S105 - an action, not a password
+    PASSWORD_CHANGE = "password.change"  # noqa: S105 - an action, not a password
+    PASSWORD_CHANGED = "password.changed"  # noqa: S105 - an action, not a password
+    KEYS_CREATED = "keys.created"
+    KEYS_RECOVERY_REGRANT = "keys.recovery_regrant"
+    KEYS_RECOVERY_ROTATED = "keys.recovery_rotated"
+    # Administration.
+    ADMIN_USER_CREATED = "admin.user_created"
+    ADMIN_USER_UPDATED = "admin.user_updated"
+    ADMIN_USER_UNLOCKED = "admin.user_unlocked"
+    ADMIN_PASSWORD_RESET = "admin.password_reset"  # noqa: S105 - an action, not a password
+    ADMIN_SECOND_FACTOR_RESET = "admin.second_factor_reset"
+    ADMIN_UNIT_CREATED = "admin.unit_created"
+    ADMIN_RETENTION_RULE_SET = "admin.retention_rule_set"
+    ADMIN_PAGE_TEXT_CHANGED = "admin.page_text_changed"
+    ADMIN_PAGE_TEXT_RESET = "admin.page_text_reset"
+    # Statistics, the audit log itself, scheduled jobs.
+    STATS_VIEWED = "stats.viewed"
+    STATS_EXPORTED = "stats.exported"
+    AUDIT_VIEWED = "audit.viewed"
+    AUDIT_EXPORTED = "audit.exported"
+    AUDIT_PRUNED = "audit.pruned"
+    AUDIT_PRUNE_REFUSED = "audit.prune_refused"
+    REMINDERS_SENT = "reminders.sent"
+    RETENTION_CASE_DELETED = "retention.case_deleted"
+    RETENTION_MAILBOX_CLOSED = "retention.mailbox_closed"

@@ -35,6 +35,7 @@ from app.crypto.keys import (
 from app.models import ROLES, RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
 from app.models.user import HANDLER_ROLES
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 
 class SignInFailed(Exception):
@@ -61,7 +62,7 @@ def _is_locked(user: User) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
-def _register_failure(session: Session, rt: Runtime, user: User, action: str) -> None:
+def _register_failure(session: Session, rt: Runtime, user: User, action: AuditAction) -> None:
     settings = rt.settings
     user.failed_logins += 1
     failures = user.failed_logins
@@ -76,7 +77,8 @@ def _register_failure(session: Session, rt: Runtime, user: User, action: str) ->
     rt.audit.record(session, actor=actor_of(user), action=action, object_type="user",
                     object_id=user.id, result="failed")
     if user.locked_until and user.locked_until > now and failures >= settings.login_lock_after:
-        rt.audit.record(session, actor="system", action="account.locked", object_type="user",
+        rt.audit.record(session, actor="system", action=AuditAction.ACCOUNT_LOCKED,
+                        object_type="user",
                         object_id=user.id)
 
 
@@ -99,17 +101,18 @@ def begin_sign_in(
     user = find_user_by_email(session, email)
     if user is None or not user.active:
         passwords.burn_verify_time(params)
-        rt.audit.record(session, actor="anonymous", action="signin.password", result="failed")
+        rt.audit.record(session, actor="anonymous", action=AuditAction.SIGNIN_PASSWORD,
+                        result="failed")
         session.commit()
         raise SignInFailed
     if _is_locked(user):
         passwords.burn_verify_time(params)
-        rt.audit.record(session, actor=actor_of(user), action="signin.password",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_PASSWORD,
                         object_type="user", object_id=user.id, result="denied")
         session.commit()
         raise SignInFailed
     if not passwords.verify_password(user.password_hash, password, params):
-        _register_failure(session, rt, user, "signin.password")
+        _register_failure(session, rt, user, AuditAction.SIGNIN_PASSWORD)
         session.commit()
         raise SignInFailed
     if passwords.needs_rehash(user.password_hash, params):
@@ -131,7 +134,7 @@ def begin_sign_in(
             )
     stage = "totp" if user.has_second_factor else "enrol"
     row, cookie = start_session(session, user, stage, private_key)
-    rt.audit.record(session, actor=actor_of(user), action="signin.password",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_PASSWORD,
                     object_type="user", object_id=user.id)
     session.commit()
     return row, cookie
@@ -142,7 +145,7 @@ def verify_second_factor(
 ) -> tuple[StaffSession, SessionCookie]:
     user = row.user
     if row.stage != "totp" or _is_locked(user) or user.totp_secret_encrypted is None:
-        rt.audit.record(session, actor=actor_of(user), action="signin.second_factor",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_SECOND_FACTOR,
                         object_type="user", object_id=user.id, result="denied")
         session.commit()
         raise SecondFactorFailed
@@ -151,7 +154,7 @@ def verify_second_factor(
     if step is not None:
         user.totp_last_step = step
     elif not _use_recovery_code(session, rt, user, code):
-        _register_failure(session, rt, user, "signin.second_factor")
+        _register_failure(session, rt, user, AuditAction.SIGNIN_SECOND_FACTOR)
         session.commit()
         raise SecondFactorFailed
     return _advance(session, rt, row, cookie)
@@ -171,7 +174,7 @@ def _use_recovery_code(session: Session, rt: Runtime, user: User, code: str) -> 
     if row is None:
         return False
     row.used_at = utcnow()
-    rt.audit.record(session, actor=actor_of(user), action="mfa.recovery_code_used",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.MFA_RECOVERY_CODE_USED,
                     object_type="user", object_id=user.id)
     return True
 
@@ -185,7 +188,7 @@ def _advance(
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = utcnow()
-        rt.audit.record(session, actor=actor_of(user), action="signin.success",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_SUCCESS,
                         object_type="user", object_id=user.id)
     # A new session id whenever the privilege level changes (no fixation).
     new_row, new_cookie = rotate_session(session, row, cookie, stage)
@@ -212,14 +215,14 @@ def confirm_enrolment(
     secret = totp.decrypt_secret(row.pending_totp_secret, rt.keyring.totp_key, user.id)
     step = totp.matching_step(secret, code, None)
     if step is None:
-        _register_failure(session, rt, user, "mfa.enrol")
+        _register_failure(session, rt, user, AuditAction.MFA_ENROL)
         session.commit()
         raise SecondFactorFailed
     user.totp_secret_encrypted = row.pending_totp_secret
     user.totp_last_step = step
     user.totp_enrolled_at = utcnow()
     codes = replace_recovery_codes(session, rt, user)
-    rt.audit.record(session, actor=actor_of(user), action="mfa.enrolled",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.MFA_ENROLLED,
                     object_type="user", object_id=user.id)
     new_row, new_cookie = _advance(session, rt, row, cookie)
     return new_row, new_cookie, codes
@@ -262,11 +265,11 @@ def set_own_password(
     private_key = unlocked_private_key(row, cookie)
     if private_key is None or user.private_key_protected is None:
         private_key = generate_keypair()
-        rt.audit.record(session, actor=actor_of(user), action="keys.created",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.KEYS_CREATED,
                         object_type="user", object_id=user.id)
     _install_keys(rt, user, private_key, new_password)
     seal_key_into(row, cookie, private_key)
-    rt.audit.record(session, actor=actor_of(user), action="password.set",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.PASSWORD_SET,
                     object_type="user", object_id=user.id)
     # Any other session of this user dies with the old password.
     session.execute(
@@ -288,7 +291,7 @@ def change_password(
     user = row.user
     params = rt.settings.password_hash
     if not passwords.verify_password(user.password_hash, current_password, params):
-        _register_failure(session, rt, user, "password.change")
+        _register_failure(session, rt, user, AuditAction.PASSWORD_CHANGE)
         session.commit()
         raise AccountError("wrong_current_password")
     passwords.check_password_policy(new_password, email=user.email)
@@ -305,7 +308,7 @@ def change_password(
         )
     end_all_sessions(session, user.id)
     new_row, new_cookie = start_session(session, user, "active", private_key)
-    rt.audit.record(session, actor=actor_of(user), action="password.changed",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.PASSWORD_CHANGED,
                     object_type="user", object_id=user.id)
     session.commit()
     return new_row, new_cookie
@@ -362,7 +365,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    rt.audit.record(session, actor=actor, action="admin.user_created", object_type="user",
+    rt.audit.record(session, actor=actor, action=AuditAction.ADMIN_USER_CREATED, object_type="user",
                     object_id=user.id, origin=origin)
     return user, initial
 
@@ -386,7 +389,7 @@ def update_user(
     if user.active and not active:
         end_all_sessions(session, user.id)
     user.active = active
-    rt.audit.record(session, actor=actor_of(admin), action="admin.user_updated",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_USER_UPDATED,
                     object_type="user", object_id=user.id)
 
 
@@ -404,7 +407,7 @@ def admin_reset_password(session: Session, rt: Runtime, admin: User, user: User)
     user.failed_logins = 0
     user.locked_until = None
     end_all_sessions(session, user.id)
-    rt.audit.record(session, actor=actor_of(admin), action="admin.password_reset",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_PASSWORD_RESET,
                     object_type="user", object_id=user.id)
     return temporary
 
@@ -415,14 +418,14 @@ def admin_reset_second_factor(session: Session, rt: Runtime, admin: User, user: 
     user.totp_enrolled_at = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     end_all_sessions(session, user.id)
-    rt.audit.record(session, actor=actor_of(admin), action="admin.second_factor_reset",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_SECOND_FACTOR_RESET,
                     object_type="user", object_id=user.id)
 
 
 def admin_unlock(session: Session, rt: Runtime, admin: User, user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
-    rt.audit.record(session, actor=actor_of(admin), action="admin.user_unlocked",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_USER_UNLOCKED,
                     object_type="user", object_id=user.id)
 
 

@@ -33,6 +33,7 @@ from app.models import (
     utcnow,
 )
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 RECOVERY = "recovery"
 
@@ -130,7 +131,7 @@ def open_with_recovery_key(session: Session, case: Case, recovery_private: Priva
 
 
 def grant(session: Session, rt: Runtime, case: Case, actor: User, actor_key: PrivateKey | None,
-          target: User, action: str = "case.grant") -> KeyWrap:
+          target: User, action: AuditAction = AuditAction.CASE_GRANT) -> KeyWrap:
     """A current holder gives `target` access (routing, transfer, re-grant)."""
     key = open_case_key(session, case, actor, actor_key)
     wrap = wrap_for_user(session, case, key, target, granted_by=actor)
@@ -143,7 +144,7 @@ def revoke(session: Session, rt: Runtime, case: Case, actor: str, target: User) 
     session.execute(
         delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)
     )
-    rt.audit.record(session, actor=actor, action="case.revoke", object_type="case",
+    rt.audit.record(session, actor=actor, action=AuditAction.CASE_REVOKE, object_type="case",
                     object_id=case.number)
 
 
@@ -179,7 +180,8 @@ def recover_access(session: Session, rt: Runtime, case: Case, recovery_private: 
     """Re-grant a case with the offline recovery key (`meldpunt keys recover`)."""
     key = open_with_recovery_key(session, case, recovery_private)
     wrap = wrap_for_user(session, case, key, target)
-    rt.audit.record(session, actor="system", action="keys.recovery_regrant", object_type="case",
+    rt.audit.record(session, actor="system", action=AuditAction.KEYS_RECOVERY_REGRANT,
+                    object_type="case",
                     object_id=case.number, origin="cli")
     return wrap
 
@@ -237,7 +239,7 @@ def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",
     case.identity_ciphertext = None
     case.legal_hold_reason_ciphertext = None
     case.shredded_at = case.shredded_at or utcnow()
-    rt.audit.record(session, actor=actor, action="case.shredded", object_type="case",
+    rt.audit.record(session, actor=actor, action=AuditAction.CASE_SHREDDED, object_type="case",
                     object_id=case.number, origin=origin)
     session.flush()
     return file_ids

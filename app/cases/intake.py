@@ -43,6 +43,7 @@ from app.crypto.receipts import (
 from app.models import Attachment, Case, Receipt, User, UserRole, utcnow
 from app.models.case import CHANNELS, TRACKS
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 RECEIPT_RECIPIENT = "receipt"
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -153,7 +154,7 @@ def submit_report(session: Session, rt: Runtime, new: NewReport, *,
         rt.audit.record(
             session,
             actor=f"user:{registered_by.id}" if registered_by else "reporter",
-            action="report.registered" if registered_by else "report.submitted",
+            action=AuditAction.REPORT_REGISTERED if registered_by else AuditAction.REPORT_SUBMITTED,
             object_type="case", object_id=case.number,
         )
         session.commit()

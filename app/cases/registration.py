@@ -25,6 +25,7 @@ from app.crypto.receipts import ReceiptCode
 from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
 from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 OFFLINE_CHANNELS = tuple(c for c in INTAKE_CHANNELS if c != "web")
 
@@ -83,7 +84,8 @@ def register_report(session: Session, rt: Runtime, user: User,
         case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
         case.state = "with_vp"
         _keep_only(session, case, user)
-        rt.audit.record(session, actor=f"user:{user.id}", action="case.registered_with_vp",
+        rt.audit.record(session, actor=f"user:{user.id}",
+                        action=AuditAction.CASE_REGISTERED_WITH_VP,
                         object_type="case", object_id=case.number)
         session.commit()
     return case, code
@@ -126,7 +128,7 @@ def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> 
     case.referred_to = signal.referred_to or None
     case.close_reason = "signal"
     _keep_only(session, case, vp)
-    rt.audit.record(session, actor=f"user:{vp.id}", action="case.signal_registered",
+    rt.audit.record(session, actor=f"user:{vp.id}", action=AuditAction.CASE_SIGNAL_REGISTERED,
                     object_type="case", object_id=case.number)
     session.commit()
     return case

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.cases.queues import attention_counts
 from app.models import User
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 log = logging.getLogger("meldpunt.reminders")
 
@@ -102,7 +103,8 @@ def send_reminders(session: Session, rt: Runtime, send: Sender,
             continue
         send(reminder_message(rt, user, count, sender_address))
         sent += 1
-    rt.audit.record(session, actor="system", action="reminders.sent", object_type="reminders",
+    rt.audit.record(session, actor="system", action=AuditAction.REMINDERS_SENT,
+                    object_type="reminders",
                     object_id=str(sent), origin=origin)
     session.commit()
     return sent

@@ -24,6 +24,7 @@ from app.keyring import (
     create_recovery_key,
     missing_key_files,
 )
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 
 RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable name
@@ -193,7 +194,7 @@ def unit_create(code: str, name: str, kind: str) -> None:
         click.echo(f"Unit {code} exists already.")
         return
     session.add(Unit(code=code, name=name.strip()[:200], kind=kind))
-    runtime().audit.record(session, actor="system", action="admin.unit_created",
+    runtime().audit.record(session, actor="system", action=AuditAction.ADMIN_UNIT_CREATED,
                            object_type="unit", object_id=code, origin="cli")
     session.commit()
     click.echo(f"Created unit {code} ({kind}).")
@@ -342,7 +343,7 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
         fail("the given key file is not the current recovery key")
         return
     write_private_file(new_out, protect_private_key(new_private, passphrase, s.key_derivation))
-    runtime().audit.record(session, actor="system", action="keys.recovery_rotated",
+    runtime().audit.record(session, actor="system", action=AuditAction.KEYS_RECOVERY_ROTATED,
                            object_type="key", object_id=fingerprint(new_public)[:16],
                            origin="cli")
     session.commit()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 
 
@@ -59,7 +60,7 @@ def _prune_audit(rt, now: datetime, dry_run: bool) -> None:  # type: ignore[no-u
     except ChainBroken as exc:
         db.session.rollback()
         # A broken chain is evidence: keep every entry and say so loudly.
-        rt.audit.record(db.session, actor="system", action="audit.prune_refused",
+        rt.audit.record(db.session, actor="system", action=AuditAction.AUDIT_PRUNE_REFUSED,
                         object_type="audit_log", object_id=str(exc.result.first_broken_seq),
                         result="failed", origin="cli")
         db.session.commit()

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 
 
@@ -39,7 +40,8 @@ def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None)
         unit_id = unit.id
     report = build_report(db.session, year, rt.settings.stats_threshold, unit_id)
     text = to_csv(report) if fmt == "csv" else to_json(report)
-    rt.audit.record(db.session, actor="system", action="stats.exported", object_type="export",
+    rt.audit.record(db.session, actor="system", action=AuditAction.STATS_EXPORTED,
+                    object_type="export",
                     object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")
     db.session.commit()
     if output:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.deadlines import add_months
 from app.models import Case, RetentionRule
+from app.vocabulary import AuditAction
 
 ANY = "*"
 
@@ -93,6 +94,6 @@ def set_rule(session: Session, rt, actor: str, track: str, outcome: str,  # type
         session.add(rule)
     rule.months = months
     session.flush()
-    rt.audit.record(session, actor=actor, action="admin.retention_rule_set",
+    rt.audit.record(session, actor=actor, action=AuditAction.ADMIN_RETENTION_RULE_SET,
                     object_type="retention_rule", object_id=f"{track}/{outcome}={months}")
     return rule

@@ -14,6 +14,7 @@ from app.accounts.sessions import SessionCookie, find_session, unlocked_private_
 from app.crypto.keys import PrivateKey
 from app.models import StaffSession, User
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 from app.web.extensions import db, login_manager
 
 CSP = "; ".join([
@@ -97,7 +98,7 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
             user: User = current_user._get_current_object()  # type: ignore[attr-defined]
             if roles and not user.has_role(*roles):
                 runtime().audit.record(
-                    db.session, actor=f"user:{user.id}", action="access.denied",
+                    db.session, actor=f"user:{user.id}", action=AuditAction.ACCESS_DENIED,
                     object_type="route", object_id=request.endpoint or "", result="denied",
                 )
                 db.session.commit()

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import PageText, User, utcnow
+from app.vocabulary import AuditAction
 from app.web.i18n import LANGUAGES
 
 MAX_CHARS = 3000
@@ -239,7 +240,7 @@ def save_text(session: Session, rt, admin: User, section: str, lang: str,  # typ
     row.updated_by_id = admin.id
     row.updated_at = utcnow()
     session.flush()
-    rt.audit.record(session, actor=f"user:{admin.id}", action="admin.page_text_changed",
+    rt.audit.record(session, actor=f"user:{admin.id}", action=AuditAction.ADMIN_PAGE_TEXT_CHANGED,
                     object_type="page_text", object_id=f"{section}/{lang}")
     return True
 
@@ -255,6 +256,6 @@ def reset_text(session: Session, rt, admin: User, section: str,  # type: ignore[
         return False
     session.delete(row)
     session.flush()
-    rt.audit.record(session, actor=f"user:{admin.id}", action="admin.page_text_reset",
+    rt.audit.record(session, actor=f"user:{admin.id}", action=AuditAction.ADMIN_PAGE_TEXT_RESET,
                     object_type="page_text", object_id=f"{section}/{lang}")
     return True

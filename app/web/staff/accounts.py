@@ -10,6 +10,7 @@ from app.accounts import service, totp
 from app.accounts.passwords import PasswordPolicyError
 from app.accounts.sessions import end_session
 from app.models import User
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.forms import (
     ChangePasswordForm,
@@ -135,7 +136,8 @@ def logout() -> Response:
         row = current_staff_session()
         if row is not None:
             runtime().audit.record(db.session, actor=f"user:{row.user_id}",
-                                   action="signout", object_type="user", object_id=row.user_id)
+                                   action=AuditAction.SIGNOUT, object_type="user",
+                                   object_id=row.user_id)
             end_session(db.session, row)
             db.session.commit()
     lang = session.get("lang")
@@ -182,7 +184,8 @@ def new_recovery_codes(user: User) -> str | Response:
         return redirect(url_for("accounts.account"))
     rt = runtime()
     codes = service.replace_recovery_codes(db.session, rt, user)
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="mfa.recovery_codes_replaced",
+    rt.audit.record(db.session, actor=f"user:{user.id}",
+                    action=AuditAction.MFA_RECOVERY_CODES_REPLACED,
                     object_type="user", object_id=user.id)
     db.session.commit()
     return render_template("accounts/recovery_codes.html", codes=codes, next_stage="active")

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 
 from app.audit.log import AuditLog
 from app.models import AuditEntry, User
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
 
@@ -63,7 +64,7 @@ def index(user: User) -> str:
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(
         AuditEntry.action)).all()
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="audit.viewed",
+    rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.AUDIT_VIEWED,
                     object_type="audit", object_id=f"page {page}")
     db.session.commit()
     head = AuditLog.head(db.session)
@@ -83,7 +84,7 @@ def _cell(value: object) -> str:
 def export(user: User) -> Response:
     query, filters = filtered_query(request.args)
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="audit.exported",
+    rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.AUDIT_EXPORTED,
                     object_type="export", object_id="audit.csv")
     db.session.commit()
     buffer = io.StringIO()

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.cases import conflicts, custody
 from app.cases.access import open_case
 from app.models import Case, CaseRestriction, User
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.security import current_private_key, runtime, staff_required
@@ -36,7 +37,7 @@ def recuse(user: User, number: str) -> BaseResponse:
     check_csrf()
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     try:
         conflicts.recuse(db.session, rt, opened.case, user)
     except conflicts.ConflictError:
@@ -53,7 +54,7 @@ def exclude(user: User, number: str) -> BaseResponse:
     check_csrf()
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     target_id = request.form.get("user_id", "")
     target = (db.session.get(User, int(target_id))
               if target_id.isascii() and target_id.isdigit() and len(target_id) <= 9 else None)
@@ -76,7 +77,7 @@ def lift_restriction(user: User, number: str, restriction_id: int) -> BaseRespon
     check_csrf()
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     restriction = db.session.get(CaseRestriction, restriction_id)
     if restriction is None or restriction.case_id != opened.case.id:
         abort(404)
@@ -118,9 +119,9 @@ def regrant(user: User, number: str, user_id: int) -> BaseResponse:
         abort(404)
     try:
         custody.grant(db.session, rt, case, user, current_private_key(), target,
-                      action="case.regrant")
+                      action=AuditAction.CASE_REGRANT)
     except custody.NoAccess:
-        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.regrant",
+        rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.CASE_REGRANT,
                         object_type="case", object_id=case.number, result="denied")
         db.session.commit()
         abort(404)

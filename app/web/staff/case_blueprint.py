@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.cases.access import AwaitingRegrant
 from app.models import Case, User
 from app.models.user import HANDLER_ROLES
+from app.vocabulary import AuditAction
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -35,8 +36,9 @@ vp_required = staff_required("vertrouwenspersoon")
 # as an opaque file.
 SAFE_INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf", "text/plain"}
 # Reads are logged too, but the timeline shows what happened, not who looked.
-TIMELINE_SKIP = {"case.open", "case.message_read_for_reply", "attachment.download",
-                 "case.open_for_action"}
+TIMELINE_SKIP = {AuditAction.CASE_OPEN, AuditAction.CASE_MESSAGE_READ_FOR_REPLY,
+                 AuditAction.ATTACHMENT_DOWNLOAD,
+                 AuditAction.CASE_OPEN_FOR_ACTION}
 CHUNK = 64 * 1024
 # Form fields that are not workflow parameters: the names of perform()'s own
 # arguments would clash with them (a TypeError, or a forged audit `origin`).

@@ -16,6 +16,7 @@ from app.cases import minutes
 from app.cases.access import OpenCase, open_case
 from app.cases.minutes import MinutesError
 from app.models import User
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.security import current_private_key, runtime
 from app.web.staff.case_blueprint import (
@@ -38,7 +39,7 @@ def _open_for_minutes(user: User, number: str) -> OpenCase:
     """A holder of the case key; not the external bureau, which never
     speaks with the reporter (403, as for messages)."""
     opened = open_case(db.session, runtime(), user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     if external_only(user):
         abort(403)
     return opened

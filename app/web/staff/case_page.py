@@ -37,6 +37,7 @@ from app.cases.intake import Upload
 from app.cases.minutes import read_minutes
 from app.cases.notes import add_note, read_notes
 from app.models import Attachment, AuditEntry, Case, User, utcnow
+from app.vocabulary import AuditAction
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -202,14 +203,14 @@ def act(user: User, number: str, action: str) -> BaseResponse:
                                                                             user):
         # Before any other check: a non-holder learns nothing, not even
         # whether the action would fit their role.
-        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
+        rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.CASE_ACT,
                         object_type="case", object_id=case.number, result="denied")
         db.session.commit()
         abort(404)
     try:
         workflow.perform(db.session, rt, case, user, current_private_key(), action, **_params())
     except workflow.TransitionNotAllowed as error:
-        rt.audit.record(db.session, actor=f"user:{user.id}", action="case.act",
+        rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.CASE_ACT,
                         object_type="case", object_id=case.number, result="denied")
         db.session.commit()
         if error.code in ("not_holder", "restricted", "unknown_action", "shredded"):
@@ -236,7 +237,7 @@ def act(user: User, number: str, action: str) -> BaseResponse:
 def send_message(user: User, number: str) -> BaseResponse | str:
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.message_read_for_reply")
+                       action=AuditAction.CASE_MESSAGE_READ_FOR_REPLY)
     if external_only(user):
         abort(403)  # the bureau asks its questions through the IC
     form = MessageForm()
@@ -246,7 +247,7 @@ def send_message(user: User, number: str) -> BaseResponse | str:
     add_message(db.session, opened.case, opened.key, form.body.data or "",
                 author_kind="staff", author=user)
     workflow.note_feedback_given(opened.case, utcnow())
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="case.message_sent",
+    rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.CASE_MESSAGE_SENT,
                     object_type="case", object_id=opened.case.number)
     db.session.commit()
     flash(_("Your message has been placed in the reporter's mailbox."), "success")
@@ -258,14 +259,14 @@ def send_message(user: User, number: str) -> BaseResponse | str:
 def note(user: User, number: str) -> BaseResponse:
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     form = NoteForm()
     if not form.validate_on_submit():
         flash(_("Write a note before saving (at most 20,000 characters)."), "error")
         return redirect(url_for("cases.show", number=number))
     visibility = "referral" if external_only(user) else form.visibility.data
     add_note(db.session, opened.case, opened.key, user, form.body.data or "", visibility)
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="case.note_added",
+    rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.CASE_NOTE_ADDED,
                     object_type="case", object_id=opened.case.number)
     db.session.commit()
     flash(_("Your note has been saved."), "success")
@@ -282,7 +283,7 @@ def _download_name(name: str) -> str:
 def download(user: User, number: str, attachment_id: int) -> Response:
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="attachment.download")
+                       action=AuditAction.ATTACHMENT_DOWNLOAD)
     attachment = db.session.get(Attachment, attachment_id)
     # An attachment id of another case, or not referred to this bureau, is
     # treated as non-existent.
@@ -291,7 +292,7 @@ def download(user: User, number: str, attachment_id: int) -> Response:
     ):
         abort(404)
     view, chunks = open_attachment(rt, opened.case, opened.key, attachment)
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="attachment.download",
+    rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.ATTACHMENT_DOWNLOAD,
                     object_type="attachment", object_id=f"{opened.case.number}/{attachment.id}")
     db.session.commit()
     content_type = view.content_type if view.content_type in SAFE_INLINE_TYPES else (

@@ -19,6 +19,7 @@ from app.retention.policy import (
     load_policy,
     set_rule,
 )
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.security import admin_required, current_private_key, runtime, staff_required
@@ -107,7 +108,7 @@ def legal_hold(user: User, number: str) -> Response:
         abort(400)
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_legal_hold")
+                       action=AuditAction.CASE_OPEN_FOR_LEGAL_HOLD)
     lift = request.form.get("lift") == "1"
     reason = (request.form.get("reason") or "").strip()[:REASON_MAX]
     try:

@@ -10,6 +10,7 @@ from app.models import Unit, User, utcnow
 from app.stats.charts import bar_chart
 from app.stats.export import to_csv, to_json
 from app.stats.report import YearReport, build_report
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
 from app.web.stats_labels import label, title
@@ -60,7 +61,7 @@ def page(user: User) -> str:
     year, unit_id = _scope(user)
     report = _report(user, year, unit_id)
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="stats.viewed",
+    rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.STATS_VIEWED,
                     object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
     db.session.commit()
     units = db.session.scalars(select(Unit).where(Unit.kind != "bureau").order_by(Unit.name)
@@ -77,7 +78,7 @@ def export(user: User, fmt: str) -> Response:
     year, unit_id = _scope(user)
     report = _report(user, year, unit_id)
     rt = runtime()
-    rt.audit.record(db.session, actor=f"user:{user.id}", action="stats.exported",
+    rt.audit.record(db.session, actor=f"user:{user.id}", action=AuditAction.STATS_EXPORTED,
                     object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}")
     db.session.commit()
     content_type, render = FORMATS[fmt]
