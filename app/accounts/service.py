@@ -32,10 +32,9 @@ from app.crypto.keys import (
     public_key_bytes,
     unlock_private_key,
 )
-from app.models import ROLES, RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
-from app.models.user import HANDLER_ROLES
+from app.models import RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
 from app.runtime import Runtime
-from app.vocabulary import AuditAction
+from app.vocabulary import HANDLER_ROLES, AuditAction, Role
 
 
 class SignInFailed(Exception):
@@ -318,12 +317,12 @@ def change_password(
 
 
 def validate_roles(roles: set[str]) -> None:
-    unknown = roles - set(ROLES)
+    unknown = roles - set(Role)
     if unknown or not roles:
         raise AccountError("unknown_role")
     # Separation of duties: whoever manages users or reads the audit log never
     # holds case keys.
-    if roles & {"admin", "auditor"} and roles & HANDLER_ROLES:
+    if roles & {Role.ADMIN, Role.AUDITOR} and roles & HANDLER_ROLES:
         raise AccountError("role_conflict")
 
 
@@ -350,7 +349,7 @@ def create_user(
     if find_user_by_email(session, email) is not None:
         raise AccountError("email_taken")
     validate_roles(roles)
-    if "external_investigator" in roles and unit.kind != "bureau":
+    if Role.EXTERNAL in roles and unit.kind != "bureau":
         raise AccountError("investigator_needs_bureau")
     initial = password or passwords.generate_temporary_password()
     if password is not None:
@@ -375,9 +374,9 @@ def update_user(
     unit: Unit, roles: set[str], active: bool,
 ) -> None:
     validate_roles(roles)
-    if "external_investigator" in roles and unit.kind != "bureau":
+    if Role.EXTERNAL in roles and unit.kind != "bureau":
         raise AccountError("investigator_needs_bureau")
-    if user.id == admin.id and ("admin" not in roles or not active):
+    if user.id == admin.id and (Role.ADMIN not in roles or not active):
         raise AccountError("cannot_demote_self")
     user.display_name = display_name.strip() or user.email
     user.unit_id = unit.id

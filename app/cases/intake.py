@@ -41,9 +41,8 @@ from app.crypto.receipts import (
     verify_receipt,
 )
 from app.models import Attachment, Case, Receipt, User, UserRole, utcnow
-from app.models.case import CHANNELS, TRACKS
 from app.runtime import Runtime
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Channel, Role, Track
 
 RECEIPT_RECIPIENT = "receipt"
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -98,7 +97,7 @@ def new_case_number(session: Session) -> str:
 def intake_officers(session: Session) -> list[User]:
     return list(session.scalars(
         select(User).join(UserRole).where(
-            UserRole.role == "intake", User.active, User.public_key.is_not(None)
+            UserRole.role == Role.INTAKE, User.active, User.public_key.is_not(None)
         )
     ).unique())
 
@@ -124,7 +123,7 @@ def submit_report(session: Session, rt: Runtime, new: NewReport, *,
                   registered_by: User | None = None,
                   with_receipt: bool = True) -> tuple[Case, ReceiptCode | None]:
     """Create the case, encrypted and wrapped, and commit it whole — or nothing."""
-    if new.track not in TRACKS or new.channel not in CHANNELS:
+    if new.track not in tuple(Track) or new.channel not in tuple(Channel):
         raise ValueError("unknown track or channel")
     now = utcnow()
     key = new_case_key()

@@ -20,14 +20,20 @@ from sqlalchemy.orm import Session
 
 from app.cases.deadlines import feedback_due
 from app.cases.intake import NewReport, submit_report
-from app.cases.workflow import REFERRAL_TARGETS
 from app.crypto.receipts import ReceiptCode
 from app.models import Case, KeyWrap, Unit, User, UserRole, utcnow
-from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
 from app.runtime import Runtime
-from app.vocabulary import AuditAction
+from app.vocabulary import (
+    AuditAction,
+    Channel,
+    CloseReason,
+    IntakeChannel,
+    ReferralTarget,
+    Role,
+    Track,
+)
 
-OFFLINE_CHANNELS = tuple(c for c in INTAKE_CHANNELS if c != "web")
+OFFLINE_CHANNELS = tuple(c for c in IntakeChannel if c is not IntakeChannel.WEB)
 
 
 class RegistrationError(ValueError):
@@ -56,7 +62,7 @@ def _check_unit(session: Session, unit_id: int) -> Unit:
 
 def _keep_only(session: Session, case: Case, user: User) -> None:
     """Key custody: a VP's registration is theirs, not intake's."""
-    intake_ids = select(UserRole.user_id).where(UserRole.role == "intake")
+    intake_ids = select(UserRole.user_id).where(UserRole.role == Role.INTAKE)
     session.execute(
         delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id.in_(intake_ids),
                               KeyWrap.user_id != user.id)
@@ -66,10 +72,10 @@ def _keep_only(session: Session, case: Case, user: User) -> None:
 
 def register_report(session: Session, rt: Runtime, user: User,
                     reg: Registration) -> tuple[Case, ReceiptCode | None]:
-    if not user.has_role("intake", "vertrouwenspersoon"):
+    if not user.has_role(Role.INTAKE, Role.VP):
         raise RegistrationError("role")
-    if (reg.intake_channel not in OFFLINE_CHANNELS or reg.track not in TRACKS
-            or reg.channel not in CHANNELS):
+    if (reg.intake_channel not in OFFLINE_CHANNELS or reg.track not in tuple(Track)
+            or reg.channel not in tuple(Channel)):
         raise RegistrationError("choice")
     _check_unit(session, reg.unit_id)
     case, code = submit_report(session, rt, NewReport(
@@ -77,7 +83,7 @@ def register_report(session: Session, rt: Runtime, user: User,
         category=reg.category or None, subcategory=reg.subcategory or None,
         report=reg.report, identity=reg.identity, intake_channel=reg.intake_channel,
     ), registered_by=user, with_receipt=reg.with_receipt)
-    if user.has_role("vertrouwenspersoon") and not user.has_role("intake"):
+    if user.has_role(Role.VP) and not user.has_role(Role.INTAKE):
         # Heard in person by the VP: acknowledged there and then, and theirs.
         now = utcnow()
         case.acknowledged_at = now
@@ -103,9 +109,9 @@ class Signal:
 
 def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> Case:
     """A closed advice-track case without content: it only counts."""
-    if not vp.has_role("vertrouwenspersoon"):
+    if not vp.has_role(Role.VP):
         raise RegistrationError("role")
-    if signal.referred_to and signal.referred_to not in REFERRAL_TARGETS:
+    if signal.referred_to and signal.referred_to not in tuple(ReferralTarget):
         raise RegistrationError("referred_to")
     if not signal.advice_given and not signal.referred_to:
         raise RegistrationError("outcome")
@@ -126,7 +132,7 @@ def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> 
     case.closed_at = utcnow()
     case.outcome = "referred" if signal.referred_to else "advice_given"
     case.referred_to = signal.referred_to or None
-    case.close_reason = "signal"
+    case.close_reason = CloseReason.SIGNAL
     _keep_only(session, case, vp)
     rt.audit.record(session, actor=f"user:{vp.id}", action=AuditAction.CASE_SIGNAL_REGISTERED,
                     object_type="case", object_id=case.number)

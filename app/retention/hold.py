@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from app.crypto.envelope import CaseKey, encrypt_text
 from app.models import Case, User, utcnow
 from app.runtime import Runtime
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Role
 
-HOLD_ROLES = frozenset({"integriteitscoordinator", "icc"})
+HOLD_ROLES = frozenset({Role.IC, Role.ICC})
 REASON_FIELD = "legal_hold_reason"
 
 

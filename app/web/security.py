@@ -14,7 +14,7 @@ from app.accounts.sessions import SessionCookie, find_session, unlocked_private_
 from app.crypto.keys import PrivateKey
 from app.models import StaffSession, User
 from app.runtime import Runtime
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db, login_manager
 
 CSP = "; ".join([
@@ -111,7 +111,7 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorator
 
 
-admin_required = staff_required("admin")
+admin_required = staff_required(Role.ADMIN)
 
 
 def _security_headers(response: Response) -> Response:

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from app.cases import typology
 from app.models import Unit, User, UserRole
+from app.vocabulary import Role
 
 TRACK_CHOICES = [
     ("advice", _l("Talk in confidence to a confidential counsellor (advice and support)")),
@@ -122,7 +123,7 @@ class ReportForm(FlaskForm):
 def counsellor_choices(session: Session) -> list[tuple[int, str]]:
     """Confidential counsellors by name, unit and internal/external."""
     users = session.scalars(
-        select(User).join(UserRole).where(UserRole.role == "vertrouwenspersoon", User.active)
+        select(User).join(UserRole).where(UserRole.role == Role.VP, User.active)
         .order_by(User.display_name)
     ).unique().all()
     choices = []

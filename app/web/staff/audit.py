@@ -14,13 +14,13 @@ from sqlalchemy import Select, func, select
 
 from app.audit.log import AuditLog
 from app.models import AuditEntry, User
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
 
 blueprint = Blueprint("audit", __name__, url_prefix="/medewerkers/audit")
 
-auditor_required = staff_required("auditor", "icc")
+auditor_required = staff_required(Role.AUDITOR, Role.ICC)
 PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000
 

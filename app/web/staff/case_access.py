@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.cases import conflicts, custody
 from app.cases.access import open_case
 from app.models import Case, CaseRestriction, User
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.security import current_private_key, runtime, staff_required
@@ -49,7 +49,7 @@ def recuse(user: User, number: str) -> BaseResponse:
 
 
 @blueprint.route("/<number>/uitsluiten", methods=["POST"])
-@staff_required("intake", "integriteitscoordinator")
+@staff_required(Role.INTAKE, Role.IC)
 def exclude(user: User, number: str) -> BaseResponse:
     check_csrf()
     rt = runtime()
@@ -72,7 +72,7 @@ def exclude(user: User, number: str) -> BaseResponse:
 
 
 @blueprint.route("/<number>/beperkingen/<int:restriction_id>/opheffen", methods=["POST"])
-@staff_required("intake", "integriteitscoordinator")
+@staff_required(Role.INTAKE, Role.IC)
 def lift_restriction(user: User, number: str, restriction_id: int) -> BaseResponse:
     check_csrf()
     rt = runtime()

@@ -37,7 +37,16 @@ from app.cases.intake import Upload
 from app.cases.minutes import read_minutes
 from app.cases.notes import add_note, read_notes
 from app.models import Attachment, AuditEntry, Case, User, utcnow
-from app.vocabulary import AuditAction
+from app.vocabulary import (
+    ADVICE_OUTCOMES,
+    DECISION_CLOSE_REASONS,
+    DECISION_OUTCOMES,
+    EARLY_CLOSE_REASONS,
+    AuditAction,
+    Measure,
+    ReferralTarget,
+    Role,
+)
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -112,12 +121,12 @@ def _action_context(user: User, case: Case, report: dict[str, Any],
     ctx: dict[str, Any] = {
         "has_consent": workflow.has_consent(case),
         "track_options": list(labels.TRACK_LABELS.items()),
-        "referral_options": labelled(workflow.REFERRAL_TARGETS, labels.referral_label),
-        "early_options": labelled(workflow.EARLY_CLOSE_REASONS, labels.close_reason_label),
-        "advice_outcomes": labelled(("advice_given", "referred"), labels.outcome_label),
-        "decision_options": labelled(workflow.DECISION_OUTCOMES, labels.outcome_label),
-        "measure_options": labelled(workflow.MEASURES, labels.measure_label),
-        "close_options": labelled(workflow.CLOSE_REASONS[:4], labels.close_reason_label),
+        "referral_options": labelled(tuple(ReferralTarget), labels.referral_label),
+        "early_options": labelled(EARLY_CLOSE_REASONS, labels.close_reason_label),
+        "advice_outcomes": labelled(ADVICE_OUTCOMES, labels.outcome_label),
+        "decision_options": labelled(DECISION_OUTCOMES, labels.outcome_label),
+        "measure_options": labelled(tuple(Measure), labels.measure_label),
+        "close_options": labelled(DECISION_CLOSE_REASONS, labels.close_reason_label),
         "report_keys": list(report),
         "attachment_options": attachments,
     }
@@ -127,7 +136,7 @@ def _action_context(user: User, case: Case, report: dict[str, Any],
     if "route_to_vp" in names:
         ctx["vp_options"] = [
             (u.id, u.display_name) for u in choices.people_with_role(db.session,
-                                                                      "vertrouwenspersoon")
+                                                                      Role.VP)
             if not conflicts.is_restricted(db.session, case, u)]
     if "classify" in names:
         ctx["units"] = choices.unit_choices(db.session)
@@ -168,7 +177,7 @@ def show(user: User, number: str) -> str:
             has_mailbox=minutes.has_mailbox(db.session, case),
             timeline=_timeline(case),
             restrictions=conflicts.restrictions(db.session, case),
-            may_exclude=user.has_role("intake", "integriteitscoordinator"),
+            may_exclude=user.has_role(Role.INTAKE, Role.IC),
             people=[u for u in choices.handlers(db.session) if u.id != user.id],
             lift_reasons={r.id: conflicts.lift_reason(key, case, r)
                           for r, _u in conflicts.restrictions(db.session, case)},

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Unit, User, UserRole
+from app.vocabulary import Role
 
 try:  # the typology is versioned data of the reporting package
     from app.cases import typology
@@ -63,8 +64,8 @@ def people_with_role(session: Session, role: str) -> list[User]:
 
 
 def handlers(session: Session) -> list[User]:
-    roles = ("intake", "vertrouwenspersoon", "integriteitscoordinator", "icc",
-             "external_investigator")
+    roles = (Role.INTAKE, Role.VP, Role.IC, Role.ICC,
+             Role.EXTERNAL)
     return list(session.scalars(
         select(User).join(UserRole).where(UserRole.role.in_(roles), User.active)
         .order_by(User.display_name)

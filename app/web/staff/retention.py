@@ -22,6 +22,7 @@ from app.retention.policy import (
 from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.forms import EmptyForm
+from app.web.labels import TRACK_LABELS
 from app.web.security import admin_required, current_private_key, runtime, staff_required
 
 blueprint = Blueprint("retention", __name__, url_prefix="/medewerkers/bewaren")
@@ -36,8 +37,6 @@ OUTCOME_LABELS = {
     "referred": _l("referred elsewhere"),
     "withdrawn": _l("withdrawn"),
 }
-TRACK_LABELS = {"advice": _l("Advice (confidential counsellor)"),
-                "report": _l("Formal report (integrity coordinator)")}
 REASON_MAX = 2000
 
 

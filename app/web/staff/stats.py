@@ -10,14 +10,14 @@ from app.models import Unit, User, utcnow
 from app.stats.charts import bar_chart
 from app.stats.export import to_csv, to_json
 from app.stats.report import YearReport, build_report
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
 from app.web.stats_labels import label, title
 
 blueprint = Blueprint("stats", __name__, url_prefix="/medewerkers/statistiek")
 
-STATS_ROLES = ("icc", "integriteitscoordinator", "vertrouwenspersoon")
+STATS_ROLES = (Role.ICC, Role.IC, Role.VP)
 stats_required = staff_required(*STATS_ROLES)
 FORMATS = {"csv": ("text/csv; charset=utf-8", to_csv), "json": ("application/json", to_json)}
 
@@ -28,7 +28,7 @@ def _scope(user: User) -> tuple[int, int | None]:
     year = request.args.get("jaar", this_year, type=int) or this_year
     if not 2000 <= year <= this_year + 1:
         abort(404)
-    if user.has_role("icc"):
+    if user.has_role(Role.ICC):
         unit_id = request.args.get("eenheid", type=int)
         if unit_id is not None and not 0 <= unit_id <= 2**31 - 1:
             abort(404)  # beyond any database id (SQLite would overflow)
@@ -65,7 +65,7 @@ def page(user: User) -> str:
                     object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
     db.session.commit()
     units = db.session.scalars(select(Unit).where(Unit.kind != "bureau").order_by(Unit.name)
-                               ).all() if user.has_role("icc") else []
+                               ).all() if user.has_role(Role.ICC) else []
     return render_template("stats/page.html", report=report, charts=_charts(report),
                            label=label, title=title, units=units, year=year, unit_id=unit_id)
 
