@@ -27,8 +27,8 @@ def stats_group() -> None:
 def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None) -> None:
     from app.cli.context import runtime
     from app.models import Unit
-    from app.stats.export import to_csv, to_json
     from app.stats.report import build_report
+    from app.web.stats_export import to_csv, to_json
 
     rt = runtime()
     unit_id = None

@@ -1,4 +1,5 @@
-"""The year report: every published table, protected, with its definitions."""
+"""The year report: every published table, protected. What each figure means
+(its definitions) is told by the web layer (app/web/stats_labels.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from app.stats.counts import (
 )
 from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
 from app.vocabulary import Channel, Measure, Outcome, Track
-from app.web.stats_labels import definitions
 
 TREND_YEARS = 5
 # What the year's tables and figures are sums over (see build_report).
@@ -59,7 +59,6 @@ class YearReport:
     median_days_to_close: float | None = None
     p90_days_to_close: float | None = None
     closed_count_shown: bool = False
-    definitions: list[str] = field(default_factory=definitions)
 
 
 def category_rows() -> list[str]:

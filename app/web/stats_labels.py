@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.web.typology_labels import label_for
+
 TABLE_TITLES = {
     "received_by_category": _l("Reports received, by category and track"),
     "received_by_unit_channel": _l("Reports received, by unit and channel"),
@@ -54,10 +56,6 @@ def definitions() -> list[str]:
 def label(code: str) -> str:
     if code in CODES:
         return str(CODES[code])
-    try:
-        from app.cases.typology import label_for
-    except ImportError:  # pragma: no cover
-        return code
     if "/" in code:
         category, sub = code.split("/", 1)
         return f"{label_for(category)}: {label_for(sub)}"

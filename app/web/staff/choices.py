@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Unit, User, UserRole
 from app.vocabulary import Role
+from app.web.typology_labels import kind_label, label_for
 
 try:  # the typology is versioned data of the reporting package
     from app.cases import typology
@@ -17,7 +18,7 @@ except ImportError:  # pragma: no cover - only while that package is being built
 def category_choices() -> list[tuple[str, str]]:
     if typology is None:
         return []
-    return [(kind.code, str(kind.label)) for kind in typology.CATEGORIES]
+    return [(kind.code, str(kind_label(kind.code))) for kind in typology.CATEGORIES]
 
 
 def signal_type_choices() -> list[tuple[str, str]]:
@@ -27,23 +28,25 @@ def signal_type_choices() -> list[tuple[str, str]]:
     choices: list[tuple[str, str]] = []
     for kind in typology.CATEGORIES:
         if kind.subtypes:
-            choices += [(f"{kind.code}/{sub.code}", f"{kind.label}: {sub.label}")
+            choices += [(f"{kind.code}/{sub.code}",
+                         f"{kind_label(kind.code)}: {kind_label(sub.code)}")
                         for sub in kind.subtypes]
         else:
-            choices.append((kind.code, str(kind.label)))
+            choices.append((kind.code, str(kind_label(kind.code))))
     return choices
 
 
 def subcategory_choices() -> list[tuple[str, str]]:
     if typology is None:
         return []
-    return [(sub.code, str(sub.label)) for kind in typology.CATEGORIES for sub in kind.subtypes]
+    return [(sub.code, str(kind_label(sub.code))) for kind in typology.CATEGORIES
+            for sub in kind.subtypes]
 
 
 def category_label(code: str | None) -> str:
     if typology is None or not code:
         return code or "–"
-    return typology.label_for(code)
+    return label_for(code)
 
 
 def unit_choices(session: Session) -> list[tuple[int, str]]:

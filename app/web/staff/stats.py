@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from app.models import Unit, User, utcnow
 from app.stats.charts import bar_chart
-from app.stats.export import to_csv, to_json
 from app.stats.report import YearReport, build_report
 from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
-from app.web.stats_labels import label, title
+from app.web.stats_export import to_csv, to_json
+from app.web.stats_labels import definitions, label, title
 
 blueprint = Blueprint("stats", __name__, url_prefix="/medewerkers/statistiek")
 
@@ -67,7 +67,8 @@ def page(user: User) -> str:
     units = db.session.scalars(select(Unit).where(Unit.kind != "bureau").order_by(Unit.name)
                                ).all() if user.has_role(Role.ICC) else []
     return render_template("stats/page.html", report=report, charts=_charts(report),
-                           label=label, title=title, units=units, year=year, unit_id=unit_id)
+                           label=label, title=title, definitions=definitions(), units=units,
+                           year=year, unit_id=unit_id)
 
 
 @blueprint.route("/export.<fmt>")
