@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -316,7 +317,7 @@ def change_password(
 # --- administration -------------------------------------------------------
 
 
-def validate_roles(roles: set[str]) -> None:
+def validate_roles(roles: AbstractSet[str]) -> None:
     unknown = roles - set(Role)
     if unknown or not roles:
         raise AccountError("unknown_role")
@@ -333,7 +334,7 @@ def create_user(
     email: str,
     display_name: str,
     unit: Unit,
-    roles: set[str],
+    roles: AbstractSet[str],
     password: str | None = None,
     actor: str = "system",
     origin: str = "web",
@@ -371,7 +372,7 @@ def create_user(
 
 def update_user(
     session: Session, rt: Runtime, admin: User, user: User, *, display_name: str,
-    unit: Unit, roles: set[str], active: bool,
+    unit: Unit, roles: AbstractSet[str], active: bool,
 ) -> None:
     validate_roles(roles)
     if Role.EXTERNAL in roles and unit.kind != "bureau":
@@ -383,8 +384,8 @@ def update_user(
     current = {row.role: row for row in user.role_rows}
     for role in set(current) - roles:
         user.role_rows.remove(current[role])
-    for role in roles - set(current):
-        user.role_rows.append(UserRole(role=role))
+    for added in roles - set(current):
+        user.role_rows.append(UserRole(role=Role(added)))
     if user.active and not active:
         end_all_sessions(session, user.id)
     user.active = active

@@ -42,6 +42,8 @@ def _action(action: object) -> AuditAction:
     """The recorded action as a member of the vocabulary; anything else is
     refused, so no misspelt action ever reaches the log."""
     try:
+        if not isinstance(action, str):
+            raise ValueError(action)
         return AuditAction(action)
     except ValueError:
         raise ValueError(f"not an audit action: {action!r}") from None

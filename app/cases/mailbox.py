@@ -44,7 +44,7 @@ from app.crypto.errors import CryptoError
 from app.crypto.tokens import b64, token_digest, unb64
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
 from app.runtime import Runtime
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Channel, CloseReason, Outcome, State
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=2)
@@ -325,7 +325,7 @@ def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, chann
     if not identity.get("name"):
         raise NotAllowed("name_required")
     case.identity_ciphertext = encrypt_json(mailbox.key, case, IDENTITY_FIELD, identity)
-    case.channel = channel
+    case.channel = Channel(channel)
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_IDENTITY_DISCLOSED,
                     object_type="case", object_id=case.number)
     session.commit()
@@ -334,9 +334,9 @@ def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, chann
 def withdraw(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
     case = _open_case(mailbox)
     now = utcnow()
-    case.state = "closed"
-    case.close_reason = "withdrawn"
-    case.outcome = "withdrawn"
+    case.state = State.CLOSED
+    case.close_reason = CloseReason.WITHDRAWN
+    case.outcome = Outcome.WITHDRAWN
     case.closed_at = now
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_WITHDRAWN,
                     object_type="case",

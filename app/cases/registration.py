@@ -28,8 +28,10 @@ from app.vocabulary import (
     Channel,
     CloseReason,
     IntakeChannel,
+    Outcome,
     ReferralTarget,
     Role,
+    State,
     Track,
 )
 
@@ -88,7 +90,7 @@ def register_report(session: Session, rt: Runtime, user: User,
         now = utcnow()
         case.acknowledged_at = now
         case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
-        case.state = "with_vp"
+        case.state = State.WITH_VP
         _keep_only(session, case, user)
         rt.audit.record(session, actor=f"user:{user.id}",
                         action=AuditAction.CASE_REGISTERED_WITH_VP,
@@ -128,10 +130,10 @@ def register_signal(session: Session, rt: Runtime, vp: User, signal: Signal) -> 
     case.acknowledged_at = heard
     case.acknowledge_due_at = heard
     case.feedback_due_at = heard
-    case.state = "closed"
+    case.state = State.CLOSED
     case.closed_at = utcnow()
-    case.outcome = "referred" if signal.referred_to else "advice_given"
-    case.referred_to = signal.referred_to or None
+    case.outcome = Outcome.REFERRED if signal.referred_to else Outcome.ADVICE_GIVEN
+    case.referred_to = ReferralTarget(signal.referred_to) if signal.referred_to else None
     case.close_reason = CloseReason.SIGNAL
     _keep_only(session, case, vp)
     rt.audit.record(session, actor=f"user:{vp.id}", action=AuditAction.CASE_SIGNAL_REGISTERED,

@@ -4,6 +4,7 @@ of the vocabulary (app/vocabulary.py), keyed by its members."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -55,7 +56,7 @@ REPORT_FIELD_LABELS = {
 }
 
 
-def _label(table: Mapping[str, LazyString], key: str | None) -> str:
+def _label(table: Mapping[Any, LazyString], key: str | None) -> str:
     if key is None:
         return "–"
     return str(table.get(key, key))
@@ -175,6 +176,61 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.CASE_REVOKE: _l("Access removed"),
     AuditAction.CASE_SIGNAL_REGISTERED: _l("Signal registered"),
     AuditAction.CASE_REGISTERED_WITH_VP: _l("With the confidential counsellor"),
+    AuditAction.MAILBOX_OPENED: _l("Mailbox opened by the reporter"),
+    AuditAction.MAILBOX_CLOSED: _l("Mailbox closed by the reporter"),
+    AuditAction.MAILBOX_READ: _l("Mailbox read by the reporter"),
+    AuditAction.MAILBOX_SIGN_IN_FAILED: _l("Mailbox: wrong receipt code"),
+    AuditAction.MAILBOX_SIGN_IN_THROTTLED: _l("Mailbox: too many attempts"),
+    AuditAction.MAILBOX_MESSAGE_SENT: _l("Message sent by the reporter"),
+    AuditAction.MAILBOX_MEETING_REQUESTED: _l("Meeting requested by the reporter"),
+    AuditAction.MAILBOX_FILES_ADDED: _l("Files added by the reporter"),
+    AuditAction.MAILBOX_CONSENT_GIVEN: _l("Consent given by the reporter"),
+    AuditAction.MAILBOX_CONSENT_WITHDRAWN: _l("Consent withdrawn by the reporter"),
+    AuditAction.MAILBOX_IDENTITY_DISCLOSED: _l("Identity shared by the reporter"),
+    AuditAction.MAILBOX_WITHDRAWN: _l("Report withdrawn by the reporter"),
+    AuditAction.CASE_OPEN: _l("Case opened"),
+    AuditAction.CASE_OPEN_FOR_ACTION: _l("Case opened to take an action"),
+    AuditAction.CASE_OPEN_FOR_LEGAL_HOLD: _l("Case opened for a legal hold"),
+    AuditAction.CASE_MESSAGE_READ_FOR_REPLY: _l("Message read to reply"),
+    AuditAction.CASE_ACT: _l("Action on the case tried"),
+    AuditAction.CASE_LEGAL_HOLD_SET: _l("Legal hold set"),
+    AuditAction.CASE_LEGAL_HOLD_LIFTED: _l("Legal hold lifted"),
+    AuditAction.CASE_SHREDDED: _l("Case deleted"),
+    AuditAction.ATTACHMENT_DOWNLOAD: _l("File downloaded"),
+    AuditAction.SIGNIN_PASSWORD: _l("Sign-in: password"),
+    AuditAction.SIGNIN_SECOND_FACTOR: _l("Sign-in: second factor"),
+    AuditAction.SIGNIN_SUCCESS: _l("Signed in"),
+    AuditAction.SIGNOUT: _l("Signed out"),
+    AuditAction.ACCOUNT_LOCKED: _l("Account locked"),
+    AuditAction.ACCESS_DENIED: _l("Access refused"),
+    AuditAction.MFA_ENROL: _l("Second factor: setting up"),
+    AuditAction.MFA_ENROLLED: _l("Second factor set up"),
+    AuditAction.MFA_RECOVERY_CODE_USED: _l("Recovery code used"),
+    AuditAction.MFA_RECOVERY_CODES_REPLACED: _l("Recovery codes replaced"),
+    AuditAction.PASSWORD_SET: _l("Password set"),
+    AuditAction.PASSWORD_CHANGE: _l("Password: changing"),
+    AuditAction.PASSWORD_CHANGED: _l("Password changed"),
+    AuditAction.KEYS_CREATED: _l("Personal key created"),
+    AuditAction.KEYS_RECOVERY_REGRANT: _l("Access restored with the recovery key"),
+    AuditAction.KEYS_RECOVERY_ROTATED: _l("Recovery key replaced"),
+    AuditAction.ADMIN_USER_CREATED: _l("User created"),
+    AuditAction.ADMIN_USER_UPDATED: _l("User changed"),
+    AuditAction.ADMIN_USER_UNLOCKED: _l("User unblocked"),
+    AuditAction.ADMIN_PASSWORD_RESET: _l("Password reset by the administrator"),
+    AuditAction.ADMIN_SECOND_FACTOR_RESET: _l("Second factor reset by the administrator"),
+    AuditAction.ADMIN_UNIT_CREATED: _l("Unit created"),
+    AuditAction.ADMIN_RETENTION_RULE_SET: _l("Retention period set"),
+    AuditAction.ADMIN_PAGE_TEXT_CHANGED: _l("Start page text changed"),
+    AuditAction.ADMIN_PAGE_TEXT_RESET: _l("Start page text reset"),
+    AuditAction.STATS_VIEWED: _l("Statistics viewed"),
+    AuditAction.STATS_EXPORTED: _l("Statistics exported"),
+    AuditAction.AUDIT_VIEWED: _l("Audit log viewed"),
+    AuditAction.AUDIT_EXPORTED: _l("Audit log exported"),
+    AuditAction.AUDIT_PRUNED: _l("Old audit log entries removed"),
+    AuditAction.AUDIT_PRUNE_REFUSED: _l("Removing old audit log entries refused"),
+    AuditAction.REMINDERS_SENT: _l("Reminders sent"),
+    AuditAction.RETENTION_CASE_DELETED: _l("Case deleted after its retention period"),
+    AuditAction.RETENTION_MAILBOX_CLOSED: _l("Mailbox closed after its retention period"),
 }
 
 
