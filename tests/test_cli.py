@@ -16,6 +16,7 @@ from app import create_app
 from app.cli.demo import DEMO_PASSWORD, USERS, demo_email
 from app.config import Settings
 from app.models import AuditEntry, Case, User
+from app.vocabulary import AuditAction
 from tests.conftest import ON_POSTGRES, RECOVERY_PASSPHRASE
 from tests.migrations.test_migrations import alembic_config
 
@@ -158,7 +159,7 @@ def test_demo_refuses_production(settings):
 
 def _some_entries(session, rt, count: int = 6) -> None:  # type: ignore[no-untyped-def]
     for n in range(count):
-        rt.audit.record(session, actor="system", action=f"test.action{n}", origin="cli")
+        rt.audit.record(session, actor="system", action=AuditAction.CASE_OPEN, origin="cli")
     session.commit()
 
 

@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -34,10 +35,10 @@ from app.crypto.keys import (
     unlock_private_key,
 )
 from app.errors import Invalid, NotAuthenticated
-from app.models import ROLES, RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
-from app.models.user import HANDLER_ROLES
+from app.models import RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
 from app.runtime import Runtime
 from app.transactions import transactional
+from app.vocabulary import HANDLER_ROLES, AuditAction, Role
 
 
 class SignInFailed(NotAuthenticated):
@@ -73,7 +74,7 @@ def _is_locked(user: User) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
-def _register_failure(session: Session, rt: Runtime, user: User, action: str) -> None:
+def _register_failure(session: Session, rt: Runtime, user: User, action: AuditAction) -> None:
     settings = rt.settings
     user.failed_logins += 1
     failures = user.failed_logins
@@ -88,7 +89,8 @@ def _register_failure(session: Session, rt: Runtime, user: User, action: str) ->
     rt.audit.record(session, actor=actor_of(user), action=action, object_type="user",
                     object_id=user.id, result="failed")
     if user.locked_until and user.locked_until > now and failures >= settings.login_lock_after:
-        rt.audit.record(session, actor="system", action="account.locked", object_type="user",
+        rt.audit.record(session, actor="system", action=AuditAction.ACCOUNT_LOCKED,
+                        object_type="user",
                         object_id=user.id)
 
 
@@ -111,17 +113,18 @@ def begin_sign_in(
     user = find_user_by_email(session, email)
     if user is None or not user.active:
         passwords.burn_verify_time(params)
-        rt.audit.record(session, actor="anonymous", action="signin.password", result="failed")
+        rt.audit.record(session, actor="anonymous", action=AuditAction.SIGNIN_PASSWORD,
+                        result="failed")
         session.commit()
         raise SignInFailed
     if _is_locked(user):
         passwords.burn_verify_time(params)
-        rt.audit.record(session, actor=actor_of(user), action="signin.password",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_PASSWORD,
                         object_type="user", object_id=user.id, result="denied")
         session.commit()
         raise SignInFailed
     if not passwords.verify_password(user.password_hash, password, params):
-        _register_failure(session, rt, user, "signin.password")
+        _register_failure(session, rt, user, AuditAction.SIGNIN_PASSWORD)
         session.commit()
         raise SignInFailed
     if passwords.needs_rehash(user.password_hash, params):
@@ -143,7 +146,7 @@ def begin_sign_in(
             )
     stage = "totp" if user.has_second_factor else "enrol"
     row, cookie = start_session(session, user, stage, private_key)
-    rt.audit.record(session, actor=actor_of(user), action="signin.password",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_PASSWORD,
                     object_type="user", object_id=user.id)
     session.commit()
     return row, cookie
@@ -154,7 +157,7 @@ def verify_second_factor(
 ) -> tuple[StaffSession, SessionCookie]:
     user = row.user
     if row.stage != "totp" or _is_locked(user) or user.totp_secret_encrypted is None:
-        rt.audit.record(session, actor=actor_of(user), action="signin.second_factor",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_SECOND_FACTOR,
                         object_type="user", object_id=user.id, result="denied")
         session.commit()
         raise SecondFactorFailed
@@ -163,7 +166,7 @@ def verify_second_factor(
     if step is not None:
         user.totp_last_step = step
     elif not _use_recovery_code(session, rt, user, code):
-        _register_failure(session, rt, user, "signin.second_factor")
+        _register_failure(session, rt, user, AuditAction.SIGNIN_SECOND_FACTOR)
         session.commit()
         raise SecondFactorFailed
     return _advance(session, rt, row, cookie)
@@ -183,7 +186,7 @@ def _use_recovery_code(session: Session, rt: Runtime, user: User, code: str) -> 
     if row is None:
         return False
     row.used_at = utcnow()
-    rt.audit.record(session, actor=actor_of(user), action="mfa.recovery_code_used",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.MFA_RECOVERY_CODE_USED,
                     object_type="user", object_id=user.id)
     return True
 
@@ -197,7 +200,7 @@ def _advance(
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = utcnow()
-        rt.audit.record(session, actor=actor_of(user), action="signin.success",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_SUCCESS,
                         object_type="user", object_id=user.id)
     # A new session id whenever the privilege level changes (no fixation).
     new_row, new_cookie = rotate_session(session, row, cookie, stage)
@@ -224,14 +227,14 @@ def confirm_enrolment(
     secret = totp.decrypt_secret(row.pending_totp_secret, rt.keyring.totp_key, user.id)
     step = totp.matching_step(secret, code, None)
     if step is None:
-        _register_failure(session, rt, user, "mfa.enrol")
+        _register_failure(session, rt, user, AuditAction.MFA_ENROL)
         session.commit()
         raise SecondFactorFailed("wrong_enrolment_code")
     user.totp_secret_encrypted = row.pending_totp_secret
     user.totp_last_step = step
     user.totp_enrolled_at = utcnow()
     codes = replace_recovery_codes(session, rt, user)
-    rt.audit.record(session, actor=actor_of(user), action="mfa.enrolled",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.MFA_ENROLLED,
                     object_type="user", object_id=user.id)
     new_row, new_cookie = _advance(session, rt, row, cookie)
     return new_row, new_cookie, codes
@@ -242,7 +245,7 @@ def renew_recovery_codes(session: Session, rt: Runtime, user: User) -> list[str]
     """A signed-in user's fresh set of recovery codes (the old ones stop
     working), audit-logged. Owns its transaction."""
     codes = replace_recovery_codes(session, rt, user)
-    rt.audit.record(session, actor=actor_of(user), action="mfa.recovery_codes_replaced",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.MFA_RECOVERY_CODES_REPLACED,
                     object_type="user", object_id=user.id)
     return codes
 
@@ -250,7 +253,7 @@ def renew_recovery_codes(session: Session, rt: Runtime, user: User) -> list[str]
 @transactional
 def sign_out(session: Session, rt: Runtime, row: StaffSession) -> None:
     """End this staff session, audit-logged. Owns its transaction."""
-    rt.audit.record(session, actor=f"user:{row.user_id}", action="signout",
+    rt.audit.record(session, actor=f"user:{row.user_id}", action=AuditAction.SIGNOUT,
                     object_type="user", object_id=row.user_id)
     end_session(session, row)
 
@@ -292,11 +295,11 @@ def set_own_password(
     private_key = unlocked_private_key(row, cookie)
     if private_key is None or user.private_key_protected is None:
         private_key = generate_keypair()
-        rt.audit.record(session, actor=actor_of(user), action="keys.created",
+        rt.audit.record(session, actor=actor_of(user), action=AuditAction.KEYS_CREATED,
                         object_type="user", object_id=user.id)
     _install_keys(rt, user, private_key, new_password)
     seal_key_into(row, cookie, private_key)
-    rt.audit.record(session, actor=actor_of(user), action="password.set",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.PASSWORD_SET,
                     object_type="user", object_id=user.id)
     # Any other session of this user dies with the old password.
     session.execute(
@@ -318,7 +321,7 @@ def change_password(
     user = row.user
     params = rt.settings.password_hash
     if not passwords.verify_password(user.password_hash, current_password, params):
-        _register_failure(session, rt, user, "password.change")
+        _register_failure(session, rt, user, AuditAction.PASSWORD_CHANGE)
         session.commit()
         raise AccountError("wrong_current_password")
     passwords.check_password_policy(new_password, email=user.email)
@@ -335,7 +338,7 @@ def change_password(
         )
     end_all_sessions(session, user.id)
     new_row, new_cookie = start_session(session, user, "active", private_key)
-    rt.audit.record(session, actor=actor_of(user), action="password.changed",
+    rt.audit.record(session, actor=actor_of(user), action=AuditAction.PASSWORD_CHANGED,
                     object_type="user", object_id=user.id)
     session.commit()
     return new_row, new_cookie
@@ -344,13 +347,13 @@ def change_password(
 # --- administration -------------------------------------------------------
 
 
-def validate_roles(roles: set[str]) -> None:
-    unknown = roles - set(ROLES)
+def validate_roles(roles: AbstractSet[str]) -> None:
+    unknown = roles - set(Role)
     if unknown or not roles:
         raise AccountError("unknown_role")
     # Separation of duties: whoever manages users or reads the audit log never
     # holds case keys.
-    if roles & {"admin", "auditor"} and roles & HANDLER_ROLES:
+    if roles & {Role.ADMIN, Role.AUDITOR} and roles & HANDLER_ROLES:
         raise AccountError("role_conflict")
 
 
@@ -362,7 +365,7 @@ def create_user(
     email: str,
     display_name: str,
     unit: Unit,
-    roles: set[str],
+    roles: AbstractSet[str],
     password: str | None = None,
     actor: str = "system",
     origin: str = "web",
@@ -380,7 +383,7 @@ def create_user(
     if find_user_by_email(session, email) is not None:
         raise AccountError("email_taken")
     validate_roles(roles)
-    if "external_investigator" in roles and unit.kind != "bureau":
+    if Role.EXTERNAL in roles and unit.kind != "bureau":
         raise AccountError("investigator_needs_bureau")
     initial = password or passwords.generate_temporary_password()
     if password is not None:
@@ -395,7 +398,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    rt.audit.record(session, actor=actor, action="admin.user_created", object_type="user",
+    rt.audit.record(session, actor=actor, action=AuditAction.ADMIN_USER_CREATED, object_type="user",
                     object_id=user.id, origin=origin)
     user.active = active
     return user, initial
@@ -407,7 +410,7 @@ def create_unit(session: Session, rt: Runtime, *, code: str, name: str, kind: st
     """Add an organisation unit, audit-logged. Owns its transaction."""
     unit = Unit(code=code, name=name, kind=kind)
     session.add(unit)
-    rt.audit.record(session, actor=actor, action="admin.unit_created",
+    rt.audit.record(session, actor=actor, action=AuditAction.ADMIN_UNIT_CREATED,
                     object_type="unit", object_id=code, origin=origin)
     return unit
 
@@ -415,25 +418,25 @@ def create_unit(session: Session, rt: Runtime, *, code: str, name: str, kind: st
 @transactional
 def update_user(
     session: Session, rt: Runtime, admin: User, user: User, *, display_name: str,
-    unit: Unit, roles: set[str], active: bool,
+    unit: Unit, roles: AbstractSet[str], active: bool,
 ) -> None:
     """An admin changes an account. Owns its transaction."""
     validate_roles(roles)
-    if "external_investigator" in roles and unit.kind != "bureau":
+    if Role.EXTERNAL in roles and unit.kind != "bureau":
         raise AccountError("investigator_needs_bureau")
-    if user.id == admin.id and ("admin" not in roles or not active):
+    if user.id == admin.id and (Role.ADMIN not in roles or not active):
         raise AccountError("cannot_demote_self")
     user.display_name = display_name.strip() or user.email
     user.unit_id = unit.id
     current = {row.role: row for row in user.role_rows}
     for role in set(current) - roles:
         user.role_rows.remove(current[role])
-    for role in roles - set(current):
-        user.role_rows.append(UserRole(role=role))
+    for added in roles - set(current):
+        user.role_rows.append(UserRole(role=Role(added)))
     if user.active and not active:
         end_all_sessions(session, user.id)
     user.active = active
-    rt.audit.record(session, actor=actor_of(admin), action="admin.user_updated",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_USER_UPDATED,
                     object_type="user", object_id=user.id)
 
 
@@ -452,7 +455,7 @@ def admin_reset_password(session: Session, rt: Runtime, admin: User, user: User)
     user.failed_logins = 0
     user.locked_until = None
     end_all_sessions(session, user.id)
-    rt.audit.record(session, actor=actor_of(admin), action="admin.password_reset",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_PASSWORD_RESET,
                     object_type="user", object_id=user.id)
     return temporary
 
@@ -465,7 +468,7 @@ def admin_reset_second_factor(session: Session, rt: Runtime, admin: User, user: 
     user.totp_enrolled_at = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     end_all_sessions(session, user.id)
-    rt.audit.record(session, actor=actor_of(admin), action="admin.second_factor_reset",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_SECOND_FACTOR_RESET,
                     object_type="user", object_id=user.id)
 
 
@@ -474,7 +477,7 @@ def admin_unlock(session: Session, rt: Runtime, admin: User, user: User) -> None
     """Lift a lockout after failed sign-ins. Owns its transaction."""
     user.failed_logins = 0
     user.locked_until = None
-    rt.audit.record(session, actor=actor_of(admin), action="admin.user_unlocked",
+    rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_USER_UNLOCKED,
                     object_type="user", object_id=user.id)
 
 

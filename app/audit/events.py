@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from app.audit.log import ChainBroken, PruneResult
 from app.runtime import Runtime
 from app.transactions import transactional, unit_of_work
+from app.vocabulary import AuditAction
 
 
 @transactional
-def record_event(session: Session, rt: Runtime, *, actor: str, action: str,
+def record_event(session: Session, rt: Runtime, *, actor: str, action: AuditAction,
                  object_type: str = "", object_id: str | int = "", result: str = "ok",
                  origin: str = "web") -> None:
     """Record one audit entry and commit it. Owns its transaction."""
@@ -31,7 +32,7 @@ def prune_audit_log(session: Session, rt: Runtime, *, before: datetime, origin: 
         with unit_of_work(session):
             return rt.audit.prune(session, before=before, origin=origin, dry_run=dry_run)
     except ChainBroken as exc:
-        record_event(session, rt, actor="system", action="audit.prune_refused",
+        record_event(session, rt, actor="system", action=AuditAction.AUDIT_PRUNE_REFUSED,
                      object_type="audit_log", object_id=str(exc.result.first_broken_seq),
                      result="failed", origin=origin)
         raise

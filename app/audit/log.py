@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.crypto.mac import prepared_hmac_sha256
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import utcnow
+from app.vocabulary import AuditAction
 
 GENESIS = "0" * 64
 RESULTS = ("ok", "denied", "failed")
@@ -37,6 +38,17 @@ class ChainBroken(Exception):
     def __init__(self, result: VerifyResult) -> None:
         super().__init__(f"audit log broken at entry {result.first_broken_seq}: {result.reason}")
         self.result = result
+
+
+def _action(action: object) -> AuditAction:
+    """The recorded action as a member of the vocabulary; anything else is
+    refused, so no misspelt action ever reaches the log."""
+    try:
+        if not isinstance(action, str):
+            raise ValueError(action)
+        return AuditAction(action)
+    except ValueError:
+        raise ValueError(f"not an audit action: {action!r}") from None
 
 
 def _canonical(seq: int, at: datetime, actor: str, action: str, object_type: str,
@@ -113,7 +125,7 @@ class AuditLog:
         session: Session,
         *,
         actor: str,
-        action: str,
+        action: AuditAction,
         object_type: str = "",
         object_id: str | int = "",
         result: str = "ok",
@@ -124,8 +136,10 @@ class AuditLog:
             result=result, origin=origin)])[0]
 
     def record_many(self, session: Session, events: list[dict[str, object]]) -> list[AuditEntry]:
-        """Append several entries in one go (one head read, one insert)."""
+        """Append several entries in one go (one head read, one insert).
+        An action that is not an `AuditAction` raises ValueError."""
         for event in events:
+            _action(event["action"])
             if (event.get("result", "ok") not in RESULTS
                     or event.get("origin", "web") not in ORIGINS):
                 raise ValueError("unknown audit result or origin")
@@ -136,7 +150,7 @@ class AuditLog:
         for event in events:
             seq += 1
             entry = AuditEntry(
-                seq=seq, at=now, actor=str(event["actor"]), action=str(event["action"]),
+                seq=seq, at=now, actor=str(event["actor"]), action=_action(event["action"]).value,
                 object_type=str(event.get("object_type", "")),
                 object_id=str(event.get("object_id", "")),
                 result=str(event.get("result", "ok")), origin=str(event.get("origin", "web")),
@@ -197,7 +211,7 @@ class AuditLog:
         if dry_run:
             return PruneResult(last - start_seq, last, True)
         # Recorded before the deletion, so the newest entry (the head) stays.
-        self.record(session, actor=actor, action="audit.pruned", object_type="audit_log",
+        self.record(session, actor=actor, action=AuditAction.AUDIT_PRUNED, object_type="audit_log",
                     object_id=f"{start_seq + 1}-{last}", origin=origin)
         last_entry = session.get(AuditEntry, last)
         assert last_entry is not None  # noqa: S101 - verified just above

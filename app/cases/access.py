@@ -13,6 +13,7 @@ from app.crypto.keys import PrivateKey
 from app.errors import NotAllowed, NotFound
 from app.models import Case, User
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class AwaitingRegrant(NotAllowed):
 
 
 def open_case(session: Session, rt: Runtime, user: User, private_key: PrivateKey | None,
-              number: str, action: str = "case.open") -> OpenCase:
+              number: str, action: AuditAction = AuditAction.CASE_OPEN) -> OpenCase:
     """Decrypt-ready access to a case, audit-logged either way.
 
     A case the user holds no key for, or is recused or excluded from,

@@ -12,6 +12,7 @@ from app.crypto.envelope import CaseKey
 from app.models import Case, CaseNote, Message, User, utcnow
 from app.runtime import Runtime
 from app.transactions import transactional
+from app.vocabulary import AuditAction
 
 
 @transactional
@@ -22,7 +23,7 @@ def send_message_to_reporter(session: Session, rt: Runtime, case: Case, key: Cas
     transaction."""
     message = add_message(session, case, key, body, author_kind="staff", author=user)
     note_feedback_given(case, utcnow())
-    rt.audit.record(session, actor=f"user:{user.id}", action="case.message_sent",
+    rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_MESSAGE_SENT,
                     object_type="case", object_id=case.number)
     return message
 
@@ -32,6 +33,6 @@ def write_note(session: Session, rt: Runtime, case: Case, key: CaseKey, user: Us
                body: str, visibility: str) -> CaseNote:
     """Add a note to the case, audit-logged. Owns its transaction."""
     note = add_note(session, case, key, user, body, visibility)
-    rt.audit.record(session, actor=f"user:{user.id}", action="case.note_added",
+    rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_NOTE_ADDED,
                     object_type="case", object_id=case.number)
     return note

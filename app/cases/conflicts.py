@@ -13,6 +13,7 @@ from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
 from app.errors import DomainError
 from app.models import Case, CaseRestriction, KeyWrap, User, utcnow
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 
 class ConflictError(DomainError, ValueError):
@@ -53,7 +54,7 @@ def _restrict(session: Session, rt: Runtime, case: Case, actor: User, target: Us
     row = CaseRestriction(case_id=case.id, user_id=target.id, kind=kind,
                           created_by_id=actor.id, had_wrap=had_wrap)
     session.add(row)
-    rt.audit.record(session, actor=custody.recipient_for(actor), action=f"case.{kind}",
+    rt.audit.record(session, actor=custody.recipient_for(actor), action=AuditAction(f"case.{kind}"),
                     object_type="case", object_id=case.number)
     return row
 
@@ -103,7 +104,8 @@ def lift(session: Session, rt: Runtime, case: Case, key: CaseKey, actor: User,
             custody.wrap_for_user(session, case, key, target, granted_by=actor)
         except custody.CustodyError:
             pass  # no key yet: a colleague re-grants later through the access page
-    rt.audit.record(session, actor=custody.recipient_for(actor), action="case.restriction_lifted",
+    rt.audit.record(session, actor=custody.recipient_for(actor),
+                    action=AuditAction.CASE_RESTRICTION_LIFTED,
                     object_type="case", object_id=case.number)
     session.commit()
 

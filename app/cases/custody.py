@@ -46,6 +46,7 @@ from app.models import (
 )
 from app.runtime import Runtime
 from app.transactions import transactional
+from app.vocabulary import AuditAction
 
 RECOVERY = "recovery"
 
@@ -148,7 +149,7 @@ def open_with_recovery_key(session: Session, case: Case, recovery_private: Priva
 
 
 def grant(session: Session, rt: Runtime, case: Case, actor: User, actor_key: PrivateKey | None,
-          target: User, action: str = "case.grant") -> KeyWrap:
+          target: User, action: AuditAction = AuditAction.CASE_GRANT) -> KeyWrap:
     """A current holder gives `target` access (routing, transfer, re-grant)."""
     key = open_case_key(session, case, actor, actor_key)
     wrap = wrap_for_user(session, case, key, target, granted_by=actor)
@@ -162,7 +163,7 @@ def regrant(session: Session, rt: Runtime, case: Case, actor: User,
             actor_key: PrivateKey | None, target: User) -> KeyWrap:
     """A holder restores a colleague's access after the colleague's key
     changed (see grant). Owns its transaction."""
-    return grant(session, rt, case, actor, actor_key, target, action="case.regrant")
+    return grant(session, rt, case, actor, actor_key, target, action=AuditAction.CASE_REGRANT)
 
 
 def cases_awaiting_regrant(session: Session, user: User) -> list[Case]:
@@ -199,7 +200,8 @@ def recover_access(session: Session, rt: Runtime, case: Case, recovery_private: 
     Owns its transaction."""
     key = open_with_recovery_key(session, case, recovery_private)
     wrap = wrap_for_user(session, case, key, target)
-    rt.audit.record(session, actor="system", action="keys.recovery_regrant", object_type="case",
+    rt.audit.record(session, actor="system", action=AuditAction.KEYS_RECOVERY_REGRANT,
+                    object_type="case",
                     object_id=case.number, origin="cli")
     return wrap
 
@@ -224,7 +226,7 @@ def rotate_recovery_key(session: Session, rt: Runtime, old_private: PrivateKey,
     kept. Owns its transaction."""
     count = rewrap_all_for_recovery(session, old_private, new_public)
     keep_new_private()
-    rt.audit.record(session, actor="system", action="keys.recovery_rotated",
+    rt.audit.record(session, actor="system", action=AuditAction.KEYS_RECOVERY_ROTATED,
                     object_type="key", object_id=fingerprint(new_public)[:16], origin="cli")
     return count
 
@@ -272,7 +274,7 @@ def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",
     case.identity_ciphertext = None
     case.legal_hold_reason_ciphertext = None
     case.shredded_at = case.shredded_at or utcnow()
-    rt.audit.record(session, actor=actor, action="case.shredded", object_type="case",
+    rt.audit.record(session, actor=actor, action=AuditAction.CASE_SHREDDED, object_type="case",
                     object_id=case.number, origin=origin)
     session.flush()
     return file_ids

@@ -43,9 +43,9 @@ from app.crypto.receipts import (
     verify_receipt,
 )
 from app.models import Attachment, Case, Receipt, User, UserRole, utcnow
-from app.models.case import CHANNELS, TRACKS
 from app.runtime import Runtime
 from app.transactions import unit_of_work
+from app.vocabulary import AuditAction, Channel, Role, Track
 
 RECEIPT_RECIPIENT = "receipt"
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -100,7 +100,7 @@ def new_case_number(session: Session) -> str:
 def intake_officers(session: Session) -> list[User]:
     return list(session.scalars(
         select(User).join(UserRole).where(
-            UserRole.role == "intake", User.active, User.public_key.is_not(None)
+            UserRole.role == Role.INTAKE, User.active, User.public_key.is_not(None)
         )
     ).unique())
 
@@ -143,7 +143,7 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     """Add the case, encrypted and wrapped, with its attachments, receipt and
     audit entry to the caller's transaction (see new_case_transaction); never
     commits. Each attachment kept is appended to `stored`."""
-    if new.track not in TRACKS or new.channel not in CHANNELS:
+    if new.track not in tuple(Track) or new.channel not in tuple(Channel):
         raise ValueError("unknown track or channel")
     now = utcnow()
     key = new_case_key()
@@ -171,7 +171,7 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     rt.audit.record(
         session,
         actor=f"user:{registered_by.id}" if registered_by else "reporter",
-        action="report.registered" if registered_by else "report.submitted",
+        action=AuditAction.REPORT_REGISTERED if registered_by else AuditAction.REPORT_SUBMITTED,
         object_type="case", object_id=case.number,
     )
     return case, code

@@ -47,7 +47,7 @@ from app.errors import Conflict, NotAuthenticated, TooManyAttempts
 from app.errors import NotAllowed as Refused
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
 from app.runtime import Runtime
-from app.vocabulary import CloseReason, Outcome
+from app.vocabulary import AuditAction, Channel, CloseReason, Outcome
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=2)
@@ -159,14 +159,14 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
     """Open the mailbox for a receipt code, or raise WrongCode / MailboxThrottled."""
     now = utcnow()
     if failures_this_window(session, now) >= limit:
-        rt.audit.record(session, actor="reporter", action="mailbox.sign_in_throttled",
+        rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_SIGN_IN_THROTTLED,
                         object_type="mailbox", result="denied")
         session.commit()
         raise MailboxThrottled
     access = open_mailbox(session, rt, entered_code)
     if access is None:
         _count_failure(session, now)
-        rt.audit.record(session, actor="reporter", action="mailbox.sign_in_failed",
+        rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_SIGN_IN_FAILED,
                         object_type="mailbox", result="failed")
         session.commit()
         raise WrongCode
@@ -182,7 +182,8 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
     session.add(row)
     # Rows of mailboxes left open are useless without their cookie; tidy up.
     purge_expired_mailboxes(session, now)
-    rt.audit.record(session, actor="reporter", action="mailbox.opened", object_type="case",
+    rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_OPENED,
+                    object_type="case",
                     object_id=access.case.number)
     session.commit()
     return OpenMailbox(row=row, case=access.case, key=access.key), MailboxCookie(
@@ -216,7 +217,8 @@ def find_open_mailbox(session: Session, cookie: MailboxCookie,
 
 def close_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
     session.delete(mailbox.row)
-    rt.audit.record(session, actor="reporter", action="mailbox.closed", object_type="case",
+    rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_CLOSED,
+                    object_type="case",
                     object_id=mailbox.case.number)
     session.commit()
 
@@ -240,7 +242,7 @@ def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Mailbox
         attachments=list_attachments(session, case, mailbox.key),
         minutes=meeting_minutes.read_minutes(session, case, mailbox.key, for_reporter=True),
     )
-    rt.audit.record(session, actor="reporter", action="mailbox.read", object_type="case",
+    rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_READ, object_type="case",
                     object_id=case.number)
     session.commit()
     return view
@@ -253,7 +255,7 @@ def _open_case(mailbox: OpenMailbox) -> Case:
 
 
 def send_message(session: Session, rt: Runtime, mailbox: OpenMailbox, body: str,
-                 action: str = "mailbox.message_sent") -> None:
+                 action: AuditAction = AuditAction.MAILBOX_MESSAGE_SENT) -> None:
     case = _open_case(mailbox)
     body = body.strip()
     if not body:
@@ -269,7 +271,7 @@ def request_meeting(session: Session, rt: Runtime, mailbox: OpenMailbox, heading
     """A message the handler sees as a request for a meeting (oral report,
     Directive art. 9(2)); the heading is in the reporter's language."""
     text = heading + ("\n\n" + note.strip() if note.strip() else "")
-    send_message(session, rt, mailbox, text, action="mailbox.meeting_requested")
+    send_message(session, rt, mailbox, text, action=AuditAction.MAILBOX_MEETING_REQUESTED)
 
 
 def approve_minutes(session: Session, rt: Runtime, mailbox: OpenMailbox, minutes_id: int,
@@ -296,7 +298,7 @@ def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
         for clean in files:
             stored.append(keep_upload(session, rt, case, mailbox.key, clean.as_upload(),
                                       uploaded_by_kind="reporter"))
-        rt.audit.record(session, actor="reporter", action="mailbox.files_added",
+        rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_FILES_ADDED,
                         object_type="case", object_id=case.number)
         session.commit()
     except BaseException:
@@ -320,7 +322,8 @@ def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool)
         case.consent_given_at = None
         case.consent_withdrawn_at = now
     rt.audit.record(session, actor="reporter",
-                    action="mailbox.consent_given" if give else "mailbox.consent_withdrawn",
+                    action=(AuditAction.MAILBOX_CONSENT_GIVEN if give
+                            else AuditAction.MAILBOX_CONSENT_WITHDRAWN),
                     object_type="case", object_id=case.number)
     session.commit()
 
@@ -336,8 +339,8 @@ def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, chann
     if not identity.get("name"):
         raise NotAllowed("name_required")
     case.identity_ciphertext = encrypt_json(mailbox.key, case, IDENTITY_FIELD, identity)
-    case.channel = channel
-    rt.audit.record(session, actor="reporter", action="mailbox.identity_disclosed",
+    case.channel = Channel(channel)
+    rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_IDENTITY_DISCLOSED,
                     object_type="case", object_id=case.number)
     session.commit()
 

@@ -25,6 +25,7 @@ from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
 from app.errors import Conflict, DomainError, NotFound
 from app.models import Case, MeetingMinutes, MinutesVersion, Receipt, User, utcnow
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 MAX_TEXT = 20_000
 MAX_PRESENT = 500
@@ -107,7 +108,7 @@ def _add_version(session: Session, case: Case, key: CaseKey, minutes: MeetingMin
     ))
 
 
-def _audit(session: Session, rt: Runtime, actor: str, action: str, case: Case) -> None:
+def _audit(session: Session, rt: Runtime, actor: str, action: AuditAction, case: Case) -> None:
     rt.audit.record(session, actor=actor, action=action, object_type="case",
                     object_id=case.number)
 
@@ -162,7 +163,7 @@ def record_minutes(session: Session, rt: Runtime, case: Case, key: CaseKey, auth
     session.add(minutes)
     session.flush()  # the id is part of the associated data
     _add_version(session, case, key, minutes, 1, author, text, present)
-    _audit(session, rt, _staff(author), "case.minutes_recorded", case)
+    _audit(session, rt, _staff(author), AuditAction.CASE_MINUTES_RECORDED, case)
     session.commit()
     return minutes
 
@@ -179,7 +180,7 @@ def revise_minutes(session: Session, rt: Runtime, case: Case, key: CaseKey, auth
     _move(session, minutes, from_status=("draft", "awaiting_reporter", "corrections_received"),
           version=seen, status="draft", current_version=new, decided_at=None)
     _add_version(session, case, key, minutes, new, author, text, present)
-    _audit(session, rt, _staff(author), "case.minutes_revised", case)
+    _audit(session, rt, _staff(author), AuditAction.CASE_MINUTES_REVISED, case)
     session.commit()
     return new
 
@@ -192,7 +193,7 @@ def send_minutes(session: Session, rt: Runtime, case: Case, author: User,
         raise MinutesError("no_mailbox")
     _move(session, minutes, from_status=("draft",), version=minutes.current_version,
           status="awaiting_reporter", sent_version=minutes.current_version, sent_at=utcnow())
-    _audit(session, rt, _staff(author), "case.minutes_sent", case)
+    _audit(session, rt, _staff(author), AuditAction.CASE_MINUTES_SENT, case)
     session.commit()
 
 
@@ -203,7 +204,7 @@ def approve_on_paper(session: Session, rt: Runtime, case: Case, author: User,
     minutes = _minutes_of(session, case, minutes_id)
     _move(session, minutes, from_status=("draft", "awaiting_reporter"), version=version,
           status="approved", approved_via="paper", decided_at=utcnow())
-    _audit(session, rt, _staff(author), "case.minutes_approved_on_paper", case)
+    _audit(session, rt, _staff(author), AuditAction.CASE_MINUTES_APPROVED_ON_PAPER, case)
     session.commit()
 
 
@@ -215,7 +216,7 @@ def reporter_approve(session: Session, rt: Runtime, case: Case, minutes_id: int,
     minutes = _minutes_of(session, case, minutes_id)
     _move(session, minutes, from_status=("awaiting_reporter",), version=version,
           status="approved", approved_via="mailbox", decided_at=utcnow())
-    _audit(session, rt, "reporter", "mailbox.minutes_approved", case)
+    _audit(session, rt, "reporter", AuditAction.MAILBOX_MINUTES_APPROVED, case)
     session.commit()
 
 
@@ -236,7 +237,7 @@ def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKey, mi
     row.correction_ciphertext = encrypt_text(key, text, case_id=case.number,
                                              field=_correction_field(minutes.id, version))
     row.corrected_at = now
-    _audit(session, rt, "reporter", "mailbox.minutes_corrected", case)
+    _audit(session, rt, "reporter", AuditAction.MAILBOX_MINUTES_CORRECTED, case)
     session.commit()
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
 from app.models import Case, CaseNote, User
 from app.models.casework import NOTE_VISIBILITIES
+from app.vocabulary import Role
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def add_note(session: Session, case: Case, key: CaseKey, author: User, body: str
 
 def visible_visibilities(user: User) -> tuple[str, ...]:
     """External investigators see only what is shared with the bureau."""
-    if user.roles <= {"external_investigator"}:
+    if user.roles <= {Role.EXTERNAL}:
         return ("referral",)
     return ("internal", "referral")
 

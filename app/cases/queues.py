@@ -22,6 +22,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased, load_only
 
 from app.models import Case, CaseRestriction, ExternalReferral, KeyWrap, User, utcnow
+from app.vocabulary import Role
 
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 7
@@ -68,13 +69,13 @@ def visible_to(user: User, held: ColumnElement[bool] | None = None) -> ColumnEle
     if user.may_hold_cases:
         # every handler: the cases they hold
         parts.append(_held_by(user) if held is None else held)
-    if user.has_role("intake"):
+    if user.has_role(Role.INTAKE):
         parts.append(Case.state.in_(("received", "acknowledged")))
-    if user.has_role("integriteitscoordinator"):
+    if user.has_role(Role.IC):
         parts.append(and_(Case.track == "report", Case.unit_id == user.unit_id))
-    if user.has_role("icc"):
+    if user.has_role(Role.ICC):
         parts.append(Case.track == "report")
-    if user.has_role("external_investigator"):
+    if user.has_role(Role.EXTERNAL):
         parts.append(Case.id.in_(
             select(ExternalReferral.case_id).where(ExternalReferral.bureau_id == user.unit_id)
         ))

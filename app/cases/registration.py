@@ -24,11 +24,18 @@ from app.cases.intake import NewReport, add_report, new_case_transaction
 from app.crypto.receipts import ReceiptCode
 from app.errors import Invalid
 from app.models import Attachment, Case, KeyWrap, Unit, User, UserRole, utcnow
-from app.models.case import CHANNELS, INTAKE_CHANNELS, TRACKS
 from app.runtime import Runtime
-from app.vocabulary import CloseReason, Outcome, ReferralTarget
+from app.vocabulary import (
+    Channel,
+    CloseReason,
+    IntakeChannel,
+    Outcome,
+    ReferralTarget,
+    Role,
+    Track,
+)
 
-OFFLINE_CHANNELS = tuple(c for c in INTAKE_CHANNELS if c != "web")
+OFFLINE_CHANNELS = tuple(c for c in IntakeChannel if c is not IntakeChannel.WEB)
 
 
 class RegistrationError(Invalid, ValueError):
@@ -59,7 +66,7 @@ def _check_unit(session: Session, unit_id: int) -> Unit:
 
 def _keep_only(session: Session, case: Case, user: User) -> None:
     """Key custody: a VP's registration is theirs, not intake's."""
-    intake_ids = select(UserRole.user_id).where(UserRole.role == "intake")
+    intake_ids = select(UserRole.user_id).where(UserRole.role == Role.INTAKE)
     session.execute(
         delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id.in_(intake_ids),
                               KeyWrap.user_id != user.id)
@@ -78,10 +85,10 @@ def register_report(session: Session, rt: Runtime, user: User,
 
 def _add_registration(session: Session, rt: Runtime, user: User, reg: Registration,
                       stored: list[Attachment]) -> tuple[Case, ReceiptCode | None]:
-    if not user.has_role("intake", "vertrouwenspersoon"):
+    if not user.has_role(Role.INTAKE, Role.VP):
         raise RegistrationError("role")
-    if (reg.intake_channel not in OFFLINE_CHANNELS or reg.track not in TRACKS
-            or reg.channel not in CHANNELS):
+    if (reg.intake_channel not in OFFLINE_CHANNELS or reg.track not in tuple(Track)
+            or reg.channel not in tuple(Channel)):
         raise RegistrationError("choice")
     _check_unit(session, reg.unit_id)
     case, code = add_report(session, rt, NewReport(
@@ -89,7 +96,7 @@ def _add_registration(session: Session, rt: Runtime, user: User, reg: Registrati
         category=reg.category or None, subcategory=reg.subcategory or None,
         report=reg.report, identity=reg.identity, intake_channel=reg.intake_channel,
     ), stored, registered_by=user, with_receipt=reg.with_receipt)
-    if user.has_role("vertrouwenspersoon") and not user.has_role("intake"):
+    if user.has_role(Role.VP) and not user.has_role(Role.INTAKE):
         # Heard in person by the VP: acknowledged there and then, and theirs.
         now = utcnow()
         case.acknowledged_at = now
@@ -140,7 +147,7 @@ def _add_signal(session: Session, rt: Runtime, vp: User, signal: Signal,
     workflow.enter(session, rt, case, "register_signal", vp, creating=True)
     case.closed_at = utcnow()
     case.outcome = Outcome.REFERRED if signal.referred_to else Outcome.ADVICE_GIVEN
-    case.referred_to = signal.referred_to or None
+    case.referred_to = ReferralTarget(signal.referred_to) if signal.referred_to else None
     case.close_reason = CloseReason.SIGNAL
     _keep_only(session, case, vp)
     return case

@@ -1,4 +1,4 @@
-"""`meldpunt reminders send`: tell each handler how many of their cases need
+"""Reminders: tell each handler how many of their cases need
 attention (due within a week or overdue). The e-mail carries a count and a
 link — never a case number, a category or any other case data.
 
@@ -16,13 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.cases.queues import attention_counts
 from app.models import User
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 log = logging.getLogger("meldpunt.reminders")
 
@@ -73,36 +72,23 @@ def log_sender(message: EmailMessage) -> None:
     log.info("reminder (not e-mailed) %s: %s", message["X-Meldpunt-User"], message["Subject"])
 
 
-def reminder_message(rt: Runtime, user: User, count: int, sender_address: str) -> EmailMessage:
-    with force_locale(rt.settings.default_locale):
-        subject = ngettext("%(num)d case needs your attention",
-                           "%(num)d cases need your attention", count)
-        body = _(
-            "Good day,\n\n%(summary)s: an acknowledgement or feedback to a reporter is due "
-            "within a week or overdue.\n\nSign in to see them: %(link)s\n\n"
-            "This message contains no case information on purpose.",
-            summary=subject, link=rt.settings.base_url.rstrip("/") + "/medewerkers/zaken/",
-        )
-    message = EmailMessage()
-    message["From"] = sender_address
-    message["To"] = user.email
-    message["Subject"] = subject
-    message["X-Meldpunt-User"] = f"user:{user.id}"
-    message.set_content(body)
-    return message
+# Builds the e-mail telling `user` that `count` cases need attention (its text
+# is the CLI's: app/cli/reminders.py).
+Compose = Callable[[User, int], EmailMessage]
 
 
-def send_reminders(session: Session, rt: Runtime, send: Sender,
-                   sender_address: str = "meldpunt@localhost", origin: str = "cli") -> int:
+def remind_handlers(session: Session, rt: Runtime, send: Sender, compose: Compose,
+                    origin: str = "cli") -> int:
     """Send one reminder per handler with due or overdue cases; return how many."""
     sent = 0
     for user_id, count in sorted(attention_counts(session).items()):
         user = session.get(User, user_id)
         if user is None or not user.active or count == 0:
             continue
-        send(reminder_message(rt, user, count, sender_address))
+        send(compose(user, count))
         sent += 1
-    rt.audit.record(session, actor="system", action="reminders.sent", object_type="reminders",
+    rt.audit.record(session, actor="system", action=AuditAction.REMINDERS_SENT,
+                    object_type="reminders",
                     object_id=str(sent), origin=origin)
     session.commit()
     return sent

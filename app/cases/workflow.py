@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -42,7 +42,6 @@ from app.crypto.envelope import CaseKey
 from app.crypto.keys import PrivateKey
 from app.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from app.models import Attachment, Case, ExternalReferral, KeyWrap, Unit, User, UserRole, utcnow
-from app.models.case import TRACKS
 from app.runtime import Runtime
 from app.vocabulary import (
     ADVICE_OUTCOMES,
@@ -50,8 +49,10 @@ from app.vocabulary import (
     DECISION_OUTCOMES,
     EARLY_CLOSE_REASONS,
     OPEN_STATES,
+    AuditAction,
     CloseReason,
     Measure,
+    Outcome,
     ReferralTarget,
     Role,
     State,
@@ -77,6 +78,8 @@ class FieldKind(StrEnum):
     CHECKBOX = "checkbox"
     MULTI_SELECT = "multi_select"
     FILE = "file"
+
+Code = TypeVar("Code", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,8 @@ class Transition:
         return tuple(f.name for f in self.fields if f.required)
 
     @property
-    def audit_action(self) -> str:
-        return self.audit or f"case.{self.action}"
+    def audit_action(self) -> AuditAction:
+        return AuditAction(self.audit or f"case.{self.action}")
 
     @property
     def creates(self) -> bool:
@@ -333,18 +336,20 @@ def _message_to_reporter(ctx: _Ctx, name: str) -> None:
         note_feedback_given(ctx.case, ctx.now)
 
 
-def _close(ctx: _Ctx, outcome: str | None, reason: str) -> None:
+def _close(ctx: _Ctx, outcome: Outcome | None, reason: CloseReason) -> None:
     ctx.case.closed_at = ctx.now
     ctx.case.close_reason = reason
     if outcome is not None:
         ctx.case.outcome = outcome
 
 
-def _choice(ctx: _Ctx, name: str, allowed: Iterable[str]) -> str:
+def _choice(ctx: _Ctx, name: str, allowed: Iterable[Code]) -> Code:
+    """The member of `allowed` whose value was given, or a refusal."""
     value = ctx.param(name)
-    if value not in tuple(allowed):
-        raise RequirementMissing(f"invalid_{name}")
-    return str(value)
+    for member in allowed:
+        if member == value:
+            return member
+    raise RequirementMissing(f"invalid_{name}")
 
 
 # --- the actions ------------------------------------------------------------------
@@ -360,7 +365,7 @@ def _acknowledge(ctx: _Ctx) -> None:
 def _classify(ctx: _Ctx) -> None:
     case = ctx.case
     if ctx.param("track"):
-        case.track = _choice(ctx, "track", TRACKS)
+        case.track = _choice(ctx, "track", Track)
     unit_id = ctx.int_param("unit_id")
     if unit_id is not None:
         unit = ctx.session.get(Unit, unit_id)
@@ -378,25 +383,25 @@ def _route_to_vp(ctx: _Ctx) -> None:
     if vp is None or not vp.active or not vp.has_role(Role.VP):
         raise RequirementMissing("unknown_vp_id")
     _grant(ctx, vp)
-    ctx.case.track = "advice"
+    ctx.case.track = Track.ADVICE
     _release_intake(ctx, keep={vp.id})
 
 
 def _route_to_ic(ctx: _Ctx) -> None:
     ics = _grant_unit_ics(ctx)
-    ctx.case.track = "report"
+    ctx.case.track = Track.REPORT
     _release_intake(ctx, keep={ic.id for ic in ics})
 
 
 def _refer_elsewhere(ctx: _Ctx) -> None:
     ctx.case.referred_to = _choice(ctx, "referred_to", ReferralTarget)
-    _close(ctx, "referred", "referred")
+    _close(ctx, Outcome.REFERRED, CloseReason.REFERRED)
     _message_to_reporter(ctx, "message")
 
 
 def _close_early(ctx: _Ctx) -> None:
     reason = _choice(ctx, "reason", EARLY_CLOSE_REASONS)
-    _close(ctx, reason, reason)
+    _close(ctx, Outcome(reason), reason)
     _message_to_reporter(ctx, "message")
 
 
@@ -407,9 +412,9 @@ def _escalate_to_ic(ctx: _Ctx) -> None:
 
 def _close_advice(ctx: _Ctx) -> None:
     outcome = _choice(ctx, "outcome", ADVICE_OUTCOMES)
-    if outcome == "referred":
+    if outcome is Outcome.REFERRED:
         ctx.case.referred_to = _choice(ctx, "referred_to", ReferralTarget)
-    _close(ctx, outcome, outcome)
+    _close(ctx, outcome, CloseReason(outcome))
     _message_to_reporter(ctx, "message")
 
 
@@ -462,10 +467,7 @@ def _deliver_external_report(ctx: _Ctx) -> None:
 
 def _record_decision(ctx: _Ctx) -> None:
     outcome = _choice(ctx, "outcome", DECISION_OUTCOMES)
-    if outcome == "founded":
-        measure = _choice(ctx, "measure", Measure)
-    else:
-        measure = None
+    measure = _choice(ctx, "measure", Measure) if outcome is Outcome.FOUNDED else None
     ctx.case.outcome = outcome
     ctx.case.measure = measure
     _message_to_reporter(ctx, "feedback")
@@ -553,7 +555,8 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
             case.state = transition.to_state
         # Every action bumps the version, also one that changes no column.
         flag_modified(case, "state")
-        rt.audit.record(session, actor=custody.recipient_for(actor), action=f"case.{action}",
+        rt.audit.record(session, actor=custody.recipient_for(actor),
+                        action=transition.audit_action,
                         object_type="case", object_id=case.number, origin=origin)
         session.commit()
     except StaleDataError:

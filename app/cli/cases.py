@@ -17,8 +17,9 @@ def reminders_group() -> None:
 @with_appcontext
 def reminders_send() -> None:
     """E-mail each handler how many cases need attention (no case content)."""
-    from app.cases.reminders import SmtpSettings, log_sender, send_reminders, smtp_sender
+    from app.cases.reminders import SmtpSettings, log_sender, smtp_sender
     from app.cli.context import runtime
+    from app.cli.reminders import send_reminders
 
     rt = runtime()
     smtp = SmtpSettings.from_env()

@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.transactions import unit_of_work
+from app.vocabulary import Role
 from app.web.extensions import db
 
 if TYPE_CHECKING:
@@ -41,14 +42,14 @@ UNITS = [
 
 # (local part, name, unit code, roles)
 USERS = [
-    ("intake", "Ilse Intake", "kerndepartement", {"intake"}),
-    ("vp", "Vera Vertrouwenspersoon", "kerndepartement", {"vertrouwenspersoon"}),
-    ("vp-extern", "Victor Extern", "extern", {"vertrouwenspersoon"}),
-    ("ic", "Iris Integriteitscoördinator", "kerndepartement", {"integriteitscoordinator"}),
-    ("icc", "Coen Concerncoördinator", "kerndepartement", {"icc"}),
-    ("onderzoeker", "Olaf Onderzoeker", "bureau-integriteit", {"external_investigator"}),
-    ("beheer", "Bea Beheerder", "kerndepartement", {"admin"}),
-    ("auditor", "Anton Auditor", "kerndepartement", {"auditor"}),
+    ("intake", "Ilse Intake", "kerndepartement", {Role.INTAKE}),
+    ("vp", "Vera Vertrouwenspersoon", "kerndepartement", {Role.VP}),
+    ("vp-extern", "Victor Extern", "extern", {Role.VP}),
+    ("ic", "Iris Integriteitscoördinator", "kerndepartement", {Role.IC}),
+    ("icc", "Coen Concerncoördinator", "kerndepartement", {Role.ICC}),
+    ("onderzoeker", "Olaf Onderzoeker", "bureau-integriteit", {Role.EXTERNAL}),
+    ("beheer", "Bea Beheerder", "kerndepartement", {Role.ADMIN}),
+    ("auditor", "Anton Auditor", "kerndepartement", {Role.AUDITOR}),
 ]
 
 

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 
 
@@ -27,8 +28,8 @@ def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None)
     from app.audit.events import record_event
     from app.cli.context import runtime
     from app.models import Unit
-    from app.stats.export import to_csv, to_json
     from app.stats.report import build_report
+    from app.web.stats_export import to_csv, to_json
 
     rt = runtime()
     unit_id = None
@@ -40,8 +41,8 @@ def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None)
         unit_id = unit.id
     report = build_report(db.session, year, rt.settings.stats_threshold, unit_id)
     text = to_csv(report) if fmt == "csv" else to_json(report)
-    record_event(db.session, rt, actor="system", action="stats.exported", object_type="export",
-                 object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")
+    record_event(db.session, rt, actor="system", action=AuditAction.STATS_EXPORTED,
+                 object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -9,10 +9,9 @@ from app.models.org import Unit
 from app.models.page_text import PageText
 from app.models.reporter import MailboxThrottle, ReporterSession
 from app.models.retention import CaseTally, RetentionRule
-from app.models.user import ROLES, RecoveryCode, StaffSession, User, UserRole
+from app.models.user import RecoveryCode, StaffSession, User, UserRole
 
 __all__ = [
-    "ROLES",
     "Attachment",
     "AuditAnchor",
     "AuditEntry",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -35,6 +36,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def code_column(enum: type[StrEnum], length: int) -> Enum:
+    """A column that stores a vocabulary enum as its value in a plain VARCHAR
+    of `length` (no database enum type, no CHECK constraint), read back as
+    the enum's member."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [member.value for member in members])
 
 
 def utcnow() -> datetime:

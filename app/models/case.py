@@ -12,17 +12,25 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, code_column, utcnow
 from app.models.org import Unit
 from app.models.user import User
+from app.vocabulary import (
+    AuthorKind,
+    Channel,
+    CloseReason,
+    IntakeChannel,
+    Measure,
+    Outcome,
+    ReferralTarget,
+    State,
+    Track,
+)
 
-TRACKS = ("advice", "report")
 # Predicates of the partial queue indexes (migration 0010).
 OPEN = "state <> 'closed'"
 OPEN_UNACKNOWLEDGED = "state <> 'closed' AND acknowledged_at IS NULL"
 OPEN_WAITING = "state <> 'closed' AND last_author_kind = 'staff'"
-CHANNELS = ("anonymous", "confidential", "open")
-INTAKE_CHANNELS = ("web", "phone", "email", "letter", "in_person")
 
 
 class Case(Base):
@@ -48,24 +56,25 @@ class Case(Base):
     # Public reference, random so that it can not be guessed or counted.
     number: Mapped[str] = mapped_column(String(20), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    track: Mapped[str] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(code_column(Track, 20))
     category: Mapped[str | None] = mapped_column(String(60))
     subcategory: Mapped[str | None] = mapped_column(String(60))
     typology_version: Mapped[str] = mapped_column(String(20), default="rijk-2024")
-    channel: Mapped[str] = mapped_column(String(20))
-    intake_channel: Mapped[str] = mapped_column(String(20), default="web")
-    state: Mapped[str] = mapped_column(String(30), default="received")
+    channel: Mapped[Channel] = mapped_column(code_column(Channel, 20))
+    intake_channel: Mapped[IntakeChannel] = mapped_column(code_column(IntakeChannel, 20),
+                                                          default=IntakeChannel.WEB)
+    state: Mapped[State] = mapped_column(code_column(State, 30), default=State.RECEIVED)
 
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledge_due_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     feedback_due_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(40))
-    measure: Mapped[str | None] = mapped_column(String(40))
-    close_reason: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[Outcome | None] = mapped_column(code_column(Outcome, 40))
+    measure: Mapped[Measure | None] = mapped_column(code_column(Measure, 40))
+    close_reason: Mapped[CloseReason | None] = mapped_column(code_column(CloseReason, 40))
     # Where a case or VP signal was referred to (clear: statistics need it).
-    referred_to: Mapped[str | None] = mapped_column(String(40))
+    referred_to: Mapped[ReferralTarget | None] = mapped_column(code_column(ReferralTarget, 40))
     shredded_at: Mapped[datetime | None]
     # For the annual figures: the first feedback to the reporter after the
     # acknowledgement (a handler's message or the decision), and the moment a
@@ -85,7 +94,7 @@ class Case(Base):
     # message (content.add_message): the "waiting for reporter" queue reads
     # it instead of the newest message of every case. Clear metadata, as
     # Message.author_kind already is.
-    last_author_kind: Mapped[str | None] = mapped_column(String(20))
+    last_author_kind: Mapped[AuthorKind | None] = mapped_column(code_column(AuthorKind, 20))
     # Optimistic concurrency: every change bumps it.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -163,7 +172,7 @@ class Message(Base):
         ForeignKey("case_file.id", ondelete="CASCADE"), index=True
     )
     # reporter | staff | system
-    author_kind: Mapped[str] = mapped_column(String(20))
+    author_kind: Mapped[AuthorKind] = mapped_column(code_column(AuthorKind, 20))
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -186,7 +195,7 @@ class Attachment(Base):
     meta_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     # The per-file key, encrypted under the case key.
     file_key_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    uploaded_by_kind: Mapped[str] = mapped_column(String(20))
+    uploaded_by_kind: Mapped[AuthorKind] = mapped_column(code_column(AuthorKind, 20))
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
-
-UNIT_KINDS = ("unit", "external", "bureau")
+from app.models.base import Base, code_column
+from app.vocabulary import UnitKind
 
 
 class Unit(Base):
@@ -19,7 +18,7 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="unit")
+    kind: Mapped[UnitKind] = mapped_column(code_column(UnitKind, 20), default=UnitKind.UNIT)
     active: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self) -> str:

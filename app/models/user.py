@@ -7,23 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, code_column, utcnow
 from app.models.org import Unit
-
-ROLES = (
-    "intake",
-    "vertrouwenspersoon",
-    "integriteitscoordinator",
-    "icc",
-    "external_investigator",
-    "admin",
-    "auditor",
-)
-# Roles that may ever hold a case key. Admin and auditor never do
-# (separation of duties), whatever other code asks.
-HANDLER_ROLES = frozenset(
-    {"intake", "vertrouwenspersoon", "integriteitscoordinator", "icc", "external_investigator"}
-)
+from app.vocabulary import HANDLER_ROLES, Role
 
 
 class User(Base):
@@ -80,7 +66,7 @@ class User(Base):
         return str(self.id)
 
     @property
-    def roles(self) -> frozenset[str]:
+    def roles(self) -> frozenset[Role]:
         return frozenset(row.role for row in self.role_rows)
 
     def has_role(self, *roles: str) -> bool:
@@ -104,7 +90,7 @@ class UserRole(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(40))
+    role: Mapped[Role] = mapped_column(code_column(Role, 40))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
 

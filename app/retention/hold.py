@@ -10,8 +10,9 @@ from app.errors import NotAllowed
 from app.models import Case, User, utcnow
 from app.runtime import Runtime
 from app.transactions import transactional
+from app.vocabulary import AuditAction, Role
 
-HOLD_ROLES = frozenset({"integriteitscoordinator", "icc"})
+HOLD_ROLES = frozenset({Role.IC, Role.ICC})
 REASON_FIELD = "legal_hold_reason"
 
 
@@ -33,7 +34,7 @@ def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: C
     case.legal_hold_set_at = utcnow()
     case.legal_hold_reason_ciphertext = encrypt_text(key, reason.strip(), case_id=case.number,
                                                      field=REASON_FIELD)
-    rt.audit.record(session, actor=f"user:{user.id}", action="case.legal_hold_set",
+    rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_LEGAL_HOLD_SET,
                     object_type="case", object_id=case.number)
 
 
@@ -45,5 +46,5 @@ def lift_legal_hold(session: Session, rt: Runtime, case: Case, user: User) -> No
     case.legal_hold = False
     case.legal_hold_set_at = None
     case.legal_hold_reason_ciphertext = None
-    rt.audit.record(session, actor=f"user:{user.id}", action="case.legal_hold_lifted",
+    rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_LEGAL_HOLD_LIFTED,
                     object_type="case", object_id=case.number)

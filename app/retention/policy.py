@@ -18,6 +18,7 @@ from app.transactions import transactional
 
 if TYPE_CHECKING:
     from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 ANY = "*"
 
@@ -106,7 +107,7 @@ def set_rule(session: Session, rt: Runtime, actor: str, track: str, outcome: str
         session.add(rule)
     rule.months = months
     session.flush()
-    rt.audit.record(session, actor=actor, action="admin.retention_rule_set",
+    rt.audit.record(session, actor=actor, action=AuditAction.ADMIN_RETENTION_RULE_SET,
                     object_type="retention_rule", object_id=f"{track}/{outcome}={months}")
     return rule
 

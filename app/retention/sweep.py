@@ -28,6 +28,7 @@ from app.cases.deadlines import add_months
 from app.models import Attachment, Case, CaseTally, Receipt, utcnow
 from app.retention.policy import RetentionPolicy, load_policy
 from app.runtime import Runtime
+from app.vocabulary import AuditAction
 
 BATCH = 500
 # An upload writes its file just before its row commits: only files older
@@ -129,7 +130,7 @@ def shred_and_delete(session: Session, rt: Runtime, cases: Sequence[Case | Row],
         if loaded is not None:
             session.expunge(loaded)
     rt.audit.record_many(session, [
-        dict(actor="system", action="retention.case_deleted", object_type="case",
+        dict(actor="system", action=AuditAction.RETENTION_CASE_DELETED, object_type="case",
              object_id=case.number, origin=origin) for case in cases])
     return file_ids
 
@@ -197,7 +198,7 @@ def close_expired_mailboxes(session: Session, rt: Runtime, policy: RetentionPoli
         chunk = rows[start : start + BATCH]
         session.execute(delete(Receipt).where(Receipt.id.in_([r[0] for r in chunk])))
         rt.audit.record_many(session, [
-            dict(actor="system", action="retention.mailbox_closed", object_type="case",
+            dict(actor="system", action=AuditAction.RETENTION_MAILBOX_CLOSED, object_type="case",
                  object_id=number, origin=origin) for _id, number in chunk])
         session.commit()
     return [number for _id, number in rows]

@@ -38,12 +38,6 @@ from app.models import Case, CaseTally, Unit
 
 UNWANTED = "ongewenste_omgangsvormen"
 UNCLASSIFIED = "unclassified"
-TRACKS = ("advice", "report")
-CHANNELS = ("anonymous", "confidential", "open")
-OUTCOMES = ("advice_given", "referred", "withdrawn", "not_admissible", "unfounded",
-            "not_established", "founded")
-MEASURES = ("none", "warning", "reprimand", "transfer", "conditional_dismissal",
-            "dismissal", "criminal_complaint", "organisational_measure")
 VP_COLUMNS = ("escalated", "advice_given", "referred", "other_closed", "open")
 
 

@@ -1,4 +1,5 @@
-"""The year report: every published table, protected, with its definitions."""
+"""The year report: every published table, protected. What each figure means
+(its definitions) is told by the web layer (app/web/stats_labels.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,6 @@ from sqlalchemy.orm import Session
 from app.models import utcnow
 from app.stats import counts
 from app.stats.counts import (
-    CHANNELS,
-    MEASURES,
-    OUTCOMES,
-    TRACKS,
     UNCLASSIFIED,
     UNWANTED,
     VP_COLUMNS,
@@ -24,7 +21,7 @@ from app.stats.counts import (
     category_key,
 )
 from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
-from app.web.stats_labels import definitions
+from app.vocabulary import Channel, Measure, Outcome, Track
 
 TREND_YEARS = 5
 # What the year's tables and figures are sums over (see build_report).
@@ -66,7 +63,6 @@ class YearReport:
     median_days_to_close: float | None = None
     p90_days_to_close: float | None = None
     closed_count_shown: bool = False
-    definitions: list[str] = field(default_factory=definitions)
 
 
 def category_rows() -> list[str]:
@@ -126,18 +122,18 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
         return counts.project(received, RECEIVED_DIMS, wanted, **equal)
 
     raw["received_by_category"] = (_matrix(
-        received_by("category", "subcategory", "track"), cat_rows, list(TRACKS),
-        lambda k: category_key(k[0], k[1]), lambda k: k[2]), cat_rows, list(TRACKS))
+        received_by("category", "subcategory", "track"), cat_rows, list(Track),
+        lambda k: category_key(k[0], k[1]), lambda k: k[2]), cat_rows, list(Track))
     raw["received_by_unit_channel"] = (_matrix(
-        received_by("unit", "channel"), unit_rows, list(CHANNELS), lambda k: str(k[0]),
-        lambda k: k[1]), unit_rows, list(CHANNELS))
+        received_by("unit", "channel"), unit_rows, list(Channel), lambda k: str(k[0]),
+        lambda k: k[1]), unit_rows, list(Channel))
     closed = counts.closed_with_days(session, period, CLOSED_DIMS, unit_id)
-    outcome_rows = [*OUTCOMES, "none"]
+    outcome_rows = [*Outcome, "none"]
     raw["closed_by_outcome"] = (_matrix(
         counts.project(closed, CLOSED_DIMS_DAYS, ["outcome", "track"]), outcome_rows,
-        list(TRACKS), lambda k: k[0] or "none", lambda k: k[1]), outcome_rows, list(TRACKS))
+        list(Track), lambda k: k[0] or "none", lambda k: k[1]), outcome_rows, list(Track))
     measures = counts.project(closed, CLOSED_DIMS_DAYS, ["measure"])
-    measure_rows = [*MEASURES]
+    measure_rows = [*Measure]
     raw["measures"] = (_matrix(
         {k: v for k, v in measures.items() if k[0]}, measure_rows, ["count"],
         lambda k: k[0], lambda k: "count"), measure_rows, ["count"])
@@ -152,9 +148,9 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
                              Period(Period.year(first).start, period.start), unit_id)
     this_year = Counter({(year, t): n for (t,), n in received_by("track").items()})
     for (y, track), value in (earlier + this_year).items():
-        if track in TRACKS and first <= y <= year:
-            trend[y - first][TRACKS.index(track)] += value
-    raw["trend_received"] = (trend, trend_rows, list(TRACKS))
+        if track in tuple(Track) and first <= y <= year:
+            trend[y - first][list(Track).index(track)] += value
+    raw["trend_received"] = (trend, trend_rows, list(Track))
 
     report.tables = _protect_all(raw, threshold)
     _label_units(report, names)
@@ -168,7 +164,7 @@ def _links(raw: RawTables) -> list[tuple[str, tuple[int, int], str, tuple[int, i
     """Cells that two tables of the export both publish (the same number)."""
     a = raw["received_by_category"]
     rows_a = len(a[1])
-    b_rows, b_cols = len(raw["received_by_unit_channel"][1]), len(CHANNELS)
+    b_rows, b_cols = len(raw["received_by_unit_channel"][1]), len(Channel)
     t_rows = len(raw["trend_received"][1])
     v_rows, v_cols = len(raw["vp_signals_by_unit"][1]), len(VP_COLUMNS)
     links = [
@@ -177,8 +173,8 @@ def _links(raw: RawTables) -> list[tuple[str, tuple[int, int], str, tuple[int, i
     ]
     for j in range(3):  # this year's row of the trend = the totals of received
         links.append(("received_by_category", (rows_a, j), "trend_received", (t_rows - 1, j)))
-    founded = OUTCOMES.index("founded")
-    links.append(("closed_by_outcome", (founded, 2), "measures", (len(MEASURES), 0)))
+    founded = list(Outcome).index(Outcome.FOUNDED)
+    links.append(("closed_by_outcome", (founded, 2), "measures", (len(Measure), 0)))
     return links
 
 

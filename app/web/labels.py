@@ -1,27 +1,45 @@
-"""Dutch/English labels for the clear metadata of a case."""
+"""Dutch/English labels for the clear metadata of a case: one table per enum
+of the vocabulary (app/vocabulary.py), keyed by its members."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from collections.abc import Mapping
+from typing import Any
 
-STATE_LABELS = {
-    "received": _l("Received"),
-    "acknowledged": _l("Acknowledged"),
-    "with_vp": _l("With the confidential counsellor"),
-    "with_ic": _l("With the integrity coordinator"),
-    "inquiry": _l("Preliminary inquiry"),
-    "external_investigation": _l("External investigation"),
-    "decision": _l("Decision"),
-    "closed": _l("Closed"),
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from app.vocabulary import (
+    AuditAction,
+    Channel,
+    CloseReason,
+    IntakeChannel,
+    Measure,
+    Outcome,
+    ReferralTarget,
+    Role,
+    State,
+    Track,
+)
+
+STATE_LABELS: dict[State, LazyString] = {
+    State.RECEIVED: _l("Received"),
+    State.ACKNOWLEDGED: _l("Acknowledged"),
+    State.WITH_VP: _l("With the confidential counsellor"),
+    State.WITH_IC: _l("With the integrity coordinator"),
+    State.INQUIRY: _l("Preliminary inquiry"),
+    State.EXTERNAL_INVESTIGATION: _l("External investigation"),
+    State.DECISION: _l("Decision"),
+    State.CLOSED: _l("Closed"),
 }
-TRACK_LABELS = {
-    "advice": _l("Advice (confidential counsellor)"),
-    "report": _l("Formal report (integrity coordinator)"),
+TRACK_LABELS: dict[Track, LazyString] = {
+    Track.ADVICE: _l("Advice (confidential counsellor)"),
+    Track.REPORT: _l("Formal report (integrity coordinator)"),
 }
-CHANNEL_LABELS = {
-    "anonymous": _l("Anonymous"),
-    "confidential": _l("Confidential (name known to the handlers only)"),
-    "open": _l("Open"),
+CHANNEL_LABELS: dict[Channel, LazyString] = {
+    Channel.ANONYMOUS: _l("Anonymous"),
+    Channel.CONFIDENTIAL: _l("Confidential (name known to the handlers only)"),
+    Channel.OPEN: _l("Open"),
 }
 REPORT_FIELD_LABELS = {
     "what": _l("What happened"),
@@ -38,7 +56,7 @@ REPORT_FIELD_LABELS = {
 }
 
 
-def _label(table: dict, key: str | None) -> str:
+def _label(table: Mapping[Any, LazyString], key: str | None) -> str:
     if key is None:
         return "–"
     return str(table.get(key, key))
@@ -60,48 +78,57 @@ def report_field_label(key: str) -> str:
     return _label(REPORT_FIELD_LABELS, key)
 
 
-OUTCOME_LABELS = {
-    "advice_given": _l("Advice given"),
-    "referred": _l("Referred elsewhere"),
-    "withdrawn": _l("Withdrawn"),
-    "not_admissible": _l("Not admissible"),
-    "unfounded": _l("Unfounded"),
-    "not_established": _l("Not established"),
-    "founded": _l("Founded"),
+OUTCOME_LABELS: dict[Outcome, LazyString] = {
+    Outcome.ADVICE_GIVEN: _l("Advice given"),
+    Outcome.REFERRED: _l("Referred elsewhere"),
+    Outcome.WITHDRAWN: _l("Withdrawn"),
+    Outcome.NOT_ADMISSIBLE: _l("Not admissible"),
+    Outcome.UNFOUNDED: _l("Unfounded"),
+    Outcome.NOT_ESTABLISHED: _l("Not established"),
+    Outcome.FOUNDED: _l("Founded"),
 }
-MEASURE_LABELS = {
-    "none": _l("No measure"),
-    "warning": _l("Warning"),
-    "reprimand": _l("Reprimand"),
-    "transfer": _l("Transfer"),
-    "conditional_dismissal": _l("Conditional dismissal"),
-    "dismissal": _l("Dismissal"),
-    "criminal_complaint": _l("Criminal complaint filed"),
-    "organisational_measure": _l("Organisational measure"),
+MEASURE_LABELS: dict[Measure, LazyString] = {
+    Measure.NONE: _l("No measure"),
+    Measure.WARNING: _l("Warning"),
+    Measure.REPRIMAND: _l("Reprimand"),
+    Measure.TRANSFER: _l("Transfer"),
+    Measure.CONDITIONAL_DISMISSAL: _l("Conditional dismissal"),
+    Measure.DISMISSAL: _l("Dismissal"),
+    Measure.CRIMINAL_COMPLAINT: _l("Criminal complaint filed"),
+    Measure.ORGANISATIONAL_MEASURE: _l("Organisational measure"),
 }
-CLOSE_REASON_LABELS = {
-    "handled": _l("Handled"),
-    "withdrawn": _l("Withdrawn by the reporter"),
-    "not_admissible": _l("Not admissible"),
-    "referred": _l("Referred elsewhere"),
-    "advice_given": _l("Advice given"),
-    "signal": _l("Signal registered"),
+CLOSE_REASON_LABELS: dict[CloseReason, LazyString] = {
+    CloseReason.HANDLED: _l("Handled"),
+    CloseReason.WITHDRAWN: _l("Withdrawn by the reporter"),
+    CloseReason.NOT_ADMISSIBLE: _l("Not admissible"),
+    CloseReason.REFERRED: _l("Referred elsewhere"),
+    CloseReason.ADVICE_GIVEN: _l("Advice given"),
+    CloseReason.SIGNAL: _l("Signal registered"),
 }
-REFERRAL_LABELS = {
-    "ic": _l("Integrity coordinator"),
-    "hr": _l("HR / personnel department"),
-    "company_doctor": _l("Company doctor"),
-    "manager": _l("Manager"),
-    "police": _l("Police"),
-    "external_vp": _l("External confidential counsellor"),
-    "other": _l("Elsewhere"),
+REFERRAL_LABELS: dict[ReferralTarget, LazyString] = {
+    ReferralTarget.IC: _l("Integrity coordinator"),
+    ReferralTarget.HR: _l("HR / personnel department"),
+    ReferralTarget.COMPANY_DOCTOR: _l("Company doctor"),
+    ReferralTarget.MANAGER: _l("Manager"),
+    ReferralTarget.POLICE: _l("Police"),
+    ReferralTarget.EXTERNAL_VP: _l("External confidential counsellor"),
+    ReferralTarget.OTHER: _l("Elsewhere"),
 }
-INTAKE_CHANNEL_LABELS = {
-    "web": _l("Web form"),
-    "phone": _l("Telephone"),
-    "email": _l("E-mail"),
-    "letter": _l("Letter"),
-    "in_person": _l("In person"),
+INTAKE_CHANNEL_LABELS: dict[IntakeChannel, LazyString] = {
+    IntakeChannel.WEB: _l("Web form"),
+    IntakeChannel.PHONE: _l("Telephone"),
+    IntakeChannel.EMAIL: _l("E-mail"),
+    IntakeChannel.LETTER: _l("Letter"),
+    IntakeChannel.IN_PERSON: _l("In person"),
+}
+ROLE_LABELS: dict[Role, LazyString] = {
+    Role.INTAKE: _l("Intake officer"),
+    Role.VP: _l("Confidential counsellor (vertrouwenspersoon)"),
+    Role.IC: _l("Integrity coordinator"),
+    Role.ICC: _l("Central integrity coordinator (ICC)"),
+    Role.EXTERNAL: _l("External investigator"),
+    Role.ADMIN: _l("Functional administrator"),
+    Role.AUDITOR: _l("Auditor"),
 }
 NOTE_VISIBILITY_LABELS = {
     "internal": _l("Internal (all handlers of this case)"),
@@ -116,39 +143,94 @@ TAB_LABELS = {
     "mine": _l("Mine"),
     "waiting": _l("Waiting for reporter"),
 }
-ACTION_AUDIT_LABELS = {
-    "report.submitted": _l("Report submitted by the reporter"),
-    "report.registered": _l("Report registered by staff"),
-    "case.acknowledge": _l("Receipt acknowledged"),
-    "case.classify": _l("Classified"),
-    "case.route_to_vp": _l("Routed to a confidential counsellor"),
-    "case.route_to_ic": _l("Routed to the integrity coordinator"),
-    "case.refer_elsewhere": _l("Referred elsewhere and closed"),
-    "case.close_early": _l("Closed (withdrawn or not admissible)"),
-    "case.escalate_to_ic": _l("Passed on to the integrity coordinator"),
-    "case.close_advice": _l("Closed by the confidential counsellor"),
-    "case.start_inquiry": _l("Preliminary inquiry started"),
-    "case.refer_to_external": _l("Referred to an external bureau"),
-    "case.deliver_external_report": _l("External report delivered"),
-    "case.record_decision": _l("Decision recorded"),
-    "case.close": _l("Closed"),
-    "case.reopen": _l("Reopened"),
-    "case.message_sent": _l("Message sent to the reporter"),
-    "case.note_added": _l("Note added"),
-    "case.minutes_recorded": _l("Minutes of a meeting recorded"),
-    "case.minutes_revised": _l("Minutes of a meeting revised"),
-    "case.minutes_sent": _l("Minutes sent to the reporter for approval"),
-    "case.minutes_approved_on_paper": _l("Minutes approved by the reporter on paper"),
-    "mailbox.minutes_approved": _l("Minutes approved by the reporter"),
-    "mailbox.minutes_corrected": _l("Corrections to the minutes sent by the reporter"),
-    "case.recused": _l("A handler recused"),
-    "case.excluded": _l("A person was excluded"),
-    "case.restriction_lifted": _l("A restriction was lifted"),
-    "case.grant": _l("Access granted"),
-    "case.regrant": _l("Access restored"),
-    "case.revoke": _l("Access removed"),
-    "case.signal_registered": _l("Signal registered"),
-    "case.registered_with_vp": _l("With the confidential counsellor"),
+AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
+    AuditAction.REPORT_SUBMITTED: _l("Report submitted by the reporter"),
+    AuditAction.REPORT_REGISTERED: _l("Report registered by staff"),
+    AuditAction.CASE_ACKNOWLEDGE: _l("Receipt acknowledged"),
+    AuditAction.CASE_CLASSIFY: _l("Classified"),
+    AuditAction.CASE_ROUTE_TO_VP: _l("Routed to a confidential counsellor"),
+    AuditAction.CASE_ROUTE_TO_IC: _l("Routed to the integrity coordinator"),
+    AuditAction.CASE_REFER_ELSEWHERE: _l("Referred elsewhere and closed"),
+    AuditAction.CASE_CLOSE_EARLY: _l("Closed (withdrawn or not admissible)"),
+    AuditAction.CASE_ESCALATE_TO_IC: _l("Passed on to the integrity coordinator"),
+    AuditAction.CASE_CLOSE_ADVICE: _l("Closed by the confidential counsellor"),
+    AuditAction.CASE_START_INQUIRY: _l("Preliminary inquiry started"),
+    AuditAction.CASE_REFER_TO_EXTERNAL: _l("Referred to an external bureau"),
+    AuditAction.CASE_DELIVER_EXTERNAL_REPORT: _l("External report delivered"),
+    AuditAction.CASE_RECORD_DECISION: _l("Decision recorded"),
+    AuditAction.CASE_CLOSE: _l("Closed"),
+    AuditAction.CASE_REOPEN: _l("Reopened"),
+    AuditAction.CASE_MESSAGE_SENT: _l("Message sent to the reporter"),
+    AuditAction.CASE_NOTE_ADDED: _l("Note added"),
+    AuditAction.CASE_MINUTES_RECORDED: _l("Minutes of a meeting recorded"),
+    AuditAction.CASE_MINUTES_REVISED: _l("Minutes of a meeting revised"),
+    AuditAction.CASE_MINUTES_SENT: _l("Minutes sent to the reporter for approval"),
+    AuditAction.CASE_MINUTES_APPROVED_ON_PAPER: _l("Minutes approved by the reporter on paper"),
+    AuditAction.MAILBOX_MINUTES_APPROVED: _l("Minutes approved by the reporter"),
+    AuditAction.MAILBOX_MINUTES_CORRECTED: _l("Corrections to the minutes sent by the reporter"),
+    AuditAction.CASE_RECUSED: _l("A handler recused"),
+    AuditAction.CASE_EXCLUDED: _l("A person was excluded"),
+    AuditAction.CASE_RESTRICTION_LIFTED: _l("A restriction was lifted"),
+    AuditAction.CASE_GRANT: _l("Access granted"),
+    AuditAction.CASE_REGRANT: _l("Access restored"),
+    AuditAction.CASE_REVOKE: _l("Access removed"),
+    AuditAction.CASE_SIGNAL_REGISTERED: _l("Signal registered"),
+    AuditAction.CASE_REGISTERED_WITH_VP: _l("With the confidential counsellor"),
+    AuditAction.MAILBOX_OPENED: _l("Mailbox opened by the reporter"),
+    AuditAction.MAILBOX_CLOSED: _l("Mailbox closed by the reporter"),
+    AuditAction.MAILBOX_READ: _l("Mailbox read by the reporter"),
+    AuditAction.MAILBOX_SIGN_IN_FAILED: _l("Mailbox: wrong receipt code"),
+    AuditAction.MAILBOX_SIGN_IN_THROTTLED: _l("Mailbox: too many attempts"),
+    AuditAction.MAILBOX_MESSAGE_SENT: _l("Message sent by the reporter"),
+    AuditAction.MAILBOX_MEETING_REQUESTED: _l("Meeting requested by the reporter"),
+    AuditAction.MAILBOX_FILES_ADDED: _l("Files added by the reporter"),
+    AuditAction.MAILBOX_CONSENT_GIVEN: _l("Consent given by the reporter"),
+    AuditAction.MAILBOX_CONSENT_WITHDRAWN: _l("Consent withdrawn by the reporter"),
+    AuditAction.MAILBOX_IDENTITY_DISCLOSED: _l("Identity shared by the reporter"),
+    AuditAction.MAILBOX_WITHDRAWN: _l("Report withdrawn by the reporter"),
+    AuditAction.CASE_OPEN: _l("Case opened"),
+    AuditAction.CASE_OPEN_FOR_ACTION: _l("Case opened to take an action"),
+    AuditAction.CASE_OPEN_FOR_LEGAL_HOLD: _l("Case opened for a legal hold"),
+    AuditAction.CASE_MESSAGE_READ_FOR_REPLY: _l("Message read to reply"),
+    AuditAction.CASE_ACT: _l("Action on the case tried"),
+    AuditAction.CASE_LEGAL_HOLD_SET: _l("Legal hold set"),
+    AuditAction.CASE_LEGAL_HOLD_LIFTED: _l("Legal hold lifted"),
+    AuditAction.CASE_SHREDDED: _l("Case deleted"),
+    AuditAction.ATTACHMENT_DOWNLOAD: _l("File downloaded"),
+    AuditAction.SIGNIN_PASSWORD: _l("Sign-in: password"),
+    AuditAction.SIGNIN_SECOND_FACTOR: _l("Sign-in: second factor"),
+    AuditAction.SIGNIN_SUCCESS: _l("Signed in"),
+    AuditAction.SIGNOUT: _l("Signed out"),
+    AuditAction.ACCOUNT_LOCKED: _l("Account locked"),
+    AuditAction.ACCESS_DENIED: _l("Access refused"),
+    AuditAction.MFA_ENROL: _l("Second factor: setting up"),
+    AuditAction.MFA_ENROLLED: _l("Second factor set up"),
+    AuditAction.MFA_RECOVERY_CODE_USED: _l("Recovery code used"),
+    AuditAction.MFA_RECOVERY_CODES_REPLACED: _l("Recovery codes replaced"),
+    AuditAction.PASSWORD_SET: _l("Password set"),
+    AuditAction.PASSWORD_CHANGE: _l("Password: changing"),
+    AuditAction.PASSWORD_CHANGED: _l("Password changed"),
+    AuditAction.KEYS_CREATED: _l("Personal key created"),
+    AuditAction.KEYS_RECOVERY_REGRANT: _l("Access restored with the recovery key"),
+    AuditAction.KEYS_RECOVERY_ROTATED: _l("Recovery key replaced"),
+    AuditAction.ADMIN_USER_CREATED: _l("User created"),
+    AuditAction.ADMIN_USER_UPDATED: _l("User changed"),
+    AuditAction.ADMIN_USER_UNLOCKED: _l("User unblocked"),
+    AuditAction.ADMIN_PASSWORD_RESET: _l("Password reset by the administrator"),
+    AuditAction.ADMIN_SECOND_FACTOR_RESET: _l("Second factor reset by the administrator"),
+    AuditAction.ADMIN_UNIT_CREATED: _l("Unit created"),
+    AuditAction.ADMIN_RETENTION_RULE_SET: _l("Retention period set"),
+    AuditAction.ADMIN_PAGE_TEXT_CHANGED: _l("Start page text changed"),
+    AuditAction.ADMIN_PAGE_TEXT_RESET: _l("Start page text reset"),
+    AuditAction.STATS_VIEWED: _l("Statistics viewed"),
+    AuditAction.STATS_EXPORTED: _l("Statistics exported"),
+    AuditAction.AUDIT_VIEWED: _l("Audit log viewed"),
+    AuditAction.AUDIT_EXPORTED: _l("Audit log exported"),
+    AuditAction.AUDIT_PRUNED: _l("Old audit log entries removed"),
+    AuditAction.AUDIT_PRUNE_REFUSED: _l("Removing old audit log entries refused"),
+    AuditAction.REMINDERS_SENT: _l("Reminders sent"),
+    AuditAction.RETENTION_CASE_DELETED: _l("Case deleted after its retention period"),
+    AuditAction.RETENTION_MAILBOX_CLOSED: _l("Mailbox closed after its retention period"),
 }
 
 
@@ -173,7 +255,11 @@ def intake_channel_label(code: str | None) -> str:
 
 
 def audit_action_label(code: str) -> str:
-    return _label(ACTION_AUDIT_LABELS, code)
+    return _label(AUDIT_ACTION_LABELS, code)
+
+
+def role_label(code: str) -> str:
+    return _label(ROLE_LABELS, code)
 
 
 def note_visibility_label(code: str) -> str:

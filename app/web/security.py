@@ -16,6 +16,7 @@ from app.audit.events import record_event
 from app.crypto.keys import PrivateKey
 from app.models import StaffSession, User
 from app.runtime import Runtime
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db, login_manager
 
 CSP = "; ".join([
@@ -101,8 +102,9 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
             user: User = current_user._get_current_object()
             if roles and not user.has_role(*roles):
                 record_event(
-                    db.session, runtime(), actor=f"user:{user.id}", action="access.denied",
-                    object_type="route", object_id=request.endpoint or "", result="denied",
+                    db.session, runtime(), actor=f"user:{user.id}",
+                    action=AuditAction.ACCESS_DENIED, object_type="route",
+                    object_id=request.endpoint or "", result="denied",
                 )
                 abort(403)
             return view(user, *args, **kwargs)
@@ -113,7 +115,7 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorator
 
 
-admin_required = staff_required("admin")
+admin_required = staff_required(Role.ADMIN)
 
 
 def _security_headers(response: Response) -> Response:

@@ -26,6 +26,7 @@ from app.errors import Invalid
 from app.models import PageText, User, utcnow
 from app.runtime import Runtime
 from app.transactions import transactional
+from app.vocabulary import AuditAction
 from app.web.i18n import LANGUAGES
 
 MAX_CHARS = 3000
@@ -238,7 +239,7 @@ def save_text(session: Session, rt: Runtime, admin: User, section: str, lang: st
     row.updated_by_id = admin.id
     row.updated_at = utcnow()
     session.flush()
-    rt.audit.record(session, actor=f"user:{admin.id}", action="admin.page_text_changed",
+    rt.audit.record(session, actor=f"user:{admin.id}", action=AuditAction.ADMIN_PAGE_TEXT_CHANGED,
                     object_type="page_text", object_id=f"{section}/{lang}")
     return True
 
@@ -256,6 +257,6 @@ def reset_text(session: Session, rt: Runtime, admin: User, section: str,
         return False
     session.delete(row)
     session.flush()
-    rt.audit.record(session, actor=f"user:{admin.id}", action="admin.page_text_reset",
+    rt.audit.record(session, actor=f"user:{admin.id}", action=AuditAction.ADMIN_PAGE_TEXT_RESET,
                     object_type="page_text", object_id=f"{section}/{lang}")
     return True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.cases.typology import label_for
+from app.vocabulary import Channel, Measure, Track
+from app.web.labels import CHANNEL_LABELS, MEASURE_LABELS, OUTCOME_LABELS
+from app.web.typology_labels import label_for
 
 TABLE_TITLES = {
     "received_by_category": _l("Reports received, by category and track"),
@@ -14,22 +16,21 @@ TABLE_TITLES = {
     "vp_signals_by_unit": _l("Signals to the confidential counsellors, by unit"),
     "trend_received": _l("Reports received per year (trend)"),
 }
+# The tables' own row and column codes, and the shorter words a published
+# table uses for a few codes of the vocabulary; every other code of the
+# vocabulary is labelled by its table in app/web/labels.py.
 CODES = {
-    "advice": _l("Advice"), "report": _l("Formal report"),
-    "anonymous": _l("Anonymous"), "confidential": _l("Confidential"), "open": _l("Open"),
-    "advice_given": _l("Advice given"), "referred": _l("Referred elsewhere"),
-    "withdrawn": _l("Withdrawn"), "not_admissible": _l("Not admissible"),
-    "unfounded": _l("Unfounded"), "not_established": _l("Not established"),
-    "founded": _l("Founded"), "none": _l("None recorded"),
-    "warning": _l("Warning"), "reprimand": _l("Reprimand"), "transfer": _l("Transfer"),
-    "conditional_dismissal": _l("Conditional dismissal"), "dismissal": _l("Dismissal"),
-    "criminal_complaint": _l("Criminal complaint"),
-    "organisational_measure": _l("Organisational measure"),
+    Track.ADVICE: _l("Advice"), Track.REPORT: _l("Formal report"),
+    Channel.CONFIDENTIAL: _l("Confidential"),
+    "none": _l("None recorded"), Measure.CRIMINAL_COMPLAINT: _l("Criminal complaint"),
     "escalated": _l("Passed to the integrity coordinator"), "other_closed": _l("Otherwise closed"),
     "count": _l("Number"), "unclassified": _l("Not classified"),
     "acknowledged_in_time": _l("Acknowledged within the deadline"),
     "feedback_in_time": _l("Feedback within the deadline"),
 }
+# "open" as a column of the confidential counsellors' table (cases still
+# open) reads as the channel does.
+VOCABULARY_TABLES = (CHANNEL_LABELS, OUTCOME_LABELS, MEASURE_LABELS)
 
 
 # What each figure means; shown on the page and carried by every export.
@@ -56,6 +57,9 @@ def definitions() -> list[str]:
 def label(code: str) -> str:
     if code in CODES:
         return str(CODES[code])
+    for table in VOCABULARY_TABLES:
+        if code in table:
+            return str(table[code])  # type: ignore[index]
     if "/" in code:
         category, sub = code.split("/", 1)
         return f"{label_for(category)}: {label_for(sub)}"

@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from flask_babel import format_date, format_datetime
 
 from app.models import User, utcnow
+from app.vocabulary import Role
 from app.web import labels
 from app.web.cookies import is_staff_path
 
@@ -30,6 +31,8 @@ def init_app(app: Flask) -> None:
         lambda v: format_datetime(v, "d MMM y HH:mm") if v else "–"
     )
     app.jinja_env.filters["dateformat"] = lambda v: format_date(v, "d MMM y") if v else "–"
+    # Templates name roles as the code does: Role.ADMIN, not a string.
+    app.jinja_env.globals["Role"] = Role
 
     @app.context_processor
     def _helpers() -> dict[str, object]:

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select, text
 
 from app.models import AuditEntry
+from app.vocabulary import AuditAction
 from tests.conftest import ON_POSTGRES, sign_in
 
 
 def _append(session, rt, n=5):
     for i in range(n):
-        rt.audit.record(session, actor="system", action="test.event", object_type="case",
+        rt.audit.record(session, actor="system", action=AuditAction.CASE_OPEN, object_type="case",
                         object_id=f"MP-TEST-{i}", origin="cli")
     session.commit()
 
@@ -124,11 +125,11 @@ def test_auditor_filters_and_exports_and_both_are_logged(client, session, rt, ma
     _append(session, rt)
     auditor = make_staff("auditor")
     sign_in(client, auditor)
-    page = client.get("/medewerkers/audit/?action=test.event&case=MP-TEST-3")
+    page = client.get("/medewerkers/audit/?action=case.open&case=MP-TEST-3")
     html = page.get_data(as_text=True)
     assert "MP-TEST-3" in html and "MP-TEST-2" not in html
 
-    response = client.get("/medewerkers/audit/export.csv?action=test.event")
+    response = client.get("/medewerkers/audit/export.csv?action=case.open")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
@@ -142,7 +143,7 @@ def test_auditor_filters_and_exports_and_both_are_logged(client, session, rt, ma
 
 
 def test_csv_export_cannot_inject_formulas(client, session, rt, make_staff):
-    rt.audit.record(session, actor="system", action="test.event", object_type="case",
+    rt.audit.record(session, actor="system", action=AuditAction.CASE_OPEN, object_type="case",
                     object_id="=HYPERLINK(\"http://evil\")", origin="cli")
     session.commit()
     sign_in(client, make_staff("auditor"))

@@ -18,6 +18,7 @@ from app.audit.log import (
 )
 from app.crypto.mac import prepared_hmac_sha256
 from app.models import AuditAnchor, AuditEntry
+from app.vocabulary import AuditAction
 from tests.audit.test_audit_log import tamper
 from tests.conftest import ON_POSTGRES
 
@@ -26,7 +27,7 @@ OLD = datetime(2010, 3, 1, 12, 0, tzinfo=UTC)
 
 def _append(session, rt, n, *, at=None, prefix="E"):
     for i in range(n):
-        rt.audit.record(session, actor="system", action="test.event", object_type="case",
+        rt.audit.record(session, actor="system", action=AuditAction.CASE_OPEN, object_type="case",
                         object_id=f"{prefix}-{i}", origin="cli")
     session.commit()
     if at is not None:
@@ -45,7 +46,7 @@ def _rewrite_times(session, rt, at):
     session.rollback()
     prev = GENESIS
     for seq, moment, actor, action, object_type, object_id, result, origin in rows:
-        if action == "test.event" and object_id.startswith("OLD"):
+        if action == AuditAction.CASE_OPEN and object_id.startswith("OLD"):
             moment = at + timedelta(minutes=seq)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         digest = _hash(prev, seq, moment, actor, action, object_type, object_id, result, origin)

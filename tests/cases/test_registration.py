@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.cases import custody
 from app.cases.content import read_report
 from app.cases.intake import open_mailbox
-from app.cases.reminders import send_reminders
+from app.cli.reminders import send_reminders
 from app.models import Case, KeyWrap, utcnow
 from tests.cases.conftest import case_actions, key_of
 from tests.conftest import csrf_from, sign_in

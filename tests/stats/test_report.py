@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.models import AuditEntry, Case
 from app.retention.sweep import run_sweep
-from app.stats.export import to_csv, to_json
 from app.stats.report import build_report
+from app.web.stats_export import to_csv, to_json
 from tests.conftest import sign_in
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

@@ -20,6 +20,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from app.cases import typology
 from app.models import Unit, User, UserRole
+from app.vocabulary import Role
+from app.web import typology_labels
 
 TRACK_CHOICES = [
     ("advice", _l("Talk in confidence to a confidential counsellor (advice and support)")),
@@ -77,9 +79,9 @@ class ReportForm(FlaskForm):
             .order_by(Unit.kind, Unit.name)
         ).all()
         self.unit.choices = [(0, _l("Choose…"))] + [(u.id, u.name) for u in units]
-        self.category.choices = typology.category_choices()
-        self.subcategory.choices = typology.subtype_choices()
-        self.ground.choices = typology.ground_choices()
+        self.category.choices = typology_labels.category_choices()
+        self.subcategory.choices = typology_labels.subtype_choices()
+        self.ground.choices = typology_labels.ground_choices()
         self.preferred_counsellor.choices = [(0, _l("No preference"))] + [
             (user_id, label) for user_id, label in counsellor_choices(session)]
 
@@ -126,7 +128,7 @@ class ReportForm(FlaskForm):
 def counsellor_choices(session: Session) -> list[tuple[int, str]]:
     """Confidential counsellors by name, unit and internal/external."""
     users = session.scalars(
-        select(User).join(UserRole).where(UserRole.role == "vertrouwenspersoon", User.active)
+        select(User).join(UserRole).where(UserRole.role == Role.VP, User.active)
         .order_by(User.display_name)
     ).unique().all()
     choices = []

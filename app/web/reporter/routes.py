@@ -25,6 +25,7 @@ from app.cases.uploads import (
     UploadRefused,
 )
 from app.errors import Conflict, NotFound
+from app.web import typology_labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.messages import message_for
@@ -94,12 +95,13 @@ def _report_form() -> ReportForm:
 
 def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
     return render_template("reporting/report_form.html", form=form, typology=typology,
-                           limits=upload_limits()), status
+                           typology_labels=typology_labels, limits=upload_limits()), status
 
 
 def _render_review(form: ReportForm, file_error: str | None = None,
                    status: int = 200) -> tuple[str, int]:
     return render_template("reporting/review.html", form=form, typology=typology,
+                           typology_labels=typology_labels,
                            limits=upload_limits(), file_error=file_error,
                            counsellors=dict(counsellor_choices(db.session))), status
 
@@ -188,7 +190,8 @@ def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: obj
     }
     all_forms.update(forms)
     return render_template("reporting/mailbox.html", view=view, case=opened.case,
-                           typology=typology, limits=upload_limits(), **all_forms), status
+                           typology=typology, typology_labels=typology_labels,
+                           limits=upload_limits(), **all_forms), status
 
 
 @blueprint.route("/postbus", methods=["GET", "POST"])

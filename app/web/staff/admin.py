@@ -7,39 +7,29 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.accounts import service
-from app.models import ROLES, Unit, User
+from app.models import Unit, User
+from app.vocabulary import Role
 from app.web import start_page
 from app.web.extensions import db
 from app.web.forms import EmptyForm, PageTextForm, UserForm
 from app.web.i18n import LANGUAGES
+from app.web.labels import ROLE_LABELS
 from app.web.messages import message_for
 from app.web.security import admin_required, runtime
 
 blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
 
-ROLE_LABELS = {
-    "intake": _l("Intake officer"),
-    "vertrouwenspersoon": _l("Confidential counsellor (vertrouwenspersoon)"),
-    "integriteitscoordinator": _l("Integrity coordinator"),
-    "icc": _l("Central integrity coordinator (ICC)"),
-    "external_investigator": _l("External investigator"),
-    "admin": _l("Functional administrator"),
-    "auditor": _l("Auditor"),
-}
-
-
 def _user_form(obj: User | None = None) -> UserForm:
     form = UserForm(obj=obj)
     units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.kind, Unit.name))
     form.unit.choices = [(unit.id, unit.name) for unit in units]
-    form.roles.choices = [(role, str(ROLE_LABELS[role])) for role in ROLES]
+    form.roles.choices = [(role, str(ROLE_LABELS[role])) for role in Role]
     return form
 
 

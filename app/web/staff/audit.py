@@ -16,12 +16,13 @@ from sqlalchemy import Select, func, select
 from app.audit.events import record_event
 from app.audit.log import AuditLog
 from app.models import AuditEntry, User
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
 
 blueprint = Blueprint("audit", __name__, url_prefix="/medewerkers/audit")
 
-auditor_required = staff_required("auditor", "icc")
+auditor_required = staff_required(Role.AUDITOR, Role.ICC)
 PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000
 
@@ -65,7 +66,7 @@ def index(user: User) -> str:
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(
         AuditEntry.action)).all()
     rt = runtime()
-    record_event(db.session, rt, actor=f"user:{user.id}", action="audit.viewed",
+    record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.AUDIT_VIEWED,
                  object_type="audit", object_id=f"page {page}")
     head = AuditLog.head(db.session)
     return render_template("audit/index.html", entries=entries, filters=filters, page=page,
@@ -84,7 +85,7 @@ def _cell(value: object) -> str:
 def export(user: User) -> Response:
     query, filters = filtered_query(request.args)
     rt = runtime()
-    record_event(db.session, rt, actor=f"user:{user.id}", action="audit.exported",
+    record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.AUDIT_EXPORTED,
                  object_type="export", object_id="audit.csv")
     buffer = io.StringIO()
     writer = csv.writer(buffer)

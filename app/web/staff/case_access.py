@@ -19,6 +19,7 @@ from app.audit.events import record_event
 from app.cases import conflicts, custody
 from app.cases.access import open_case
 from app.models import Case, CaseRestriction, User
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.messages import message_for
@@ -38,7 +39,7 @@ def recuse(user: User, number: str) -> BaseResponse:
     check_csrf()
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     try:
         conflicts.recuse(db.session, rt, opened.case, user)
     except conflicts.ConflictError as error:
@@ -49,12 +50,12 @@ def recuse(user: User, number: str) -> BaseResponse:
 
 
 @blueprint.route("/<number>/uitsluiten", methods=["POST"])
-@staff_required("intake", "integriteitscoordinator")
+@staff_required(Role.INTAKE, Role.IC)
 def exclude(user: User, number: str) -> BaseResponse:
     check_csrf()
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     target_id = request.form.get("user_id", "")
     target = (db.session.get(User, int(target_id))
               if target_id.isascii() and target_id.isdigit() and len(target_id) <= 9 else None)
@@ -71,12 +72,12 @@ def exclude(user: User, number: str) -> BaseResponse:
 
 
 @blueprint.route("/<number>/beperkingen/<int:restriction_id>/opheffen", methods=["POST"])
-@staff_required("intake", "integriteitscoordinator")
+@staff_required(Role.INTAKE, Role.IC)
 def lift_restriction(user: User, number: str, restriction_id: int) -> BaseResponse:
     check_csrf()
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     restriction = db.session.get(CaseRestriction, restriction_id)
     if restriction is None or restriction.case_id != opened.case.id:
         abort(404)
@@ -119,7 +120,7 @@ def regrant(user: User, number: str, user_id: int) -> BaseResponse:
     try:
         custody.regrant(db.session, rt, case, user, current_private_key(), target)
     except custody.NoAccess:
-        record_event(db.session, rt, actor=f"user:{user.id}", action="case.regrant",
+        record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.CASE_REGRANT,
                      object_type="case", object_id=case.number, result="denied")
         abort(404)
     except custody.CustodyError as error:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.cases.access import AwaitingRegrant
 from app.models import Case, User
-from app.models.user import HANDLER_ROLES
+from app.vocabulary import HANDLER_ROLES, AuditAction, Role
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -28,15 +28,16 @@ from app.web.staff import choices
 blueprint = Blueprint("cases", __name__, url_prefix="/medewerkers/zaken")
 
 handler_required = staff_required(*sorted(HANDLER_ROLES))
-registrar_required = staff_required("intake", "vertrouwenspersoon")
-vp_required = staff_required("vertrouwenspersoon")
+registrar_required = staff_required(Role.INTAKE, Role.VP)
+vp_required = staff_required(Role.VP)
 
 # Types a browser may show inline without risk; everything else downloads
 # as an opaque file.
 SAFE_INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf", "text/plain"}
 # Reads are logged too, but the timeline shows what happened, not who looked.
-TIMELINE_SKIP = {"case.open", "case.message_read_for_reply", "attachment.download",
-                 "case.open_for_action"}
+TIMELINE_SKIP = {AuditAction.CASE_OPEN, AuditAction.CASE_MESSAGE_READ_FOR_REPLY,
+                 AuditAction.ATTACHMENT_DOWNLOAD,
+                 AuditAction.CASE_OPEN_FOR_ACTION}
 CHUNK = 64 * 1024
 # Form fields that are not workflow parameters: the names of perform()'s own
 # arguments would clash with them (a TypeError, or a forged audit `origin`).
@@ -61,7 +62,7 @@ def check_csrf() -> None:
 
 def external_only(user: User) -> bool:
     """An external investigator sees only what was referred to their bureau."""
-    return user.roles <= {"external_investigator"}
+    return user.roles <= {Role.EXTERNAL}
 
 
 def case_or_404(number: str) -> Case:

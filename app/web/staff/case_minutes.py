@@ -17,6 +17,7 @@ from app.cases.access import OpenCase, open_case
 from app.cases.minutes import MinutesError
 from app.errors import NotFound
 from app.models import User
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.messages import message_for
 from app.web.security import current_private_key, runtime
@@ -40,7 +41,7 @@ def _open_for_minutes(user: User, number: str) -> OpenCase:
     """A holder of the case key; not the external bureau, which never
     speaks with the reporter (403, as for messages)."""
     opened = open_case(db.session, runtime(), user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     if external_only(user):
         abort(403)
     return opened

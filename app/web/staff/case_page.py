@@ -39,6 +39,10 @@ from app.cases.minutes import read_minutes
 from app.cases.notes import read_notes
 from app.errors import Conflict
 from app.models import Attachment, AuditEntry, Case, User
+from app.vocabulary import (
+    AuditAction,
+    Role,
+)
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -141,7 +145,7 @@ def show(user: User, number: str) -> str:
             has_mailbox=minutes.has_mailbox(db.session, case),
             timeline=_timeline(case),
             restrictions=conflicts.restrictions(db.session, case),
-            may_exclude=user.has_role("intake", "integriteitscoordinator"),
+            may_exclude=user.has_role(Role.INTAKE, Role.IC),
             people=[u for u in choices.handlers(db.session) if u.id != user.id],
             lift_reasons={r.id: conflicts.lift_reason(key, case, r)
                           for r, _u in conflicts.restrictions(db.session, case)},
@@ -176,7 +180,7 @@ def act(user: User, number: str, action: str) -> BaseResponse:
                                                                             user):
         # Before any other check: a non-holder learns nothing, not even
         # whether the action would fit their role.
-        record_event(db.session, rt, actor=f"user:{user.id}", action="case.act",
+        record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.CASE_ACT,
                      object_type="case", object_id=case.number, result="denied")
         abort(404)
     params = _params()
@@ -185,7 +189,7 @@ def act(user: User, number: str, action: str) -> BaseResponse:
     try:
         workflow.perform(db.session, rt, case, user, current_private_key(), action, **params)
     except workflow.TransitionNotAllowed as error:
-        record_event(db.session, rt, actor=f"user:{user.id}", action="case.act",
+        record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.CASE_ACT,
                      object_type="case", object_id=case.number, result="denied")
         if not isinstance(error, Conflict):
             # Not a holder, restricted, deleted, unknown action (404) or the
@@ -209,7 +213,7 @@ def act(user: User, number: str, action: str) -> BaseResponse:
 def send_message(user: User, number: str) -> BaseResponse | str:
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.message_read_for_reply")
+                       action=AuditAction.CASE_MESSAGE_READ_FOR_REPLY)
     if external_only(user):
         abort(403)  # the bureau asks its questions through the IC
     form = MessageForm()
@@ -227,7 +231,7 @@ def send_message(user: User, number: str) -> BaseResponse | str:
 def note(user: User, number: str) -> BaseResponse:
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_action")
+                       action=AuditAction.CASE_OPEN_FOR_ACTION)
     form = NoteForm()
     if not form.validate_on_submit():
         flash(_("Write a note before saving (at most 20,000 characters)."), "error")
@@ -248,7 +252,7 @@ def _download_name(name: str) -> str:
 def download(user: User, number: str, attachment_id: int) -> Response:
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="attachment.download")
+                       action=AuditAction.ATTACHMENT_DOWNLOAD)
     attachment = db.session.get(Attachment, attachment_id)
     # An attachment id of another case, or not referred to this bureau, is
     # treated as non-existent.
@@ -257,7 +261,7 @@ def download(user: User, number: str, attachment_id: int) -> Response:
     ):
         abort(404)
     view, chunks = open_attachment(rt, opened.case, opened.key, attachment)
-    record_event(db.session, rt, actor=f"user:{user.id}", action="attachment.download",
+    record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.ATTACHMENT_DOWNLOAD,
                  object_type="attachment", object_id=f"{opened.case.number}/{attachment.id}")
     content_type = view.content_type if view.content_type in SAFE_INLINE_TYPES else (
         "application/octet-stream")

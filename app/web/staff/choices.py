@@ -7,10 +7,12 @@ from sqlalchemy.orm import Session
 
 from app.cases import typology
 from app.models import Unit, User, UserRole
+from app.vocabulary import Role
+from app.web.typology_labels import kind_label, label_for
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return [(kind.code, str(kind.label)) for kind in typology.CATEGORIES]
+    return [(kind.code, str(kind_label(kind.code))) for kind in typology.CATEGORIES]
 
 
 def signal_type_choices() -> list[tuple[str, str]]:
@@ -18,21 +20,23 @@ def signal_type_choices() -> list[tuple[str, str]]:
     choices: list[tuple[str, str]] = []
     for kind in typology.CATEGORIES:
         if kind.subtypes:
-            choices += [(f"{kind.code}/{sub.code}", f"{kind.label}: {sub.label}")
+            choices += [(f"{kind.code}/{sub.code}",
+                         f"{kind_label(kind.code)}: {kind_label(sub.code)}")
                         for sub in kind.subtypes]
         else:
-            choices.append((kind.code, str(kind.label)))
+            choices.append((kind.code, str(kind_label(kind.code))))
     return choices
 
 
 def subcategory_choices() -> list[tuple[str, str]]:
-    return [(sub.code, str(sub.label)) for kind in typology.CATEGORIES for sub in kind.subtypes]
+    return [(sub.code, str(kind_label(sub.code))) for kind in typology.CATEGORIES
+            for sub in kind.subtypes]
 
 
 def category_label(code: str | None) -> str:
     if not code:
         return "–"
-    return typology.label_for(code)
+    return label_for(code)
 
 
 def unit_choices(session: Session) -> list[tuple[int, str]]:
@@ -53,8 +57,8 @@ def people_with_role(session: Session, role: str) -> list[User]:
 
 
 def handlers(session: Session) -> list[User]:
-    roles = ("intake", "vertrouwenspersoon", "integriteitscoordinator", "icc",
-             "external_investigator")
+    roles = (Role.INTAKE, Role.VP, Role.IC, Role.ICC,
+             Role.EXTERNAL)
     return list(session.scalars(
         select(User).join(UserRole).where(UserRole.role.in_(roles), User.active)
         .order_by(User.display_name)

@@ -18,8 +18,10 @@ from app.retention.policy import (
     load_policy,
     save_periods,
 )
+from app.vocabulary import AuditAction
 from app.web.extensions import db
 from app.web.forms import EmptyForm
+from app.web.labels import TRACK_LABELS
 from app.web.messages import message_for
 from app.web.security import admin_required, current_private_key, runtime, staff_required
 
@@ -35,8 +37,6 @@ OUTCOME_LABELS = {
     "referred": _l("referred elsewhere"),
     "withdrawn": _l("withdrawn"),
 }
-TRACK_LABELS = {"advice": _l("Advice (confidential counsellor)"),
-                "report": _l("Formal report (integrity coordinator)")}
 REASON_MAX = 2000
 
 
@@ -101,7 +101,7 @@ def legal_hold(user: User, number: str) -> Response:
         abort(400)
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number,
-                       action="case.open_for_legal_hold")
+                       action=AuditAction.CASE_OPEN_FOR_LEGAL_HOLD)
     lift = request.form.get("lift") == "1"
     reason = (request.form.get("reason") or "").strip()[:REASON_MAX]
     try:

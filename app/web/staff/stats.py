@@ -10,15 +10,16 @@ from sqlalchemy import select
 from app.audit.events import record_event
 from app.models import Unit, User, utcnow
 from app.stats.charts import bar_chart
-from app.stats.export import to_csv, to_json
 from app.stats.report import YearReport, build_report
+from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
-from app.web.stats_labels import label, title
+from app.web.stats_export import to_csv, to_json
+from app.web.stats_labels import definitions, label, title
 
 blueprint = Blueprint("stats", __name__, url_prefix="/medewerkers/statistiek")
 
-STATS_ROLES = ("icc", "integriteitscoordinator", "vertrouwenspersoon")
+STATS_ROLES = (Role.ICC, Role.IC, Role.VP)
 stats_required = staff_required(*STATS_ROLES)
 FORMATS = {"csv": ("text/csv; charset=utf-8", to_csv), "json": ("application/json", to_json)}
 
@@ -29,7 +30,7 @@ def _scope(user: User) -> tuple[int, int | None]:
     year = request.args.get("jaar", this_year, type=int) or this_year
     if not 2000 <= year <= this_year + 1:
         abort(404)
-    if user.has_role("icc"):
+    if user.has_role(Role.ICC):
         unit_id = request.args.get("eenheid", type=int)
         if unit_id is not None and not 0 <= unit_id <= 2**31 - 1:
             abort(404)  # beyond any database id (SQLite would overflow)
@@ -62,12 +63,13 @@ def page(user: User) -> str:
     year, unit_id = _scope(user)
     report = _report(user, year, unit_id)
     rt = runtime()
-    record_event(db.session, rt, actor=f"user:{user.id}", action="stats.viewed",
+    record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.STATS_VIEWED,
                  object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
     units = db.session.scalars(select(Unit).where(Unit.kind != "bureau").order_by(Unit.name)
-                               ).all() if user.has_role("icc") else []
+                               ).all() if user.has_role(Role.ICC) else []
     return render_template("stats/page.html", report=report, charts=_charts(report),
-                           label=label, title=title, units=units, year=year, unit_id=unit_id)
+                           label=label, title=title, definitions=definitions(), units=units,
+                           year=year, unit_id=unit_id)
 
 
 @blueprint.route("/export.<fmt>")
@@ -78,7 +80,7 @@ def export(user: User, fmt: str) -> Response:
     year, unit_id = _scope(user)
     report = _report(user, year, unit_id)
     rt = runtime()
-    record_event(db.session, rt, actor=f"user:{user.id}", action="stats.exported",
+    record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.STATS_EXPORTED,
                  object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}")
     content_type, render = FORMATS[fmt]
     response = Response(render(report), content_type=content_type)

@@ -9,7 +9,7 @@ import json
 
 from app.stats.disclosure import HIDDEN
 from app.stats.report import YearReport
-from app.web.stats_labels import label, title
+from app.web.stats_labels import definitions, label, title
 
 METHOD = ("Cells with a count from 1 to threshold-1 are shown as '< threshold' (primary "
           "suppression); cells marked 'x' are hidden so that no hidden cell can be derived "
@@ -42,7 +42,7 @@ def to_json(report: YearReport) -> str:
         "threshold": report.threshold,
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "method": METHOD,
-        "definitions": report.definitions,
+        "definitions": definitions(),
         "tables": tables,
         "timeliness": {
             **{share.key: {"percent": share.percent, "base": None if share.suppressed
@@ -60,7 +60,7 @@ def to_csv(report: YearReport) -> str:
     writer.writerow(["Meldpunt", f"year {report.year}", _safe(report.unit_name or "all units"),
                      f"threshold {report.threshold}"])
     writer.writerow([METHOD])
-    for definition in report.definitions:
+    for definition in definitions():
         writer.writerow([_safe(definition)])
     for key, table in report.tables.items():
         writer.writerow([])
