@@ -118,7 +118,7 @@ class Transition:
     # Actions that end with the actor holding no key any more.
     hands_off: bool = False
     # The audit action it writes, when not `case.<action>`.
-    audit: str = ""
+    audit: AuditAction | None = None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -141,7 +141,7 @@ class Transition:
 
 def _t(action: str, from_states: Iterable[State], to_state: State | None,
        actors: Iterable[Actor], *fields: FormField, requires: tuple[str, ...] = (),
-       hands_off: bool = False, audit: str = "") -> Transition:
+       hands_off: bool = False, audit: AuditAction | None = None) -> Transition:
     return Transition(action, frozenset(from_states), to_state, frozenset(actors), requires,
                       fields, hands_off, audit)
 
@@ -193,9 +193,9 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     _t("reopen", [State.CLOSED], State.WITH_IC, [Role.IC], _textarea("reason", required=True)),
     # Taken outside `perform` through `enter` (no case key needed, no form
     # on the case page): the reporter in the mailbox, and the registrations.
-    _t("withdraw", OPEN_STATES, State.CLOSED, [REPORTER], audit="mailbox.withdrawn"),
-    _t("register_with_vp", [], State.WITH_VP, [Role.VP], audit="case.registered_with_vp"),
-    _t("register_signal", [], State.CLOSED, [Role.VP], audit="case.signal_registered"),
+    _t("withdraw", OPEN_STATES, State.CLOSED, [REPORTER], audit=AuditAction.MAILBOX_WITHDRAWN),
+    _t("register_with_vp", [], State.WITH_VP, [Role.VP], audit=AuditAction.CASE_REGISTERED_WITH_VP),
+    _t("register_signal", [], State.CLOSED, [Role.VP], audit=AuditAction.CASE_SIGNAL_REGISTERED),
 )}
 
 
