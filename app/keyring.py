@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.crypto.kdf import Argon2Params
-from app.crypto.keys import generate_keypair, protect_private_key, public_key_bytes
+from app.crypto.keys import fingerprint, generate_keypair, protect_private_key, public_key_bytes
 
 SECRET_FILES = {
     "session_secret": 48,  # Flask cookie signing, when MELDPUNT_SECRET_KEY is not set
@@ -89,7 +89,6 @@ def create_recovery_key(
     passphrase, is written once to `offline_path` — to be moved to a safe.
     Returns the public key's fingerprint.
     """
-    from app.crypto.keys import fingerprint
 
     if (keys_dir / RECOVERY_PUBLIC).exists():
         raise FileExistsError("a recovery key exists already; use 'meldpunt keys rotate'")

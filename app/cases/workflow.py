@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.cases import conflicts, custody
 from app.cases.content import (
     add_message,
+    decrypt_json,
     discard_files,
     encrypt_json,
     list_attachments,
@@ -610,7 +611,6 @@ def referral_package(session: Session, case: Case, key: CaseKey,
     )
     if referral is None:
         return None
-    from app.cases.content import decrypt_json
 
     return referral, decrypt_json(key, case, f"referral:{referral.id}",
                                   referral.package_ciphertext)

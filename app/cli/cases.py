@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from app.accounts.service import find_user_by_email
+from app.cases.reminders import SmtpSettings, log_sender, smtp_sender
+from app.cases.workflow import TRANSITIONS, WorkflowError, perform, table_json
+from app.cli.context import fail, runtime
+from app.cli.reminders import send_reminders
+from app.crypto.errors import CryptoError
+from app.crypto.keys import unlock_private_key
+from app.models import Case
 from app.web.extensions import db
+from app.web.messages import message_for
+from app.web.staff.action_forms import standard_acknowledgement
 
 
 @click.group("reminders")
@@ -17,9 +28,6 @@ def reminders_group() -> None:
 @with_appcontext
 def reminders_send() -> None:
     """E-mail each handler how many cases need attention (no case content)."""
-    from app.cases.reminders import SmtpSettings, log_sender, smtp_sender
-    from app.cli.context import runtime
-    from app.cli.reminders import send_reminders
 
     rt = runtime()
     smtp = SmtpSettings.from_env()
@@ -39,7 +47,6 @@ def case_group() -> None:
 @case_group.command("transitions")
 def case_transitions() -> None:
     """Print the workflow table (the one the pages and tests read) as JSON."""
-    from app.cases.workflow import table_json
 
     click.echo(table_json())
 
@@ -56,16 +63,6 @@ def case_transitions() -> None:
 def case_act(number: str, action: str, email: str, params: tuple[str, ...],
              password: str) -> None:
     """Take one ACTION of the workflow table on case NUMBER, as a handler."""
-    from sqlalchemy import select
-
-    from app.accounts.service import find_user_by_email
-    from app.cases.workflow import TRANSITIONS, WorkflowError, perform
-    from app.cli.context import fail, runtime
-    from app.crypto.errors import CryptoError
-    from app.crypto.keys import unlock_private_key
-    from app.models import Case
-    from app.web.messages import message_for
-    from app.web.staff.action_forms import standard_acknowledgement
 
     if action not in TRANSITIONS:
         fail(f"unknown action; one of: {', '.join(TRANSITIONS)}")

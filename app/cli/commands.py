@@ -9,22 +9,46 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
+import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from alembic import command as alembic_command
+from alembic.config import Config
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.accounts import service
+from app.accounts.passwords import PasswordPolicyError
+from app.accounts.service import find_user_by_email
+from app.audit.log import AuditLog
+from app.cases import custody
+from app.cli.cases import case_group, reminders_group
 from app.cli.context import fail, runtime, settings
+from app.cli.demo import demo_group
+from app.cli.retention import retention_group
+from app.cli.stats import stats_group
+from app.crypto.errors import WrongPassphrase
+from app.crypto.keys import (
+    fingerprint,
+    generate_keypair,
+    protect_private_key,
+    public_key_bytes,
+    unlock_private_key,
+)
 from app.keyring import (
     RECOVERY_PUBLIC,
     create_missing_secrets,
     create_recovery_key,
     missing_key_files,
+    replace_private_file,
+    write_private_file,
 )
+from app.models import Case, Unit
 from app.web.extensions import db
 
 if TYPE_CHECKING:
@@ -39,8 +63,6 @@ RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"  # noqa: S105 - a varia
 
 
 def migrations_config() -> Config:
-    from alembic.config import Config
-
     root = Path(__file__).resolve().parents[2] / "migrations"
     config = Config()
     config.set_main_option("script_location", str(root))
@@ -49,9 +71,7 @@ def migrations_config() -> Config:
 
 
 def upgrade_schema(revision: str = "head") -> None:
-    from alembic import command
-
-    command.upgrade(migrations_config(), revision)
+    alembic_command.upgrade(migrations_config(), revision)
 
 
 def _read_new_passphrase(prompt: str) -> tuple[str, bool]:
@@ -59,7 +79,6 @@ def _read_new_passphrase(prompt: str) -> tuple[str, bool]:
 
     Production asks on the terminal; a development instance (`make run`)
     makes one up and prints it, so the demo starts without questions."""
-    import secrets
 
     from_env = os.environ.get(RECOVERY_PASSPHRASE_ENV)
     if from_env:
@@ -121,9 +140,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 @with_appcontext
 def db_downgrade(revision: str) -> None:
-    from alembic import command
-
-    command.downgrade(migrations_config(), revision)
+    alembic_command.downgrade(migrations_config(), revision)
 
 
 # --- users -----------------------------------------------------------------
@@ -146,9 +163,6 @@ def user_group() -> None:
 def user_create(email: str, display_name: str, roles: tuple[str, ...], unit_code: str,
                 password_stdin: bool) -> None:
     """Create a staff account. The user sets their own password at first sign-in."""
-    from app.accounts import service
-    from app.accounts.passwords import PasswordPolicyError
-    from app.models import Unit
 
     session = db.session
     unit = session.scalar(select(Unit).where(Unit.code == unit_code))
@@ -185,10 +199,6 @@ def unit_group() -> None:
 @with_appcontext
 def unit_create(code: str, name: str, kind: str) -> None:
     """Create a unit (idempotent for the same code)."""
-    import re
-
-    from app.accounts import service
-    from app.models import Unit
 
     code = code.strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", code) or not name.strip():
@@ -205,7 +215,6 @@ def unit_create(code: str, name: str, kind: str) -> None:
 @with_appcontext
 def unit_list() -> None:
     """List the units with their codes."""
-    from app.models import Unit
 
     for unit in db.session.scalars(select(Unit).order_by(Unit.kind, Unit.code)):
         state = "" if unit.active else " (inactive)"
@@ -247,7 +256,6 @@ def audit_verify(checkpoint: str | None) -> None:
 @with_appcontext
 def audit_checkpoint() -> None:
     """Print the current head (SEQ:HASH); store it outside the system."""
-    from app.audit.log import AuditLog
 
     seq, digest = AuditLog.head(db.session)
     click.echo(f"{seq}:{digest}")
@@ -272,9 +280,6 @@ def keys_init(recovery_out: Path | None) -> None:
 
 
 def _load_recovery_private(path: Path) -> PrivateKey:
-    from app.crypto.errors import WrongPassphrase
-    from app.crypto.keys import unlock_private_key
-
     passphrase = os.environ.get(RECOVERY_PASSPHRASE_ENV) or (
         getpass.getpass("Recovery key passphrase: ") if sys.stdin.isatty()
         else sys.stdin.readline().rstrip("\n")
@@ -292,9 +297,6 @@ def _load_recovery_private(path: Path) -> PrivateKey:
 @with_appcontext
 def keys_recover(number: str, email: str, key_file: Path) -> None:
     """Re-grant a case to a handler with the offline recovery key."""
-    from app.accounts.service import find_user_by_email
-    from app.cases import custody
-    from app.models import Case
 
     session = db.session
     case = session.scalar(select(Case).where(Case.number == number))
@@ -318,9 +320,6 @@ def keys_recover(number: str, email: str, key_file: Path) -> None:
 @with_appcontext
 def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
     """Make a new recovery key and move every case's recovery wrap to it."""
-    from app.cases import custody
-    from app.crypto.keys import fingerprint, generate_keypair, protect_private_key, public_key_bytes
-    from app.keyring import replace_private_file, write_private_file
 
     s = settings()
     old_private = _load_recovery_private(key_file)
@@ -350,11 +349,6 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli.cases import case_group, reminders_group
-    from app.cli.demo import demo_group
-    from app.cli.retention import retention_group
-    from app.cli.stats import stats_group
-
     for command in (init_command, db_group, unit_group, user_group, audit_group, keys_group,
                     demo_group, retention_group, stats_group, reminders_group, case_group):
         app.cli.add_command(command)

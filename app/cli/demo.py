@@ -16,6 +16,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.accounts import service, totp
+from app.cases.intake import NewReport, submit_report
+from app.cli.context import runtime
+from app.models import Unit
 from app.transactions import unit_of_work
 from app.vocabulary import Role
 from app.web.extensions import db
@@ -58,8 +62,6 @@ def demo_email(local: str) -> str:
 
 
 def seed_units(session: Session) -> dict[str, Unit]:
-    from app.models import Unit
-
     units: dict[str, Unit] = {}
     for code, name, kind in UNITS:
         unit = session.scalar(select(Unit).where(Unit.code == code))
@@ -73,8 +75,6 @@ def seed_units(session: Session) -> dict[str, Unit]:
 
 def seed_demo(session: Session, rt: Runtime) -> list[tuple[str, str, str]]:
     """Create the demo organisation once; return (email, roles, totp secret)."""
-    from app.accounts import service, totp
-    from app.cases.intake import NewReport, submit_report
 
     created_any = False
     with unit_of_work(session):  # the units and every account, or none of them
@@ -120,7 +120,6 @@ def demo_group(ctx: click.Context) -> None:
     """Seed a demo organisation, users and cases (idempotent)."""
     if ctx.invoked_subcommand is not None:
         return
-    from app.cli.context import runtime
 
     if current_app.extensions["meldpunt.settings"].is_production:
         click.echo("Error: refusing to seed demo data in production.", err=True)
@@ -141,8 +140,6 @@ def demo_group(ctx: click.Context) -> None:
 @with_appcontext
 def demo_totp(email: str) -> None:
     """Print the current TOTP code of a demo account."""
-    from app.accounts import service, totp
-    from app.cli.context import runtime
 
     if not email.lower().endswith("@" + DEMO_DOMAIN):
         click.echo("Error: only for demo accounts.", err=True)

@@ -8,6 +8,11 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 
+from app.audit.events import prune_audit_log
+from app.audit.log import ChainBroken
+from app.cli.context import runtime
+from app.retention.policy import load_policy
+from app.retention.sweep import run_sweep
 from app.runtime import Runtime
 from app.web.extensions import db
 
@@ -29,9 +34,6 @@ def retention_run(dry_run: bool, now_text: str | None) -> None:
 
 @with_appcontext
 def _run(dry_run: bool, now_text: str | None) -> None:
-    from app.cli.context import runtime
-    from app.retention.sweep import run_sweep
-
     now = None
     if now_text:
         try:
@@ -51,10 +53,6 @@ def _run(dry_run: bool, now_text: str | None) -> None:
 
 
 def _prune_audit(rt: Runtime, now: datetime, dry_run: bool) -> None:
-    from app.audit.events import prune_audit_log
-    from app.audit.log import ChainBroken
-    from app.retention.policy import load_policy
-
     cutoff = load_policy(db.session).audit_cutoff(now)
     try:
         pruned = prune_audit_log(db.session, rt, before=cutoff, origin="cli", dry_run=dry_run)

@@ -8,8 +8,13 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.audit.events import record_event
+from app.cli.context import runtime
+from app.models import Unit
+from app.stats.report import build_report
 from app.vocabulary import AuditAction
 from app.web.extensions import db
+from app.web.stats_export import to_csv, to_json
 
 
 @click.group("stats")
@@ -25,12 +30,6 @@ def stats_group() -> None:
               help="Write to this file instead of standard output.")
 @with_appcontext
 def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None) -> None:
-    from app.audit.events import record_event
-    from app.cli.context import runtime
-    from app.models import Unit
-    from app.stats.report import build_report
-    from app.web.stats_export import to_csv, to_json
-
     rt = runtime()
     unit_id = None
     if unit_code:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.cases.typology import CATEGORIES
 from app.models import utcnow
 from app.stats import counts
 from app.stats.counts import (
@@ -66,8 +67,6 @@ class YearReport:
 
 
 def category_rows() -> list[str]:
-    from app.cases.typology import CATEGORIES
-
     rows = []
     for kind in CATEGORIES:
         if kind.code == UNWANTED:

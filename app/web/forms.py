@@ -16,6 +16,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.web.messages import message_for
+from app.web.start_page import PageTextRefused, clean_text
+
 
 class SignInForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
@@ -76,9 +79,6 @@ class PageTextForm(FlaskForm):
     body = TextAreaField(_l("Text"), render_kw={"rows": 14})
 
     def validate_body(self, field: TextAreaField) -> None:
-        from app.web.messages import message_for
-        from app.web.start_page import PageTextRefused, clean_text
-
         try:
             clean_text(field.data or "")
         except PageTextRefused as refused:

@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
 LANGUAGES = ("nl", "en")
@@ -46,6 +47,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language() -> dict[str, object]:
-        from flask_babel import get_locale
-
         return {"current_language": str(get_locale() or "nl"), "languages": LANGUAGES}

@@ -11,13 +11,13 @@ from app.models import User, utcnow
 from app.vocabulary import Role
 from app.web import labels
 from app.web.cookies import is_staff_path
+from app.web.security import current_staff_session
 
 
 def _staff_user() -> User | None:
     if not is_staff_path(request.path):
         return None
     try:
-        from app.web.security import current_staff_session
 
         row = current_staff_session("active")
     except Exception:  # noqa: BLE001 - an error page must render even when the database is down
