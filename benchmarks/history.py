@@ -268,9 +268,9 @@ def measure_audit(app, repeats: int, entries: int) -> tuple[list[float], str]:  
 
 
 def measure_stats(app, repeats: int) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
-    from app.stats.export import to_csv
     from app.stats.report import build_report
     from app.web.extensions import db
+    from app.web.stats_export import to_csv
 
     times: list[float] = []
     size = 0
