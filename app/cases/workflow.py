@@ -407,7 +407,11 @@ def _close_early(ctx: _Ctx) -> None:
 
 
 def _escalate_to_ic(ctx: _Ctx) -> None:
+    """Passed on with the reporter's consent, the case becomes a formal
+    report: counted as one, and kept as long as one (retention reads the
+    track). `escalated_at` keeps the date it changed."""
     _grant_unit_ics(ctx)
+    ctx.case.track = Track.REPORT
     ctx.case.escalated_at = ctx.now
 
 

@@ -136,8 +136,13 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     raw["measures"] = (_matrix(
         {k: v for k, v in measures.items() if k[0]}, measure_rows, ["count"],
         lambda k: k[0], lambda k: "count"), measure_rows, ["count"])
+    # What reached a confidential counsellor: the advice track, and the
+    # formal reports they passed on (escalation makes a case a report).
+    vp_dims = ("unit", "escalated", "closed", "outcome")
+    vp_cases = (received_by(*vp_dims, track=Track.ADVICE)
+                + received_by(*vp_dims, track=Track.REPORT, escalated=True))
     raw["vp_signals_by_unit"] = (_matrix(
-        received_by("unit", "escalated", "closed", "outcome", track="advice"), unit_rows,
+        vp_cases, unit_rows,
         list(VP_COLUMNS), lambda k: str(k[0]), lambda k: _vp_column(k[1], k[2], k[3])),
         unit_rows, list(VP_COLUMNS))
     first = year - TREND_YEARS + 1

@@ -183,3 +183,51 @@ def test_0010_fills_last_author_kind_from_the_newest_message(empty_database):
         assert rows == {1: "reporter", 2: "staff", 3: None}
     finally:
         engine.dispose()
+
+
+def test_0011_makes_escalated_cases_and_their_tallies_formal_reports(empty_database):
+    """Issue #17: a case passed on by the counsellor is a formal report. The
+    migration corrects the escalated cases and tallies already there (and
+    only those); the downgrade restores them."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0010")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (id, code, name, kind, active)"
+                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            # 1: escalated advice case; 2: advice case never escalated;
+            # 3: a formal report from the start.
+            for case_id, track, escalated_at in ((1, "advice", "2026-02-01"),
+                                                 (2, "advice", None), (3, "report", None)):
+                conn.execute(text(
+                    "INSERT INTO case_file (id, number, unit_id, track, channel, intake_channel,"
+                    " state, received_at, acknowledge_due_at, feedback_due_at, version,"
+                    " typology_version, legal_hold, escalated_at) VALUES (:id, :number, 1,"
+                    " :track, 'confidential', 'web', 'closed', '2026-01-01', '2026-01-08',"
+                    " '2026-04-08', 1, 'rijk-2024', false, :escalated_at)"),
+                    {"id": case_id, "number": f"MP-{case_id}", "track": track,
+                     "escalated_at": escalated_at})
+            for tally_id, track, escalated in ((1, "advice", True), (2, "advice", False),
+                                               (3, "report", False)):
+                conn.execute(text(
+                    "INSERT INTO case_tally (id, unit_id, track, typology_version, channel,"
+                    " intake_channel, received_on, escalated, recorded_at) VALUES (:id, 1,"
+                    " :track, 'rijk-2024', 'confidential', 'web', '2020-01-01', :escalated,"
+                    " '2026-01-01')"),
+                    {"id": tally_id, "track": track, "escalated": escalated})
+
+        def tracks() -> tuple[dict[int, str], dict[int, str]]:
+            with engine.connect() as conn:
+                return (dict(conn.execute(text("SELECT id, track FROM case_file")).all()),
+                        dict(conn.execute(text("SELECT id, track FROM case_tally")).all()))
+
+        command.upgrade(config, "0011")
+        assert tracks() == ({1: "report", 2: "advice", 3: "report"},
+                            {1: "report", 2: "advice", 3: "report"})
+        command.downgrade(config, "0010")
+        assert tracks() == ({1: "advice", 2: "advice", 3: "report"},
+                            {1: "advice", 2: "advice", 3: "report"})
+    finally:
+        engine.dispose()
