@@ -101,10 +101,15 @@ def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 return login_manager.unauthorized()
             user: User = current_user._get_current_object()
             if roles and not user.has_role(*roles):
+                # Under the case when the page is about one, so the case's
+                # audit trail shows every refused attempt on it.
+                number = (request.view_args or {}).get("number")
                 record_event(
                     db.session, runtime(), actor=f"user:{user.id}",
-                    action=AuditAction.ACCESS_DENIED, object_type="route",
-                    object_id=request.endpoint or "", result="denied",
+                    action=AuditAction.ACCESS_DENIED,
+                    object_type="case" if number else "route",
+                    object_id=str(number) if number else request.endpoint or "",
+                    result="denied",
                 )
                 abort(403)
             return view(user, *args, **kwargs)

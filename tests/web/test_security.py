@@ -219,6 +219,23 @@ def test_admin_and_auditor_get_403_on_every_case_route(app, client, session, rt,
     assert len(denied) == len(urls)
 
 
+def test_a_refused_case_page_is_logged_under_the_case(client, session, rt, units, make_staff):
+    """Issue #17, defect 7: filtering the audit log by a case shows every
+    refused attempt on it, also the admin's (before: only the route name)."""
+    case = _case(session, rt, units)
+    admin = make_staff("admin")
+    sign_in(client, admin)
+    assert client.get(f"/medewerkers/zaken/{case.number}").status_code == 403
+    denied = session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied")).one()
+    assert (denied.object_type, denied.object_id, denied.actor, denied.result) == (
+        "case", case.number, f"user:{admin.user.id}", "denied")
+    # A refused page that is not about a case still names its route.
+    assert client.get("/medewerkers/zaken/").status_code == 403
+    route = session.scalars(select(AuditEntry).where(AuditEntry.action == "access.denied")
+                            .order_by(AuditEntry.seq.desc())).first()
+    assert route is not None and (route.object_type, route.object_id) == ("route", "cases.my_cases")
+
+
 @pytest.mark.parametrize("role", ["admin", "auditor"])
 def test_admin_and_auditor_can_never_hold_a_wrap(session, rt, units, make_staff, role):
     case = _case(session, rt, units)
