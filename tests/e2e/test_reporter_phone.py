@@ -38,6 +38,7 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     assert page.is_checked("input[name=track][value=advice]")
     look(page, a11y, shot, "report form")
     page.click("main form button[type=submit]")  # nothing filled in yet
+    page.wait_for_load_state()
     assert page.locator(".flash.error[role=alert] a[href='#what']").count() == 1
     assert "what-error" in (page.get_attribute("#what", "aria-describedby") or "")
     look(page, a11y, shot, "report form with errors")
@@ -48,7 +49,8 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     page.fill("#when", "sinds september")
     page.check("input[name=identity][value=anonymous]")
     page.click("main form button[type=submit]")
-    assert page.locator("#attachments").count() == 1
+    page.wait_for_load_state()
+    assert page.locator("#attachments").count() == 1, page.content()[:1500]
     look(page, a11y, shot, "review")
 
     page.set_input_files("#attachments", files=[{
@@ -80,11 +82,13 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     look(page, a11y, shot, "mailbox wrong code")
     page.fill("#code", code.lower().replace("-", " "))
     page.click("main form button[type=submit]")
+    page.wait_for_load_state()
     assert page.locator("#body").count() == 1, page.content()[:1500]
     assert page.locator(".message.handler").count() == 1  # the acknowledgement
     look(page, a11y, shot, "mailbox with acknowledgement")
     page.fill("#body", "Dank u. Ik wil graag een gesprek met een vertrouwenspersoon.")
     page.click("form[action$='/postbus/bericht'] button[type=submit]")
+    page.wait_for_load_state()
     assert page.locator(".flash.success").count() == 1
     assert "gesprek met een vertrouwenspersoon" in page.inner_text("main")
     look(page, a11y, shot, "mailbox reply sent")

@@ -52,6 +52,7 @@ def mailbox(page: Page, server: Server, code: str, lang: str) -> None:
     use_language(page, lang)
     page.fill("#code", code)
     page.click("main form button[type=submit]")
+    page.wait_for_load_state()
     assert page.locator("form[action$='/postbus/bericht']").count() == 1
 
 
@@ -119,6 +120,7 @@ def test_case_from_first_sign_in_to_feedback(server, browser, contexts, a11y, sh
     mailbox(reporter, server, code, lang)
     assert "integriteitscoördinator" in reporter.inner_text("main")
     reporter.click("form[action$='/postbus/toestemming'] button[type=submit]")
+    reporter.wait_for_load_state()
     assert reporter.locator("input[name=consent][value=withdraw]").count() == 1
     look(reporter, a11y, shot, "mailbox consent given")
 
