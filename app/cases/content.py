@@ -26,6 +26,7 @@ from app.errors import TooLarge
 from app.models import Attachment, Case, Message, User
 from app.runtime import Runtime
 from app.storage import FileStore, PendingWriter
+from app.vocabulary import AuthorKind
 
 REPORT_FIELD = "report"
 IDENTITY_FIELD = "identity"
@@ -263,10 +264,14 @@ def attach_pending(
                            uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by)
 
 
-def list_attachments(session: Session, case: Case, key: CaseKey) -> list[AttachmentView]:
-    rows = session.scalars(
-        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
-    ).all()
+def list_attachments(session: Session, case: Case, key: CaseKey, *,
+                     for_reporter: bool = False) -> list[AttachmentView]:
+    """The case's files; for the reporter only their own uploads, never what
+    staff or an external bureau added (file names can name the people involved)."""
+    query = select(Attachment).where(Attachment.case_id == case.id)
+    if for_reporter:
+        query = query.where(Attachment.uploaded_by_kind == AuthorKind.REPORTER)
+    rows = session.scalars(query.order_by(Attachment.id)).all()
     views = []
     for row in rows:
         meta = decrypt_json(key, case, _attachment_meta_field(row.file_id), row.meta_ciphertext)

@@ -47,7 +47,7 @@ from app.errors import Conflict, NotAuthenticated, TooManyAttempts
 from app.errors import NotAllowed as Refused
 from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
 from app.runtime import Runtime
-from app.vocabulary import AuditAction, Channel, CloseReason, Outcome
+from app.vocabulary import AuditAction, Channel, CloseReason, Measure, Outcome, State
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=2)
@@ -113,6 +113,10 @@ class MailboxView:
     messages: list[MessageView]
     attachments: list[AttachmentView]
     minutes: list[meeting_minutes.MinutesView] = field(default_factory=list)
+    # Told to the reporter once the case is closed (None before, and after a
+    # reopening); a measure only as "one was taken", never which one.
+    outcome: Outcome | None = None
+    measure_taken: bool = False
 
 
 def _seal_key(secret: bytes, row_id: str) -> bytes:
@@ -234,13 +238,17 @@ def purge_expired_mailboxes(session: Session, now: datetime | None = None) -> in
 
 def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> MailboxView:
     case = mailbox.case
+    outcome = case.outcome if case.state == State.CLOSED else None
     view = MailboxView(
         case=case,
         report=read_report(mailbox.key, case),
         has_identity=case.identity_ciphertext is not None,
         messages=read_messages(session, case, mailbox.key, for_reporter=True),
-        attachments=list_attachments(session, case, mailbox.key),
+        attachments=list_attachments(session, case, mailbox.key, for_reporter=True),
         minutes=meeting_minutes.read_minutes(session, case, mailbox.key, for_reporter=True),
+        outcome=outcome,
+        measure_taken=(outcome == Outcome.FOUNDED
+                       and case.measure not in (None, Measure.NONE)),
     )
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_READ, object_type="case",
                     object_id=case.number)

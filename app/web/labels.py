@@ -238,6 +238,35 @@ def outcome_label(code: str | None) -> str:
     return _label(OUTCOME_LABELS, code)
 
 
+# What an outcome means, told to the reporter in their mailbox once the case
+# is closed (plain words, B1). Never a measure against a person by name or kind.
+OUTCOME_FOR_REPORTER: dict[Outcome, LazyString] = {
+    Outcome.ADVICE_GIVEN: _l("The confidential counsellor gave you advice. With that, your report "
+                             "is finished. It was not passed on to the integrity coordinator. "
+                             "Do you want your report to be investigated? Then you can still "
+                             "make a formal report."),
+    Outcome.REFERRED: _l("Your report can be dealt with better elsewhere, so the handler has "
+                         "referred you there. It is not handled here any further."),
+    Outcome.WITHDRAWN: _l("Your report was withdrawn, so it was not handled any further."),
+    Outcome.NOT_ADMISSIBLE: _l("Your report was not investigated, because it does not fall under "
+                               "the rules for reporting integrity issues."),
+    Outcome.UNFOUNDED: _l("The investigation showed that there was no breach of integrity: "
+                          "your report is unfounded."),
+    Outcome.NOT_ESTABLISHED: _l("The investigation could not establish whether what you reported "
+                                "happened. There was not enough proof. This does not mean that "
+                                "we do not believe you."),
+    Outcome.FOUNDED: _l("The investigation showed that what you reported is true: your report is "
+                        "founded."),
+}
+# Added for a founded report when a measure was taken, whichever it was.
+MEASURE_TAKEN_FOR_REPORTER = _l("The organisation has taken measures. To protect the privacy of "
+                                "the people involved, we do not tell you which measures.")
+
+
+def outcome_for_reporter(code: str | None) -> str:
+    return _label(OUTCOME_FOR_REPORTER, code)
+
+
 def measure_label(code: str | None) -> str:
     return _label(MEASURE_LABELS, code)
 

@@ -25,7 +25,7 @@ from app.cases.uploads import (
     UploadRefused,
 )
 from app.errors import Conflict, NotFound
-from app.web import typology_labels
+from app.web import labels, typology_labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.messages import message_for
@@ -190,7 +190,7 @@ def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: obj
     }
     all_forms.update(forms)
     return render_template("reporting/mailbox.html", view=view, case=opened.case,
-                           typology=typology, typology_labels=typology_labels,
+                           typology=typology, typology_labels=typology_labels, labels=labels,
                            limits=upload_limits(), **all_forms), status
 
 
