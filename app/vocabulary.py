@@ -176,6 +176,7 @@ class AuditAction(StrEnum):
     CASE_MESSAGE_READ_FOR_REPLY = "case.message_read_for_reply"
     CASE_ACT = "case.act"
     CASE_MESSAGE_SENT = "case.message_sent"
+    CASE_FEEDBACK_GIVEN = "case.feedback_given"
     CASE_NOTE_ADDED = "case.note_added"
     CASE_MINUTES_RECORDED = "case.minutes_recorded"
     CASE_MINUTES_REVISED = "case.minutes_revised"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.content import add_message
 from app.cases.notes import add_note
-from app.cases.workflow import note_feedback_given
+from app.cases.workflow import feedback_owed, note_feedback_given
 from app.crypto.envelope import CaseKey
 from app.models import Case, CaseNote, Message, User, utcnow
 from app.runtime import Runtime
@@ -17,14 +17,18 @@ from app.vocabulary import AuditAction
 
 @transactional
 def send_message_to_reporter(session: Session, rt: Runtime, case: Case, key: CaseKey,
-                             user: User, body: str) -> Message:
-    """Place a message in the reporter's mailbox (the first one after the
-    acknowledgement counts as the feedback), audit-logged. Owns its
-    transaction."""
+                             user: User, body: str, *, as_feedback: bool = False) -> Message:
+    """Place a message in the reporter's mailbox, audit-logged. Only a
+    message the handler marks `as_feedback` (what was done with the report)
+    is the feedback the law requires, and only while it is owed: a question
+    is not. Owns its transaction."""
     message = add_message(session, case, key, body, author_kind="staff", author=user)
-    note_feedback_given(case, utcnow())
     rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_MESSAGE_SENT,
                     object_type="case", object_id=case.number)
+    if as_feedback and feedback_owed(case):
+        note_feedback_given(case, utcnow())
+        rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_FEEDBACK_GIVEN,
+                        object_type="case", object_id=case.number)
     return message
 
 

@@ -91,10 +91,16 @@ def _open() -> ColumnElement[bool]:
     return Case.state != "closed"
 
 
+def _feedback_pending() -> ColumnElement[bool]:
+    """The feedback deadline counts until the feedback is given (an explicit
+    act: app/cases/workflow.py note_feedback_given)."""
+    return Case.feedback_given_at.is_(None)
+
+
 def _overdue(now: datetime) -> ColumnElement[bool]:
     return and_(_open(), or_(
         and_(Case.acknowledged_at.is_(None), Case.acknowledge_due_at < now),
-        Case.feedback_due_at < now,
+        and_(_feedback_pending(), Case.feedback_due_at < now),
     ))
 
 
@@ -103,7 +109,7 @@ def _due_soon(now: datetime) -> ColumnElement[bool]:
     return and_(_open(), or_(
         and_(Case.acknowledged_at.is_(None), Case.acknowledge_due_at >= now,
              Case.acknowledge_due_at < soon),
-        and_(Case.feedback_due_at >= now, Case.feedback_due_at < soon),
+        and_(_feedback_pending(), Case.feedback_due_at >= now, Case.feedback_due_at < soon),
     ))
 
 
@@ -172,7 +178,7 @@ def counts(session: Session, user: User, now: datetime, *, unit_id: int | None =
 # The columns the list shows (not the encrypted report, identity or hold reason).
 _LISTED = load_only(Case.id, Case.number, Case.unit_id, Case.track, Case.state,
                     Case.received_at, Case.acknowledge_due_at, Case.acknowledged_at,
-                    Case.feedback_due_at, Case.version)
+                    Case.feedback_due_at, Case.feedback_given_at, Case.version)
 
 
 def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT_SORT,
@@ -201,10 +207,12 @@ def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT
     for case in cases:
         open_ = case.state != "closed"
         ack_pending = case.acknowledged_at is None
+        feedback_pending = case.feedback_given_at is None
         overdue = open_ and ((ack_pending and case.acknowledge_due_at < now)
-                             or case.feedback_due_at < now)
+                             or (feedback_pending and case.feedback_due_at < now))
         due_soon = open_ and not overdue and (
-            (ack_pending and case.acknowledge_due_at < soon) or case.feedback_due_at < soon)
+            (ack_pending and case.acknowledge_due_at < soon)
+            or (feedback_pending and case.feedback_due_at < soon))
         rows.append(QueueRow(case=case, holder=case.id in held, overdue=overdue,
                              due_soon=due_soon))
     return QueuePage(tab=tab, sort=sort, page=page, pages=pages, total=total,

@@ -323,14 +323,24 @@ def _grant_unit_ics(ctx: _Ctx) -> list[User]:
     return ics
 
 
+def feedback_owed(case: Case) -> bool:
+    """Acknowledged, and the feedback the law requires within three months
+    not given yet."""
+    return case.acknowledged_at is not None and case.feedback_given_at is None
+
+
 def note_feedback_given(case: Case, now: datetime) -> None:
-    """The first message to the reporter after the acknowledgement counts as
-    the feedback the law requires within three months (annual figures)."""
-    if case.acknowledged_at is not None and case.feedback_given_at is None:
+    """Feedback is an explicit act: a message the handler marks as the
+    feedback (app/cases/casework.py), or a decision or closing communicated
+    to the reporter with a text (`_message_to_reporter`). The deadline, the
+    queue and the annual figures read the first one."""
+    if feedback_owed(case):
         case.feedback_given_at = now
 
 
 def _message_to_reporter(ctx: _Ctx, name: str) -> None:
+    """A decision or closing communicated to the reporter with a text: that
+    is the feedback (what was done with the report)."""
     text = ctx.param(name)
     if text:
         add_message(ctx.session, ctx.case, ctx.key, text, author_kind="staff", author=ctx.actor)

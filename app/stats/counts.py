@@ -7,9 +7,14 @@ Definitions (also in every export):
 - acknowledged in time: acknowledged on or before the acknowledgement deadline
   (7 days after receipt by default); cases whose deadline is still ahead and
   that are not yet acknowledged are left out;
-- feedback in time: the first feedback after the acknowledgement (a handler's
-  message or the decision) on or before the feedback deadline (3 months);
-- days to close: calendar days from receipt to closure.
+- feedback in time: the feedback after the acknowledgement (a message the
+  handler marked as the feedback, or the decision or closing communicated to
+  the reporter with a text) on or before the feedback deadline (3 months); a
+  question to the reporter is not feedback;
+- days to close: calendar days from receipt to closure;
+- the timeliness figures and the days to close count formal reports only
+  (track "report", escalated advice cases included): not the advice track
+  and not the signals a confidential counsellor registers.
 """
 
 from __future__ import annotations

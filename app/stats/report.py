@@ -158,9 +158,12 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
 
     report.tables = _protect_all(raw, threshold)
     _label_units(report, names)
+    # Timeliness and days to close: formal reports only (a VP signal or an
+    # advice case owes no feedback; a signal's dates are a conversation's
+    # and its registration's).
     _timeliness(report, counts.timeliness(
-        received_by("acknowledged", "feedback"),
-        counts.project(closed, CLOSED_DIMS_DAYS, ["days"])))
+        received_by("acknowledged", "feedback", track=Track.REPORT),
+        counts.project(closed, CLOSED_DIMS_DAYS, ["days"], track=Track.REPORT)))
     return report
 
 

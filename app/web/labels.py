@@ -161,6 +161,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.CASE_CLOSE: _l("Closed"),
     AuditAction.CASE_REOPEN: _l("Reopened"),
     AuditAction.CASE_MESSAGE_SENT: _l("Message sent to the reporter"),
+    AuditAction.CASE_FEEDBACK_GIVEN: _l("Feedback given to the reporter"),
     AuditAction.CASE_NOTE_ADDED: _l("Note added"),
     AuditAction.CASE_MINUTES_RECORDED: _l("Minutes of a meeting recorded"),
     AuditAction.CASE_MINUTES_REVISED: _l("Minutes of a meeting revised"),

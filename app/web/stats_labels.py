@@ -39,11 +39,15 @@ DEFINITIONS = (
     _l("Closed (afgedaan) in a year: closed on a date in that year."),
     _l("Acknowledged in time: acknowledged on or before the acknowledgement deadline; "
        "cases not yet acknowledged whose deadline is still ahead are left out."),
-    _l("Feedback in time: the first feedback after the acknowledgement (a handler's "
-       "message or the decision) on or before the feedback deadline; cases without "
-       "feedback whose deadline is still ahead are left out."),
+    _l("Feedback in time: the feedback after the acknowledgement (a message the handler "
+       "marked as the feedback, or the decision or closing sent to the reporter with a "
+       "text) on or before the feedback deadline; a question to the reporter is not "
+       "feedback; cases without feedback whose deadline is still ahead are left out."),
     _l("Days to close: calendar days from receipt to closure; median and 90th "
        "percentile (nearest rank)."),
+    _l("Acknowledged in time, feedback in time and days to close count formal reports "
+       "only (including advice cases passed on to the integrity coordinator), not advice "
+       "cases or the signals a confidential counsellor registers."),
     _l("Small numbers: counts from 1 to the threshold minus 1 are shown as '< threshold'; "
        "cells marked 'x' are hidden so that those numbers can not be worked out from "
        "totals or from another table."),

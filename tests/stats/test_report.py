@@ -129,14 +129,15 @@ def test_vp_signals_per_unit(session, data):
 def test_timeliness_and_days_to_close(session, data):
     report = build_report(session, 2025, 5, now=NOW)
     shares = {s.key: s for s in report.shares}
-    # 26 received in 2025, all acknowledged; the 7 RIVM reports late.
+    # Formal reports only: 15 received in 2025 (the 11 advice cases are left
+    # out), all acknowledged; the 7 RIVM reports late.
     assert (shares["acknowledged_in_time"].numerator,
-            shares["acknowledged_in_time"].denominator) == (19, 26)
-    assert shares["acknowledged_in_time"].percent == 73.1
-    # Feedback was due for all 26 by June 2026; only the 6 financial reports
-    # had it in time (the 7 founded ones after 150 days, the rest none yet).
+            shares["acknowledged_in_time"].denominator) == (8, 15)
+    assert shares["acknowledged_in_time"].percent == 53.3
+    # Feedback was due for all 15 by June 2026; only the 6 financial reports
+    # had it in time (the 7 founded ones after 150 days, the 2 others none yet).
     assert (shares["feedback_in_time"].numerator,
-            shares["feedback_in_time"].denominator) == (6, 26)
+            shares["feedback_in_time"].denominator) == (6, 15)
     # Days to close of the 13 closed in 2025: 6 x 120 and 7 x 200.
     assert report.median_days_to_close == 200.0
     assert report.p90_days_to_close == 200.0

@@ -13,6 +13,10 @@ MESSAGE_MAX = 20000
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message to the reporter"),
                          validators=[DataRequired(), Length(max=MESSAGE_MAX)])
+    # Off by default: only a message marked so is the feedback the law
+    # requires (a question to the reporter is not). Shown while it is owed.
+    as_feedback = BooleanField(
+        _l("This message is the feedback on the report (what was done with it)"))
 
 
 class NoteForm(FlaskForm):

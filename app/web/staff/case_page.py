@@ -139,6 +139,7 @@ def show(user: User, number: str) -> str:
         context.update(
             report=report, identity=read_identity(key, case),
             messages=read_messages(db.session, case, key), message_form=MessageForm(),
+            feedback_owed=workflow.feedback_owed(case),
             minutes=read_minutes(db.session, case, key),
             minutes_form=NewMinutesForm(prefix=NEW_MINUTES_PREFIX),
             revision_form=lambda m: MinutesForm(prefix=revision_prefix(m.id)),
@@ -221,7 +222,7 @@ def send_message(user: User, number: str) -> BaseResponse | str:
         flash(_("Write a message before sending (at most 20,000 characters)."), "error")
         return redirect(url_for("cases.show", number=number))
     send_message_to_reporter(db.session, rt, opened.case, opened.key, user,
-                             form.body.data or "")
+                             form.body.data or "", as_feedback=bool(form.as_feedback.data))
     flash(_("Your message has been placed in the reporter's mailbox."), "success")
     return redirect(url_for("cases.show", number=number))
 
