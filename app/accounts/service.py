@@ -38,7 +38,7 @@ from app.errors import Invalid, NotAuthenticated
 from app.models import RecoveryCode, StaffSession, Unit, User, UserRole, utcnow
 from app.runtime import Runtime
 from app.transactions import transactional
-from app.vocabulary import HANDLER_ROLES, AuditAction, Role
+from app.vocabulary import HANDLER_ROLES, AuditAction, Role, UnitKind
 
 
 class SignInFailed(NotAuthenticated):
@@ -383,7 +383,7 @@ def create_user(
     if find_user_by_email(session, email) is not None:
         raise AccountError("email_taken")
     validate_roles(roles)
-    if Role.EXTERNAL in roles and unit.kind != "bureau":
+    if Role.EXTERNAL in roles and unit.kind != UnitKind.BUREAU:
         raise AccountError("investigator_needs_bureau")
     initial = password or passwords.generate_temporary_password()
     if password is not None:
@@ -422,7 +422,7 @@ def update_user(
 ) -> None:
     """An admin changes an account. Owns its transaction."""
     validate_roles(roles)
-    if Role.EXTERNAL in roles and unit.kind != "bureau":
+    if Role.EXTERNAL in roles and unit.kind != UnitKind.BUREAU:
         raise AccountError("investigator_needs_bureau")
     if user.id == admin.id and (Role.ADMIN not in roles or not active):
         raise AccountError("cannot_demote_self")

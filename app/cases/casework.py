@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.content import add_message
 from app.cases.notes import add_note
-from app.cases.workflow import feedback_owed, note_feedback_given
+from app.cases.workflow import note_feedback_given
 from app.crypto.envelope import CaseKey
 from app.models import Case, CaseNote, Message, User, utcnow
 from app.runtime import Runtime
@@ -25,8 +25,7 @@ def send_message_to_reporter(session: Session, rt: Runtime, case: Case, key: Cas
     message = add_message(session, case, key, body, author_kind="staff", author=user)
     rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_MESSAGE_SENT,
                     object_type="case", object_id=case.number)
-    if as_feedback and feedback_owed(case):
-        note_feedback_given(case, utcnow())
+    if as_feedback and note_feedback_given(case, utcnow()):
         rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_FEEDBACK_GIVEN,
                         object_type="case", object_id=case.number)
     return message

@@ -257,7 +257,7 @@ def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Mailbox
 
 
 def _open_case(mailbox: OpenMailbox) -> Case:
-    if mailbox.case.state == "closed":
+    if mailbox.case.state == State.CLOSED:
         raise MailboxClosed
     return mailbox.case
 

@@ -22,7 +22,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased, load_only
 
 from app.models import Case, CaseRestriction, ExternalReferral, KeyWrap, User, utcnow
-from app.vocabulary import Role
+from app.vocabulary import Role, State
 
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 7
@@ -88,7 +88,7 @@ def visible_to(user: User, held: ColumnElement[bool] | None = None) -> ColumnEle
 
 
 def _open() -> ColumnElement[bool]:
-    return Case.state != "closed"
+    return Case.state != State.CLOSED
 
 
 def _feedback_pending() -> ColumnElement[bool]:
@@ -205,7 +205,7 @@ def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT
     soon = now + timedelta(days=DUE_SOON_DAYS)
     rows = []
     for case in cases:
-        open_ = case.state != "closed"
+        open_ = case.state != State.CLOSED
         ack_pending = case.acknowledged_at is None
         feedback_pending = case.feedback_given_at is None
         overdue = open_ and ((ack_pending and case.acknowledge_due_at < now)

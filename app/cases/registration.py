@@ -33,6 +33,7 @@ from app.vocabulary import (
     ReferralTarget,
     Role,
     Track,
+    UnitKind,
 )
 
 OFFLINE_CHANNELS = tuple(c for c in IntakeChannel if c is not IntakeChannel.WEB)
@@ -59,7 +60,7 @@ class Registration:
 
 def _check_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
-    if unit is None or unit.kind == "bureau" or not unit.active:
+    if unit is None or unit.kind == UnitKind.BUREAU or not unit.active:
         raise RegistrationError("unit")
     return unit
 

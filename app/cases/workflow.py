@@ -58,6 +58,7 @@ from app.vocabulary import (
     Role,
     State,
     Track,
+    UnitKind,
 )
 
 
@@ -329,13 +330,15 @@ def feedback_owed(case: Case) -> bool:
     return case.acknowledged_at is not None and case.feedback_given_at is None
 
 
-def note_feedback_given(case: Case, now: datetime) -> None:
+def note_feedback_given(case: Case, now: datetime) -> bool:
     """Feedback is an explicit act: a message the handler marks as the
     feedback (app/cases/casework.py), or a decision or closing communicated
     to the reporter with a text (`_message_to_reporter`). The deadline, the
-    queue and the annual figures read the first one."""
-    if feedback_owed(case):
-        case.feedback_given_at = now
+    queue and the annual figures read the first one; True when this was it."""
+    if not feedback_owed(case):
+        return False
+    case.feedback_given_at = now
+    return True
 
 
 def _message_to_reporter(ctx: _Ctx, name: str) -> None:
@@ -380,7 +383,7 @@ def _classify(ctx: _Ctx) -> None:
     unit_id = ctx.int_param("unit_id")
     if unit_id is not None:
         unit = ctx.session.get(Unit, unit_id)
-        if unit is None or unit.kind == "bureau":
+        if unit is None or unit.kind == UnitKind.BUREAU:
             raise RequirementMissing("unknown_unit_id")
         case.unit_id = unit.id
     if ctx.param("category") is not None:
@@ -440,7 +443,7 @@ def _start_inquiry(ctx: _Ctx) -> None:
 def _refer_to_external(ctx: _Ctx) -> None:
     session, case = ctx.session, ctx.case
     bureau = session.get(Unit, ctx.int_param("bureau_id"))
-    if bureau is None or bureau.kind != "bureau" or not bureau.active:
+    if bureau is None or bureau.kind != UnitKind.BUREAU or not bureau.active:
         raise RequirementMissing("unknown_bureau_id")
     include_identity = bool(ctx.param("include_identity"))
     if include_identity and not has_consent(case):

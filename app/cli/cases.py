@@ -16,7 +16,7 @@ from app.crypto.keys import unlock_private_key
 from app.models import Case
 from app.web.extensions import db
 from app.web.messages import message_for
-from app.web.staff.action_forms import standard_acknowledgement
+from app.web.staff.action_forms import with_defaults
 
 
 @click.group("reminders")
@@ -85,8 +85,7 @@ def case_act(number: str, action: str, email: str, params: tuple[str, ...],
             listed.append(value)
         else:
             values[name] = value
-    if action == "acknowledge" and not str(values.get("text") or "").strip():
-        values["text"] = standard_acknowledgement(runtime().settings.default_locale)
+    values = with_defaults(action, values, runtime().settings.default_locale)
     try:
         perform(db.session, runtime(), case, user, key, action, origin="cli", **values)
     except WorkflowError as error:

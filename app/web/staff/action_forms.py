@@ -43,6 +43,15 @@ def standard_acknowledgement(locale: str = "nl") -> str:
     ))
 
 
+def with_defaults(action: str, params: dict[str, Any], locale: str) -> dict[str, Any]:
+    """The parameters as given, with the texts the web and the CLI fill in
+    when left empty (the domain holds no translated text): the standard
+    acknowledgement."""
+    if action == "acknowledge" and not str(params.get("text") or "").strip():
+        return {**params, "text": standard_acknowledgement(locale)}
+    return params
+
+
 @dataclass(frozen=True)
 class FieldView:
     name: str

@@ -105,16 +105,6 @@ def _visible_attachments(user: User, opened: OpenCase) -> list[AttachmentView]:
     return [v for v in views if v.id in allowed or v.uploaded_by_kind == "external"]
 
 
-def _action_context(user: User, case: Case, report: dict[str, Any],
-                    attachments: list[AttachmentView]) -> dict[str, Any]:
-    """The actions the user may offer on this case, each with the fields the
-    workflow table declares for it and their options (in the user's language)."""
-    actions = action_forms.action_forms(
-        db.session, case, workflow.available_actions(case, user), report, attachments,
-        runtime().settings.default_locale)
-    return {"actions": actions}
-
-
 @blueprint.route("/<number>")
 @handler_required
 def show(user: User, number: str) -> str:
@@ -130,7 +120,11 @@ def show(user: User, number: str) -> str:
         "note_form": NoteForm(), "form": EmptyForm(),
         "deadline_days": rt.settings.acknowledge_days,
         "deadline_months": rt.settings.feedback_months,
-        **_action_context(user, case, report, attachments),
+        # The actions the user may take, each with the fields the workflow
+        # table declares for it and their options (in the user's language).
+        "actions": action_forms.action_forms(
+            db.session, case, workflow.available_actions(case, user), report, attachments,
+            rt.settings.default_locale),
     }
     if external:
         found = workflow.referral_package(db.session, case, key, user.unit_id)
@@ -184,9 +178,7 @@ def act(user: User, number: str, action: str) -> BaseResponse:
         record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.CASE_ACT,
                      object_type="case", object_id=case.number, result="denied")
         abort(404)
-    params = _params()
-    if action == "acknowledge" and not str(params.get("text") or "").strip():
-        params["text"] = action_forms.standard_acknowledgement(rt.settings.default_locale)
+    params = action_forms.with_defaults(action, _params(), rt.settings.default_locale)
     try:
         workflow.perform(db.session, rt, case, user, current_private_key(), action, **params)
     except workflow.TransitionNotAllowed as error:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import typology
 from app.models import Unit, User, UserRole
-from app.vocabulary import Role
+from app.vocabulary import Role, UnitKind
 from app.web.typology_labels import kind_label, label_for
 
 
@@ -41,12 +41,12 @@ def category_label(code: str | None) -> str:
 
 def unit_choices(session: Session) -> list[tuple[int, str]]:
     return [(u.id, u.name) for u in session.scalars(
-        select(Unit).where(Unit.active, Unit.kind != "bureau").order_by(Unit.name))]
+        select(Unit).where(Unit.active, Unit.kind != UnitKind.BUREAU).order_by(Unit.name))]
 
 
 def bureau_choices(session: Session) -> list[tuple[int, str]]:
     return [(u.id, u.name) for u in session.scalars(
-        select(Unit).where(Unit.active, Unit.kind == "bureau").order_by(Unit.name))]
+        select(Unit).where(Unit.active, Unit.kind == UnitKind.BUREAU).order_by(Unit.name))]
 
 
 def people_with_role(session: Session, role: str) -> list[User]:

@@ -11,7 +11,7 @@ from app.audit.events import record_event
 from app.models import Unit, User, utcnow
 from app.stats.charts import bar_chart
 from app.stats.report import YearReport, build_report
-from app.vocabulary import AuditAction, Role
+from app.vocabulary import AuditAction, Role, UnitKind
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
 from app.web.stats_export import to_csv, to_json
@@ -65,7 +65,7 @@ def page(user: User) -> str:
     rt = runtime()
     record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.STATS_VIEWED,
                  object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
-    units = db.session.scalars(select(Unit).where(Unit.kind != "bureau").order_by(Unit.name)
+    units = db.session.scalars(select(Unit).where(Unit.kind != UnitKind.BUREAU).order_by(Unit.name)
                                ).all() if user.has_role(Role.ICC) else []
     return render_template("stats/page.html", report=report, charts=_charts(report),
                            label=label, title=title, definitions=definitions(), units=units,
