@@ -65,13 +65,19 @@ def test_a_later_message_marked_as_feedback_does_not_move_the_date(session, rt, 
     assert case_actions(session, case.number).count("case.feedback_given") == 1
 
 
-def test_a_decision_communicated_with_a_text_is_the_feedback(session, rt, make_staff, new_case):
+def _case_in_inquiry(session, rt, make_staff, new_case):  # type: ignore[no-untyped-def]
+    """A formal report acknowledged by intake, with the IC, inquiry started."""
     intake = make_staff("intake")
     ic = make_staff("integriteitscoordinator")
     case, _ = new_case()
     perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text=ACKNOWLEDGEMENT)
     perform(session, rt, case, intake.user, key_of(intake), "route_to_ic")
     perform(session, rt, case, ic.user, key_of(ic), "start_inquiry")
+    return ic, case
+
+
+def test_a_decision_communicated_with_a_text_is_the_feedback(session, rt, make_staff, new_case):
+    ic, case = _case_in_inquiry(session, rt, make_staff, new_case)
     key = custody.open_case_key(session, case, ic.user, key_of(ic))
     send_message_to_reporter(session, rt, case, key, ic.user, QUESTION)
     assert case.feedback_given_at is None
@@ -81,12 +87,7 @@ def test_a_decision_communicated_with_a_text_is_the_feedback(session, rt, make_s
 
 
 def test_a_decision_without_a_text_is_not_the_feedback(session, rt, make_staff, new_case):
-    intake = make_staff("intake")
-    ic = make_staff("integriteitscoordinator")
-    case, _ = new_case()
-    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text=ACKNOWLEDGEMENT)
-    perform(session, rt, case, intake.user, key_of(intake), "route_to_ic")
-    perform(session, rt, case, ic.user, key_of(ic), "start_inquiry")
+    ic, case = _case_in_inquiry(session, rt, make_staff, new_case)
     perform(session, rt, case, ic.user, key_of(ic), "record_decision", outcome="unfounded")
     assert case.feedback_given_at is None
 

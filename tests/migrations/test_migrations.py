@@ -152,6 +152,20 @@ def test_audit_entries_can_not_be_updated_or_deleted_on_postgres():
             engine.dispose()
 
 
+def _insert_case(conn, case_id: int, *, track: str, state: str,  # type: ignore[no-untyped-def]
+                 escalated_at: str | None = None) -> None:
+    """A case row of unit 1 written as a migration of that time finds it
+    (columns every revision from 0009 on has)."""
+    conn.execute(text(
+        "INSERT INTO case_file (id, number, unit_id, track, channel, intake_channel,"
+        " state, received_at, acknowledge_due_at, feedback_due_at, version,"
+        " typology_version, legal_hold, escalated_at) VALUES (:id, :number, 1, :track,"
+        " 'confidential', 'web', :state, '2026-01-01', '2026-01-08', '2026-04-08', 1,"
+        " 'rijk-2024', false, :escalated_at)"),
+        {"id": case_id, "number": f"MP-{case_id}", "track": track, "state": state,
+         "escalated_at": escalated_at})
+
+
 def test_0010_fills_last_author_kind_from_the_newest_message(empty_database):
     """The queue's "waiting for reporter" reads case_file.last_author_kind:
     the migration that adds it fills it from the messages already there."""
@@ -164,13 +178,7 @@ def test_0010_fills_last_author_kind_from_the_newest_message(empty_database):
                 "INSERT INTO unit (id, code, name, kind, active)"
                 " VALUES (1, 'u1', 'U', 'unit', true)"))
             for case_id in (1, 2, 3):
-                conn.execute(text(
-                    "INSERT INTO case_file (id, number, unit_id, track, channel, intake_channel,"
-                    " state, received_at, acknowledge_due_at, feedback_due_at, version,"
-                    " typology_version, legal_hold) VALUES (:id, :number, 1, 'report',"
-                    " 'anonymous', 'web', 'acknowledged', '2026-01-01', '2026-01-08',"
-                    " '2026-04-08', 1, 'rijk-2024', false)"),
-                    {"id": case_id, "number": f"MP-{case_id}"})
+                _insert_case(conn, case_id, track="report", state="acknowledged")
             for case_id, author, at in ((1, "staff", "2026-01-02"), (1, "reporter", "2026-01-03"),
                                         (2, "reporter", "2026-01-02"), (2, "staff", "2026-01-05")):
                 conn.execute(text(
@@ -201,14 +209,8 @@ def test_0011_makes_escalated_cases_and_their_tallies_formal_reports(empty_datab
             # 3: a formal report from the start.
             for case_id, track, escalated_at in ((1, "advice", "2026-02-01"),
                                                  (2, "advice", None), (3, "report", None)):
-                conn.execute(text(
-                    "INSERT INTO case_file (id, number, unit_id, track, channel, intake_channel,"
-                    " state, received_at, acknowledge_due_at, feedback_due_at, version,"
-                    " typology_version, legal_hold, escalated_at) VALUES (:id, :number, 1,"
-                    " :track, 'confidential', 'web', 'closed', '2026-01-01', '2026-01-08',"
-                    " '2026-04-08', 1, 'rijk-2024', false, :escalated_at)"),
-                    {"id": case_id, "number": f"MP-{case_id}", "track": track,
-                     "escalated_at": escalated_at})
+                _insert_case(conn, case_id, track=track, state="closed",
+                             escalated_at=escalated_at)
             for tally_id, track, escalated in ((1, "advice", True), (2, "advice", False),
                                                (3, "report", False)):
                 conn.execute(text(
