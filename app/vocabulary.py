@@ -120,8 +120,13 @@ HANDLER_ROLES = frozenset({Role.INTAKE, Role.VP, Role.IC, Role.ICC, Role.EXTERNA
 
 
 class UnitKind(StrEnum):
+    """A part of the ministry (a unit reporters belong to), the pool of
+    external vertrouwenspersonen, the home of central vertrouwenspersonen who
+    serve every unit, or an external investigation bureau."""
+
     UNIT = "unit"
     EXTERNAL = "external"
+    CENTRAL = "central"
     BUREAU = "bureau"
 
 
