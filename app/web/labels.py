@@ -48,6 +48,7 @@ REPORT_FIELD_LABELS = {
     "involved": _l("Who was involved"),
     "witnesses": _l("Witnesses"),
     "reported_elsewhere": _l("Reported elsewhere"),
+    "ground": _l("Ground of discrimination"),
     "preferred_counsellor": _l("Preferred confidential counsellor"),
     "name": _l("Name"),
     "email": _l("E-mail address"),

@@ -19,6 +19,7 @@ from app.cases.workflow import FieldKind, FormField, Transition, has_consent
 from app.models import Case
 from app.vocabulary import CloseReason, Measure, Outcome, ReferralTarget, Role, Track
 from app.web import labels
+from app.web.report_view import PREFERRED_COUNSELLOR_ID
 from app.web.staff import choices
 
 Options = list[tuple[Any, Any]]
@@ -102,7 +103,9 @@ class _Sources:
         if source == "bureaus":
             return list(choices.bureau_choices(self.session))
         if source == "report_fields":
-            return [(key, labels.report_field_label(key)) for key in self.report]
+            # The chosen counsellor's id travels with their name, never alone.
+            return [(key, labels.report_field_label(key)) for key in self.report
+                    if key != PREFERRED_COUNSELLOR_ID]
         if source == "attachments":
             return [(a.id, a.name) for a in self.attachments]
         raise KeyError(source)

@@ -47,6 +47,7 @@ from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.messages import message_for
+from app.web.report_view import report_items
 from app.web.security import current_private_key, runtime
 from app.web.staff import action_forms, choices
 from app.web.staff.case_blueprint import (
@@ -129,9 +130,12 @@ def show(user: User, number: str) -> str:
     if external:
         found = workflow.referral_package(db.session, case, key, user.unit_id)
         context["package"] = found[1] if found else {"report": {}}
+        context["package_items"] = report_items(db.session, context["package"]["report"],
+                                                names_visible=False)
     else:
         context.update(
-            report=report, identity=read_identity(key, case),
+            report=report, report_items=report_items(db.session, report),
+            identity=read_identity(key, case),
             messages=read_messages(db.session, case, key), message_form=MessageForm(),
             feedback_owed=workflow.feedback_owed(case),
             minutes=read_minutes(db.session, case, key),
