@@ -14,7 +14,7 @@ from app.models import Unit
 from app.stats.report import build_report
 from app.vocabulary import AuditAction
 from app.web.extensions import db
-from app.web.stats_export import to_csv, to_json
+from app.web.stats_export import BOM, to_csv, to_json
 
 
 @click.group("stats")
@@ -44,6 +44,7 @@ def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None)
                  object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")
     if output:
         with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            # A CSV file for a spreadsheet starts with the mark Excel needs to read UTF-8.
+            handle.write((BOM if fmt == "csv" else "") + text)
     else:
         click.echo(text, nl=False)

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.typology import CATEGORIES
-from app.models import utcnow
+from app.models import Unit, utcnow
 from app.stats import counts
 from app.stats.counts import (
     UNCLASSIFIED,
@@ -22,7 +23,7 @@ from app.stats.counts import (
     category_key,
 )
 from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
-from app.vocabulary import Channel, Measure, Outcome, Track
+from app.vocabulary import Channel, Measure, Outcome, Track, UnitKind
 
 TREND_YEARS = 5
 # What the year's tables and figures are sums over (see build_report).
@@ -32,6 +33,8 @@ CLOSED_DIMS = ("outcome", "track", "measure")
 CLOSED_DIMS_DAYS = (*CLOSED_DIMS, "days")
 # Per table: the counts, the row codes and the column codes, before suppression.
 RawTables = dict[str, tuple[list[list[int]], list[str], list[str]]]
+# The row of cases closed without an outcome (not Measure.NONE, "none").
+NO_OUTCOME = "no_outcome"
 
 
 @dataclass
@@ -107,8 +110,6 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     period = Period.year(year)
     report = YearReport(year=year, unit_id=unit_id, unit_name=names.get(unit_id or -1),
                         threshold=threshold, generated_at=now)
-    units = sorted((uid for uid in names if unit_id in (None, uid)), key=lambda u: names[u])
-    unit_rows = [str(u) for u in units] or ["-"]
     cat_rows = category_rows()
 
     raw: RawTables = {}
@@ -120,6 +121,9 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     def received_by(*wanted: str, **equal: object) -> Counter:
         return counts.project(received, RECEIVED_DIMS, wanted, **equal)
 
+    units = _units_shown(session, names, unit_id, received_by("unit"))
+    unit_rows = [str(u) for u in units] or ["-"]
+
     raw["received_by_category"] = (_matrix(
         received_by("category", "subcategory", "track"), cat_rows, list(Track),
         lambda k: category_key(k[0], k[1]), lambda k: k[2]), cat_rows, list(Track))
@@ -127,10 +131,10 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
         received_by("unit", "channel"), unit_rows, list(Channel), lambda k: str(k[0]),
         lambda k: k[1]), unit_rows, list(Channel))
     closed = counts.closed_with_days(session, period, CLOSED_DIMS, unit_id)
-    outcome_rows = [*Outcome, "none"]
+    outcome_rows = [*Outcome, NO_OUTCOME]
     raw["closed_by_outcome"] = (_matrix(
         counts.project(closed, CLOSED_DIMS_DAYS, ["outcome", "track"]), outcome_rows,
-        list(Track), lambda k: k[0] or "none", lambda k: k[1]), outcome_rows, list(Track))
+        list(Track), lambda k: k[0] or NO_OUTCOME, lambda k: k[1]), outcome_rows, list(Track))
     measures = counts.project(closed, CLOSED_DIMS_DAYS, ["measure"])
     measure_rows = [*Measure]
     raw["measures"] = (_matrix(
@@ -165,6 +169,20 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
         received_by("acknowledged", "feedback", track=Track.REPORT),
         counts.project(closed, CLOSED_DIMS_DAYS, ["days"], track=Track.REPORT)))
     return report
+
+
+def _units_shown(session: Session, names: dict[int, str], unit_id: int | None,
+                 received: Counter) -> list[int]:
+    """The rows of the tables by unit: the ministry's units (not the pool of
+    external counsellors, the home of central ones or an external bureau),
+    and any other unit only when cases were counted under it, so that the
+    rows add up to the totals."""
+    if unit_id is not None:
+        return [unit_id] if unit_id in names else []
+    ministry = set(session.scalars(select(Unit.id).where(Unit.kind == UnitKind.UNIT)))
+    counted = {key[0] for key, n in received.items() if n}
+    return sorted((uid for uid in names if uid in ministry or uid in counted),
+                  key=lambda u: names[u])
 
 
 def _links(raw: RawTables) -> list[tuple[str, tuple[int, int], str, tuple[int, int]]]:

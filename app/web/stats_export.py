@@ -1,52 +1,93 @@
 """CSV and JSON exports of a year report: what is suppressed stays suppressed,
-and every export carries its definitions, threshold and method."""
+and every export carries its definitions, threshold and method, in the
+user's language.
+
+CSV is for people opening it in a spreadsheet: every word in the user's
+language and numbers as that language writes them. In Dutch the fields are
+separated by ";" (a comma is the Dutch decimal sign, and Excel with Dutch
+settings splits on ";"), in English by ",". Counts are written without digit
+grouping and shares as "53,3%" / "53.3%", so the spreadsheet reads them as
+numbers; hidden numbers are "< 5" or "x". The web export starts with a byte
+order mark so that Excel reads the UTF-8.
+
+JSON is for programs: keys and codes stay fixed and numbers are JSON
+numbers whatever the language; only the labels, titles, method and
+definitions follow the language (named in "language")."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from typing import Any
+
+from flask_babel import format_datetime
 
 from app.stats.disclosure import HIDDEN
 from app.stats.report import YearReport
-from app.web.stats_labels import definitions, label, title
+from app.web.stats_labels import (
+    decimal,
+    definitions,
+    heading,
+    label,
+    language,
+    method,
+    percent,
+    title,
+    word,
+)
 
-METHOD = ("Cells with a count from 1 to threshold-1 are shown as '< threshold' (primary "
-          "suppression); cells marked 'x' are hidden so that no hidden cell can be derived "
-          "from the totals or from another table of this export (secondary suppression).")
+TOTAL = "total"
+# Excel opens a CSV file as UTF-8 only when it starts with this mark.
+BOM = "\ufeff"
+DELIMITERS = {"nl": ";"}
 
 
 def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def delimiter() -> str:
+    """The field separator a spreadsheet in the user's language expects."""
+    return DELIMITERS.get(language(), ",")
+
+
+def _unit_label(report: YearReport) -> str:
+    return report.unit_name or word("all_units")
+
+
 def to_json(report: YearReport) -> str:
     tables = {}
     for key, table in report.tables.items():
+        show_totals = table.cols > 1
+        col_codes = list(table.col_labels) + ([TOTAL] if show_totals else [])
         rows = []
         for i in range(table.rows + 1):
-            code = table.row_labels[i] if i < table.rows else "total"
+            code = table.row_labels[i] if i < table.rows else TOTAL
             cells = {}
-            for j in range(table.cols + 1):
-                if table.cols == 1 and j == 1:
-                    continue
-                col = table.col_labels[j] if j < table.cols else "total"
+            for j, col in enumerate(col_codes):
                 state = table.status[i][j]
                 cells[col] = {"value": table.published(i, j),
                               "suppressed": state if state in HIDDEN else None}
-            rows.append({"row": code, "cells": cells})
-        tables[key] = {"title": title(key), "rows": rows}
+            rows.append({"row": code, "label": label(code), "cells": cells})
+        tables[key] = {"title": title(key),
+                       "columns": [{"code": c, "label": label(c)} for c in col_codes],
+                       "rows": rows}
     data = {
+        "language": language(),
         "year": report.year,
-        "unit": report.unit_name or "all units",
+        "unit": report.unit_name,
+        "unit_label": _unit_label(report),
         "threshold": report.threshold,
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
-        "method": METHOD,
+        "method": method(),
         "definitions": definitions(),
+        "labels": {key: word(key) for key in ("median_days_to_close", "p90_days_to_close")},
         "tables": tables,
         "timeliness": {
-            **{share.key: {"percent": share.percent, "base": None if share.suppressed
-                           else share.denominator} for share in report.shares},
+            **{share.key: {"label": label(share.key), "percent": share.percent,
+                           "base": None if share.suppressed else share.denominator}
+               for share in report.shares},
             "median_days_to_close": report.median_days_to_close,
             "p90_days_to_close": report.p90_days_to_close,
         },
@@ -56,27 +97,35 @@ def to_json(report: YearReport) -> str:
 
 def to_csv(report: YearReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Meldpunt", f"year {report.year}", _safe(report.unit_name or "all units"),
-                     f"threshold {report.threshold}"])
-    writer.writerow([METHOD])
+    writer = csv.writer(out, delimiter=delimiter())
+
+    def row(*cells: Any) -> None:
+        writer.writerow([_safe(str(c)) for c in cells])
+
+    row("Meldpunt", heading(report.year))
+    row(word("year"), report.year)
+    row(word("unit"), _unit_label(report))
+    row(word("threshold"), report.threshold)
+    row(word("generated_at"), format_datetime(report.generated_at, "d MMM y HH:mm"))
+    row(word("method"), method())
+    row(word("definitions"))
     for definition in definitions():
-        writer.writerow([_safe(definition)])
+        row(definition)
     for key, table in report.tables.items():
-        writer.writerow([])
-        writer.writerow([_safe(title(key))])
+        row()
+        row(title(key))
         show_totals = table.cols > 1
-        header = [""] + [label(c) for c in table.col_labels] + (["total"] if show_totals else [])
-        writer.writerow([_safe(h) for h in header])
+        first = word("category") if key == "received_by_category" else ""
+        row(first, *[label(c) for c in table.col_labels], *([label(TOTAL)] if show_totals else []))
         for i in range(table.rows + 1):
-            name = label(table.row_labels[i]) if i < table.rows else "total"
-            values = [table.display(i, j) for j in range(table.cols + (1 if show_totals else 0))]
-            writer.writerow([_safe(name), *[_safe(v) for v in values]])
-    writer.writerow([])
-    writer.writerow(["timeliness", "percent", "base"])
+            name = label(table.row_labels[i]) if i < table.rows else label(TOTAL)
+            row(name, *[table.display(i, j)
+                        for j in range(table.cols + (1 if show_totals else 0))])
+    row()
+    row(word("timeliness"), word("percent"), word("base"))
     for share in report.shares:
-        writer.writerow([label(share.key), "" if share.percent is None else share.percent,
-                         "" if share.suppressed else share.denominator])
-    writer.writerow(["median days to close", report.median_days_to_close or ""])
-    writer.writerow(["90th percentile days to close", report.p90_days_to_close or ""])
+        row(label(share.key), percent(share.percent),
+            "x" if share.suppressed else share.denominator)
+    row(word("median_days_to_close"), decimal(report.median_days_to_close))
+    row(word("p90_days_to_close"), decimal(report.p90_days_to_close))
     return out.getvalue()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.stats.disclosure import ProtectedTable
+from app.stats.report import NO_OUTCOME
 from app.vocabulary import Channel, Measure, Track
 from app.web.labels import CHANNEL_LABELS, MEASURE_LABELS, OUTCOME_LABELS
 from app.web.typology_labels import label_for
@@ -22,11 +26,12 @@ TABLE_TITLES = {
 CODES = {
     Track.ADVICE: _l("Advice"), Track.REPORT: _l("Formal report"),
     Channel.CONFIDENTIAL: _l("Confidential"),
-    "none": _l("None recorded"), Measure.CRIMINAL_COMPLAINT: _l("Criminal complaint"),
+    NO_OUTCOME: _l("No outcome recorded"), Measure.CRIMINAL_COMPLAINT: _l("Criminal complaint"),
     "escalated": _l("Passed to the integrity coordinator"), "other_closed": _l("Otherwise closed"),
     "count": _l("Number"), "unclassified": _l("Not classified"),
     "acknowledged_in_time": _l("Acknowledged within the deadline"),
     "feedback_in_time": _l("Feedback within the deadline"),
+    "total": _l("Total"),
 }
 # "open" as a column of the confidential counsellors' table (cases still
 # open) reads as the channel does.
@@ -72,3 +77,67 @@ def label(code: str) -> str:
 
 def title(key: str) -> str:
     return str(TABLE_TITLES.get(key, key))
+
+
+# Words of the exports besides the tables' own labels.
+WORDS = {
+    "year": _l("Year"),
+    "unit": _l("Unit"),
+    "all_units": _l("All units"),
+    "threshold": _l("Threshold for small numbers"),
+    "generated_at": _l("Generated"),
+    "method": _l("Method"),
+    "definitions": _l("Definitions"),
+    "category": _l("Category"),
+    "timeliness": _l("Timeliness"),
+    "percent": _l("Percentage"),
+    "base": _l("Number of cases"),
+    "median_days_to_close": _l("Days from receipt to closure: median"),
+    "p90_days_to_close": _l("Days from receipt to closure: 90th percentile"),
+}
+METHOD = _l("Cells with a count from 1 to the threshold minus 1 are shown as '< threshold' "
+            "(primary suppression); cells marked 'x' are hidden so that no hidden cell can be "
+            "worked out from the totals or from another table of this export (secondary "
+            "suppression).")
+
+
+def heading(year: int) -> str:
+    return _("Annual figures %(year)s", year=year)
+
+
+def word(key: str) -> str:
+    return str(WORDS[key])
+
+
+def method() -> str:
+    return str(METHOD)
+
+
+def language() -> str:
+    """The language the figures are written in ("nl", "en")."""
+    locale = get_locale()
+    return locale.language if locale is not None else "nl"
+
+
+# --- numbers as the user's language writes them -------------------------------
+
+
+def percent(value: float | None) -> str:
+    """A share in percent (53.3 -> "53,3%" in Dutch, "53.3%" in English)."""
+    if value is None:
+        return "x"
+    return format_percent(value / 100, format="#,##0.0%")
+
+
+def decimal(value: float | None) -> str:
+    """Days and other measures: at most one decimal (200 -> "200", 12.5 -> "12,5")."""
+    if value is None:
+        return "x"
+    return format_decimal(round(value, 1), format="#,##0.#")
+
+
+def cell(table: ProtectedTable, i: int, j: int) -> str:
+    """A published cell for reading: the count with the language's digit
+    grouping, or its marker ("< 5", "x")."""
+    value = table.published(i, j)
+    return table.display(i, j) if value is None else format_decimal(value, format="#,##0")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.models import AuditEntry, Case
@@ -166,8 +167,9 @@ def test_exports_carry_definitions_and_never_the_hidden_numbers(session, data):
                   if r["row"] == "ongewenste_omgangsvormen/pesten")
     assert pesten["cells"]["advice"] == {"value": None, "suppressed": "primary"}
     assert pesten["cells"]["total"] == {"value": 5, "suppressed": None}
-    text = to_csv(report)
-    assert "< 5" in text and "threshold 5" in text
+    with force_locale("en"):
+        text = to_csv(report)
+    assert "< 5" in text and "Threshold for small numbers,5" in text
 
 
 def test_figures_do_not_change_when_retention_deletes_old_cases(session, rt, data):

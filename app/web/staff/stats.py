@@ -14,14 +14,15 @@ from app.stats.report import YearReport, build_report
 from app.vocabulary import AuditAction, Role, UnitKind
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
-from app.web.stats_export import to_csv, to_json
-from app.web.stats_labels import definitions, label, title
+from app.web.stats_export import BOM, to_csv, to_json
+from app.web.stats_labels import cell, decimal, definitions, label, percent, title
 
 blueprint = Blueprint("stats", __name__, url_prefix="/medewerkers/statistiek")
 
 STATS_ROLES = (Role.ICC, Role.IC, Role.VP)
 stats_required = staff_required(*STATS_ROLES)
-FORMATS = {"csv": ("text/csv; charset=utf-8", to_csv), "json": ("application/json", to_json)}
+FORMATS = {"csv": ("text/csv; charset=utf-8", lambda report: BOM + to_csv(report)),
+           "json": ("application/json", to_json)}
 
 
 def _scope(user: User) -> tuple[int, int | None]:
@@ -65,10 +66,13 @@ def page(user: User) -> str:
     rt = runtime()
     record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.STATS_VIEWED,
                  object_type="stats", object_id=f"{year}/{unit_id or 'all'}")
-    units = db.session.scalars(select(Unit).where(Unit.kind != UnitKind.BUREAU).order_by(Unit.name)
+    # The ministry's units: not the pool of external counsellors, the home
+    # of central ones or an external bureau.
+    units = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.UNIT).order_by(Unit.name)
                                ).all() if user.has_role(Role.ICC) else []
     return render_template("stats/page.html", report=report, charts=_charts(report),
-                           label=label, title=title, definitions=definitions(), units=units,
+                           label=label, title=title, cell=cell, percent=percent,
+                           decimal=decimal, definitions=definitions(), units=units,
                            year=year, unit_id=unit_id)
 
 
