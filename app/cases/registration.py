@@ -60,7 +60,7 @@ class Registration:
 
 def _check_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
-    if unit is None or unit.kind == UnitKind.BUREAU or not unit.active:
+    if unit is None or unit.kind != UnitKind.UNIT or not unit.active:
         raise RegistrationError("unit")
     return unit
 

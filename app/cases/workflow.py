@@ -383,7 +383,7 @@ def _classify(ctx: _Ctx) -> None:
     unit_id = ctx.int_param("unit_id")
     if unit_id is not None:
         unit = ctx.session.get(Unit, unit_id)
-        if unit is None or unit.kind == UnitKind.BUREAU:
+        if unit is None or unit.kind != UnitKind.UNIT:
             raise RequirementMissing("unknown_unit_id")
         case.unit_id = unit.id
     if ctx.param("category") is not None:

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from app.cases import typology
 from app.models import Unit, User, UserRole
-from app.vocabulary import Role
+from app.vocabulary import Role, UnitKind
 from app.web import typology_labels
 
 TRACK_CHOICES = [
@@ -74,9 +74,11 @@ class ReportForm(FlaskForm):
                                        coerce=int, validators=[Optional()])
 
     def fill_choices(self, session: Session) -> None:
+        # What the report is about: one of the ministry's units, never the
+        # pool of external counsellors (chosen below, as a counsellor), the
+        # home of central ones or an external bureau.
         units = session.scalars(
-            select(Unit).where(Unit.active, Unit.kind.in_(("unit", "external")))
-            .order_by(Unit.kind, Unit.name)
+            select(Unit).where(Unit.active, Unit.kind == UnitKind.UNIT).order_by(Unit.name)
         ).all()
         self.unit.choices = [(0, _l("Choose…"))] + [(u.id, u.name) for u in units]
         self.category.choices = typology_labels.category_choices()
@@ -125,6 +127,10 @@ class ReportForm(FlaskForm):
         return {k: v for k, v in data.items() if v}
 
 
+# What kind of counsellor someone is, by the kind of their unit.
+COUNSELLOR_KINDS = {UnitKind.EXTERNAL: _l("external"), UnitKind.CENTRAL: _l("central")}
+
+
 def counsellor_choices(session: Session) -> list[tuple[int, str]]:
     """Confidential counsellors by name, unit and internal/external."""
     users = session.scalars(
@@ -133,7 +139,7 @@ def counsellor_choices(session: Session) -> list[tuple[int, str]]:
     ).unique().all()
     choices = []
     for user in users:
-        where = _l("external") if user.unit.kind == "external" else _l("internal")
+        where = COUNSELLOR_KINDS.get(user.unit.kind, _l("internal"))
         choices.append((user.id, f"{user.display_name} – {user.unit.name} ({where})"))
     return choices
 

@@ -40,8 +40,10 @@ def category_label(code: str | None) -> str:
 
 
 def unit_choices(session: Session) -> list[tuple[int, str]]:
+    """The ministry's units: what a case is about. Not the pool of external
+    counsellors, the home of central ones or an external bureau."""
     return [(u.id, u.name) for u in session.scalars(
-        select(Unit).where(Unit.active, Unit.kind != UnitKind.BUREAU).order_by(Unit.name))]
+        select(Unit).where(Unit.active, Unit.kind == UnitKind.UNIT).order_by(Unit.name))]
 
 
 def bureau_choices(session: Session) -> list[tuple[int, str]]:

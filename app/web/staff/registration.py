@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.cases import registration
 from app.models import User
+from app.vocabulary import UnitKind
 from app.web.extensions import db
 from app.web.messages import message_for
 from app.web.security import runtime
@@ -67,7 +68,7 @@ def signal(user: User) -> str | tuple[str, int] | BaseResponse:
     form = SignalForm()
     form.unit_id.choices = choices.unit_choices(db.session)
     form.kind.choices = choices.signal_type_choices() or [("overig", _("Other"))]
-    if request.method == "GET" and user.unit.kind != "external":
+    if request.method == "GET" and user.unit.kind == UnitKind.UNIT:
         form.unit_id.data = user.unit_id
     if form.validate_on_submit():
         category, _sep, sub = (form.kind.data or "").partition("/")
