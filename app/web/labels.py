@@ -20,6 +20,7 @@ from app.vocabulary import (
     Role,
     State,
     Track,
+    UnitKind,
 )
 
 STATE_LABELS: dict[State, LazyString] = {
@@ -131,6 +132,12 @@ ROLE_LABELS: dict[Role, LazyString] = {
     Role.ADMIN: _l("Functional administrator"),
     Role.AUDITOR: _l("Auditor"),
 }
+UNIT_KIND_LABELS: dict[UnitKind, LazyString] = {
+    UnitKind.UNIT: _l("ministry unit"),
+    UnitKind.EXTERNAL: _l("external confidential counsellors"),
+    UnitKind.CENTRAL: _l("central confidential counsellors"),
+    UnitKind.BUREAU: _l("external investigation bureau"),
+}
 NOTE_VISIBILITY_LABELS = {
     "internal": _l("Internal (all handlers of this case)"),
     "referral": _l("Shared with the external bureau"),
@@ -236,6 +243,27 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
 }
 
 
+# How an audit entry went, and where it came from (app/audit/log.py).
+AUDIT_RESULT_LABELS = {
+    "ok": _l("Done"),
+    "denied": _l("Refused"),
+    "failed": _l("Failed"),
+}
+AUDIT_ORIGIN_LABELS = {
+    "web": _l("Web"),
+    "cli": _l("Command line"),
+    "job": _l("Scheduled job"),
+}
+
+
+def audit_result_label(code: str) -> str:
+    return _label(AUDIT_RESULT_LABELS, code)
+
+
+def audit_origin_label(code: str) -> str:
+    return _label(AUDIT_ORIGIN_LABELS, code)
+
+
 def outcome_label(code: str | None) -> str:
     return _label(OUTCOME_LABELS, code)
 
@@ -287,6 +315,10 @@ def intake_channel_label(code: str | None) -> str:
 
 def audit_action_label(code: str) -> str:
     return _label(AUDIT_ACTION_LABELS, code)
+
+
+def unit_kind_label(code: str) -> str:
+    return _label(UNIT_KIND_LABELS, code)
 
 
 def role_label(code: str) -> str:

@@ -109,3 +109,13 @@ def test_the_domain_refuses_a_case_under_another_kind_of_unit(session, rt, units
         workflow.perform(session, rt, case, intake.user, key_of(intake), "classify",
                          unit_id=str(unit_id))
     assert case.unit_id == units["kerndepartement"].id
+
+
+def test_the_admin_s_user_form_names_each_unit_s_kind(client, units, central, make_staff):
+    sign_in(client, make_staff("admin"))
+    html = client.get("/medewerkers/beheer/gebruikers/nieuw",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "RIVM (ministry unit)" in html
+    assert "Externe vertrouwenspersonen (external confidential counsellors)" in html
+    assert "Centrale vertrouwenspersonen (central confidential counsellors)" in html
+    assert "Bureau Integriteit (extern onderzoeksbureau) (external investigation bureau)" in html

@@ -19,7 +19,7 @@ from app.web import start_page
 from app.web.extensions import db
 from app.web.forms import EmptyForm, PageTextForm, UserForm
 from app.web.i18n import LANGUAGES
-from app.web.labels import ROLE_LABELS
+from app.web.labels import ROLE_LABELS, unit_kind_label
 from app.web.messages import message_for
 from app.web.security import admin_required, runtime
 
@@ -28,7 +28,10 @@ blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
 def _user_form(obj: User | None = None) -> UserForm:
     form = UserForm(obj=obj)
     units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.kind, Unit.name))
-    form.unit.choices = [(unit.id, unit.name) for unit in units]
+    # Every kind of unit, each named by its kind: an account of an external
+    # bureau or counsellor belongs to that unit.
+    form.unit.choices = [(unit.id, f"{unit.name} ({unit_kind_label(unit.kind)})")
+                         for unit in units]
     form.roles.choices = [(role, str(ROLE_LABELS[role])) for role in Role]
     return form
 

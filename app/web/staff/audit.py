@@ -17,6 +17,7 @@ from app.audit.events import record_event
 from app.audit.log import AuditLog
 from app.models import AuditEntry, User
 from app.vocabulary import AuditAction, Role
+from app.web import labels
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
 
@@ -71,7 +72,10 @@ def index(user: User) -> str:
     head = AuditLog.head(db.session)
     return render_template("audit/index.html", entries=entries, filters=filters, page=page,
                            pages=max(1, -(-(total or 0) // PAGE_SIZE)), total=total,
-                           actions=actions, head=head)
+                           actions=actions, head=head,
+                           action_label=labels.audit_action_label,
+                           result_label=labels.audit_result_label,
+                           origin_label=labels.audit_origin_label)
 
 
 def _cell(value: object) -> str:
