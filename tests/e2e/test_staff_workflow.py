@@ -69,7 +69,9 @@ def test_case_from_first_sign_in_to_feedback(server, browser, contexts, a11y, sh
     look(admin, a11y, shot, "new user form")
     admin.fill("#email", NEW_VP)
     admin.fill("#display_name", "Nina Nieuw")
-    admin.select_option("#unit", label="Kerndepartement")
+    # Each unit is named with its kind (#17 defect 8).
+    kind = {"nl": "organisatieonderdeel", "en": "ministry unit"}[lang]
+    admin.select_option("#unit", label=f"Kerndepartement ({kind})")
     admin.check("input[name=roles][value=vertrouwenspersoon]")
     admin.click("main form button[type=submit]")
     temporary = admin.inner_text("#temporary-password").strip()

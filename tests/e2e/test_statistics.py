@@ -25,6 +25,8 @@ def test_icc_opens_the_year_figures_and_downloads_csv(server, browser, contexts,
     assert download.suggested_filename == f"meldpunt-statistiek-{year}.csv"
     with open(download.path(), encoding="utf-8-sig") as handle:
         text = handle.read()
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:2] == ["Meldpunt", f"year {year}"] and len(rows) > 5, text[:500]
+    # Dutch, separated by ";" as Excel with Dutch settings expects (#17 defect 8).
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:2] == ["Meldpunt", f"Jaarcijfers {year}"] and len(rows) > 5, text[:500]
+    assert ["Jaar", year] in rows
     assert year in text
