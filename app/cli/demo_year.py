@@ -79,7 +79,10 @@ class Step:
     day: int
     act: str
     text: str = ""
+    # The vertrouwenspersoon a case is routed to (local part of the account).
     who: str = ""
+    # Who was at the meeting (minutes).
+    present: str = ""
     outcome: Outcome | None = None
     measure: Measure | None = None
     reason: CloseReason | None = None
@@ -166,7 +169,7 @@ def withdraw(day: int) -> Step:
 def minutes_of(day: int, text: str, present: str) -> Step:
     """Minutes of a meeting on `day`, recorded that day and, when the
     reporter has a mailbox, sent there for approval."""
-    return Step(day, "minutes", text, who=present)
+    return Step(day, "minutes", text, present=present)
 
 
 def approve_minutes(day: int) -> Step:
@@ -509,8 +512,7 @@ class _Cast:
     """The demo users by local part, each with their unlocked private key
     (unlocked once: with production Argon2 costs that takes a moment)."""
 
-    def __init__(self, session: Session, users: dict[str, User], password: str) -> None:
-        self.session = session
+    def __init__(self, users: dict[str, User], password: str) -> None:
         self.users = users
         self.password = password
         self._keys: dict[int, PrivateKey] = {}
@@ -619,7 +621,7 @@ def _take(run: _Run, step: Step) -> None:
     elif act == "minutes":
         recorded = minutes.record_minutes(session, rt, case, run.key(), run.handler,
                                           meeting_on=_moment(run.received, step.day).date(),
-                                          text=step.text, present=step.who)
+                                          text=step.text, present=step.present)
         if minutes.has_mailbox(session, case):
             minutes.send_minutes(session, rt, case, run.handler, recorded.id)
     elif act == "paper_approval":
@@ -769,7 +771,7 @@ def demo_users(session: Session, emails: Iterable[tuple[str, str]]) -> dict[str,
 def seed_year(session: Session, rt: Runtime, users: dict[str, User],
               password: str) -> YearSummary:
     """Play every story and signal; return what was seeded."""
-    cast = _Cast(session, users, password)
+    cast = _Cast(users, password)
     today = utcnow()
     summary = YearSummary()
     for n, story in enumerate(STORIES, start=1):
