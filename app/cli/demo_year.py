@@ -699,6 +699,13 @@ def _backdate(session: Session, rt: Runtime, run: _Run) -> None:
         case.feedback_due_at = feedback_due(case.received_at, case.acknowledged_at, rt.settings)
 
 
+def _backdate_signal(session: Session, case: Case) -> None:
+    """Demo back-dating of a signal: registered the day it was heard. The
+    domain dates everything else of a signal to that day already."""
+    with unit_of_work(session):
+        case.closed_at = case.received_at
+
+
 # --- the stories ------------------------------------------------------------------------
 
 
@@ -751,10 +758,7 @@ def play_signal(session: Session, rt: Runtime, cast: _Cast, signal: SignalStory,
         unit_id=unit.id, category=signal.category, subcategory=signal.subcategory, on=heard,
         advice_given=signal.referred_to is None,
         referred_to=signal.referred_to.value if signal.referred_to else None))
-    # Demo back-dating: registered the day it was heard (the domain dates
-    # everything else of a signal to that day already).
-    with unit_of_work(session):
-        case.closed_at = case.received_at
+    _backdate_signal(session, case)
     return case
 
 
