@@ -8,6 +8,7 @@ Never run this on a production instance (it refuses to).
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -17,11 +18,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.accounts import service, totp
-from app.cases.intake import NewReport, submit_report
 from app.cli.context import runtime
+from app.cli.demo_year import YearSummary, demo_users, seed_year
 from app.models import Unit
 from app.transactions import unit_of_work
-from app.vocabulary import Role
+from app.vocabulary import Role, UnitKind
 from app.web.extensions import db
 
 if TYPE_CHECKING:
@@ -34,14 +35,15 @@ DEMO_DOMAIN = "demo.meldpunt.test"
 DEMO_PASSWORD = "demo-wachtwoord-meldpunt"  # noqa: S105 - published demo credential
 
 UNITS = [
-    ("kerndepartement", "Kerndepartement", "unit"),
-    ("cibg", "CIBG", "unit"),
-    ("cbg", "College ter Beoordeling van Geneesmiddelen (CBG)", "unit"),
-    ("igj", "Inspectie Gezondheidszorg en Jeugd (IGJ)", "unit"),
-    ("rivm", "RIVM", "unit"),
-    ("scp", "Sociaal en Cultureel Planbureau (SCP)", "unit"),
-    ("extern", "Externe vertrouwenspersonen", "external"),
-    ("bureau-integriteit", "Bureau Integriteit (extern onderzoeksbureau)", "bureau"),
+    ("kerndepartement", "Kerndepartement", UnitKind.UNIT),
+    ("cibg", "CIBG", UnitKind.UNIT),
+    ("cbg", "College ter Beoordeling van Geneesmiddelen (CBG)", UnitKind.UNIT),
+    ("igj", "Inspectie Gezondheidszorg en Jeugd (IGJ)", UnitKind.UNIT),
+    ("rivm", "RIVM", UnitKind.UNIT),
+    ("scp", "Sociaal en Cultureel Planbureau (SCP)", UnitKind.UNIT),
+    ("extern", "Externe vertrouwenspersonen", UnitKind.EXTERNAL),
+    ("centraal", "Centrale vertrouwenspersoon", UnitKind.CENTRAL),
+    ("bureau-integriteit", "Bureau Integriteit (extern onderzoeksbureau)", UnitKind.BUREAU),
 ]
 
 # (local part, name, unit code, roles)
@@ -49,7 +51,10 @@ USERS = [
     ("intake", "Ilse Intake", "kerndepartement", {Role.INTAKE}),
     ("vp", "Vera Vertrouwenspersoon", "kerndepartement", {Role.VP}),
     ("vp-extern", "Victor Extern", "extern", {Role.VP}),
+    ("vp-centraal", "Carla Centraal", "centraal", {Role.VP}),
     ("ic", "Iris Integriteitscoördinator", "kerndepartement", {Role.IC}),
+    ("ic-rivm", "Ruben Integriteitscoördinator RIVM", "rivm", {Role.IC}),
+    ("ic-igj", "Gina Integriteitscoördinator IGJ", "igj", {Role.IC}),
     ("icc", "Coen Concerncoördinator", "kerndepartement", {Role.ICC}),
     ("onderzoeker", "Olaf Onderzoeker", "bureau-integriteit", {Role.EXTERNAL}),
     ("beheer", "Bea Beheerder", "kerndepartement", {Role.ADMIN}),
@@ -73,8 +78,18 @@ def seed_units(session: Session) -> dict[str, Unit]:
     return units
 
 
-def seed_demo(session: Session, rt: Runtime) -> list[tuple[str, str, str]]:
-    """Create the demo organisation once; return (email, roles, totp secret)."""
+@dataclass
+class DemoSeed:
+    # (email, roles, TOTP secret) of every demo account.
+    accounts: list[tuple[str, str, str]]
+    # What this run seeded; None when the demo was seeded before.
+    year: YearSummary | None
+
+
+def seed_demo(session: Session, rt: Runtime) -> DemoSeed:
+    """Create the demo organisation once: units, accounts and, with the
+    accounts, a year and more of cases (app/cli/demo_year.py). Running it
+    again adds nothing."""
 
     created_any = False
     with unit_of_work(session):  # the units and every account, or none of them
@@ -89,19 +104,10 @@ def seed_demo(session: Session, rt: Runtime) -> list[tuple[str, str, str]]:
             )
             service.enrol_directly(session, rt, user, DEMO_PASSWORD, totp.new_totp_secret())
             created_any = True
+    year = None
     if created_any:
-        samples = [
-            NewReport(unit_id=units["kerndepartement"].id, track="advice", channel="anonymous",
-                      category="ongewenste_omgangsvormen", subcategory="pesten",
-                      report={"what": "Demo: een collega wordt al maanden buitengesloten.",
-                              "when": "sinds het voorjaar", "where": "afdeling"}),
-            NewReport(unit_id=units["rivm"].id, track="report", channel="confidential",
-                      category="financiele_schendingen",
-                      report={"what": "Demo: declaraties die niet kloppen."},
-                      identity={"name": "Demo Melder", "email": "melder@example.org"}),
-        ]
-        for sample in samples:
-            submit_report(session, rt, sample)
+        users = demo_users(session, [(local, demo_email(local)) for local, *_ in USERS])
+        year = seed_year(session, rt, users, DEMO_PASSWORD)
     accounts = []
     for local, _name, _unit, roles in USERS:
         enrolled = service.find_user_by_email(session, demo_email(local))
@@ -110,7 +116,23 @@ def seed_demo(session: Session, rt: Runtime) -> list[tuple[str, str, str]]:
         secret = totp.decrypt_secret(enrolled.totp_secret_encrypted, rt.keyring.totp_key,
                                      enrolled.id)
         accounts.append((enrolled.email, ", ".join(sorted(roles)), secret))
-    return accounts
+    return DemoSeed(accounts=accounts, year=year)
+
+
+def _echo_year(year: YearSummary | None) -> None:
+    if year is None:
+        click.echo("The demo cases were seeded on an earlier run (their receipt codes were "
+                   "printed then).")
+        return
+    states = ", ".join(f"{count} {state}" for state, count in sorted(year.states.items()))
+    signals = ", ".join(f"{count} by {demo_email(vp)}" for vp, count in year.signals.items())
+    click.echo(f"Seeded {year.cases} cases over the last fifteen months and more: {states}.")
+    click.echo(f"  Of these, signals of the vertrouwenspersonen: {signals}.")
+    click.echo("  Some closed more than two years ago: `meldpunt retention run --dry-run` lists "
+               "them (one is on legal hold).")
+    click.echo("Reporter mailbox: http://127.0.0.1:5000/postbus with one of these receipt codes")
+    for number, code, what in year.codes:
+        click.echo(f"  {code}   {number}: {what}")
 
 
 @click.group("demo", invoke_without_command=True)
@@ -124,14 +146,15 @@ def demo_group(ctx: click.Context) -> None:
     if current_app.extensions["meldpunt.settings"].is_production:
         click.echo("Error: refusing to seed demo data in production.", err=True)
         sys.exit(1)
-    accounts = seed_demo(db.session, runtime())
+    seeded = seed_demo(db.session, runtime())
     click.echo("")
     click.echo("Demo organisation ready. Staff sign-in: http://127.0.0.1:5000/medewerkers/inloggen")
     click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
     click.echo("Second factor: add the TOTP secret to an authenticator app, or run")
     click.echo("  .venv/bin/meldpunt demo totp EMAIL   (prints the current 6-digit code)")
-    for email, roles, secret in accounts:
+    for email, roles, secret in seeded.accounts:
         click.echo(f"  {email:<38} {roles:<28} TOTP secret {secret}")
+    _echo_year(seeded.year)
     click.echo("Reporters: http://127.0.0.1:5000/ (no account needed)")
 
 

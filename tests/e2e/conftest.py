@@ -74,7 +74,7 @@ def server(settings: Settings) -> Iterator[Server]:
 
     app = create_app(settings)
     with app.app_context():
-        accounts = seed_demo(db.session, app.extensions["meldpunt.runtime"])
+        accounts = seed_demo(db.session, app.extensions["meldpunt.runtime"]).accounts
         db.session.commit()
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
