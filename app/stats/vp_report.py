@@ -123,19 +123,20 @@ def _contact(signal: bool) -> str:
     return "signal" if signal else "advice_case"
 
 
-def _unit_rows(session: Session, cases: Counter) -> tuple[list[str], dict[int, str]]:
-    """The units reporters belong to, and any other unit a case names."""
-    units = session.scalars(select(Unit).order_by(Unit.name)).all()
-    named = {key[1] for key in cases}
-    rows = [u for u in units if u.kind == UnitKind.UNIT or u.id in named]
-    return [str(u.id) for u in rows] or ["-"], {u.id: u.name for u in units}
+def _unit_rows(session: Session, cases: Counter, every_unit: bool) -> list[str]:
+    """The units a case names; with `every_unit` also every other unit
+    reporters belong to (the integrated report lists them all)."""
+    named = {key[1] for key, n in cases.items() if n}
+    rows = [u for u in session.scalars(select(Unit).order_by(Unit.name))
+            if u.id in named or (every_unit and u.kind == UnitKind.UNIT)]
+    return [str(u.id) for u in rows] or ["-"]
 
 
 def _tables(session: Session, cases: Counter, kinds: dict[int, CounsellorKind | None] | None,
             ) -> tuple[RawTables, list[Link]]:
     """The tables of a report over `cases` (VP_DIMS keys); with `kinds` (user
     id -> kind of counsellor) also the integrated table per kind."""
-    unit_rows, _names = _unit_rows(session, cases)
+    unit_rows = _unit_rows(session, cases, every_unit=kinds is not None)
     cat_rows = category_rows()
     columns = list(VP_COLUMNS)
 

@@ -13,6 +13,7 @@ from app.vocabulary import (
     AuditAction,
     Channel,
     CloseReason,
+    CounsellorKind,
     IntakeChannel,
     Measure,
     Outcome,
@@ -20,6 +21,7 @@ from app.vocabulary import (
     Role,
     State,
     Track,
+    UnitKind,
 )
 
 STATE_LABELS: dict[State, LazyString] = {
@@ -113,6 +115,17 @@ REFERRAL_LABELS: dict[ReferralTarget, LazyString] = {
     ReferralTarget.POLICE: _l("Police"),
     ReferralTarget.EXTERNAL_VP: _l("External confidential counsellor"),
     ReferralTarget.OTHER: _l("Elsewhere"),
+}
+UNIT_KIND_LABELS: dict[UnitKind, LazyString] = {
+    UnitKind.UNIT: _l("Part of the ministry"),
+    UnitKind.EXTERNAL: _l("External confidential counsellors"),
+    UnitKind.CENTRAL: _l("Central confidential counsellors"),
+    UnitKind.BUREAU: _l("External investigation bureau"),
+}
+COUNSELLOR_KIND_LABELS: dict[CounsellorKind, LazyString] = {
+    CounsellorKind.INTERNAL: _l("Internal"),
+    CounsellorKind.EXTERNAL: _l("External"),
+    CounsellorKind.CENTRAL: _l("Central"),
 }
 INTAKE_CHANNEL_LABELS: dict[IntakeChannel, LazyString] = {
     IntakeChannel.WEB: _l("Web form"),
