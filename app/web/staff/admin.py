@@ -14,12 +14,12 @@ from werkzeug.wrappers import Response
 
 from app.accounts import service
 from app.models import Unit, User
-from app.vocabulary import Role
+from app.vocabulary import Role, UnitKind
 from app.web import start_page
 from app.web.extensions import db
 from app.web.forms import EmptyForm, PageTextForm, UserForm
 from app.web.i18n import LANGUAGES
-from app.web.labels import ROLE_LABELS
+from app.web.labels import ROLE_LABELS, UNIT_KIND_LABELS
 from app.web.messages import message_for
 from app.web.security import admin_required, runtime
 
@@ -28,7 +28,10 @@ blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
 def _user_form(obj: User | None = None) -> UserForm:
     form = UserForm(obj=obj)
     units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.kind, Unit.name))
-    form.unit.choices = [(unit.id, unit.name) for unit in units]
+    # A unit that is not a part of the ministry says what it is (the pool of
+    # external or central counsellors, a bureau): a VP there is external or central.
+    form.unit.choices = [(unit.id, unit.name if unit.kind == UnitKind.UNIT
+                          else f"{unit.name} ({UNIT_KIND_LABELS[unit.kind]})") for unit in units]
     form.roles.choices = [(role, str(ROLE_LABELS[role])) for role in Role]
     return form
 
