@@ -130,6 +130,21 @@ class UnitKind(StrEnum):
     BUREAU = "bureau"
 
 
+class CounsellorKind(StrEnum):
+    """What kind of vertrouwenspersoon someone is, by the kind of their own
+    unit: internal (a part of the ministry), external (the pool of external
+    counsellors) or central (serving every unit)."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+    CENTRAL = "central"
+
+
+COUNSELLOR_KIND_OF_UNIT = {UnitKind.UNIT: CounsellorKind.INTERNAL,
+                           UnitKind.EXTERNAL: CounsellorKind.EXTERNAL,
+                           UnitKind.CENTRAL: CounsellorKind.CENTRAL}
+
+
 class AuthorKind(StrEnum):
     """Who wrote a message or uploaded a file."""
 
@@ -229,6 +244,9 @@ class AuditAction(StrEnum):
     # Statistics, the audit log itself, scheduled jobs.
     STATS_VIEWED = "stats.viewed"
     STATS_EXPORTED = "stats.exported"
+    VP_REPORT_VIEWED = "vp_report.viewed"
+    VP_REPORT_EXPORTED = "vp_report.exported"
+    VP_REPORT_NARRATIVE_SAVED = "vp_report.narrative_saved"
     AUDIT_VIEWED = "audit.viewed"
     AUDIT_EXPORTED = "audit.exported"
     AUDIT_PRUNED = "audit.pruned"

@@ -57,6 +57,11 @@ def test_units_are_created_from_the_command_line_and_logged(app, session):
                                  "--kind", "bureau"])
     assert bureau.exit_code == 0
     assert session.scalar(select(Unit.kind).where(Unit.code == "bureau-x")) == "bureau"
+    # Issue #17 defect 4: the home unit of central counsellors (seed 003).
+    central = runner.invoke(args=["unit", "create", "--code", "centraal",
+                                  "--name", "Centrale vertrouwenspersonen", "--kind", "central"])
+    assert central.exit_code == 0, central.output
+    assert session.scalar(select(Unit.kind).where(Unit.code == "centraal")) == "central"
     assert "igj" in runner.invoke(args=["unit", "list"]).output
     assert session.scalar(select(AuditEntry).where(
         AuditEntry.action == "admin.unit_created")) is not None

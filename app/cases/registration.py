@@ -103,6 +103,7 @@ def _add_registration(session: Session, rt: Runtime, user: User, reg: Registrati
         case.acknowledged_at = now
         case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
         workflow.enter(session, rt, case, "register_with_vp", user, creating=True)
+        case.counsellor_id = user.id
         _keep_only(session, case, user)
     return case, code
 
@@ -150,5 +151,6 @@ def _add_signal(session: Session, rt: Runtime, vp: User, signal: Signal,
     case.outcome = Outcome.REFERRED if signal.referred_to else Outcome.ADVICE_GIVEN
     case.referred_to = ReferralTarget(signal.referred_to) if signal.referred_to else None
     case.close_reason = CloseReason.SIGNAL
+    case.counsellor_id = vp.id
     _keep_only(session, case, vp)
     return case

@@ -398,6 +398,7 @@ def _route_to_vp(ctx: _Ctx) -> None:
         raise RequirementMissing("unknown_vp_id")
     _grant(ctx, vp)
     ctx.case.track = Track.ADVICE
+    ctx.case.counsellor_id = vp.id
     _release_intake(ctx, keep={vp.id})
 
 
@@ -568,6 +569,10 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
         raise TransitionNotFound("not_holder") from None
     ctx = _Ctx(session=session, rt=rt, case=case, actor=actor, key=key, params=params)
     try:
+        if case.state is State.WITH_VP and actor.has_role(Role.VP):
+            # The VP who acts on a case while it is with a VP - gives advice,
+            # refers, passes it on - is its counsellor (the VP annual report).
+            case.counsellor_id = actor.id
         APPLY[action](ctx)
         if transition.to_state is not None:
             case.state = transition.to_state

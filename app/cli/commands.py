@@ -49,6 +49,7 @@ from app.keyring import (
     write_private_file,
 )
 from app.models import Case, Unit
+from app.vocabulary import UnitKind
 from app.web.extensions import db
 
 if TYPE_CHECKING:
@@ -193,8 +194,9 @@ def unit_group() -> None:
 @unit_group.command("create")
 @click.option("--code", required=True, help="Short code, e.g. kerndepartement.")
 @click.option("--name", required=True)
-@click.option("--kind", type=click.Choice(["unit", "external", "bureau"]), default="unit",
-              help="unit: part of the ministry; external: external counsellors; "
+@click.option("--kind", type=click.Choice([kind.value for kind in UnitKind]), default="unit",
+              help="unit: part of the ministry; external: external counsellors; central: "
+                   "central counsellors, who serve every unit; "
                    "bureau: an external investigation bureau.")
 @with_appcontext
 def unit_create(code: str, name: str, kind: str) -> None:

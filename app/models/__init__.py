@@ -10,6 +10,7 @@ from app.models.page_text import PageText
 from app.models.reporter import MailboxThrottle, ReporterSession
 from app.models.retention import CaseTally, RetentionRule
 from app.models.user import RecoveryCode, StaffSession, User, UserRole
+from app.models.vp_report import CounsellorNarrative
 
 __all__ = [
     "Attachment",
@@ -20,6 +21,7 @@ __all__ = [
     "CaseNote",
     "CaseRestriction",
     "CaseTally",
+    "CounsellorNarrative",
     "ExternalReferral",
     "KeyWrap",
     "MailboxThrottle",

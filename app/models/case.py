@@ -42,6 +42,8 @@ class Case(Base):
         Index("ix_case_file_received_at", "received_at"),
         Index("ix_case_file_unit_track", "unit_id", "track"),
         Index("ix_case_file_track_received", "track", "received_at"),
+        # The confidential counsellors' annual report (app/stats/vp_report.py).
+        Index("ix_case_file_counsellor_received", "counsellor_id", "received_at"),
         # Tab filters on open cases (due soon, overdue, waiting for reporter):
         # partial, so they stay as small as the open part of the backlog.
         Index("ix_case_file_open_ack_due", "acknowledge_due_at",
@@ -81,6 +83,12 @@ class Case(Base):
     # vertrouwenspersoon passed the case to the integrity coordinator.
     feedback_given_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
+    # The vertrouwenspersoon who handles the case (clear: the VP annual
+    # report counts per VP): the VP chosen when the case was routed, the VP
+    # who registered it or its signal, and then the VP who acts on it while
+    # it is with a VP (advice given, referred, passed on to the IC).
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
     # A legal hold (set by the IC, logged; reason encrypted) suspends retention.
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     legal_hold_set_at: Mapped[datetime | None]

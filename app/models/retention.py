@@ -41,6 +41,7 @@ class CaseTally(Base):
     __table_args__ = (
         Index("ix_case_tally_received", *RECEIVED_INDEX),
         Index("ix_case_tally_closed", *CLOSED_INDEX),
+        Index("ix_case_tally_counsellor", "counsellor_id", "received_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,5 +62,9 @@ class CaseTally(Base):
     acknowledged_in_time: Mapped[bool | None]
     feedback_in_time: Mapped[bool | None]
     escalated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # For the VP annual report: who counselled (a user id, no link kept, as
+    # unit_id) and where the case or signal was referred to.
+    counsellor_id: Mapped[int | None]
+    referred_to: Mapped[str | None] = mapped_column(String(40))
     days_to_close: Mapped[int | None]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

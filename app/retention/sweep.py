@@ -51,7 +51,7 @@ SWEEP_COLUMNS = (
     Case.typology_version, Case.channel, Case.intake_channel, Case.outcome, Case.measure,
     Case.close_reason, Case.received_at, Case.acknowledge_due_at, Case.acknowledged_at,
     Case.feedback_due_at, Case.feedback_given_at, Case.closed_at, Case.escalated_at,
-    Case.legal_hold,
+    Case.legal_hold, Case.counsellor_id, Case.referred_to,
 )
 
 
@@ -77,7 +77,7 @@ def tally_values(case: Case | Row, now: datetime) -> dict[str, object]:
         received_on=_day(case.received_at), acknowledged_on=_day(case.acknowledged_at),
         closed_on=_day(case.closed_at), acknowledged_in_time=acknowledged_in_time,
         feedback_in_time=feedback_in_time, escalated=case.escalated_at is not None,
-        days_to_close=days,
+        days_to_close=days, counsellor_id=case.counsellor_id, referred_to=case.referred_to,
     )
 
 

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.models import Case, CaseTally, Unit
+from app.vocabulary import CloseReason
 
 UNWANTED = "ongewenste_omgangsvormen"
 UNCLASSIFIED = "unclassified"
@@ -69,6 +70,9 @@ def _case_dims(now: datetime | None = None) -> dict[str, SQLColumnExpression[Any
         "subcategory": Case.subcategory, "channel": Case.channel, "outcome": Case.outcome,
         "measure": Case.measure, "closed": Case.closed_at.is_not(None),
         "escalated": Case.escalated_at.is_not(None),
+        # The VP annual report (app/stats/vp_report.py).
+        "counsellor": Case.counsellor_id, "referred_to": Case.referred_to,
+        "signal": Case.close_reason == CloseReason.SIGNAL,
     }
     if now is not None:
         dims["acknowledged"] = _timeliness_state(Case.acknowledged_at, Case.acknowledge_due_at,
@@ -85,6 +89,9 @@ def _tally_dims() -> dict[str, SQLColumnExpression[Any]]:
         "outcome": CaseTally.outcome, "measure": CaseTally.measure,
         "closed": CaseTally.closed_on.is_not(None), "escalated": CaseTally.escalated,
         "acknowledged": CaseTally.acknowledged_in_time, "feedback": CaseTally.feedback_in_time,
+        # Not in those indexes: the VP annual report reads these too.
+        "counsellor": CaseTally.counsellor_id, "referred_to": CaseTally.referred_to,
+        "signal": CaseTally.close_reason == CloseReason.SIGNAL,
     }
 
 
@@ -95,7 +102,7 @@ def _maybe_bool(value: object) -> bool | None:
 # How a dimension's database value becomes its key (others are kept as they are).
 _CONVERT: dict[str, Callable[[Any], object]] = {
     "closed": bool, "escalated": bool, "acknowledged": _maybe_bool,
-    "feedback": _maybe_bool, "year": int}
+    "feedback": _maybe_bool, "year": int, "signal": bool}
 
 
 def _keyer(dims: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:

@@ -254,3 +254,43 @@ def protect(counts: list[list[int]], threshold: int, row_labels: list[str],
             row[1] = row[0]
     return ProtectedTable(row_labels=row_labels, col_labels=col_labels, grid=grid,
                           status=status, threshold=threshold, title=title)
+
+
+# A cell that two tables of one export both publish: (table, cell, table, cell).
+Link = tuple[str, tuple[int, int], str, tuple[int, int]]
+
+
+def protect_linked(raw: dict[str, tuple[list[list[int]], list[str], list[str]]],
+                   threshold: int, links: list[Link],
+                   avoid: dict[str, frozenset[tuple[int, int]]] | None = None,
+                   ) -> dict[str, ProtectedTable]:
+    """Protect every table of an export (`raw`: name -> counts, row codes,
+    column codes), then hide a number two tables both publish (`links`) in
+    both as soon as one of them hides it (point 4 above), until no link
+    differs."""
+    avoid = avoid or {}
+    forced: dict[str, set[tuple[int, int]]] = {name: set() for name in raw}
+
+    def protect_all() -> dict[str, ProtectedTable]:
+        return {name: protect(m, threshold, rows, cols, name, forced[name],
+                              avoid.get(name, frozenset()))
+                for name, (m, rows, cols) in raw.items()}
+
+    tables = protect_all()
+    for _ in range(20):
+        changed = False
+        for name_a, cell_a, name_b, cell_b in links:
+            ta, tb = tables[name_a], tables[name_b]
+            if ta.grid[cell_a[0]][cell_a[1]] != tb.grid[cell_b[0]][cell_b[1]]:
+                continue
+            sa, sb = ta.status[cell_a[0]][cell_a[1]], tb.status[cell_b[0]][cell_b[1]]
+            if sa in HIDDEN and sb == SHOWN:
+                forced[name_b].add(cell_b)
+                changed = True
+            elif sb in HIDDEN and sa == SHOWN:
+                forced[name_a].add(cell_a)
+                changed = True
+        if not changed:
+            break
+        tables = protect_all()
+    return tables

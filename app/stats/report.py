@@ -22,7 +22,7 @@ from app.stats.counts import (
     Period,
     category_key,
 )
-from app.stats.disclosure import HIDDEN, SHOWN, ProtectedTable, protect
+from app.stats.disclosure import ProtectedTable, protect_linked
 from app.vocabulary import Channel, Measure, Outcome, Track, UnitKind
 
 TREND_YEARS = 5
@@ -79,7 +79,7 @@ def category_rows() -> list[str]:
     return rows + [UNCLASSIFIED]
 
 
-def _matrix(counter: Mapping[Any, int], rows: list[str], cols: list[str],
+def matrix(counter: Mapping[Any, int], rows: list[str], cols: list[str],
             row_of: Callable[[Any], str], col_of: Callable[[Any], str]) -> list[list[int]]:
     index_r = {r: i for i, r in enumerate(rows)}
     index_c = {c: j for j, c in enumerate(cols)}
@@ -93,7 +93,8 @@ def _matrix(counter: Mapping[Any, int], rows: list[str], cols: list[str],
     return matrix
 
 
-def _vp_column(escalated: bool, closed: bool, outcome: str | None) -> str:
+def vp_column(escalated: bool, closed: bool, outcome: str | None) -> str:
+    """What came of a case that reached a counsellor (VP_COLUMNS)."""
     if escalated:
         return "escalated"
     if not closed:
@@ -124,20 +125,20 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     units = _units_shown(session, names, unit_id, received_by("unit"))
     unit_rows = [str(u) for u in units] or ["-"]
 
-    raw["received_by_category"] = (_matrix(
+    raw["received_by_category"] = (matrix(
         received_by("category", "subcategory", "track"), cat_rows, list(Track),
         lambda k: category_key(k[0], k[1]), lambda k: k[2]), cat_rows, list(Track))
-    raw["received_by_unit_channel"] = (_matrix(
+    raw["received_by_unit_channel"] = (matrix(
         received_by("unit", "channel"), unit_rows, list(Channel), lambda k: str(k[0]),
         lambda k: k[1]), unit_rows, list(Channel))
     closed = counts.closed_with_days(session, period, CLOSED_DIMS, unit_id)
     outcome_rows = [*Outcome, NO_OUTCOME]
-    raw["closed_by_outcome"] = (_matrix(
+    raw["closed_by_outcome"] = (matrix(
         counts.project(closed, CLOSED_DIMS_DAYS, ["outcome", "track"]), outcome_rows,
         list(Track), lambda k: k[0] or NO_OUTCOME, lambda k: k[1]), outcome_rows, list(Track))
     measures = counts.project(closed, CLOSED_DIMS_DAYS, ["measure"])
     measure_rows = [*Measure]
-    raw["measures"] = (_matrix(
+    raw["measures"] = (matrix(
         {k: v for k, v in measures.items() if k[0]}, measure_rows, ["count"],
         lambda k: k[0], lambda k: "count"), measure_rows, ["count"])
     # What reached a confidential counsellor: the advice track, and the
@@ -145,9 +146,9 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     vp_dims = ("unit", "escalated", "closed", "outcome")
     vp_cases = (received_by(*vp_dims, track=Track.ADVICE)
                 + received_by(*vp_dims, track=Track.REPORT, escalated=True))
-    raw["vp_signals_by_unit"] = (_matrix(
+    raw["vp_signals_by_unit"] = (matrix(
         vp_cases, unit_rows,
-        list(VP_COLUMNS), lambda k: str(k[0]), lambda k: _vp_column(k[1], k[2], k[3])),
+        list(VP_COLUMNS), lambda k: str(k[0]), lambda k: vp_column(k[1], k[2], k[3])),
         unit_rows, list(VP_COLUMNS))
     first = year - TREND_YEARS + 1
     trend_rows = [str(y) for y in range(first, year + 1)]
@@ -204,32 +205,10 @@ def _links(raw: RawTables) -> list[tuple[str, tuple[int, int], str, tuple[int, i
 
 
 def _protect_all(raw: RawTables, threshold: int) -> dict[str, ProtectedTable]:
-    forced: dict[str, set[tuple[int, int]]] = {name: set() for name in raw}
     # This year's row of the trend repeats the headline totals: hide those last.
     trend_rows = len(raw["trend_received"][1])
-    avoid: dict[str, frozenset[tuple[int, int]]] = {name: frozenset() for name in raw}
-    avoid["trend_received"] = frozenset((trend_rows - 1, j) for j in range(3))
-    tables = {name: protect(m, threshold, rows, cols, name, avoid=avoid[name])
-              for name, (m, rows, cols) in raw.items()}
-    hidden = HIDDEN
-    for _ in range(20):
-        changed = False
-        for name_a, cell_a, name_b, cell_b in _links(raw):
-            ta, tb = tables[name_a], tables[name_b]
-            if ta.grid[cell_a[0]][cell_a[1]] != tb.grid[cell_b[0]][cell_b[1]]:
-                continue
-            sa, sb = ta.status[cell_a[0]][cell_a[1]], tb.status[cell_b[0]][cell_b[1]]
-            if sa in hidden and sb == SHOWN:
-                forced[name_b].add(cell_b)
-                changed = True
-            elif sb in hidden and sa == SHOWN:
-                forced[name_a].add(cell_a)
-                changed = True
-        if not changed:
-            break
-        tables = {name: protect(m, threshold, rows, cols, name, forced[name], avoid[name])
-                  for name, (m, rows, cols) in raw.items()}
-    return tables
+    avoid = {"trend_received": frozenset((trend_rows - 1, j) for j in range(3))}
+    return protect_linked(raw, threshold, _links(raw), avoid)
 
 
 def _label_units(report: YearReport, names: dict[int, str]) -> None:

@@ -13,6 +13,7 @@ from app.vocabulary import (
     AuditAction,
     Channel,
     CloseReason,
+    CounsellorKind,
     IntakeChannel,
     Measure,
     Outcome,
@@ -115,6 +116,11 @@ REFERRAL_LABELS: dict[ReferralTarget, LazyString] = {
     ReferralTarget.POLICE: _l("Police"),
     ReferralTarget.EXTERNAL_VP: _l("External confidential counsellor"),
     ReferralTarget.OTHER: _l("Elsewhere"),
+}
+COUNSELLOR_KIND_LABELS: dict[CounsellorKind, LazyString] = {
+    CounsellorKind.INTERNAL: _l("Internal"),
+    CounsellorKind.EXTERNAL: _l("External"),
+    CounsellorKind.CENTRAL: _l("Central"),
 }
 INTAKE_CHANNEL_LABELS: dict[IntakeChannel, LazyString] = {
     IntakeChannel.WEB: _l("Web form"),
@@ -233,6 +239,9 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.ADMIN_PAGE_TEXT_RESET: _l("Start page text reset"),
     AuditAction.STATS_VIEWED: _l("Statistics viewed"),
     AuditAction.STATS_EXPORTED: _l("Statistics exported"),
+    AuditAction.VP_REPORT_VIEWED: _l("Confidential counsellors' annual report viewed"),
+    AuditAction.VP_REPORT_EXPORTED: _l("Confidential counsellors' annual report exported"),
+    AuditAction.VP_REPORT_NARRATIVE_SAVED: _l("Confidential counsellor's annual account saved"),
     AuditAction.AUDIT_VIEWED: _l("Audit log viewed"),
     AuditAction.AUDIT_EXPORTED: _l("Audit log exported"),
     AuditAction.AUDIT_PRUNED: _l("Old audit log entries removed"),

@@ -169,6 +169,11 @@ MESSAGES: dict[str, LazyString] = {
     "page_text.too_long": _l("The text is too long: at most %(max)s characters."),
     "page_text.control": _l("The text contains invisible control characters. Type it again, "
                             "or paste it as plain text."),
+    # --- the confidential counsellor's account of the year ---
+    "vp_report.role": _l("Only a confidential counsellor writes an account of their year."),
+    "vp_report.year": _l("Choose a year that has begun."),
+    "vp_report.empty": _l("Fill in your account of the year."),
+    "vp_report.too_long": _l("The text is too long: at most %(max)s characters."),
 }
 
 

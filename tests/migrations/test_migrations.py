@@ -233,3 +233,68 @@ def test_0011_makes_escalated_cases_and_their_tallies_formal_reports(empty_datab
                             {1: "advice", 2: "advice", 3: "report"})
     finally:
         engine.dispose()
+
+
+def test_0013_attributes_a_case_to_the_only_counsellor_holding_it(empty_database):
+    """Issue #17 defect 4: the VP annual report counts per VP. The migration
+    that adds case_file.counsellor_id fills it where one VP holds a case that
+    reached a counsellor; a case two VPs hold, a formal report a VP happens to
+    hold and a case no VP holds stay unattributed. The tallies gain empty
+    columns and the narratives table takes rows; the downgrade removes them."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0011")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (id, code, name, kind, active)"
+                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            for user_id, role in ((1, "vertrouwenspersoon"), (2, "vertrouwenspersoon"),
+                                  (3, "integriteitscoordinator"), (4, "intake")):
+                conn.execute(text(
+                    "INSERT INTO user_account (id, email, display_name, unit_id, active,"
+                    " created_at, password_hash, password_changed_at, must_change_password,"
+                    " failed_logins) VALUES (:id, :email, 'X', 1, true, '2026-01-01', 'h',"
+                    " '2026-01-01', false, 0)"), {"id": user_id, "email": f"u{user_id}@x.test"})
+                conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (:id, :role)"),
+                             {"id": user_id, "role": role})
+            # 1: advice, VP 1 and intake hold it; 2: advice, VPs 1 and 2;
+            # 3: escalated to a report, VP 2 and the IC; 4: a formal report
+            # VP 1 holds (not through a counsellor); 5: advice, nobody.
+            cases = ((1, "advice", "closed", None), (2, "advice", "with_vp", None),
+                     (3, "report", "with_ic", "2026-02-01"), (4, "report", "with_ic", None),
+                     (5, "advice", "acknowledged", None))
+            for case_id, track, state, escalated_at in cases:
+                _insert_case(conn, case_id, track=track, state=state,
+                             escalated_at=escalated_at)
+            for case_id, user_id in ((1, 1), (1, 4), (2, 1), (2, 2), (3, 2), (3, 3), (4, 1)):
+                conn.execute(text(
+                    "INSERT INTO key_wrap (case_id, recipient, user_id, suite_id,"
+                    " key_fingerprint, wrapped_key, granted_at) VALUES (:case_id, :recipient,"
+                    " :user_id, 's', 'f', :key, '2026-01-01')"),
+                    {"case_id": case_id, "recipient": f"user:{user_id}", "user_id": user_id,
+                     "key": b"k"})
+            conn.execute(text(
+                "INSERT INTO case_tally (id, unit_id, track, typology_version, channel,"
+                " intake_channel, received_on, escalated, recorded_at) VALUES (1, 1, 'advice',"
+                " 'rijk-2024', 'confidential', 'web', '2020-01-01', false, '2026-01-01')"))
+        command.upgrade(config, "0013")
+        with engine.begin() as conn:
+            assert dict(conn.execute(text("SELECT id, counsellor_id FROM case_file")).all()) == {
+                1: 1, 2: None, 3: 2, 4: None, 5: None}
+            assert conn.execute(text(
+                "SELECT counsellor_id, referred_to FROM case_tally")).one() == (None, None)
+            conn.execute(text(
+                "INSERT INTO vp_narrative (counsellor_id, year, body, created_at, updated_at,"
+                " updated_by_id) VALUES (1, 2026, 'Een rustig jaar.', '2027-01-05',"
+                " '2027-01-05', 1)"))
+        command.downgrade(config, "0011")
+        assert "vp_narrative" not in _tables(empty_database)
+        engine.dispose()
+        engine = create_engine(empty_database)
+        columns = {c["name"] for c in inspect(engine).get_columns("case_file")}
+        assert "counsellor_id" not in columns
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM case_file")).scalar() == 5
+    finally:
+        engine.dispose()

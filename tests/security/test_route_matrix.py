@@ -139,6 +139,16 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("audit.export", "GET"): _staff_page(AUDIT, {OK}),
     ("stats.page", "GET"): _staff_page(STATS, {OK}),
     ("stats.export", "GET"): _staff_page(STATS, {OK}),
+    # The VP annual report: a VP their own, the ICC every VP's and the
+    # integrated one; the user in the URL is not a VP (404). Saving without
+    # a year is a bad request.
+    ("vp_report.own", "GET"): _staff_page({"vertrouwenspersoon"}, {OK}),
+    ("vp_report.own_export", "GET"): _staff_page({"vertrouwenspersoon"}, {OK}),
+    ("vp_report.save", "POST"): _staff_page({"vertrouwenspersoon"}, {BAD}),
+    ("vp_report.integrated", "GET"): _staff_page({"icc"}, {OK}),
+    ("vp_report.integrated_export", "GET"): _staff_page({"icc"}, {OK}),
+    ("vp_report.of_counsellor", "GET"): _staff_page({"icc"}, {MISSING}),
+    ("vp_report.of_counsellor_export", "GET"): _staff_page({"icc"}, {MISSING}),
     # --- cases (held by the intake officers only) ---------------------------------
     ("cases.my_cases", "GET"): _staff_page(ALL_HANDLERS, {OK}),
     ("cases.access", "GET"): _staff_page(ALL_HANDLERS, {OK}),

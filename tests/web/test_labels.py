@@ -14,6 +14,7 @@ from app.vocabulary import (
     AuditAction,
     Channel,
     CloseReason,
+    CounsellorKind,
     IntakeChannel,
     Measure,
     Outcome,
@@ -21,6 +22,7 @@ from app.vocabulary import (
     Role,
     State,
     Track,
+    UnitKind,
 )
 from app.web import labels
 
@@ -35,6 +37,8 @@ TABLES: list[tuple[type[StrEnum], dict]] = [  # type: ignore[type-arg]
     (ReferralTarget, labels.REFERRAL_LABELS),
     (Role, labels.ROLE_LABELS),
     (AuditAction, labels.AUDIT_ACTION_LABELS),
+    (UnitKind, labels.UNIT_KIND_LABELS),
+    (CounsellorKind, labels.COUNSELLOR_KIND_LABELS),
 ]
 
 
