@@ -16,7 +16,7 @@ from app.cases.intake import NewReport, submit_report
 from app.cases.registration import Signal, register_signal
 from app.cases.workflow import perform
 from app.errors import Invalid
-from app.models import AuditEntry, Case, CaseTally, Unit, utcnow
+from app.models import AuditEntry, Case, CaseTally, utcnow
 from app.retention.sweep import run_sweep
 from app.stats.disclosure import HIDDEN
 from app.stats.vp_report import (
@@ -58,11 +58,10 @@ def add_vp_case(session, unit, counsellor, *, category="ongewenste_omgangsvormen
 
 
 @pytest.fixture()
-def central(session, units):
-    unit = Unit(code="centraal", name="Centrale vertrouwenspersonen", kind=UnitKind.CENTRAL)
-    session.add(unit)
-    session.commit()
-    units["centraal"] = unit
+def central(units):
+    """The demo organisation's home of central counsellors (tests/conftest.py)."""
+    unit = units["centraal"]
+    assert unit.kind == UnitKind.CENTRAL
     return unit
 
 

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import service
 from app.models import Unit, User
-from app.vocabulary import Role, UnitKind
+from app.vocabulary import Role
 from app.web import start_page
 from app.web.extensions import db
 from app.web.forms import EmptyForm, PageTextForm, UserForm
