@@ -139,3 +139,22 @@ def test_the_vps_csv_export_in_dutch_and_in_english(client, session, year):
     assert data["counsellor"]["kind"] == "external"
     assert any("signal" in d.lower() for d in data["definitions"])
     assert actions_of(session, vp).count("vp_report.exported") == 3
+
+
+def test_the_annual_figures_send_an_external_or_central_vp_to_their_own_report(client, year):
+    """Defect 4: an external VP who registered signals for RIVM saw only the
+    zeros of their own pool on the annual figures. A counsellor outside the
+    ministry's units has no unit of their own to count: their figures are
+    their VP annual report."""
+    for who in ("external", "central"):
+        sign_in(client, year[who])
+        page = client.get("/medewerkers/statistiek/?jaar=2025")
+        assert page.status_code == 302
+        assert page.headers["Location"].endswith(f"{BASE}/mijn?jaar=2025")
+        export = client.get("/medewerkers/statistiek/export.csv?jaar=2025")
+        assert export.status_code == 302
+        assert export.headers["Location"].endswith(f"{BASE}/mijn/export.csv?jaar=2025")
+        post_form(client, "/medewerkers/uitloggen", {})
+    # An internal VP keeps the annual figures of their own unit.
+    sign_in(client, year["internal"])
+    assert client.get("/medewerkers/statistiek/?jaar=2025").status_code == 200

@@ -1,11 +1,15 @@
 """The statistics page and its exports. The ICC sees every unit; an IC or a
-vertrouwenspersoon sees their own unit. Every view and export is logged."""
+vertrouwenspersoon sees their own unit. An external or central
+vertrouwenspersoon has no unit of their own to count: their figures are their
+VP annual report (app/web/staff/vp_report.py). Every view and export is
+logged."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.audit.events import record_event
 from app.models import Unit, User, utcnow
@@ -39,6 +43,12 @@ def _scope(user: User) -> tuple[int, int | None]:
     return year, user.unit_id
 
 
+def _counsellor_without_unit(user: User) -> bool:
+    """A VP of the external pool or the central unit, with no IC role."""
+    return (user.has_role(Role.VP) and not user.has_role(Role.ICC, Role.IC)
+            and user.unit.kind != UnitKind.UNIT)
+
+
 def _report(user: User, year: int, unit_id: int | None) -> YearReport:
     rt = runtime()
     return build_report(db.session, year, rt.settings.stats_threshold, unit_id)
@@ -60,8 +70,10 @@ def _charts(report: YearReport) -> list[Markup]:
 
 @blueprint.route("/")
 @stats_required
-def page(user: User) -> str:
+def page(user: User) -> str | BaseResponse:
     year, unit_id = _scope(user)
+    if _counsellor_without_unit(user):
+        return redirect(url_for("vp_report.own", jaar=year))
     report = _report(user, year, unit_id)
     rt = runtime()
     record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.STATS_VIEWED,
@@ -78,10 +90,12 @@ def page(user: User) -> str:
 
 @blueprint.route("/export.<fmt>")
 @stats_required
-def export(user: User, fmt: str) -> Response:
+def export(user: User, fmt: str) -> BaseResponse:
     if fmt not in FORMATS:
         abort(404)
     year, unit_id = _scope(user)
+    if _counsellor_without_unit(user):
+        return redirect(url_for("vp_report.own_export", fmt=fmt, jaar=year))
     report = _report(user, year, unit_id)
     rt = runtime()
     record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.STATS_EXPORTED,
