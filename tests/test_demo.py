@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 
 from app.cli.demo import DEMO_PASSWORD, USERS, DemoSeed, demo_email, seed_demo
 from app.cli.demo_year import SIGNALS, STORIES
-from app.models import AuditEntry, Case, KeyWrap, MeetingMinutes, Unit, User, utcnow
+from app.models import (
+    AuditEntry,
+    Case,
+    CounsellorNarrative,
+    KeyWrap,
+    MeetingMinutes,
+    Unit,
+    User,
+    utcnow,
+)
 from app.retention.sweep import run_sweep
 from app.runtime import Runtime
 from app.vocabulary import (
@@ -170,8 +179,32 @@ def test_the_staff_queues_and_statistics_render_with_the_demo(app, client, sessi
         if local != "intake":
             this_year = utcnow().year
             for year in (this_year - 1, this_year):
-                page = staff.get(f"/medewerkers/statistiek/?jaar={year}")
+                # An external or central VP is sent on to their VP annual report.
+                page = staff.get(f"/medewerkers/statistiek/?jaar={year}", follow_redirects=True)
                 assert page.status_code == 200, (local, year)
+
+
+def test_every_vp_and_the_icc_see_last_years_vp_report_with_its_account(app, client, session,
+                                                                       seeded):
+    """A newcomer sees a VP annual report on first start: last year's, with
+    each counsellor's account of the year, and the ICC's integrated report."""
+    last_year = utcnow().year - 1
+    narratives = session.scalars(select(CounsellorNarrative).where(
+        CounsellorNarrative.year == last_year)).all()
+    assert len(narratives) == 3
+    for local in ("vp", "vp-extern", "vp-centraal"):
+        staff = app.test_client()
+        _sign_in(staff, seeded, local)
+        html = staff.get(f"/medewerkers/vp-jaarverslag/mijn?jaar={last_year}").get_data(
+            as_text=True)
+        user = session.scalar(select(User).where(User.email == demo_email(local)))
+        mine = next(n for n in narratives if n.counsellor_id == user.id)
+        assert mine.body[:40] in html, local
+    icc = app.test_client()
+    _sign_in(icc, seeded, "icc")
+    html = icc.get(f"/medewerkers/vp-jaarverslag/?jaar={last_year}").get_data(as_text=True)
+    for narrative in narratives:
+        assert narrative.body[:40] in html
 
 
 def test_a_printed_receipt_code_opens_the_mailbox_with_the_conversation(app, client, session):

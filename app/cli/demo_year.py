@@ -47,6 +47,7 @@ from app.models import (
 )
 from app.retention.hold import set_legal_hold
 from app.runtime import Runtime
+from app.stats import vp_report
 from app.transactions import unit_of_work
 from app.vocabulary import (
     Channel,
@@ -496,6 +497,27 @@ SIGNALS: tuple[SignalStory, ...] = (
 )
 
 
+# The counsellors' accounts of last year (seed 000 §28: each VP reports
+# yearly to the head of their unit; the ICC integrates them). No names.
+NARRATIVES: tuple[tuple[str, str], ...] = (
+    ("vp", "Dit jaar kwamen de meeste gesprekken over pesten en over de toon in "
+           "teamoverleggen. Vaak wilden mensen vooral hun verhaal kwijt en samen de "
+           "volgende stap bedenken. Twee keer is iemand met toestemming doorgegaan naar "
+           "de integriteitscoördinator. Aandachtspunt voor de leiding: medewerkers weten "
+           "nog niet goed dat ze ook anoniem een melding kunnen doen."),
+    ("vp-extern", "Als externe vertrouwenspersoon sprak ik medewerkers van CIBG, RIVM en IGJ. "
+                  "Opvallend was dat mensen bij een externe vertrouwenspersoon sneller "
+                  "over grensoverschrijdend gedrag durven te praten. Een signaal over "
+                  "misbruik van positie is met toestemming doorverwezen naar de "
+                  "integriteitscoördinator."),
+    ("vp-centraal", "Het eerste jaar als centrale vertrouwenspersoon. Ik sprak medewerkers "
+                    "uit verschillende onderdelen, onder wie een medewerker over "
+                    "discriminatie. Advies aan de organisatie: maak de keuzehulp 'Ik zit "
+                    "ergens mee' beter bekend, en zorg dat leidinggevenden weten hoe ze een "
+                    "signaal serieus oppakken."),
+)
+
+
 # --- seeding ------------------------------------------------------------------------
 
 
@@ -504,6 +526,7 @@ class YearSummary:
     cases: int = 0
     states: Counter[str] = field(default_factory=Counter)
     signals: Counter[str] = field(default_factory=Counter)
+    narratives: int = 0
     # (case number, receipt code, what the mailbox shows)
     codes: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -789,5 +812,8 @@ def seed_year(session: Session, rt: Runtime, users: dict[str, User],
         summary.cases += 1
         summary.states[case.state] += 1
         summary.signals[signal.vp] += 1
+    for vp, text in NARRATIVES:
+        vp_report.save_narrative(session, rt, users[vp], today.year - 1, text)
+        summary.narratives += 1
     return summary
 
