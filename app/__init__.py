@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
         WTF_CSRF_TIME_LIMIT=settings.session_absolute_hours * 3600,
         WTF_CSRF_SSL_STRICT=settings.is_production,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
+        # Every date and time on a page is shown in the organisation's zone.
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         MELDPUNT_SETTINGS=settings,
     )

@@ -10,11 +10,13 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.crypto.kdf import Argon2Params
 
 ENVIRONMENTS = ("development", "testing", "production")
 DEFAULT_SECRET_MARKERS = ("", "dev", "change-me", "changeme", "secret")
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
 
 class ConfigError(RuntimeError):
@@ -58,6 +60,17 @@ class Settings:
     stats_threshold: int = 5
     default_locale: str = "nl"
     base_url: str = "http://127.0.0.1:5000"
+    # The organisation's time zone (an IANA name): deadlines are days on its
+    # calendar, every date and time is shown in it, a statistics year is a
+    # calendar year in it (app/localtime.py).
+    timezone: str = DEFAULT_TIMEZONE
+
+    def __post_init__(self) -> None:
+        check_timezone(self.timezone)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def is_production(self) -> bool:
@@ -114,7 +127,19 @@ class Settings:
             stats_threshold=_int(env, "MELDPUNT_STATS_THRESHOLD", 5),
             default_locale=env.get("MELDPUNT_DEFAULT_LOCALE", "nl"),
             base_url=env.get("MELDPUNT_BASE_URL", "http://127.0.0.1:5000"),
+            timezone=env.get("MELDPUNT_TIMEZONE", "") or DEFAULT_TIMEZONE,
         )
+
+
+def check_timezone(name: str) -> None:
+    """Refuse a time zone the zone database does not know, with what to set."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"MELDPUNT_TIMEZONE must be a time zone name of the IANA database such as"
+            f" {DEFAULT_TIMEZONE!r} or 'America/Curacao', got {name!r}"
+        ) from exc
 
 
 def check_production_ready(settings: Settings, missing_keys: list[str]) -> None:

@@ -14,7 +14,7 @@ Status changes are conditional updates, so a stale or repeated approval
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.cases.content import decrypt_json, encrypt_json
 from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
 from app.errors import Conflict, DomainError, NotFound
+from app.localtime import local_date
 from app.models import Case, MeetingMinutes, MinutesVersion, Receipt, User, utcnow
 from app.runtime import Runtime
 from app.vocabulary import AuditAction
@@ -153,8 +154,8 @@ def has_mailbox(session: Session, case: Case) -> bool:
 
 def record_minutes(session: Session, rt: Runtime, case: Case, key: CaseKey, author: User, *,
                    meeting_on: date, text: str, present: str = "") -> MeetingMinutes:
-    # A day's slack: the handler's calendar day may be ahead of UTC.
-    if meeting_on > utcnow().date() + timedelta(days=1):
+    # A day on the organisation's calendar, not in the future.
+    if meeting_on > local_date(utcnow(), rt.settings.zone):
         raise MinutesError("future_date")
     if not text.strip():
         raise MinutesError("empty")

@@ -13,7 +13,7 @@ only, for the annual figures, closed at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from app.cases.deadlines import feedback_due
 from app.cases.intake import NewReport, add_report, new_case_transaction
 from app.crypto.receipts import ReceiptCode
 from app.errors import Invalid
+from app.localtime import local_date
 from app.models import Attachment, Case, KeyWrap, Unit, User, UserRole, utcnow
 from app.runtime import Runtime
 from app.vocabulary import (
@@ -133,7 +134,10 @@ def _add_signal(session: Session, rt: Runtime, vp: User, signal: Signal,
         raise RegistrationError("referred_to")
     if not signal.advice_given and not signal.referred_to:
         raise RegistrationError("outcome")
-    if signal.on > utcnow().date():
+    zone = rt.settings.zone
+    # The date is a day on the organisation's calendar: today there may be
+    # tomorrow in UTC (or still yesterday).
+    if signal.on > local_date(utcnow(), zone):
         raise RegistrationError("date")
     _check_unit(session, signal.unit_id)
     case, _ = add_report(session, rt, NewReport(
@@ -141,7 +145,8 @@ def _add_signal(session: Session, rt: Runtime, vp: User, signal: Signal,
         category=signal.category or None, subcategory=signal.subcategory or None,
         report={}, intake_channel="in_person",
     ), stored, registered_by=vp, with_receipt=False)
-    heard = datetime.combine(signal.on, time(12, 0), tzinfo=UTC)
+    # Midday of that local day: the statistics count it on that date.
+    heard = datetime.combine(signal.on, time(12, 0), tzinfo=zone)
     case.received_at = heard
     case.acknowledged_at = heard
     case.acknowledge_due_at = heard

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from app.audit.events import prune_audit_log
 from app.audit.log import ChainBroken
 from app.cli.context import runtime
+from app.localtime import start_of_day
 from app.retention.policy import load_policy
 from app.retention.sweep import run_sweep
 from app.runtime import Runtime
@@ -37,7 +38,9 @@ def _run(dry_run: bool, now_text: str | None) -> None:
     now = None
     if now_text:
         try:
-            now = datetime.strptime(now_text, "%Y-%m-%d").replace(tzinfo=UTC)
+            # The start of that day on the organisation's calendar.
+            now = start_of_day(datetime.strptime(now_text, "%Y-%m-%d").date(),
+                               runtime().settings.zone)
         except ValueError as exc:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--now") from exc
     report = run_sweep(db.session, runtime(), now=now, dry_run=dry_run, origin="cli")
@@ -62,6 +65,6 @@ def _prune_audit(rt: Runtime, now: datetime, dry_run: bool) -> None:
         sys.exit(1)
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {pruned.pruned} audit entr{'y' if pruned.pruned == 1 else 'ies'} "
-               f"written before {cutoff:%Y-%m-%d}"
+               f"written before {cutoff.astimezone(rt.settings.zone):%Y-%m-%d %H:%M %Z}"
                + (f" (the log now starts after entry {pruned.through_seq})."
                   if pruned.pruned and not dry_run else "."))

@@ -38,7 +38,8 @@ def stats_export(year: int, fmt: str, unit_code: str | None, output: str | None)
             click.echo(f"Error: unknown unit {unit_code!r}", err=True)
             sys.exit(1)
         unit_id = unit.id
-    report = build_report(db.session, year, rt.settings.stats_threshold, unit_id)
+    report = build_report(db.session, year, rt.settings.stats_threshold, unit_id,
+                          zone=rt.settings.zone)
     text = to_csv(report) if fmt == "csv" else to_json(report)
     record_event(db.session, rt, actor="system", action=AuditAction.STATS_EXPORTED,
                  object_type="export", object_id=f"{year}/{unit_id or 'all'}.{fmt}", origin="cli")

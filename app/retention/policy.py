@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -66,10 +67,14 @@ class RetentionPolicy:
                 return self.months[key]
         return max(self.months.values())
 
-    def expires_at(self, case: Case | Row) -> datetime | None:
+    def expires_at(self, case: Case | Row, zone: ZoneInfo) -> datetime | None:
+        """The period counted in months on the organisation's calendar: a
+        case closed on 31 Aug at 23:30 local expires on the last day of
+        February, 23:30 local, however the clocks moved in between."""
         if case.closed_at is None:
             return None
-        return add_months(case.closed_at, self.months_for(case.track, case.outcome))
+        return add_months(case.closed_at.astimezone(zone),
+                          self.months_for(case.track, case.outcome))
 
     @property
     def shortest_months(self) -> int:

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Table, delete, insert, select, text
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.cases import custody
 from app.cases.deadlines import add_months
+from app.localtime import calendar_days, day_stamp, local_date
 from app.models import Attachment, Case, CaseTally, Receipt, utcnow
 from app.retention.policy import RetentionPolicy, load_policy
 from app.runtime import Runtime
@@ -55,15 +57,17 @@ SWEEP_COLUMNS = (
 )
 
 
-def tally_values(case: Case | Row, now: datetime) -> dict[str, object]:
+def tally_values(case: Case | Row, now: datetime, zone: ZoneInfo) -> dict[str, object]:
     """The case's clear metadata as statistics count it (app/stats/counts.py):
-    a deadline that passed without the step counts as missed."""
+    a deadline that passed without the step counts as missed. Its dates are
+    days on the organisation's calendar (`zone`), so a case counts in the
+    same year before and after it is shredded."""
     acknowledged_in_time = None
     if case.acknowledged_at is not None:
         acknowledged_in_time = case.acknowledged_at <= case.acknowledge_due_at
     elif case.acknowledge_due_at < now:
         acknowledged_in_time = False
-    days = (case.closed_at - case.received_at).days if case.closed_at else None
+    days = calendar_days(case.received_at, case.closed_at, zone) if case.closed_at else None
     feedback_in_time = None
     if case.feedback_given_at is not None:
         feedback_in_time = case.feedback_given_at <= case.feedback_due_at
@@ -74,23 +78,25 @@ def tally_values(case: Case | Row, now: datetime) -> dict[str, object]:
         subcategory=case.subcategory, typology_version=case.typology_version,
         channel=case.channel, intake_channel=case.intake_channel, outcome=case.outcome,
         measure=case.measure, close_reason=case.close_reason,
-        received_on=_day(case.received_at), acknowledged_on=_day(case.acknowledged_at),
-        closed_on=_day(case.closed_at), acknowledged_in_time=acknowledged_in_time,
+        received_on=_day(case.received_at, zone),
+        acknowledged_on=_day(case.acknowledged_at, zone),
+        closed_on=_day(case.closed_at, zone), acknowledged_in_time=acknowledged_in_time,
         feedback_in_time=feedback_in_time, escalated=case.escalated_at is not None,
         days_to_close=days, counsellor_id=case.counsellor_id, referred_to=case.referred_to,
     )
 
 
-def _day(moment: datetime | None) -> datetime | None:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0) if moment else None
+def _day(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """The local calendar date of the moment, as a tally stores a date."""
+    return day_stamp(local_date(moment, zone)) if moment else None
 
 
-def _candidates(session: Session, policy: RetentionPolicy, now: datetime,
+def _candidates(session: Session, policy: RetentionPolicy, now: datetime, zone: ZoneInfo,
                 batch_size: int) -> Iterator[list[Row]]:
     """Closed cases old enough for the shortest period, in batches by id,
     each locked for this transaction. On PostgreSQL a case another sweep is
     working on is skipped, not waited for."""
-    cutoff = add_months(now, -policy.shortest_months)
+    cutoff = add_months(now.astimezone(zone), -policy.shortest_months)
     last_id = 0
     postgres = session.get_bind().dialect.name == "postgresql"
     while True:
@@ -118,7 +124,7 @@ def shred_and_delete(session: Session, rt: Runtime, cases: Sequence[Case | Row],
     # insert would split the batch by which values are None.) A mapped
     # class's __table__ is typed as a FromClause; this one is a Table.
     session.execute(insert(cast(Table, CaseTally.__table__)),
-                    [tally_values(case, tally_time) for case in cases])
+                    [tally_values(case, tally_time, rt.settings.zone) for case in cases])
     ids = [case.id for case in cases]
     file_ids = custody.destroy_key_material(session, ids)
     # Restrictions and anything else case-owned go by ON DELETE CASCADE.
@@ -143,10 +149,11 @@ def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
     now = now or utcnow()
     policy = load_policy(session)
     report = SweepReport(dry_run=dry_run)
-    for candidates in _candidates(session, policy, now, batch_size):
+    zone = rt.settings.zone
+    for candidates in _candidates(session, policy, now, zone, batch_size):
         expired = []
         for case in candidates:
-            expires = policy.expires_at(case)
+            expires = policy.expires_at(case, zone)
             if expires is None or expires > now:
                 continue
             if case.legal_hold:
@@ -185,7 +192,7 @@ def close_expired_mailboxes(session: Session, rt: Runtime, policy: RetentionPoli
                             now: datetime, dry_run: bool, origin: str) -> list[str]:
     """Delete the receipt wrap of cases closed long enough ago, a batch per
     transaction (with its audit entries)."""
-    cutoff = add_months(now, -policy.mailbox_months)
+    cutoff = add_months(now.astimezone(rt.settings.zone), -policy.mailbox_months)
     rows = session.execute(
         select(Receipt.id, Case.number).join(Case, Case.id == Receipt.case_id)
         .where(Case.closed_at.is_not(None), Case.closed_at <= cutoff)

@@ -12,6 +12,9 @@ Definitions (also in every export):
   the reporter with a text) on or before the feedback deadline (3 months); a
   question to the reporter is not feedback;
 - days to close: calendar days from receipt to closure;
+- dates and years are those of the organisation's calendar (its time zone,
+  Europe/Amsterdam by default): a case closed at 23:30 on 31 December counts
+  in that year, one received at 00:30 on 1 January in the next;
 - the timeliness figures and the days to close count formal reports only
   (track "report", escalated advice cases included): not the advice track
   and not the signals a confidential counsellor registers.
@@ -22,9 +25,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -39,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.localtime import calendar_days, day_stamp, start_of_day
 from app.models import Case, CaseTally, Unit
 from app.vocabulary import CloseReason
 
@@ -49,12 +54,48 @@ VP_COLUMNS = ("escalated", "advice_given", "referred", "other_closed", "open")
 
 @dataclass(frozen=True)
 class Period:
-    start: datetime
-    end: datetime
+    """Days on the organisation's calendar, from `first` up to (not
+    including) `stop`. A live case's instants are compared with the UTC
+    instants at which those local days begin (`start`, `end`); a tally
+    stores the local date itself, at 00:00 UTC (`tally_start`, `tally_end`;
+    app/retention/sweep.py), so a case counts in the same year before and
+    after retention turns it into a tally."""
+
+    first: date
+    stop: date
+    zone: ZoneInfo
 
     @classmethod
-    def year(cls, year: int) -> Period:
-        return cls(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
+    def year(cls, year: int, zone: ZoneInfo) -> Period:
+        return cls(date(year, 1, 1), date(year + 1, 1, 1), zone)
+
+    @classmethod
+    def years(cls, first: int, stop: int, zone: ZoneInfo) -> Period:
+        """The calendar years `first` up to (not including) `stop`."""
+        return cls(date(first, 1, 1), date(stop, 1, 1), zone)
+
+    @property
+    def start(self) -> datetime:
+        return start_of_day(self.first, self.zone)
+
+    @property
+    def end(self) -> datetime:
+        return start_of_day(self.stop, self.zone)
+
+    @property
+    def tally_start(self) -> datetime:
+        return day_stamp(self.first)
+
+    @property
+    def tally_end(self) -> datetime:
+        return day_stamp(self.stop)
+
+    def local_year(self, moment: SQLColumnExpression[Any]) -> ColumnElement:
+        """The local calendar year of an instant column, for the instants
+        in the period (the same SQL on every database)."""
+        years = range(self.first.year, self.stop.year + 1)
+        return case(*((moment < start_of_day(date(y + 1, 1, 1), self.zone), y) for y in years),
+                    else_=null())
 
 
 def _timeliness_state(done: SQLColumnExpression[Any], due: SQLColumnExpression[Any],
@@ -140,16 +181,17 @@ def grouped(session: Session, dims: Iterable[str], by: str, period: Period,
     key = _keyer(dims)
     result: Counter = Counter()
     _room_to_aggregate(session)
-    for model, columns, dates in (
-        (Case, _case_dims(now), {"received": Case.received_at, "closed": Case.closed_at}),
-        (CaseTally, _tally_dims(),
-         {"received": CaseTally.received_on, "closed": CaseTally.closed_on}),
+    case_date = {"received": Case.received_at, "closed": Case.closed_at}[by]
+    tally_date = {"received": CaseTally.received_on, "closed": CaseTally.closed_on}[by]
+    for model, columns, moment, start, end in (
+        (Case, {**_case_dims(now), "year": period.local_year(case_date)}, case_date,
+         period.start, period.end),
+        (CaseTally, {**_tally_dims(), "year": extract("year", tally_date)}, tally_date,
+         period.tally_start, period.tally_end),
     ):
-        date = dates[by]
-        columns["year"] = extract("year", date)
         selected = [columns[d] for d in dims]
         query = select(*selected, func.count()).select_from(model).where(
-            date >= period.start, date < period.end)
+            moment >= start, moment < end)
         if unit_id is not None:
             query = query.where(columns["unit"] == unit_id)
         if track is not None:
@@ -188,10 +230,10 @@ def closed_with_days(session: Session, period: Period, dims: Sequence[str],
     if unit_id is not None:
         query = query.where(Case.unit_id == unit_id)
     for row in session.execute(query):
-        result[(*key(row), (row[-1] - row[-2]).days)] += 1
+        result[(*key(row), calendar_days(row[-2], row[-1], period.zone))] += 1
     tally_columns = [_tally_dims()[d] for d in dims]
     query = select(*tally_columns, CaseTally.days_to_close, func.count()).where(
-        CaseTally.closed_on >= period.start, CaseTally.closed_on < period.end)
+        CaseTally.closed_on >= period.tally_start, CaseTally.closed_on < period.tally_end)
     if unit_id is not None:
         query = query.where(CaseTally.unit_id == unit_id)
     query = query.group_by(*tally_columns, CaseTally.days_to_close)

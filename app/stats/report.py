@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -105,12 +106,13 @@ def vp_column(escalated: bool, closed: bool, outcome: str | None) -> str:
 
 
 def build_report(session: Session, year: int, threshold: int, unit_id: int | None = None,
-                 now: datetime | None = None) -> YearReport:
+                 now: datetime | None = None, *, zone: ZoneInfo) -> YearReport:
+    """The calendar `year` in the organisation's time zone `zone`."""
     now = now or utcnow()
     names = counts.unit_names(session)
-    period = Period.year(year)
+    period = Period.year(year, zone)
     report = YearReport(year=year, unit_id=unit_id, unit_name=names.get(unit_id or -1),
-                        threshold=threshold, generated_at=now)
+                        threshold=threshold, generated_at=now.astimezone(zone))
     cat_rows = category_rows()
 
     raw: RawTables = {}
@@ -154,7 +156,7 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
     trend_rows = [str(y) for y in range(first, year + 1)]
     trend = [[0, 0] for _ in trend_rows]
     earlier = counts.grouped(session, ["year", "track"], "received",
-                             Period(Period.year(first).start, period.start), unit_id)
+                             Period.years(first, year, zone), unit_id)
     this_year = Counter({(year, t): n for (t,), n in received_by("track").items()})
     for (y, track), value in (earlier + this_year).items():
         if track in tuple(Track) and first <= y <= year:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,9 +114,10 @@ def _reached_a_counsellor(key: tuple) -> bool:
     return who is not None or track == Track.ADVICE or escalated
 
 
-def _vp_cases(session: Session, year: int) -> Counter:
-    """Per VP_DIMS, the cases of the year that reached a counsellor."""
-    every = counts.grouped(session, VP_DIMS, "received", Period.year(year))
+def _vp_cases(session: Session, year: int, zone: ZoneInfo) -> Counter:
+    """Per VP_DIMS, the cases of the year (in the organisation's time zone)
+    that reached a counsellor."""
+    every = counts.grouped(session, VP_DIMS, "received", Period.year(year, zone))
     return Counter({key: n for key, n in every.items() if _reached_a_counsellor(key)})
 
 
@@ -194,9 +196,9 @@ def _protect(session: Session, raw: RawTables, links: list[Link],
 
 
 def build_counsellor_report(session: Session, year: int, threshold: int, counsellor_id: int,
-                            now: datetime | None = None) -> CounsellorReport:
+                            now: datetime | None = None, *, zone: ZoneInfo) -> CounsellorReport:
     """One VP's report: the cases that are theirs, for every unit."""
-    cases = Counter({k: n for k, n in _vp_cases(session, year).items()
+    cases = Counter({k: n for k, n in _vp_cases(session, year, zone).items()
                      if k[0] == counsellor_id})
     raw, links = _tables(session, cases, None)
     return CounsellorReport(
@@ -207,10 +209,10 @@ def build_counsellor_report(session: Session, year: int, threshold: int, counsel
 
 
 def build_integrated_report(session: Session, year: int, threshold: int,
-                            now: datetime | None = None) -> CounsellorReport:
+                            now: datetime | None = None, *, zone: ZoneInfo) -> CounsellorReport:
     """The ICC's integrated report: every VP's cases per unit and per kind
     of counsellor, and every VP's account of the year."""
-    cases = _vp_cases(session, year)
+    cases = _vp_cases(session, year, zone)
     people = {user.id: kind_of(user.unit) for user in session.scalars(
         select(User).where(User.id.in_({k[0] for k in cases if k[0] is not None})))}
     raw, links = _tables(session, cases, people)
@@ -232,8 +234,9 @@ def narratives(session: Session, year: int) -> list[tuple[Counsellor, Counsellor
     return [(_counsellor(user), narrative) for user, narrative in rows]
 
 
-def valid_year(year: int, now: datetime | None = None) -> bool:
-    return FIRST_YEAR <= year <= (now or utcnow()).year
+def valid_year(year: int, zone: ZoneInfo, now: datetime | None = None) -> bool:
+    """From FIRST_YEAR up to this year in the organisation's time zone."""
+    return FIRST_YEAR <= year <= (now or utcnow()).astimezone(zone).year
 
 
 @transactional
@@ -243,7 +246,7 @@ def save_narrative(session: Session, rt: Runtime, vp: User, year: int,
     Owns its transaction."""
     if not vp.has_role(Role.VP):
         raise NarrativeRefused("role")
-    if not valid_year(year):
+    if not valid_year(year, rt.settings.zone):
         raise NarrativeRefused("year")
     body = text.strip().replace("\r\n", "\n")
     if not body:

@@ -31,6 +31,10 @@ def init_app(app: Flask) -> None:
         lambda v: format_datetime(v, "d MMM y HH:mm") if v else "–"
     )
     app.jinja_env.filters["dateformat"] = lambda v: format_date(v, "d MMM y") if v else "–"
+    # To the second, with the offset from UTC (the audit log).
+    app.jinja_env.filters["timestampformat"] = (
+        lambda v: format_datetime(v, "y-MM-dd HH:mm:ss xxx") if v else "–"
+    )
     # Templates name roles as the code does: Role.ADMIN, not a string.
     app.jinja_env.globals["Role"] = Role
 

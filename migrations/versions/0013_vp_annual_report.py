@@ -1,7 +1,7 @@
 """the VP annual report: who counselled, where to referred, the VP's account
 
 Revision ID: 0013
-Revises: 0011 (re-chained to 0012 when merged)
+Revises: 0012
 Create Date: 2026-12-07 10:00:00
 
 Issue #17, defect 4 (seed 000 §28): every vertrouwenspersoon reports yearly
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"  # the integrator re-chains this to "0012" (written in parallel)
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

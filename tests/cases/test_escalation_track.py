@@ -51,8 +51,8 @@ def test_an_escalated_founded_case_is_kept_ten_years_not_two(session, rt, make_s
             measure="dismissal")
     perform(session, rt, case, ic.user, key_of(ic), "close", close_reason="handled")
     assert case.closed_at is not None
-    expires = load_policy(session).expires_at(case)
-    assert expires == add_months(case.closed_at, 120)
+    expires = load_policy(session).expires_at(case, rt.settings.zone)
+    assert expires == add_months(case.closed_at.astimezone(rt.settings.zone), 120)
     # Three years on, the sweep keeps it (it used to shred it after two).
     later = case.closed_at + timedelta(days=3 * 366)
     report = run_sweep(session, rt, now=later, dry_run=True, origin="cli")
@@ -64,7 +64,7 @@ def test_an_escalated_founded_case_is_kept_ten_years_not_two(session, rt, make_s
 
 
 def test_an_escalated_case_counts_as_a_formal_report_and_as_escalated_for_the_vp(
-        session: Session, units: dict[str, Unit]) -> None:
+        session: Session, rt: Runtime, units: dict[str, Unit]) -> None:
     received = datetime(2025, 3, 1, tzinfo=UTC)
     for number in range(5):
         session.add(Case(
@@ -79,7 +79,8 @@ def test_an_escalated_case_counts_as_a_formal_report_and_as_escalated_for_the_vp
             measure="dismissal",
         ))
     session.commit()
-    report = build_report(session, 2025, 5, now=datetime(2026, 6, 1, tzinfo=UTC))
+    report = build_report(session, 2025, 5, now=datetime(2026, 6, 1, tzinfo=UTC),
+                          zone=rt.settings.zone)
     # advice | formal report | total
     assert grid(report.tables["closed_by_outcome"])["founded"] == ["0", "5", "5"]
     # The counsellor's figures still show what they passed on:

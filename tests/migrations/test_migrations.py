@@ -5,6 +5,7 @@ when DATABASE_URL points at PostgreSQL, on a fresh PostgreSQL database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -296,5 +297,64 @@ def test_0013_attributes_a_case_to_the_only_counsellor_holding_it(empty_database
         assert "counsellor_id" not in columns
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM case_file")).scalar() == 5
+    finally:
+        engine.dispose()
+
+
+def _naive_utc(value: object) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def test_0012_puts_the_deadlines_of_open_cases_on_the_local_calendar(empty_database):
+    """Issue #17 defect 3: the open cases' deadlines are recomputed as days
+    on the Amsterdam calendar; closed cases keep theirs (history); the
+    downgrade restores the UTC arithmetic the code wrote before."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0011")
+    engine = create_engine(empty_database)
+    # Received Saturday 28 March 2026 at 23:30 Amsterdam (22:30 UTC), the
+    # night before the clocks go forward; case 2 acknowledged on 30 November
+    # 2025 at 00:30 Amsterdam (23:30 UTC on the 29th).
+    old = {  # what the code before 0012 wrote, in UTC
+        1: ("2026-03-28 22:30:00", None, "2026-04-04 22:30:00", "2026-07-04 22:30:00"),
+        2: ("2025-11-20 09:00:00", "2025-11-29 23:30:00", "2025-11-27 09:00:00",
+            "2026-02-28 23:30:00"),
+        3: ("2026-03-28 22:30:00", None, "2026-04-04 22:30:00", "2026-07-04 22:30:00"),
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (id, code, name, kind, active)"
+                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            for case_id, state in ((1, "received"), (2, "acknowledged"), (3, "closed")):
+                _insert_case(conn, case_id, track="report", state=state)
+                received, acknowledged, ack_due, feedback_due = old[case_id]
+                conn.execute(text(
+                    "UPDATE case_file SET received_at = :received, acknowledged_at = :ack,"
+                    " acknowledge_due_at = :ack_due, feedback_due_at = :feedback_due"
+                    " WHERE id = :id"),
+                    {"id": case_id, "received": received, "ack": acknowledged,
+                     "ack_due": ack_due, "feedback_due": feedback_due})
+
+        def deadlines() -> dict[int, tuple[str, str]]:
+            with engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT id, acknowledge_due_at, feedback_due_at FROM case_file")).all()
+            # SQLite hands back text, PostgreSQL datetimes: compare as datetimes.
+            return {row[0]: (_naive_utc(row[1]), _naive_utc(row[2])) for row in rows}
+
+        command.upgrade(config, "0012")
+        assert deadlines() == {case_id: (_naive_utc(a), _naive_utc(f)) for case_id, (a, f) in {
+            # End of Saturday 4 April (CEST, UTC+2); feedback: end of 4 July.
+            1: ("2026-04-04 21:59:59.999999", "2026-07-04 21:59:59.999999"),
+            # Acknowledged on the local day 30 November: feedback by the end
+            # of 28 February 2026 (CET, UTC+1), not of 28 Feb UTC at 23:30.
+            2: ("2025-11-27 22:59:59.999999", "2026-02-28 22:59:59.999999"),
+            # Closed: untouched.
+            3: ("2026-04-04 22:30:00", "2026-07-04 22:30:00"),
+        }.items()}
+        command.downgrade(config, "0011")
+        assert deadlines() == {case_id: (_naive_utc(row[2]), _naive_utc(row[3]))
+                               for case_id, row in old.items()}
     finally:
         engine.dispose()

@@ -103,20 +103,20 @@ def test_the_page_writes_percentages_as_the_language_does(icc_client):
     assert "53.3%" in english
 
 
-def test_the_tables_by_unit_list_the_ministry_s_units_only(session, units, data):  # noqa: F811
-    report = build_report(session, 2025, 5, now=NOW)
+def test_the_tables_by_unit_list_the_ministry_s_units_only(session, rt, units, data):  # noqa: F811
+    report = build_report(session, 2025, 5, now=NOW, zone=rt.settings.zone)
     for key in ("received_by_unit_channel", "vp_signals_by_unit"):
         rows = report.tables[key].row_labels
         assert "Kerndepartement" in rows and "RIVM" in rows and "CIBG" in rows
         assert units["extern"].name not in rows and units["bureau-integriteit"].name not in rows
 
 
-def test_cases_counted_under_another_kind_of_unit_keep_their_row(session, units, data):  # noqa: F811
+def test_cases_counted_under_another_kind_of_unit_keep_their_row(session, rt, units, data):  # noqa: F811
     # Before #17 the report form offered the pool of external counsellors as
     # a unit; such cases are still counted, in a row of their own.
     add_case(session, units["extern"], track="advice", category="financiele_schendingen")
     session.commit()
-    report = build_report(session, 2025, 5, now=NOW)
+    report = build_report(session, 2025, 5, now=NOW, zone=rt.settings.zone)
     table = report.tables["received_by_unit_channel"]
     assert units["extern"].name in table.row_labels
     assert units["bureau-integriteit"].name not in table.row_labels

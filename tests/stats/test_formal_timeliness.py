@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from app.cases.registration import Signal, register_signal
 from app.retention.sweep import run_sweep
 from app.stats.report import build_report
-from tests.stats.test_report import add_case
+from tests.stats.test_report import AMSTERDAM, add_case
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -27,7 +27,7 @@ def _six_signals(session, rt, make_staff, units):  # type: ignore[no-untyped-def
 
 
 def _figures(session):  # type: ignore[no-untyped-def]
-    report = build_report(session, 2025, 5, now=NOW)
+    report = build_report(session, 2025, 5, now=NOW, zone=AMSTERDAM)
     return report, {s.key: (s.numerator, s.denominator, s.percent) for s in report.shares}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale
@@ -17,6 +18,7 @@ from app.web.stats_export import to_csv, to_json
 from tests.conftest import sign_in
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 numbers = count(1)
 
 
@@ -88,7 +90,7 @@ def grid(table):
 
 
 def test_received_by_category_and_track(session, data):
-    report = build_report(session, 2025, 5, now=NOW)
+    report = build_report(session, 2025, 5, now=NOW, zone=AMSTERDAM)
     assert grid(report.tables["received_by_category"]) == {
         # advice, report, total
         "financiele_schendingen": ["0", "6", "6"],
@@ -101,7 +103,7 @@ def test_received_by_category_and_track(session, data):
 
 
 def test_closed_by_outcome_measures_and_trend(session, data):
-    report = build_report(session, 2025, 5, now=NOW)
+    report = build_report(session, 2025, 5, now=NOW, zone=AMSTERDAM)
     assert grid(report.tables["closed_by_outcome"]) == {
         "unfounded": ["0", "6", "6"],
         "founded": ["0", "7", "7"],
@@ -117,7 +119,7 @@ def test_closed_by_outcome_measures_and_trend(session, data):
 
 
 def test_vp_signals_per_unit(session, data):
-    report = build_report(session, 2025, 5, now=NOW)
+    report = build_report(session, 2025, 5, now=NOW, zone=AMSTERDAM)
     # escalated, advice given, referred, otherwise closed, open | total
     assert grid(report.tables["vp_signals_by_unit"]) == {
         "Kerndepartement": ["0", "0", "0", "0", "< 5", "< 5"],
@@ -128,7 +130,7 @@ def test_vp_signals_per_unit(session, data):
 
 
 def test_timeliness_and_days_to_close(session, data):
-    report = build_report(session, 2025, 5, now=NOW)
+    report = build_report(session, 2025, 5, now=NOW, zone=AMSTERDAM)
     shares = {s.key: s for s in report.shares}
     # Formal reports only: 15 received in 2025 (the 11 advice cases are left
     # out), all acknowledged; the 7 RIVM reports late.
@@ -145,7 +147,8 @@ def test_timeliness_and_days_to_close(session, data):
 
 
 def test_a_unit_sees_only_its_own_figures(session, data, units):
-    report = build_report(session, 2025, 5, unit_id=units["rivm"].id, now=NOW)
+    report = build_report(session, 2025, 5, unit_id=units["rivm"].id, now=NOW,
+                          zone=AMSTERDAM)
     table = grid(report.tables["received_by_category"])
     assert table["total"] == ["8", "7", "15"]
     assert "financiele_schendingen" not in table
@@ -154,13 +157,14 @@ def test_a_unit_sees_only_its_own_figures(session, data, units):
 def test_small_population_hides_percentages(session, units):
     add_case(session, units["cbg"], track="report", category="financiele_schendingen")
     session.commit()
-    report = build_report(session, 2025, 5, unit_id=units["cbg"].id, now=NOW)
+    report = build_report(session, 2025, 5, unit_id=units["cbg"].id, now=NOW,
+                          zone=AMSTERDAM)
     assert all(s.percent is None for s in report.shares)
     assert report.median_days_to_close is None
 
 
 def test_exports_carry_definitions_and_never_the_hidden_numbers(session, data):
-    report = build_report(session, 2025, 5, now=NOW)
+    report = build_report(session, 2025, 5, now=NOW, zone=AMSTERDAM)
     data_json = json.loads(to_json(report))
     assert data_json["threshold"] == 5 and data_json["definitions"]
     pesten = next(r for r in data_json["tables"]["received_by_category"]["rows"]
@@ -173,12 +177,12 @@ def test_exports_carry_definitions_and_never_the_hidden_numbers(session, data):
 
 
 def test_figures_do_not_change_when_retention_deletes_old_cases(session, rt, data):
-    before = {y: json.loads(to_json(build_report(session, y, 5, now=NOW)))
+    before = {y: json.loads(to_json(build_report(session, y, 5, now=NOW, zone=AMSTERDAM)))
               for y in (2022, 2024, 2025)}
     deleted = run_sweep(session, rt, now=datetime(2040, 1, 1, tzinfo=UTC))
     assert len(deleted.deleted) == 18  # every closed case
     session.expire_all()
-    after = {y: json.loads(to_json(build_report(session, y, 5, now=NOW)))
+    after = {y: json.loads(to_json(build_report(session, y, 5, now=NOW, zone=AMSTERDAM)))
              for y in (2022, 2024, 2025)}
     for year in before:
         before[year].pop("generated_at"), after[year].pop("generated_at")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from tests.cases.conftest import key_of
 from tests.stats.test_report import grid
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+ZONE = ZoneInfo("Europe/Amsterdam")
 IN_2025 = datetime(2025, 4, 1, tzinfo=UTC)
 numbers = count(1)
 
@@ -140,7 +142,7 @@ def never_shows_a_small_number(report):
 # escalated, advice given, referred, otherwise closed, open | total
 
 def test_an_external_vp_sees_the_signals_they_registered_for_rivm_not_zeros(session, year):
-    report = build_counsellor_report(session, 2025, 3, year["external"].user.id, now=NOW)
+    report = build_counsellor_report(session, 2025, 3, year["external"].user.id, now=NOW, zone=ZONE)
     assert report.counsellor is not None
     assert report.counsellor.kind == CounsellorKind.EXTERNAL
     assert raw(report.tables["vp_by_unit"]) == {
@@ -167,7 +169,7 @@ def test_an_external_vp_sees_the_signals_they_registered_for_rivm_not_zeros(sess
 
 
 def test_an_internal_vp_report_counts_only_their_own_cases(session, year):
-    report = build_counsellor_report(session, 2025, 3, year["internal"].user.id, now=NOW)
+    report = build_counsellor_report(session, 2025, 3, year["internal"].user.id, now=NOW, zone=ZONE)
     assert report.counsellor.kind == CounsellorKind.INTERNAL
     # Not the central VP's 3 signals at the same unit, not 2024, not the
     # formal reports that never reached a counsellor.
@@ -177,7 +179,7 @@ def test_an_internal_vp_report_counts_only_their_own_cases(session, year):
 
 
 def test_a_central_vp_report_spans_units_and_hides_the_small_cells(session, year):
-    report = build_counsellor_report(session, 2025, 3, year["central"].user.id, now=NOW)
+    report = build_counsellor_report(session, 2025, 3, year["central"].user.id, now=NOW, zone=ZONE)
     assert report.counsellor.kind == CounsellorKind.CENTRAL
     assert raw(report.tables["vp_by_unit"]) == {
         "Kerndepartement": [0, 3, 0, 0, 0, 3], "RIVM": [0, 0, 0, 1, 0, 1],
@@ -188,14 +190,14 @@ def test_a_central_vp_report_spans_units_and_hides_the_small_cells(session, year
 
 
 def test_a_higher_threshold_hides_more(session, year):
-    report = build_counsellor_report(session, 2025, 5, year["internal"].user.id, now=NOW)
+    report = build_counsellor_report(session, 2025, 5, year["internal"].user.id, now=NOW, zone=ZONE)
     shown = grid(report.tables["vp_by_unit"])["Kerndepartement"]
     assert shown[0] == "< 5" and shown[1] != "5"
     never_shows_a_small_number(report)
 
 
 def test_the_iccs_integrated_report_per_unit_and_per_kind_of_counsellor(session, year):
-    report = build_integrated_report(session, 2025, 3, now=NOW)
+    report = build_integrated_report(session, 2025, 3, now=NOW, zone=ZONE)
     assert report.counsellor is None
     assert raw(report.tables["vp_by_unit"]) == {
         "Kerndepartement": [3, 8, 0, 0, 0, 11],
@@ -218,7 +220,7 @@ def test_the_iccs_integrated_report_per_unit_and_per_kind_of_counsellor(session,
 def test_a_number_two_tables_share_is_hidden_in_both(session, year):
     """The referred column total of the category table is the total of the
     referral table: hidden in one, hidden in the other."""
-    report = build_integrated_report(session, 2025, 20, now=NOW)
+    report = build_integrated_report(session, 2025, 20, now=NOW, zone=ZONE)
     by_category, referred = report.tables["vp_by_category"], report.tables["vp_referred_to"]
     column = by_category.col_labels.index("referred")
     assert by_category.grid[by_category.rows][column] == referred.grid[referred.rows][0] == 5
@@ -232,7 +234,7 @@ def test_a_signal_registered_by_an_external_vp_is_theirs(session, rt, year, unit
         unit_id=units["rivm"].id, category="ongewenste_omgangsvormen", subcategory="pesten",
         on=date(2025, 5, 1), advice_given=True, referred_to=None))
     assert case.counsellor_id == external.user.id
-    report = build_counsellor_report(session, 2025, 3, external.user.id, now=NOW)
+    report = build_counsellor_report(session, 2025, 3, external.user.id, now=NOW, zone=ZONE)
     assert raw(report.tables["vp_by_unit"])["RIVM"] == [0, 1, 5, 0, 0, 6]
 
 
@@ -252,20 +254,21 @@ def test_the_chosen_vp_and_the_vp_who_passes_a_case_on_are_recorded(session, rt,
     case.consent_given_at = utcnow()
     perform(session, rt, case, chosen.user, key_of(chosen), "escalate_to_ic")
     assert case.counsellor_id == chosen.user.id and ic.user.id != chosen.user.id
-    report = build_counsellor_report(session, case.received_at.year, 3, chosen.user.id)
+    year = case.received_at.astimezone(ZONE).year
+    report = build_counsellor_report(session, year, 3, chosen.user.id, zone=ZONE)
     assert raw(report.tables["vp_by_unit"])["Kerndepartement"] == [1, 0, 0, 0, 0, 1]
 
 
 def test_retention_keeps_the_counsellor_and_the_referral_in_the_tally(session, rt, year):
     external = year["external"].user.id
-    before = raw(build_counsellor_report(session, 2025, 3, external, now=NOW)
+    before = raw(build_counsellor_report(session, 2025, 3, external, now=NOW, zone=ZONE)
                  .tables["vp_referred_to"])
     deleted = run_sweep(session, rt, now=datetime(2040, 1, 1, tzinfo=UTC))
     assert deleted.deleted  # every closed case went
     session.expire_all()
     assert session.scalar(select(Case.id).where(Case.counsellor_id == external,
                                                 Case.closed_at.is_not(None))) is None
-    after = build_counsellor_report(session, 2025, 3, external, now=NOW)
+    after = build_counsellor_report(session, 2025, 3, external, now=NOW, zone=ZONE)
     assert raw(after.tables["vp_referred_to"]) == before
     assert raw(after.tables["vp_by_unit"])["RIVM"] == [0, 0, 5, 0, 0, 5]
 
@@ -281,9 +284,9 @@ def test_a_vp_writes_and_rewrites_their_account_of_the_year(session, rt, year):
     entries = session.scalars(select(AuditEntry.action).where(
         AuditEntry.actor == f"user:{vp.id}")).all()
     assert entries.count("vp_report.narrative_saved") == 2
-    report = build_counsellor_report(session, 2025, 3, vp.id, now=NOW)
+    report = build_counsellor_report(session, 2025, 3, vp.id, now=NOW, zone=ZONE)
     assert report.narrative is not None and report.narrative.body.endswith("bij RIVM.")
-    integrated = build_integrated_report(session, 2025, 3, now=NOW)
+    integrated = build_integrated_report(session, 2025, 3, now=NOW, zone=ZONE)
     assert [(c.id, n.body[:4]) for c, n in integrated.narratives] == [(vp.id, "Veel")]
 
 

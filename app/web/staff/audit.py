@@ -8,13 +8,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import Select, func, select
 
 from app.audit.events import record_event
 from app.audit.log import AuditLog
+from app.localtime import start_of_day
 from app.models import AuditEntry, User
 from app.vocabulary import AuditAction, Role
 from app.web import labels
@@ -28,9 +29,9 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000
 
 
-def _date(text: str | None) -> datetime | None:
+def _date(text: str | None) -> date | None:
     try:
-        return datetime.strptime(text or "", "%Y-%m-%d").replace(tzinfo=UTC)
+        return datetime.strptime(text or "", "%Y-%m-%d").date()
     except ValueError:
         return None
 
@@ -41,11 +42,13 @@ def filtered_query(args: Mapping[str, str]) -> tuple[Select, dict[str, str]]:
     filters = {name: "".join(ch for ch in (args.get(name) or "") if ch.isprintable()).strip()[:80]
                for name in ("from", "to", "actor", "action", "case")}
     query = select(AuditEntry)
+    # Days on the organisation's calendar, "to" included.
+    zone = runtime().settings.zone
     start, end = _date(filters["from"]), _date(filters["to"])
     if start:
-        query = query.where(AuditEntry.at >= start)
+        query = query.where(AuditEntry.at >= start_of_day(start, zone))
     if end:
-        query = query.where(AuditEntry.at < end + timedelta(days=1))
+        query = query.where(AuditEntry.at < start_of_day(end + timedelta(days=1), zone))
     if filters["actor"]:
         query = query.where(AuditEntry.actor == filters["actor"])
     if filters["action"]:

@@ -31,7 +31,7 @@ FORMATS = {"csv": ("text/csv; charset=utf-8", lambda report: BOM + to_csv(report
 
 def _scope(user: User) -> tuple[int, int | None]:
     """The year asked for and the unit this user may see (None = all)."""
-    this_year = utcnow().year
+    this_year = utcnow().astimezone(runtime().settings.zone).year
     year = request.args.get("jaar", this_year, type=int) or this_year
     if not 2000 <= year <= this_year + 1:
         abort(404)
@@ -51,7 +51,8 @@ def _counsellor_without_unit(user: User) -> bool:
 
 def _report(user: User, year: int, unit_id: int | None) -> YearReport:
     rt = runtime()
-    return build_report(db.session, year, rt.settings.stats_threshold, unit_id)
+    return build_report(db.session, year, rt.settings.stats_threshold, unit_id,
+                        zone=rt.settings.zone)
 
 
 def _charts(report: YearReport) -> list[Markup]:

@@ -52,9 +52,10 @@ class NarrativeForm(FlaskForm):
 
 def _year() -> int:
     """The year asked for (this year by default)."""
-    this_year = utcnow().year
+    zone = runtime().settings.zone
+    this_year = utcnow().astimezone(zone).year
     year = request.args.get("jaar", this_year, type=int) or this_year
-    if not valid_year(year):
+    if not valid_year(year, zone):
         abort(404)
     return year
 
@@ -65,17 +66,20 @@ def _log(user: User, action: AuditAction, object_id: str) -> None:
 
 
 def _own(user: User, year: int) -> CounsellorReport:
-    return build_counsellor_report(db.session, year, runtime().settings.stats_threshold, user.id)
+    return build_counsellor_report(db.session, year, runtime().settings.stats_threshold, user.id,
+                                   zone=runtime().settings.zone)
 
 
 def _of(user_id: int, year: int) -> CounsellorReport:
     if counsellor(db.session, user_id) is None:
         abort(404)
-    return build_counsellor_report(db.session, year, runtime().settings.stats_threshold, user_id)
+    return build_counsellor_report(db.session, year, runtime().settings.stats_threshold, user_id,
+                                   zone=runtime().settings.zone)
 
 
 def _integrated(year: int) -> CounsellorReport:
-    return build_integrated_report(db.session, year, runtime().settings.stats_threshold)
+    return build_integrated_report(db.session, year, runtime().settings.stats_threshold,
+                                   zone=runtime().settings.zone)
 
 
 def _charts(report: CounsellorReport) -> list[Markup]:
