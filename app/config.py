@@ -135,7 +135,9 @@ def check_timezone(name: str) -> None:
     """Refuse a time zone the zone database does not know, with what to set."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # OSError: a folder of the zone database ("Europe") read from the
+        # tzdata package raises IsADirectoryError, not ZoneInfoNotFoundError.
         raise ConfigError(
             f"MELDPUNT_TIMEZONE must be a time zone name of the IANA database such as"
             f" {DEFAULT_TIMEZONE!r} or 'America/Curacao', got {name!r}"
