@@ -497,8 +497,10 @@ SIGNALS: tuple[SignalStory, ...] = (
 )
 
 
-# The counsellors' accounts of last year (seed 000 §28: each VP reports
+# The counsellors' accounts of the year (seed 000 §28: each VP reports
 # yearly to the head of their unit; the ICC integrates them). No names.
+# Written for the calendar year that holds most of the demo's stories: the
+# year of the day six months ago.
 NARRATIVES: tuple[tuple[str, str], ...] = (
     ("vp", "Dit jaar kwamen de meeste gesprekken over pesten en over de toon in "
            "teamoverleggen. Vaak wilden mensen vooral hun verhaal kwijt en samen de "
@@ -795,6 +797,11 @@ def demo_users(session: Session, emails: Iterable[tuple[str, str]]) -> dict[str,
     return users
 
 
+def narrative_year(today: datetime, rt: Runtime) -> int:
+    """The year the counsellors' accounts are written for (see NARRATIVES)."""
+    return (today - timedelta(days=183)).astimezone(rt.settings.zone).year
+
+
 def seed_year(session: Session, rt: Runtime, users: dict[str, User],
               password: str) -> YearSummary:
     """Play every story and signal; return what was seeded."""
@@ -813,7 +820,7 @@ def seed_year(session: Session, rt: Runtime, users: dict[str, User],
         summary.states[case.state] += 1
         summary.signals[signal.vp] += 1
     for vp, text in NARRATIVES:
-        vp_report.save_narrative(session, rt, users[vp], today.year - 1, text)
+        vp_report.save_narrative(session, rt, users[vp], narrative_year(today, rt), text)
         summary.narratives += 1
     return summary
 
