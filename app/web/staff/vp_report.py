@@ -32,6 +32,7 @@ from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.messages import message_for
 from app.web.security import runtime, staff_required
+from app.web.stats_labels import cell
 from app.web.vp_report_export import vp_report_csv, vp_report_json
 from app.web.vp_report_labels import definitions, kind_label, label, row_label, title
 
@@ -99,7 +100,7 @@ def _render(report: CounsellorReport, year: int, **context: object) -> str:
     context.setdefault("form", None)
     return render_template(
         template, report=report, year=year, charts=_charts(report),
-        label=label, row_label=row_label, title=title, kind_label=kind_label,
+        label=label, row_label=row_label, title=title, kind_label=kind_label, cell=cell,
         definitions=definitions(), **context)
 
 
