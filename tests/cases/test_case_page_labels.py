@@ -31,7 +31,7 @@ def _reported_case(client, session, units, vp):  # type: ignore[no-untyped-def]
     ("en", ("Ground of discrimination", "Race or origin"), "Preferred confidential counsellor",
      "Mailbox opened by the reporter"),
     ("nl", ("Discriminatiegrond", "Ras of afkomst"), "Voorkeur voor vertrouwenspersoon",
-     "Brievenbus geopend door de melder"),
+     "Postbus geopend door de melder"),
 ])
 def test_the_case_page_shows_the_ground_the_counsellor_and_the_timeline_in_words(
         app, client, session, units, make_staff, lang, ground, counsellor_label, opened):
