@@ -3,7 +3,7 @@ of the vocabulary (app/vocabulary.py), keyed by its members."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -252,6 +252,32 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
 }
 
 
+# What an audit entry is about (its object_type), and who acted when it was
+# not a member of staff.
+AUDIT_OBJECT_LABELS = {
+    "case": _l("Case"),
+    "attachment": _l("File"),
+    "audit": _l("Audit log"),
+    "audit_log": _l("Audit log"),
+    "export": _l("Export"),
+    "key": _l("Key"),
+    "mailbox": _l("Mailbox"),
+    "page_text": _l("Start page text"),
+    "reminders": _l("Reminders"),
+    "retention_rule": _l("Retention period"),
+    "stats": _l("Annual figures"),
+    "unit": _l("Unit"),
+    "user": _l("Account"),
+    "vp_report": _l("VP annual report"),
+    "route": _l("Page"),
+}
+AUDIT_ACTOR_LABELS = {
+    "reporter": _l("Reporter"),
+    "system": _l("System"),
+    "anonymous": _l("Someone not signed in"),
+}
+
+
 # How an audit entry went, and where it came from (app/audit/log.py).
 AUDIT_RESULT_LABELS = {
     "ok": _l("Done"),
@@ -271,6 +297,15 @@ def audit_result_label(code: str) -> str:
 
 def audit_origin_label(code: str) -> str:
     return _label(AUDIT_ORIGIN_LABELS, code)
+
+
+def audit_object_label(code: str) -> str:
+    return _label(AUDIT_OBJECT_LABELS, code)
+
+
+def person_label(name: str, roles: Iterable[str]) -> str:
+    """A member of staff as the audit log names them: "Name, role / role"."""
+    return ", ".join([name, " / ".join(role_label(role) for role in sorted(roles))])
 
 
 def outcome_label(code: str | None) -> str:

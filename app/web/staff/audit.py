@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
@@ -59,6 +59,30 @@ def filtered_query(args: Mapping[str, str]) -> tuple[Select, dict[str, str]]:
     return query.order_by(AuditEntry.seq.desc()), filters
 
 
+def _people() -> dict[str, str]:
+    """Every account as the log names its actor ("user:<id>"), in words."""
+    return {f"user:{person.id}": labels.person_label(person.display_name, person.roles)
+            for person in db.session.scalars(select(User).order_by(User.display_name))}
+
+
+Describe = tuple[Callable[[str], str], Callable[[AuditEntry], str]]
+
+
+def _describer(people: Mapping[str, str]) -> Describe:
+    """How the page names an actor and an entry's object: people by name and
+    role, the rest in words; a code the page does not know stays as it is."""
+
+    def actor(code: str) -> str:
+        return people.get(code) or str(labels.AUDIT_ACTOR_LABELS.get(code, code))
+
+    def subject(entry: AuditEntry) -> str:
+        if entry.object_type == "user" and f"user:{entry.object_id}" in people:
+            return people[f"user:{entry.object_id}"]
+        return f"{labels.audit_object_label(entry.object_type)} {entry.object_id}".strip()
+
+    return actor, subject
+
+
 @blueprint.route("/")
 @auditor_required
 def index(user: User) -> str:
@@ -73,9 +97,14 @@ def index(user: User) -> str:
     record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.AUDIT_VIEWED,
                  object_type="audit", object_id=f"page {page}")
     head = AuditLog.head(db.session)
+    people = _people()
+    actor_label, object_label = _describer(people)
+    actors = [*people.items(), *((code, str(text))
+                                  for code, text in labels.AUDIT_ACTOR_LABELS.items())]
     return render_template("audit/index.html", entries=entries, filters=filters, page=page,
                            pages=max(1, -(-(total or 0) // PAGE_SIZE)), total=total,
-                           actions=actions, head=head,
+                           actions=actions, head=head, actors=actors,
+                           actor_label=actor_label, object_label=object_label,
                            action_label=labels.audit_action_label,
                            result_label=labels.audit_result_label,
                            origin_label=labels.audit_origin_label)
