@@ -33,6 +33,8 @@ def test_intake_acknowledges_from_the_case_page(client, session, rt, make_staff,
     html = _case_page(client, case.number)
     assert "Ontvangen!" in html
     assert case.state == "acknowledged"
+    # The success message says what happened, not "Gedaan: <button>" (#23).
+    assert '<div class="flash success" role="status">Ontvangst bevestigd</div>' in html
 
 
 def test_a_stale_form_gets_the_friendly_conflict_and_nothing_is_written(

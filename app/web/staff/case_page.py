@@ -199,7 +199,8 @@ def act(user: User, number: str, action: str) -> BaseResponse:
         # larger than allowed.
         flash(message_for(error), "error")
         return redirect(url_for("cases.show", number=number))
-    flash(_("Done: %(action)s.", action=labels.ACTION_LABELS[action]), "success")
+    # What happened, in the words of the case's timeline ("Receipt acknowledged").
+    flash(labels.audit_action_label(workflow.TRANSITIONS[action].audit_action), "success")
     if workflow.TRANSITIONS[action].hands_off and not custody.holds(db.session, case, user):
         return redirect(url_for("cases.my_cases"))
     return redirect(url_for("cases.show", number=number))
