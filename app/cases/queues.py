@@ -220,6 +220,27 @@ def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT
                      track=track if track in ("advice", "report") else None)
 
 
+def _normalise_number(typed: str) -> str | None:
+    """A case number as people type it ("mp 7kq4 xw2n", "7KQ4XW2N",
+    "MP-7KQ4-XW2N") in the stored form, or None when it can not be one."""
+    letters = "".join(ch for ch in typed[:40].upper() if ch.isascii() and ch.isalnum())
+    if len(letters) == 10 and letters.startswith("MP"):
+        letters = letters[2:]
+    if len(letters) != 8:
+        return None
+    return f"MP-{letters[:4]}-{letters[4:]}"
+
+
+def find(session: Session, user: User, typed: str) -> Case | None:
+    """The case with that number if the user may list it (the same rule as
+    the queue); None for a number that does not exist and for one they may
+    not see alike, so a search reveals nothing."""
+    number = _normalise_number(typed)
+    if number is None:
+        return None
+    return session.scalar(select(Case).where(Case.number == number, visible_to(user)))
+
+
 def attention_counts(session: Session, now: datetime | None = None) -> dict[int, int]:
     """Per handler: how many cases they hold are due within a week or overdue
     (for reminders — a count, never content)."""

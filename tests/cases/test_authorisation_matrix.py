@@ -62,6 +62,7 @@ def _roles(roles: set[str], ok: int) -> Callable[[str], int]:
 # (endpoint, method) -> expected status per profile.
 EXPECTED: dict[tuple[str, str], Callable[[str], int]] = {
     ("cases.my_cases", "GET"): _handler_page(200),
+    ("cases.search", "GET"): _handler_page(200),
     ("cases.show", "GET"): _holder_only(200),
     ("cases.act", "POST"): _holder_only(302),
     ("cases.send_message", "POST"): _holder_only(302),

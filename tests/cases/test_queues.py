@@ -177,3 +177,33 @@ def test_the_tab_counts_are_one_query_and_the_list_loads_no_ciphertext(session, 
     assert len(case_queries) == 2, statements  # the counts, the rows
     assert "message" not in case_queries[0]  # no probe of each case's messages
     assert "ciphertext" not in case_queries[1]
+
+
+def test_search_finds_a_case_by_number_among_those_the_user_may_see(
+        client, session, rt, make_staff, new_case):
+    """Issue #23: a handler types a case number (as the reporter or a
+    colleague spells it: lower case, with spaces or without the dashes) and
+    lands on the case; a number they may not see is 'not found', exactly as
+    a number that does not exist, so the search tells nothing."""
+    intake, vp = make_staff("intake"), make_staff("vertrouwenspersoon")
+    case, _ = new_case()
+    other = new_case(track="advice")[0]
+    perform(session, rt, other, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
+    perform(session, rt, other, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    spelled = case.number.lower().replace("-", " ")
+    assert queues.find(session, intake.user, spelled) == case
+    assert queues.find(session, intake.user, case.number[3:].replace("-", "")) == case
+    assert queues.find(session, intake.user, other.number) is None  # the VP's now
+    assert queues.find(session, intake.user, "MP-0000-0000") is None
+    assert queues.find(session, intake.user, "x" * 500) is None
+
+    sign_in(client, intake)
+    found = client.get("/medewerkers/zaken/zoek", query_string={"nummer": spelled})
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"/medewerkers/zaken/{case.number}")
+    for number in (other.number, "MP-0000-0000", ""):
+        missed = client.get("/medewerkers/zaken/zoek", query_string={"nummer": number})
+        assert missed.status_code == 200
+        assert "Geen dossier gevonden" in missed.get_data(as_text=True)
+    page = client.get("/medewerkers/zaken/").get_data(as_text=True)
+    assert 'name="nummer"' in page

@@ -151,6 +151,7 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("vp_report.of_counsellor_export", "GET"): _staff_page({"icc"}, {MISSING}),
     # --- cases (held by the intake officers only) ---------------------------------
     ("cases.my_cases", "GET"): _staff_page(ALL_HANDLERS, {OK}),
+    ("cases.search", "GET"): _staff_page(ALL_HANDLERS, {OK}),
     ("cases.access", "GET"): _staff_page(ALL_HANDLERS, {OK}),
     ("cases.register", "GET"): _staff_page(REGISTRARS, {OK}),
     ("cases.register", "POST"): _staff_page(REGISTRARS, {OK, BAD}),

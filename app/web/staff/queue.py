@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import (
+    redirect,
     render_template,
     request,
+    url_for,
 )
+from werkzeug.wrappers import Response
 
 from app.cases import queues
 from app.models import User
@@ -32,9 +35,25 @@ def my_cases(user: User) -> str:
         unit_id=int(unit) if unit.isascii() and unit.isdigit() and len(unit) < 10 else None,
         track=request.args.get("spoor") or None,
     )
+    return _render(result)
+
+
+def _render(result: queues.QueuePage, searched: str | None = None) -> str:
     return render_template("cases/queue.html", q=result, tabs=queues.TABS,
                            tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS),
                            units=choices.unit_choices(db.session),
-                           tracks=list(labels.TRACK_LABELS.items()))
+                           tracks=list(labels.TRACK_LABELS.items()), searched=searched)
+
+
+@blueprint.route("/zoek")
+@handler_required
+def search(user: User) -> str | Response:
+    """Go to the case with the typed number, or say none was found (also
+    for a case the user may not see: the answer tells nothing)."""
+    typed = request.args.get("nummer", "")[:80]
+    case = queues.find(db.session, user, typed)
+    if case is not None:
+        return redirect(url_for("cases.show", number=case.number))
+    return _render(queues.queue(db.session, user), searched=typed)
 
 
