@@ -50,7 +50,12 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     sign_in_step_minutes: int = 10
+    # Wrong passwords (anyone can send them) only slow an account down: after
+    # login_slowdown_after of them a wait of 15 s that doubles, at most
+    # login_max_wait_seconds. Wrong second-factor codes (only after the right
+    # password) lock it for login_lock_minutes after login_lock_after.
     login_slowdown_after: int = 3
+    login_max_wait_seconds: int = 60
     login_lock_after: int = 5
     login_lock_minutes: int = 15
     max_upload_mb: int = 20
@@ -119,6 +124,8 @@ class Settings:
             ),
             session_idle_minutes=_int(env, "MELDPUNT_SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_int(env, "MELDPUNT_SESSION_ABSOLUTE_HOURS", 10),
+            login_slowdown_after=_int(env, "MELDPUNT_LOGIN_SLOWDOWN_AFTER", 3),
+            login_max_wait_seconds=_int(env, "MELDPUNT_LOGIN_MAX_WAIT_SECONDS", 60),
             login_lock_after=_int(env, "MELDPUNT_LOGIN_LOCK_AFTER", 5),
             login_lock_minutes=_int(env, "MELDPUNT_LOGIN_LOCK_MINUTES", 15),
             max_upload_mb=_int(env, "MELDPUNT_MAX_UPLOAD_MB", 20),

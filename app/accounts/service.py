@@ -74,24 +74,40 @@ def _is_locked(user: User) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
+def _second_factor_locked(rt: Runtime, user: User) -> bool:
+    """Locked by wrong codes; a stranger's wrong passwords never make the
+    code step wait, so they can not stop an owner who is past the password."""
+    return user.failed_second_factors >= rt.settings.login_lock_after and _is_locked(user)
+
+
 def _register_failure(session: Session, rt: Runtime, user: User, action: AuditAction) -> None:
+    """A wrong password: anybody who knows the e-mail address can send one,
+    so it only slows the account down - a wait that doubles per failure and
+    never exceeds `login_max_wait_seconds`. Attempts during the wait are
+    refused unchecked and do not count, so they do not lengthen it."""
     settings = rt.settings
     user.failed_logins += 1
-    failures = user.failed_logins
-    now = utcnow()
-    if failures >= settings.login_lock_after:
-        user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-    elif failures >= settings.login_slowdown_after:
-        # Slow down: each further failure doubles the wait before a new try.
-        user.locked_until = now + timedelta(
-            seconds=15 * 2 ** (failures - settings.login_slowdown_after)
-        )
+    excess = user.failed_logins - settings.login_slowdown_after
+    if excess >= 0:
+        wait = min(settings.login_max_wait_seconds, 15 * 2 ** min(excess, 16))
+        user.locked_until = utcnow() + timedelta(seconds=wait)
     rt.audit.record(session, actor=actor_of(user), action=action, object_type="user",
                     object_id=user.id, result="failed")
-    if user.locked_until and user.locked_until > now and failures >= settings.login_lock_after:
+
+
+def _register_second_factor_failure(session: Session, rt: Runtime, user: User,
+                                    action: AuditAction) -> None:
+    """A wrong second-factor code: only someone who had the password gets to
+    send one, so after `login_lock_after` of them the account locks for
+    `login_lock_minutes` (the admin can lift it)."""
+    settings = rt.settings
+    user.failed_second_factors += 1
+    rt.audit.record(session, actor=actor_of(user), action=action, object_type="user",
+                    object_id=user.id, result="failed")
+    if user.failed_second_factors >= settings.login_lock_after:
+        user.locked_until = utcnow() + timedelta(minutes=settings.login_lock_minutes)
         rt.audit.record(session, actor="system", action=AuditAction.ACCOUNT_LOCKED,
-                        object_type="user",
-                        object_id=user.id)
+                        object_type="user", object_id=user.id)
 
 
 def next_stage(user: User) -> str:
@@ -156,7 +172,8 @@ def verify_second_factor(
     session: Session, rt: Runtime, row: StaffSession, cookie: SessionCookie, code: str
 ) -> tuple[StaffSession, SessionCookie]:
     user = row.user
-    if row.stage != "totp" or _is_locked(user) or user.totp_secret_encrypted is None:
+    if (row.stage != "totp" or _second_factor_locked(rt, user)
+            or user.totp_secret_encrypted is None):
         rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_SECOND_FACTOR,
                         object_type="user", object_id=user.id, result="denied")
         session.commit()
@@ -166,7 +183,7 @@ def verify_second_factor(
     if step is not None:
         user.totp_last_step = step
     elif not _use_recovery_code(session, rt, user, code):
-        _register_failure(session, rt, user, AuditAction.SIGNIN_SECOND_FACTOR)
+        _register_second_factor_failure(session, rt, user, AuditAction.SIGNIN_SECOND_FACTOR)
         session.commit()
         raise SecondFactorFailed
     return _advance(session, rt, row, cookie)
@@ -198,6 +215,7 @@ def _advance(
     stage = next_stage(user)
     if stage == "active":
         user.failed_logins = 0
+        user.failed_second_factors = 0
         user.locked_until = None
         user.last_login_at = utcnow()
         rt.audit.record(session, actor=actor_of(user), action=AuditAction.SIGNIN_SUCCESS,
@@ -227,7 +245,7 @@ def confirm_enrolment(
     secret = totp.decrypt_secret(row.pending_totp_secret, rt.keyring.totp_key, user.id)
     step = totp.matching_step(secret, code, None)
     if step is None:
-        _register_failure(session, rt, user, AuditAction.MFA_ENROL)
+        _register_second_factor_failure(session, rt, user, AuditAction.MFA_ENROL)
         session.commit()
         raise SecondFactorFailed("wrong_enrolment_code")
     user.totp_secret_encrypted = row.pending_totp_secret
@@ -453,6 +471,7 @@ def admin_reset_password(session: Session, rt: Runtime, admin: User, user: User)
     user.key_fingerprint = None
     user.key_created_at = None
     user.failed_logins = 0
+    user.failed_second_factors = 0
     user.locked_until = None
     end_all_sessions(session, user.id)
     rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_PASSWORD_RESET,
@@ -476,6 +495,7 @@ def admin_reset_second_factor(session: Session, rt: Runtime, admin: User, user: 
 def admin_unlock(session: Session, rt: Runtime, admin: User, user: User) -> None:
     """Lift a lockout after failed sign-ins. Owns its transaction."""
     user.failed_logins = 0
+    user.failed_second_factors = 0
     user.locked_until = None
     rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_USER_UNLOCKED,
                     object_type="user", object_id=user.id)

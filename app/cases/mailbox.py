@@ -7,8 +7,17 @@ secret. Only the reporter's cookie carries token and secret, so neither a
 copy of the database nor the cookie alone opens the case. Closing the
 mailbox, or 15 idle minutes, deletes the row and with it the sealed key.
 
-Sign-in attempts are throttled by one counter per minute for everybody
-together: nothing about who tried (no IP address, no cookie) is stored.
+Wrong codes are counted per minute and per locator bucket: the top 10 bits
+of the keyed tag of the code that was tried (app/crypto/receipts.py).
+Nothing about who tried (no IP address, no cookie) is stored. A bucket that
+had too many wrong codes this minute refuses further codes of that bucket
+before any Argon2id work; the other 1023 buckets go on. Without the server's
+pepper nobody can aim guesses at the bucket of somebody else's code, so a
+flood of wrong codes only spreads over all buckets: locking out one reporter
+takes about the budget times 1024 wrong codes in one minute, each costing
+the server a full Argon2id derivation, which the workers can not do that
+fast (see SECURITY.md). Codes that can not be codes at all (wrong length or
+letters) have a bucket of their own.
 Every action is audit-logged with actor "reporter" and nothing that could
 identify the reporter.
 """
@@ -42,6 +51,7 @@ from app.cases.uploads import CleanFile
 from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import hkdf_sha256
+from app.crypto.receipts import locator_bucket, normalise_receipt_code, receipt_locator
 from app.crypto.tokens import b64, token_digest, unb64
 from app.errors import Conflict, NotAuthenticated, TooManyAttempts
 from app.errors import NotAllowed as Refused
@@ -52,15 +62,18 @@ from app.vocabulary import AuditAction, Channel, CloseReason, Measure, Outcome, 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=2)
 THROTTLE_WINDOW = timedelta(minutes=1)
-# Failed sign-ins per minute, for all reporters together. With codes of 99
-# bits this makes guessing hopeless while a reporter who mistypes is only
-# briefly delayed, and only when many others fail at the same time.
-THROTTLE_LIMIT = 30
+# Wrong codes per minute in one locator bucket. Guessing a code of 99 bits
+# is hopeless at any rate; this budget keeps a flood's Argon2id work bounded
+# per bucket while a flood aimed at everyone reaches a given reporter's
+# bucket only with about THROTTLE_LIMIT x 1024 wrong codes a minute.
+THROTTLE_LIMIT = 20
+# The bucket of an entry that can not be a receipt code.
+MALFORMED_BUCKET = -1
 MAX_MESSAGE = 20_000
 
 
 class MailboxThrottled(TooManyAttempts):
-    """Too many failed sign-ins in this minute (for everybody together)."""
+    """Too many wrong codes of this code's bucket in this minute."""
 
     area = "mailbox"
     default_code = "throttled"
@@ -131,27 +144,36 @@ def _window(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def failures_this_window(session: Session, now: datetime | None = None) -> int:
+def sign_in_bucket(rt: Runtime, entered_code: str) -> int:
+    """The throttle bucket of what was entered (cheap: one HMAC)."""
+    code = normalise_receipt_code(entered_code)
+    if code is None:
+        return MALFORMED_BUCKET
+    return locator_bucket(receipt_locator(code, rt.keyring.receipt_pepper))
+
+
+def failures_this_window(session: Session, bucket: int, now: datetime | None = None) -> int:
     now = now or utcnow()
     return session.scalar(
-        select(MailboxThrottle.failures).where(MailboxThrottle.window_start == _window(now))
+        select(MailboxThrottle.failures).where(MailboxThrottle.window_start == _window(now),
+                                               MailboxThrottle.bucket == bucket)
     ) or 0
 
 
-def _count_failure(session: Session, now: datetime) -> None:
+def _count_failure(session: Session, bucket: int, now: datetime) -> None:
     window = _window(now)
+    this_row = (MailboxThrottle.window_start == window) & (MailboxThrottle.bucket == bucket)
     # Session.execute is typed Result; an UPDATE gives a CursorResult.
     changed = cast(CursorResult[Any], session.execute(
-        update(MailboxThrottle).where(MailboxThrottle.window_start == window)
-        .values(failures=MailboxThrottle.failures + 1)
+        update(MailboxThrottle).where(this_row).values(failures=MailboxThrottle.failures + 1)
     )).rowcount
     if not changed:
         try:
             with session.begin_nested():
-                session.add(MailboxThrottle(window_start=window, failures=1))
-        except IntegrityError:  # another request created this window just now
+                session.add(MailboxThrottle(window_start=window, bucket=bucket, failures=1))
+        except IntegrityError:  # another request created this row just now
             session.execute(
-                update(MailboxThrottle).where(MailboxThrottle.window_start == window)
+                update(MailboxThrottle).where(this_row)
                 .values(failures=MailboxThrottle.failures + 1)
             )
     # Old windows mean nothing any more.
@@ -160,16 +182,18 @@ def _count_failure(session: Session, now: datetime) -> None:
 
 def sign_in(session: Session, rt: Runtime, entered_code: str, *,
             limit: int = THROTTLE_LIMIT) -> tuple[OpenMailbox, MailboxCookie]:
-    """Open the mailbox for a receipt code, or raise WrongCode / MailboxThrottled."""
+    """Open the mailbox for a receipt code, or raise WrongCode / MailboxThrottled
+    (when this code's bucket had `limit` wrong codes this minute)."""
     now = utcnow()
-    if failures_this_window(session, now) >= limit:
+    bucket = sign_in_bucket(rt, entered_code)
+    if failures_this_window(session, bucket, now) >= limit:
         rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_SIGN_IN_THROTTLED,
                         object_type="mailbox", result="denied")
         session.commit()
         raise MailboxThrottled
     access = open_mailbox(session, rt, entered_code)
     if access is None:
-        _count_failure(session, now)
+        _count_failure(session, bucket, now)
         rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_SIGN_IN_FAILED,
                         object_type="mailbox", result="failed")
         session.commit()

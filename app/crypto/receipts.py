@@ -62,6 +62,18 @@ def receipt_locator(code: ReceiptCode, pepper: bytes) -> str:
     return digest[:LOCATOR_BYTES].hex()
 
 
+# The sign-in throttle counts wrong codes per bucket: the top bits of the
+# locator. A code's bucket is fixed by the server's pepper, so whoever does
+# not hold the pepper can not choose which bucket a guess lands in.
+LOCATOR_BUCKET_BITS = 10
+LOCATOR_BUCKETS = 2**LOCATOR_BUCKET_BITS
+
+
+def locator_bucket(locator: str) -> int:
+    """The throttle bucket (0 .. LOCATOR_BUCKETS - 1) of a locator."""
+    return int(locator, 16) >> (LOCATOR_BYTES * 8 - LOCATOR_BUCKET_BITS)
+
+
 def new_receipt_salt() -> bytes:
     return os.urandom(SALT_LEN)
 

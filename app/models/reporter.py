@@ -1,4 +1,4 @@
-"""The reporter's open mailbox and the global sign-in throttle.
+"""The reporter's open mailbox and the sign-in throttle.
 
 Neither table holds anything that identifies a person: no IP address, no
 user agent, no receipt code.
@@ -31,10 +31,12 @@ class ReporterSession(Base):
 
 
 class MailboxThrottle(Base):
-    """Failed mailbox sign-ins per time window, for everyone together: the
+    """Failed mailbox sign-ins per time window and locator bucket (a few bits
+    of the keyed tag of the code that was tried, app/crypto/receipts.py): the
     throttle works without knowing who tried."""
 
     __tablename__ = "mailbox_throttle"
 
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     failures: Mapped[int] = mapped_column(default=0)

@@ -34,7 +34,11 @@ class User(Base):
     totp_last_step: Mapped[int | None]
     totp_enrolled_at: Mapped[datetime | None]
 
+    # Wrong passwords since the last sign-in: they only slow down (a short,
+    # capped wait), as anybody can send them. Wrong second-factor codes come
+    # from someone who had the password: after a few the account locks.
     failed_logins: Mapped[int] = mapped_column(default=0)
+    failed_second_factors: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
 

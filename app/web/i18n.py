@@ -15,6 +15,8 @@ from flask import (
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
+from app.web.redirects import safe_local_path
+
 LANGUAGES = ("nl", "en")
 
 blueprint = Blueprint("i18n", __name__)
@@ -35,11 +37,7 @@ def select_locale() -> str:
 def switch_language(lang: str) -> Response:
     if lang in LANGUAGES:
         session["lang"] = lang
-    target = request.form.get("next", "")
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("pages.start")
-    return redirect(target)
+    return redirect(safe_local_path(request.form.get("next"), url_for("pages.start")))
 
 
 def init_app(app: Flask) -> None:

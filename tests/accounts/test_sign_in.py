@@ -106,35 +106,85 @@ def test_recovery_code_works_once(app, client, session, rt, make_staff):
     assert all(code not in stored and code.replace("-", "") not in stored for code in codes)
 
 
-def test_lockout_after_repeated_failures_is_counted_in_the_database(
+def test_wrong_passwords_are_counted_in_the_database_and_only_slow_down(
     app, settings, session, make_staff
 ):
     staff = make_staff("intake")
-    lock_after = settings.login_lock_after
     # Two app instances on one database stand for two worker processes.
     other_app = create_app(settings)
     clients = [browser(app), browser(other_app)]
+    attempts = settings.login_lock_after + 3
     try:
-        for attempt in range(lock_after):
+        for attempt in range(attempts):
             response = _password_step(clients[attempt % 2], staff.email, "wrong password 123456")
             assert response.status_code == 401
             user = _reload(session, staff.user)
             assert user.failed_logins == attempt + 1
-            if attempt + 1 < lock_after:
-                # Pretend the slow-down wait has passed.
-                user.locked_until = None
-                session.commit()
+            # Pretend the slow-down wait has passed.
+            user.locked_until = None
+            session.commit()
+        response = _password_step(clients[0], staff.email, "wrong password 123456")
     finally:
         other_app.extensions["meldpunt.engine"].dispose()
 
     user = _reload(session, staff.user)
     assert user.locked_until is not None
-    assert user.locked_until - utcnow() > timedelta(minutes=settings.login_lock_minutes - 1)
-    # Now even the right password is refused, with the same message.
-    response = _password_step(browser(app), staff.email, staff.password)
-    assert response.status_code == 401, response.get_data(as_text=True)
+    assert user.locked_until - utcnow() <= timedelta(seconds=settings.login_max_wait_seconds)
+    # Wrong passwords never lock: no "account.locked", the owner's codes uncounted.
     actions = session.scalars(select(AuditEntry.action)).all()
-    assert "account.locked" in actions
+    assert "account.locked" not in actions
+    assert actions.count("signin.password") == attempts + 1
+    assert user.failed_second_factors == 0
+
+
+def test_a_strangers_wrong_passwords_keep_the_owner_out_no_longer_than_the_cap(
+    client, app, settings, session, make_staff, monkeypatch
+):
+    """Issue #25: six wrong passwords from anyone used to lock the owner out
+    for 15 minutes. Now every wait is at most login_max_wait_seconds, refused
+    tries do not lengthen it, and the owner gets in once it has passed."""
+    from app.accounts import service
+
+    staff = make_staff("intake")
+    clock = [utcnow()]
+    monkeypatch.setattr(service, "utcnow", lambda: clock[0])
+    cap = timedelta(seconds=settings.login_max_wait_seconds)
+    stranger = browser(app)
+    for _ in range(50):
+        assert _password_step(stranger, staff.email, "wrong password 123456").status_code == 401
+        user = _reload(session, staff.user)
+        if user.locked_until is not None:
+            assert user.locked_until - clock[0] <= cap
+            # Tries during the wait are refused unchecked and change nothing.
+            waits_until = user.locked_until
+            for _ in range(3):
+                assert _password_step(stranger, staff.email, "other guess 1234567").status_code \
+                    == 401
+            assert _reload(session, staff.user).locked_until == waits_until
+            clock[0] = waits_until
+    # The stranger's last wrong password; the owner comes at most the cap later.
+    assert _password_step(stranger, staff.email, "wrong password 123456").status_code == 401
+    clock[0] += cap
+    assert sign_in(client, staff).status_code == 302
+    assert client.get(HOME).status_code == 200
+    user = _reload(session, staff.user)
+    assert user.failed_logins == 0 and user.locked_until is None
+    denied = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "signin.password", AuditEntry.result == "denied")).all()
+    assert len(denied) >= 3 * 40
+
+
+def test_a_strangers_wrong_password_does_not_stop_the_owner_at_the_code_step(
+    app, client, session, make_staff
+):
+    staff = make_staff("intake")
+    assert _password_step(client, staff.email, staff.password).status_code == 302
+    stranger = browser(app)
+    for _ in range(6):
+        _password_step(stranger, staff.email, "wrong password 123456")
+    assert _reload(session, staff.user).locked_until is not None
+    assert post_form(client, CODE, {"code": staff.code()}).status_code == 302
+    assert client.get(HOME).status_code == 200
 
 
 def test_failures_slow_down_before_the_lock(client, settings, session, make_staff):
@@ -227,11 +277,14 @@ def test_guessing_the_second_factor_locks_the_account(client, session, settings,
     for _ in range(settings.login_lock_after):
         post_form(client, CODE, {"code": wrong})
         user = _reload(session, staff.user)
-        if user.failed_logins < settings.login_lock_after:
+        if user.failed_second_factors < settings.login_lock_after:
             user.locked_until = None  # pretend the slow-down wait has passed
             session.commit()
     user = _reload(session, staff.user)
-    assert user.failed_logins == settings.login_lock_after
+    # Wrong codes are counted apart from wrong passwords: only these lock.
+    assert user.failed_second_factors == settings.login_lock_after
+    assert user.locked_until - utcnow() > timedelta(minutes=settings.login_lock_minutes - 1)
+    assert "account.locked" in session.scalars(select(AuditEntry.action)).all()
     assert user.locked_until is not None and user.locked_until > utcnow()
     # Now not even the right code gets in.
     assert post_form(client, CODE, {"code": good}).status_code == 401

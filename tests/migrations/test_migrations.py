@@ -358,3 +358,45 @@ def test_0012_puts_the_deadlines_of_open_cases_on_the_local_calendar(empty_datab
                                for case_id, row in old.items()}
     finally:
         engine.dispose()
+
+
+def test_0014_counts_wrong_codes_per_bucket_and_wrong_second_factors_apart(empty_database):
+    """Issue #25: the mailbox throttle gains a locator bucket (this minute's
+    count for everybody becomes bucket 0's), users gain a counter of wrong
+    second-factor codes (0; wrong passwords stay in failed_logins); the
+    downgrade adds the buckets' counts up again."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0013")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (id, code, name, kind, active)"
+                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            conn.execute(text(
+                "INSERT INTO user_account (id, email, display_name, unit_id, active,"
+                " created_at, password_hash, password_changed_at, must_change_password,"
+                " failed_logins) VALUES (1, 'u1@x.test', 'X', 1, true, '2026-01-01', 'h',"
+                " '2026-01-01', false, 4)"))
+            conn.execute(text("INSERT INTO mailbox_throttle (window_start, failures)"
+                              " VALUES ('2026-12-14 10:00:00', 7)"))
+        command.upgrade(config, "0014")
+        with engine.begin() as conn:
+            assert conn.execute(text(
+                "SELECT failed_logins, failed_second_factors FROM user_account")).one() == (4, 0)
+            assert conn.execute(text(
+                "SELECT bucket, failures FROM mailbox_throttle")).one() == (0, 7)
+            conn.execute(text("INSERT INTO mailbox_throttle (window_start, bucket, failures)"
+                              " VALUES ('2026-12-14 10:00:00', 513, 2)"))
+            conn.execute(text("UPDATE user_account SET failed_second_factors = 3"))
+        command.downgrade(config, "0013")
+        engine.dispose()
+        engine = create_engine(empty_database)
+        assert "failed_second_factors" not in {
+            c["name"] for c in inspect(engine).get_columns("user_account")}
+        with engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT failures FROM mailbox_throttle")).scalars().all() == [9]
+            assert conn.execute(text("SELECT failed_logins FROM user_account")).scalar() == 4
+    finally:
+        engine.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.cases import mailbox
 from app.crypto.kdf import Argon2Params
-from app.crypto.receipts import generate_receipt_code
+from app.crypto.receipts import LOCATOR_BUCKETS, generate_receipt_code
 from app.models import AuditEntry, MailboxThrottle, ReporterSession
 from tests.reporting.conftest import mailbox_post, open_mailbox, receipt_code, report_fields, send
 
@@ -61,30 +61,73 @@ def test_wrong_and_right_codes_take_similar_time(client, units):
         right_median, wrong_median)
 
 
-def test_wrong_codes_are_throttled_for_everybody_without_storing_who(client, session, units,
-                                                                    monkeypatch):
+def _codes_in_bucket(rt, bucket: int, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Codes whose locator falls in `bucket`: only whoever holds the pepper
+    (here: the test) can choose them."""
+    found: list[str] = []
+    while len(found) < count:
+        code = generate_receipt_code()
+        if mailbox.sign_in_bucket(rt, code) == bucket:
+            found.append(code)
+    return found
+
+
+def test_a_flood_of_wrong_codes_does_not_stop_a_right_one(client, session, rt, units,
+                                                          monkeypatch):
     code = receipt_code(send(client, report_fields(units)))
     frozen = mailbox.utcnow()
     monkeypatch.setattr(mailbox, "utcnow", lambda: frozen)
-    for _ in range(mailbox.THROTTLE_LIMIT):
+    # Three times what once locked every reporter out for the rest of the minute.
+    flood = 3 * 30
+    for _ in range(flood):
         assert open_mailbox(client, generate_receipt_code()).status_code == 401
-    throttled = open_mailbox(client, generate_receipt_code())
-    assert throttled.status_code == 429
-    # Also the right code waits: the throttle does not reveal which codes exist.
-    assert open_mailbox(client, code).status_code == 429
-
-    # All that is stored is a count per minute.
-    rows = session.scalars(select(MailboxThrottle)).all()
-    assert [(r.window_start.second, r.failures) for r in rows] == [(0, mailbox.THROTTLE_LIMIT)]
-    assert {c.name for c in MailboxThrottle.__table__.columns} == {"window_start", "failures"}
-
-    # A minute later it opens again.
-    monkeypatch.setattr(mailbox, "utcnow", lambda: frozen + timedelta(minutes=1))
     assert open_mailbox(client, code).status_code == 302
+
     failed = session.scalars(select(AuditEntry).where(
         AuditEntry.action == "mailbox.sign_in_failed")).all()
-    assert len(failed) == mailbox.THROTTLE_LIMIT
+    assert len(failed) == flood
     assert all(e.actor == "reporter" and e.object_id == "" for e in failed)
+
+
+def test_wrong_codes_throttle_only_their_own_bucket_without_storing_who(
+        client, session, rt, units, monkeypatch):
+    code = receipt_code(send(client, report_fields(units)))
+    bucket = mailbox.sign_in_bucket(rt, code)
+    frozen = mailbox.utcnow()
+    monkeypatch.setattr(mailbox, "utcnow", lambda: frozen)
+    # Someone who could aim (they would need the server's pepper) fills the bucket.
+    for wrong in _codes_in_bucket(rt, bucket, mailbox.THROTTLE_LIMIT):
+        assert open_mailbox(client, wrong).status_code == 401
+    # Now that bucket waits, also for the right code: the throttle does not
+    # reveal which codes exist ...
+    assert open_mailbox(client, code).status_code == 429
+    throttled = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "mailbox.sign_in_throttled")).all()
+    assert len(throttled) == 1 and throttled[0].actor == "reporter"
+    # ... while a code of any other bucket is checked as usual.
+    other = _codes_in_bucket(rt, (bucket + 1) % LOCATOR_BUCKETS, 1)[0]
+    assert open_mailbox(client, other).status_code == 401
+
+    # All that is stored is a count per minute and bucket.
+    rows = session.scalars(select(MailboxThrottle).order_by(MailboxThrottle.failures)).all()
+    assert [(r.window_start.second, r.failures) for r in rows] == [
+        (0, 1), (0, mailbox.THROTTLE_LIMIT)]
+    assert {c.name for c in MailboxThrottle.__table__.columns} == {
+        "window_start", "bucket", "failures"}
+
+    # A minute later it opens again, and the old counts are gone.
+    monkeypatch.setattr(mailbox, "utcnow", lambda: frozen + timedelta(minutes=1))
+    assert open_mailbox(client, "not a code").status_code == 401
+    assert open_mailbox(client, code).status_code == 302
+    rows = session.scalars(select(MailboxThrottle)).all()
+    assert [(r.bucket, r.failures) for r in rows] == [(mailbox.MALFORMED_BUCKET, 1)]
+
+
+def test_entries_that_can_not_be_codes_have_a_bucket_of_their_own(rt):
+    assert mailbox.sign_in_bucket(rt, "' OR 1=1 --") == mailbox.MALFORMED_BUCKET
+    buckets = {mailbox.sign_in_bucket(rt, generate_receipt_code()) for _ in range(200)}
+    assert mailbox.MALFORMED_BUCKET not in buckets
+    assert all(0 <= b < LOCATOR_BUCKETS for b in buckets) and len(buckets) > 100
 
 
 def test_the_session_row_holds_the_case_key_only_sealed(client, session, units):
