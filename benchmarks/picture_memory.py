@@ -167,7 +167,7 @@ def run_scenario(scenario: str, folder: Path) -> dict[str, Any]:
                 "attachments": [(io.BytesIO(content), name) for content, name in files]}
         response = client.post("/melden", data=data, content_type="multipart/form-data")
         body = response.get_data(as_text=True)
-        error = re.search(r'class="[^"]*error[^"]*"[^>]*>(.*?)<', body, re.S)
+        error = re.search(r'id="attachments-error"[^>]*>(.*?)<', body, re.S)
         return response.status_code, (error.group(1).strip() if error else "")
 
     small = io.BytesIO()
