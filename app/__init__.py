@@ -12,12 +12,11 @@ from app.config import ConfigError, Settings, check_production_ready
 from app.keyring import missing_key_files
 from app.runtime import Runtime
 from app.web import errors as error_pages
-from app.web import health, i18n, logs, pages, security, templating
+from app.web import health, i18n, logs, pages, security, templating, uploads
 from app.web.converters import IntegerConverter, UnicodeConverter
 from app.web.cookies import SplitSessionInterface
 from app.web.extensions import babel, csrf, db, login_manager
 from app.web.reporter import routes as reporting_routes
-from app.web.reporter import uploads
 from app.web.staff import accounts as account_routes
 from app.web.staff import admin as admin_routes
 from app.web.staff import audit as audit_routes

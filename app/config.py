@@ -59,6 +59,13 @@ class Settings:
     login_lock_after: int = 5
     login_lock_minutes: int = 15
     max_upload_mb: int = 20
+    # Pictures are decoded to be cleaned (app/cases/uploads.py): at most this
+    # many megapixels per picture (a larger JPEG is decoded at 1/2, 1/4 or 1/8
+    # scale, a larger PNG is refused), at most this many per request, and at
+    # most this many pictures at the same time in one worker process.
+    image_max_megapixels: int = 16
+    image_request_megapixels: int = 128
+    image_workers: int = 1
     acknowledge_days: int = 7
     feedback_months: int = 3
     # Disclosure control: published counts below this are suppressed.
@@ -129,6 +136,9 @@ class Settings:
             login_lock_after=_int(env, "MELDPUNT_LOGIN_LOCK_AFTER", 5),
             login_lock_minutes=_int(env, "MELDPUNT_LOGIN_LOCK_MINUTES", 15),
             max_upload_mb=_int(env, "MELDPUNT_MAX_UPLOAD_MB", 20),
+            image_max_megapixels=_int(env, "MELDPUNT_IMAGE_MAX_MEGAPIXELS", 16),
+            image_request_megapixels=_int(env, "MELDPUNT_IMAGE_REQUEST_MEGAPIXELS", 128),
+            image_workers=_int(env, "MELDPUNT_IMAGE_WORKERS", 1),
             acknowledge_days=_int(env, "MELDPUNT_ACKNOWLEDGE_DAYS", 7),
             feedback_months=_int(env, "MELDPUNT_FEEDBACK_MONTHS", 3),
             stats_threshold=_int(env, "MELDPUNT_STATS_THRESHOLD", 5),

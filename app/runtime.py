@@ -3,6 +3,7 @@ the audit log and the file store. Built once per app (or per CLI run)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from app.audit.log import AuditLog
@@ -17,6 +18,8 @@ class Runtime:
     keyring: Keyring
     audit: AuditLog
     files: FileStore
+    # The pictures this process may decode at the same time (uploads.py).
+    picture_slots: threading.BoundedSemaphore
 
     @classmethod
     def load(cls, settings: Settings) -> Runtime:
@@ -26,4 +29,5 @@ class Runtime:
             keyring=keyring,
             audit=AuditLog(keyring.audit_key),
             files=FileStore(settings.storage_dir),
+            picture_slots=threading.BoundedSemaphore(max(1, settings.image_workers)),
         )

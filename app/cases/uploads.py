@@ -18,6 +18,16 @@ stream). Pictures are decrypted back into Pillow, decoded and re-encoded from
 their pixels only - which drops EXIF (GPS position, camera, time) and every
 other metadata block - into a new pending file; the original is deleted.
 
+Decoding is what costs memory (a 155 kB PNG can hold 40 million pixels, 160 MB
+decoded), so it is bounded before it starts, from the size in the picture's
+header (PictureLimits, from the settings): a JPEG larger than the per-picture
+budget is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling; the full
+picture is never in memory), a larger PNG is refused; the pictures of one
+request together may decode at most the request's budget; and a worker process
+cleans at most `image_workers` pictures at a time (the others wait for a
+slot). Peak memory per picture: about twice its decoded size (the decoded
+picture and the clean copy that is encoded), whatever the file.
+
 A report or mailbox action that keeps the files attaches them in its own
 transaction (content.attach_pending). Whatever is not attached - refused,
 too large, the review step's "change" button, an error - is deleted when the
@@ -28,6 +38,7 @@ request or `meldpunt retention run` (FileStore.remove_abandoned_pending).
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, cast
@@ -41,8 +52,11 @@ from app.errors import Invalid
 from app.storage import FileStore
 
 MAX_FILES = 10
-# Pixels, not bytes: a small file may decode to a huge image.
-MAX_IMAGE_PIXELS = 40_000_000
+# Pixels, not bytes: a small file may decode to a huge image. A picture whose
+# header claims more is refused unread; below it, PictureLimits decide.
+MAX_IMAGE_PIXELS = 150_000_000
+# How long a picture waits for a free slot of its worker process.
+SLOT_WAIT_SECONDS = 60.0
 # Pictures are decoded whole; a larger picture file is refused before that.
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 # What is kept of each file's first bytes for the content check.
@@ -69,12 +83,29 @@ class UploadRefused(Invalid, ValueError):
 
     area = "upload"
 
-    def __init__(self, reason: str, filename: str) -> None:
+    def __init__(self, reason: str, filename: str, *, megapixels: int = 0) -> None:
         super().__init__(reason, name=filename, n=MAX_FILES,
-                         mb=MAX_IMAGE_BYTES // (1024 * 1024),
+                         mb=MAX_IMAGE_BYTES // (1024 * 1024), mp=megapixels,
                          types=", ".join(ext for ext in ALLOWED_EXTENSIONS if ext != "jpeg"))
         self.reason = reason
         self.filename = filename
+        self.megapixels = megapixels
+
+
+@dataclass(frozen=True)
+class PictureLimits:
+    """How much picture decoding one request may do: pixels per picture and
+    per request (settings image_max_megapixels, image_request_megapixels),
+    and the worker process's slots (Runtime.picture_slots)."""
+
+    picture_pixels: int
+    request_pixels: int
+    slots: threading.BoundedSemaphore
+
+    @classmethod
+    def of(cls, picture_megapixels: int, request_megapixels: int,
+           slots: threading.BoundedSemaphore) -> PictureLimits:
+        return cls(picture_megapixels * 1_000_000, request_megapixels * 1_000_000, slots)
 
 
 class PartOwner(Protocol):
@@ -84,6 +115,8 @@ class PartOwner(Protocol):
     upload_bytes: int
     upload_overflow: bool
     upload_too_many: bool
+    # Pixels the request's pictures have decoded so far.
+    picture_pixels: int
 
     @property
     def upload_budget_bytes(self) -> int: ...
@@ -91,6 +124,8 @@ class PartOwner(Protocol):
     def overflow(self) -> None: ...
 
     def file_store(self) -> FileStore: ...
+
+    def picture_limits(self) -> PictureLimits: ...
 
 
 class PendingPart(io.RawIOBase):
@@ -214,32 +249,75 @@ def _content_matches(extension: str, part: PendingPart) -> bool:
     return False
 
 
-def strip_image_metadata(source: BinaryIO, extension: str, target: BinaryIO) -> None:
+def _jpeg_scale(width: int, height: int, budget: int) -> int:
+    """The smallest of libjpeg's scales 1, 2, 4, 8 that brings the picture
+    within the budget (8 if none does; the caller checks)."""
+    for scale in (1, 2, 4, 8):
+        if -(-width // scale) * -(-height // scale) <= budget:
+            return scale
+    return 8
+
+
+def strip_image_metadata(source: BinaryIO, extension: str, target: BinaryIO, *,
+                         max_pixels: int, request_pixels: int | None = None) -> int:
     """Decode and re-encode from pixels only: no EXIF, GPS, XMP or comments.
-    Memory is bounded by MAX_IMAGE_PIXELS (the decoded picture)."""
+
+    Nothing is decoded before the size in the header is checked: a JPEG over
+    `max_pixels` is decoded at a reduced scale, any other picture over it is
+    refused, and so is one that would take the decoded pixels past
+    `request_pixels` (what is left of the request's budget). Peak memory is
+    about twice the decoded picture. Returns the pixels decoded."""
     try:
-        with Image.open(source) as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise UploadRefused("image_too_large", "")
-            image.load()
-            # Turn the picture the way the camera meant, before the EXIF
-            # orientation tag is dropped with the rest.
-            upright = ImageOps.exif_transpose(image)
+        image = Image.open(source, formats=["PNG"] if extension == "png" else ["JPEG"])
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError,
             CryptoError) as exc:
         raise UploadRefused("damaged", "") from exc
-    if extension == "png":
-        if upright.mode not in ("1", "L", "LA", "RGB", "RGBA", "I", "I;16"):
-            upright = upright.convert("RGBA")
-        target_format = "PNG"
-    else:
-        if upright.mode not in ("L", "RGB", "CMYK"):
-            upright = upright.convert("RGB")
-        target_format = "JPEG"
-    clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    del upright
+    try:
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise UploadRefused("image_too_large", "", megapixels=max_pixels // 1_000_000)
+        if image.format == "JPEG" and width * height > max_pixels:
+            scale = _jpeg_scale(width, height, max_pixels)
+            image.draft(image.mode, (width // scale, height // scale))
+        if image.width * image.height > max_pixels:
+            raise UploadRefused("image_too_large", "", megapixels=max_pixels // 1_000_000)
+        if request_pixels is not None and image.width * image.height > request_pixels:
+            raise UploadRefused("pictures_too_large", "",
+                                megapixels=request_pixels // 1_000_000)
+        decoded = image.width * image.height
+        image.load()
+        # Turn the picture the way the camera meant, before the EXIF
+        # orientation tag is dropped with the rest (in place: one copy at a
+        # time).
+        ImageOps.exif_transpose(image, in_place=True)
+        picture: Image.Image = image
+        if extension == "png":
+            if picture.mode not in ("1", "L", "LA", "RGB", "RGBA", "I", "I;16"):
+                picture = picture.convert("RGBA")
+            target_format = "PNG"
+        else:
+            if picture.mode not in ("L", "RGB", "CMYK"):
+                picture = picture.convert("RGB")
+            target_format = "JPEG"
+        if picture is not image:
+            image.close()  # frees the decoded original
+    except UploadRefused:
+        image.close()
+        raise
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError,
+            CryptoError, ValueError) as exc:
+        image.close()
+        raise UploadRefused("damaged", "") from exc
+    # A new picture that has the pixels and nothing else of the file.
+    clean = Image.new(picture.mode, picture.size)
+    clean.paste(picture)
+    picture.close()
     options: dict[str, Any] = {"quality": 90} if target_format == "JPEG" else {}
-    clean.save(target, target_format, **options)
+    try:
+        clean.save(target, target_format, **options)
+    finally:
+        clean.close()
+    return decoded
 
 
 class _EncryptingSink(io.RawIOBase):
@@ -259,21 +337,36 @@ class _EncryptingSink(io.RawIOBase):
 
 def _clean_image(part: PendingPart, extension: str) -> PendingFile:
     """Decrypt the pending original into Pillow, encrypt the re-encoded
-    picture into a new pending file (fresh key and id), delete the original."""
+    picture into a new pending file (fresh key and id), delete the original.
+    Waits for one of the worker process's picture slots."""
     assert part.file is not None
     if part.file.size > MAX_IMAGE_BYTES:
         raise UploadRefused("image_file_too_large", part.filename)
-    clean = PendingFile(part._request.file_store())
+    request = part._request
+    limits = request.picture_limits()
+    if not limits.slots.acquire(timeout=SLOT_WAIT_SECONDS):
+        raise UploadRefused("busy", part.filename)
+    clean = PendingFile(request.file_store())
     try:
         with part.file.reader() as plain:
             # Pillow types its files as IO[bytes]; these raw streams have the
             # read/seek/write it calls, but typeshed's RawIOBase is no IO[bytes].
-            strip_image_metadata(cast(BinaryIO, plain), extension,
-                                 cast(BinaryIO, _EncryptingSink(clean)))
+            request.picture_pixels += strip_image_metadata(
+                cast(BinaryIO, plain), extension, cast(BinaryIO, _EncryptingSink(clean)),
+                max_pixels=limits.picture_pixels,
+                request_pixels=limits.request_pixels - request.picture_pixels)
         clean.finish()
+    except UploadRefused as exc:
+        clean.discard()
+        if exc.reason == "pictures_too_large":  # the text names the whole budget
+            raise UploadRefused(exc.reason, "",
+                                megapixels=limits.request_pixels // 1_000_000) from exc
+        raise
     except BaseException:
         clean.discard()
         raise
+    finally:
+        limits.slots.release()
     part.file.discard()
     part.file = clean
     return clean
@@ -293,7 +386,7 @@ def check_part(part: PendingPart) -> CleanFile:
         try:
             _clean_image(part, extension)
         except UploadRefused as exc:
-            raise UploadRefused(exc.reason, name) from exc
+            raise UploadRefused(exc.reason, name, megapixels=exc.megapixels) from exc
     return CleanFile(filename=name, content_type=CONTENT_TYPES[extension], pending=part.file)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.cases import conflicts, custody
 from app.cases.content import (
     add_message,
+    attach_pending,
     decrypt_json,
     discard_files,
     encrypt_json,
@@ -476,7 +477,14 @@ def _deliver_external_report(ctx: _Ctx) -> None:
     add_note(ctx.session, ctx.case, ctx.key, ctx.actor, ctx.param("findings"),
              visibility="referral")
     upload = ctx.params.get("report_file")
-    if upload is not None:
+    if upload is not None and upload.pending is not None:
+        # Checked and cleaned as it came in (app/cases/uploads.py), like a
+        # reporter's file: kept as it is.
+        ctx.stored.append(attach_pending(
+            ctx.session, ctx.rt, ctx.case, ctx.key, upload.pending, filename=upload.filename,
+            content_type=upload.content_type, uploaded_by_kind="external",
+            uploaded_by=ctx.actor))
+    elif upload is not None:
         ctx.stored.append(store_attachment(
             ctx.session, ctx.rt, ctx.case, ctx.key, filename=upload.filename,
             content_type=upload.content_type, chunks=upload.chunks, uploaded_by_kind="external",

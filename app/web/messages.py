@@ -118,7 +118,14 @@ MESSAGES: dict[str, LazyString] = {
                          "is not accepted."),
     "upload.empty": _l("%(name)s: this file is empty."),
     "upload.damaged": _l("%(name)s: this picture could not be read."),
-    "upload.image_too_large": _l("%(name)s: this picture has too many pixels."),
+    "upload.image_too_large": _l(
+        "%(name)s: this picture has too many pixels (more than %(mp)d megapixels). Make it "
+        "smaller, or take a screenshot of the part that matters, and add it again."),
+    "upload.pictures_too_large": _l(
+        "Together the pictures have too many pixels (more than %(mp)d megapixels at once). "
+        "Nothing has been saved. Send fewer pictures at once."),
+    "upload.busy": _l("%(name)s: the server is busy with other pictures. Nothing has been "
+                      "saved. Try again in a minute."),
     "upload.image_file_too_large": _l("%(name)s: this picture file is larger than %(mb)d MB."),
     "upload.too_many": _l("You can add at most %(n)d files at once."),
     "upload.file_too_large": PAGES[413][0],

@@ -18,7 +18,11 @@ from tests.reporting.conftest import PDF, receipt_code, report_fields, review, s
 
 
 def jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    return jpeg_with_gps_of(64, 48)
+
+
+def jpeg_with_gps_of(width: int, height: int) -> bytes:
+    image = Image.new("RGB", (width, height), (200, 30, 30))
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "PhoneMaker"
     exif[ExifTags.Base.Artist] = "Jan Jansen"
@@ -133,3 +137,55 @@ def test_limits_are_stated_up_front(client, units):
     html = review(client, report_fields(units)).get_data(as_text=True)
     assert 'type="file"' in html and "multiple" in html
     assert "20 MB" in html
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.settings(image_max_megapixels=1)
+def test_a_png_over_the_pixel_budget_is_refused_in_plain_words_and_the_text_is_kept(
+        client, session, rt, units):
+    fields = report_fields(units, what="Dit moet blijven staan na de fout.")
+    response = send(client, fields, files=[(_png(1001, 1000), "scherm.png")])
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "scherm.png" in html and ("more than 1 megapixels" in html
+                                     or "meer dan 1 megapixels" in html)
+    assert 'name="what" value="Dit moet blijven staan na de fout."' in html
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+    assert stored_files(rt) == []
+
+
+@pytest.mark.settings(image_max_megapixels=1)
+def test_a_jpeg_over_the_pixel_budget_is_decoded_at_a_smaller_scale(client, session, rt, units,
+                                                                    make_staff):
+    intake = make_staff("intake")
+    response = send(client, report_fields(units), files=[(jpeg_with_gps_of(2000, 1500),
+                                                          "groot.jpg")])
+    assert response.status_code == 200
+    case = session.scalars(select(Case)).one()
+    key = custody.open_case_key(session, case, intake.user,
+                                unlock_private_key(intake.user.private_key_protected, PASSWORD))
+    _, chunks = content.open_attachment(rt, case, key, session.scalars(select(Attachment)).one())
+    with Image.open(io.BytesIO(b"".join(chunks))) as image:
+        assert image.size == (1000, 750)  # half: 0.75 Mpx
+        assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+
+@pytest.mark.settings(image_max_megapixels=1, image_request_megapixels=2)
+def test_pictures_over_the_request_budget_are_refused_and_nothing_is_kept(client, session, rt,
+                                                                          units):
+    fields = report_fields(units, what="Drie schermafbeeldingen bij mijn verhaal.")
+    files = [(_png(1000, 1000), f"scherm{i}.png") for i in range(3)]
+    response = send(client, fields, files=files)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "more than 2 megapixels at once" in html or "meer dan 2 megapixels in één keer" in html
+    assert 'name="what" value="Drie schermafbeeldingen bij mijn verhaal."' in html
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+    assert stored_files(rt) == []
+    # Two of them fit.
+    assert send(client, fields, files=files[:2]).status_code == 200

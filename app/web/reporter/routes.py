@@ -39,8 +39,8 @@ from app.web.reporter.forms import (
     SignInForm,
     counsellor_choices,
 )
-from app.web.reporter.uploads import accepts_uploads, collect_files
 from app.web.security import runtime
+from app.web.uploads import accepts_uploads, collect_files
 
 blueprint = Blueprint("reporting", __name__)
 

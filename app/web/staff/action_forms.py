@@ -5,7 +5,7 @@ user's language. The table names an option source; this module fills it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -77,6 +77,18 @@ class ActionForm:
     hints: list[Any]
     warning: Any = None
     multipart: bool = False
+    # Why the action was not done when it was just tried (the form is open).
+    error: Any = None
+
+
+@dataclass(frozen=True)
+class Refill:
+    """An action that was tried and not done (a refused file): its form is
+    shown open again with the text typed in it and the reason."""
+
+    action: str
+    values: dict[str, str]
+    error: str
 
 
 @dataclass
@@ -131,7 +143,8 @@ def _field_view(transition: Transition, field: FormField, sources: _Sources,
 
 
 def action_forms(session: Session, case: Case, actions: list[Transition], report: dict[str, Any],
-                 attachments: list[AttachmentView], locale: str) -> list[ActionForm]:
+                 attachments: list[AttachmentView], locale: str,
+                 refill: Refill | None = None) -> list[ActionForm]:
     """One form per available transition, its fields as the table declares them."""
     sources = _Sources(session, case, report, attachments)
     consent = has_consent(case)
@@ -144,6 +157,9 @@ def action_forms(session: Session, case: Case, actions: list[Transition], report
                 hints.append(labels.FIELD_WITHOUT_CONSENT[field.name])
                 continue
             view = _field_view(transition, field, sources, locale)
+            if refill is not None and refill.action == transition.action and field.kind in (
+                    FieldKind.TEXT, FieldKind.TEXTAREA) and field.name in refill.values:
+                view = replace(view, value=refill.values[field.name])
             if field.options and not view.options and not view.required:
                 continue  # an optional choice with nothing to choose from
             fields.append(view)
@@ -154,5 +170,7 @@ def action_forms(session: Session, case: Case, actions: list[Transition], report
             warning=(labels.ACTION_WITHOUT_CONSENT.get(transition.action)
                      if "consent" in transition.requires and not consent else None),
             multipart=any(f.kind is FieldKind.FILE for f in transition.fields),
+            error=refill.error if refill is not None and refill.action == transition.action
+            else None,
         ))
     return forms

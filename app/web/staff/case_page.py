@@ -4,7 +4,6 @@ notes and attachment downloads."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
@@ -34,9 +33,9 @@ from app.cases.content import (
     read_messages,
     read_report,
 )
-from app.cases.intake import Upload
 from app.cases.minutes import read_minutes
 from app.cases.notes import read_notes
+from app.cases.uploads import UploadRefused
 from app.errors import Conflict
 from app.models import Attachment, AuditEntry, Case, User
 from app.vocabulary import (
@@ -51,7 +50,6 @@ from app.web.report_view import report_items
 from app.web.security import current_private_key, runtime
 from app.web.staff import action_forms, choices
 from app.web.staff.case_blueprint import (
-    CHUNK,
     RESERVED_FORM_NAMES,
     SAFE_INLINE_TYPES,
     TIMELINE_SKIP,
@@ -69,6 +67,7 @@ from app.web.staff.case_forms import (
     NoteForm,
     revision_prefix,
 )
+from app.web.uploads import accepts_uploads, collect_files
 
 # --- the case page -------------------------------------------------------------
 
@@ -109,6 +108,12 @@ def _visible_attachments(user: User, opened: OpenCase) -> list[AttachmentView]:
 @blueprint.route("/<number>")
 @handler_required
 def show(user: User, number: str) -> str:
+    return _case_page(user, number)
+
+
+def _case_page(user: User, number: str, refill: action_forms.Refill | None = None) -> str:
+    """The case page; with `refill`, one action's form open again with what
+    was typed in it and why it was not done."""
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number)
     case, key = opened.case, opened.key
@@ -125,7 +130,7 @@ def show(user: User, number: str) -> str:
         # table declares for it and their options (in the user's language).
         "actions": action_forms.action_forms(
             db.session, case, workflow.available_actions(case, user), report, attachments,
-            rt.settings.default_locale),
+            rt.settings.default_locale, refill),
     }
     if external:
         found = workflow.referral_package(db.session, case, key, user.unit_id)
@@ -159,19 +164,21 @@ def _params() -> dict[str, Any]:
     params["fields"] = request.form.getlist("fields")
     params["attachment_ids"] = [a for a in request.form.getlist("attachment_ids")
                                 if a.isascii() and a.isdigit() and len(a) <= 18]
+    if getattr(request, "upload_overflow", False):
+        raise UploadTooLarge
     upload = request.files.get("report_file")
     if upload is not None and upload.filename:
-        def chunks() -> Iterator[bytes]:
-            while block := upload.stream.read(CHUNK):
-                yield block
-        params["report_file"] = Upload(upload.filename, upload.mimetype or
-                                       "application/octet-stream", chunks())
+        # The same allow-list and cleaning as a reporter's files: checked,
+        # pictures re-encoded, still pending until the action keeps it.
+        [checked] = collect_files([upload])
+        params["report_file"] = checked.as_upload()
     return params
 
 
 @blueprint.route("/<number>/actie/<action>", methods=["POST"])
+@accepts_uploads
 @handler_required
-def act(user: User, number: str, action: str) -> BaseResponse:
+def act(user: User, number: str, action: str) -> BaseResponse | tuple[str, int]:
     check_csrf()
     rt = runtime()
     case = case_or_404(number)
@@ -182,7 +189,12 @@ def act(user: User, number: str, action: str) -> BaseResponse:
         record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.CASE_ACT,
                      object_type="case", object_id=case.number, result="denied")
         abort(404)
-    params = action_forms.with_defaults(action, _params(), rt.settings.default_locale)
+    try:
+        params = action_forms.with_defaults(action, _params(), rt.settings.default_locale)
+    except (UploadRefused, UploadTooLarge) as error:
+        # Nothing was done and no file kept: the form again, with what was typed.
+        refill = action_forms.Refill(action, request.form.to_dict(), message_for(error))
+        return _case_page(user, number, refill), error.status
     try:
         workflow.perform(db.session, rt, case, user, current_private_key(), action, **params)
     except workflow.TransitionNotAllowed as error:

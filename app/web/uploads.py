@@ -1,7 +1,8 @@
-"""Reporter uploads over HTTP: the request class that hands every file part
-to an encrypting PendingPart while Werkzeug parses the body (never spooled
-to a temporary file), and the request-wide attachment budget. What is
-accepted and how files are cleaned is domain code: app/cases/uploads.py.
+"""Uploads over HTTP - the reporter's and the bureau's: the request class
+that hands every file part to an encrypting PendingPart while Werkzeug parses
+the body (never spooled to a temporary file), the request-wide attachment
+budget and picture budget. What is accepted and how files are cleaned is
+domain code: app/cases/uploads.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.cases.uploads import (
     PARSE_FACTOR,
     CleanFile,
     PendingPart,
+    PictureLimits,
     UploadRefused,
     check_parts,
 )
@@ -46,6 +48,7 @@ class StreamingUploadRequest(Request):
     upload_bytes: int = 0
     upload_overflow: bool = False
     upload_too_many: bool = False
+    picture_pixels: int = 0
 
     def _upload_view(self) -> bool:
         if self.endpoint is None:
@@ -64,6 +67,12 @@ class StreamingUploadRequest(Request):
     def file_store(self) -> FileStore:
         runtime: Runtime = current_app.extensions["meldpunt.runtime"]
         return runtime.files
+
+    def picture_limits(self) -> PictureLimits:
+        runtime: Runtime = current_app.extensions["meldpunt.runtime"]
+        settings = runtime.settings
+        return PictureLimits.of(settings.image_max_megapixels, settings.image_request_megapixels,
+                                runtime.picture_slots)
 
     @property
     def max_content_length(self) -> int | None:
