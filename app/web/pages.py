@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
 from flask_babel import get_locale
 
 from app.cases import custody
@@ -20,6 +20,14 @@ def start() -> str:
     # The admin may have reworded sections (per language); the rest is the shipped text.
     texts = page_texts(db.session, str(get_locale() or "nl"))
     return render_template("reporting/start.html", texts=texts)
+
+
+@blueprint.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links to; answer it
+    rather than log a 404 (pages link the SVG, app/static/favicon.svg)."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @blueprint.route("/medewerkers/")
