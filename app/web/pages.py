@@ -24,10 +24,10 @@ def start() -> str:
 
 @blueprint.route("/favicon.ico")
 def favicon() -> Response:
-    """Browsers ask for /favicon.ico whatever the page links to; answer it
-    rather than log a 404 (pages link the SVG, app/static/favicon.svg)."""
-    return send_from_directory(current_app.static_folder or "static", "favicon.ico",
-                               mimetype="image/vnd.microsoft.icon", max_age=86400)
+    """Tools and older browsers ask for /favicon.ico whatever a page links
+    to: answer with the SVG icon (app/static/favicon.svg) rather than a 404."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)
 
 
 @blueprint.route("/medewerkers/")

@@ -39,8 +39,6 @@ CHOOSE = _l("Please choose one.")
 # Plain shape check; no third-party validator needed for a contact address.
 NOT_EMAIL = _l("This is not an e-mail address.")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-# The attributes of an option whose text is a Dutch name.
-DUTCH = {"lang": "nl"}
 
 
 def unit_id(value: str | int | None) -> int:
@@ -91,8 +89,7 @@ class ReportForm(FlaskForm):
         ).all()
         # The empty first option makes `required` mean something (HTML's
         # placeholder label option); unit_id reads it as 0, "none chosen".
-        # The units' names are Dutch, also on an English page (WCAG 3.1.2).
-        self.unit.choices = [("", _l("Choose…"))] + [(u.id, u.name, DUTCH) for u in units]
+        self.unit.choices = [("", _l("Choose…"))] + [(u.id, u.name) for u in units]
         self.category.choices = typology_labels.category_choices()
         self.subcategory.choices = typology_labels.subtype_choices()
         self.ground.choices = typology_labels.ground_choices()

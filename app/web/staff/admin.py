@@ -28,14 +28,10 @@ blueprint = Blueprint("admin", __name__, url_prefix="/medewerkers/beheer")
 def _user_form(obj: User | None = None) -> UserForm:
     form = UserForm(obj=obj)
     units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.kind, Unit.name))
-    # Every kind of unit, grouped by its kind: an account of an external
-    # bureau or counsellor belongs to that unit. A unit's name is Dutch, also
-    # on an English page (WCAG 3.1.2), so it stands apart from the kind.
-    groups: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
-    for unit in units:
-        groups.setdefault(str(unit_kind_label(unit.kind)), []).append(
-            (unit.id, unit.name, {"lang": "nl"}))
-    form.unit.choices = groups
+    # Every kind of unit, each named by its kind: an account of an external
+    # bureau or counsellor belongs to that unit.
+    form.unit.choices = [(unit.id, f"{unit.name} ({unit_kind_label(unit.kind)})")
+                         for unit in units]
     form.roles.choices = [(role, str(ROLE_LABELS[role])) for role in Role]
     return form
 
