@@ -68,7 +68,10 @@ class MultiCheckboxField(SelectMultipleField):
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    unit = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
+    # The select starts with a real unit, so it always sends one: no HTML
+    # `required`, which asks for an empty first option.
+    unit = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()],
+                       render_kw={"required": False})
     roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
     active = BooleanField(_l("Account active"), default=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
 from flask_babel import get_locale
 
 from app.cases import custody
@@ -20,6 +20,14 @@ def start() -> str:
     # The admin may have reworded sections (per language); the rest is the shipped text.
     texts = page_texts(db.session, str(get_locale() or "nl"))
     return render_template("reporting/start.html", texts=texts)
+
+
+@blueprint.route("/favicon.ico")
+def favicon() -> Response:
+    """Tools and older browsers ask for /favicon.ico whatever a page links
+    to: answer with the SVG icon (app/static/favicon.svg) rather than a 404."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)
 
 
 @blueprint.route("/medewerkers/")

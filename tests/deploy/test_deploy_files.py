@@ -280,6 +280,20 @@ def _nginx() -> str:
     return nginx
 
 
+def test_nginx_compresses_the_static_text_files_and_never_the_pages():
+    """#22 (Lighthouse: text compression): gzip for the stylesheet and the
+    SVG icon; never for pages, which hold a CSRF token (BREACH)."""
+    site = (DEPLOY / "nginx" / "meldpunt.conf").read_text()
+    static = re.search(r"location /static/ \{(.*?)\n    \}", site, re.S)
+    assert static is not None, "no location for the static files"
+    block = static.group(1)
+    assert re.search(r"^\s*gzip on;", block, re.M)
+    types = re.search(r"gzip_types ([^;]+);", block)
+    assert types is not None and {"text/css", "image/svg+xml"} <= set(types.group(1).split())
+    outside = site.replace(static.group(0), "")
+    assert not re.search(r"^\s*gzip on;", outside, re.M), "pages must not be compressed"
+
+
 def test_nginx_accepts_the_site_and_onion_configuration(tmp_path):
     nginx = _nginx()
     conf = _nginx_config(tmp_path, _free_port(), _free_port(), _free_port(), _free_port())

@@ -85,6 +85,7 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     # An empty report is refused with the form again (400), for everybody.
     ("reporting.new_report", "POST"): _everyone({BAD}),
     ("static", "GET"): _everyone({OK}),
+    ("pages.favicon", "GET"): _everyone({OK}),
     ("health.health", "GET"): _everyone({OK}),
     ("i18n.switch_language", "POST"): _everyone({REDIRECT}),
     ("i18n.switch_language_staff", "POST"): _everyone({REDIRECT}),

@@ -41,10 +41,17 @@ NOT_EMAIL = _l("This is not an e-mail address.")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
+def unit_id(value: str | int | None) -> int:
+    """A unit's id from the form; the empty placeholder option is 0."""
+    if value is None or value == "":
+        return 0
+    return int(value)
+
+
 class ReportForm(FlaskForm):
     track = RadioField(_l("What would you like?"), choices=TRACK_CHOICES,
                        validators=[InputRequired(message=CHOOSE)])
-    unit = SelectField(_l("Which part of the organisation is it about?"), coerce=int,
+    unit = SelectField(_l("Which part of the organisation is it about?"), coerce=unit_id,
                        validators=[InputRequired(message=CHOOSE)])
     category = RadioField(_l("What is it about?"), validators=[InputRequired(message=CHOOSE)])
     subcategory = RadioField(_l("What kind of unwanted behaviour?"), validators=[Optional()])
@@ -80,7 +87,9 @@ class ReportForm(FlaskForm):
         units = session.scalars(
             select(Unit).where(Unit.active, Unit.kind == UnitKind.UNIT).order_by(Unit.name)
         ).all()
-        self.unit.choices = [(0, _l("Choose…"))] + [(u.id, u.name) for u in units]
+        # The empty first option makes `required` mean something (HTML's
+        # placeholder label option); unit_id reads it as 0, "none chosen".
+        self.unit.choices = [("", _l("Choose…"))] + [(u.id, u.name) for u in units]
         self.category.choices = typology_labels.category_choices()
         self.subcategory.choices = typology_labels.subtype_choices()
         self.ground.choices = typology_labels.ground_choices()
@@ -171,12 +180,16 @@ class MinutesCorrectionForm(FlaskForm):
 class DiscloseForm(FlaskForm):
     channel = RadioField(_l("Who may know your name?"), choices=IDENTITY_CHOICES[1:],
                          validators=[InputRequired(message=CHOOSE)])
+    # The reporter's own details: autocomplete tells their purpose (1.3.5).
     name = StringField(_l("Your name"), validators=[DataRequired(message=REQUIRED),
-                                                    Length(max=200)])
+                                                    Length(max=200)],
+                       render_kw={"autocomplete": "name"})
     email = EmailField(_l("E-mail address"),
                        validators=[Optional(), Regexp(EMAIL, message=NOT_EMAIL),
-                                   Length(max=254)])
-    phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=40)])
+                                   Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=40)],
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
     contact = StringField(_l("Other way to reach you, or best times"),
                           validators=[Optional(), Length(max=300)])
 

@@ -49,7 +49,10 @@ class RegisterForm(FlaskForm):
 
 
 class SignalForm(FlaskForm):
-    kind = SelectField(_l("Type"), validators=[DataRequired()], validate_choice=False)
+    # Starts with a real type, so no HTML `required` (that asks for an empty
+    # first option).
+    kind = SelectField(_l("Type"), validators=[DataRequired()], validate_choice=False,
+                       render_kw={"required": False})
     unit_id = SelectField(_l("Unit"), coerce=int)
     on = DateField(_l("Date of the conversation"), validators=[DataRequired()])
     advice_given = BooleanField(_l("Advice given"), default=True)

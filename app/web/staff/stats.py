@@ -55,17 +55,18 @@ def _report(user: User, year: int, unit_id: int | None) -> YearReport:
                         zone=rt.settings.zone)
 
 
-def _charts(report: YearReport) -> list[Markup]:
+def _charts(report: YearReport) -> list[tuple[str, Markup]]:
+    """Each chart with its title, the caption of its figure."""
     trend = report.tables["trend_received"]
     category = report.tables["received_by_category"]
     total_col = category.cols
     return [
-        bar_chart(title("trend_received"), [
+        (title("trend_received"), bar_chart(title("trend_received"), [
             (trend.row_labels[i], trend.published(i, trend.cols), trend.display(i, trend.cols))
-            for i in range(trend.rows)]),
-        bar_chart(title("received_by_category"), [
+            for i in range(trend.rows)])),
+        (title("received_by_category"), bar_chart(title("received_by_category"), [
             (label(category.row_labels[i]), category.published(i, total_col),
-             category.display(i, total_col)) for i in range(category.rows)]),
+             category.display(i, total_col)) for i in range(category.rows)])),
     ]
 
 

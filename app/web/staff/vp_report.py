@@ -83,15 +83,16 @@ def _integrated(year: int) -> CounsellorReport:
                                    zone=runtime().settings.zone)
 
 
-def _charts(report: CounsellorReport) -> list[Markup]:
+def _charts(report: CounsellorReport) -> list[tuple[str, Markup]]:
+    """Each chart with its title, the caption of its figure."""
     charts = []
     for key in ("vp_by_unit", "vp_by_category"):
         table = report.tables[key]
         total = table.cols
-        charts.append(bar_chart(title(key), [
+        charts.append((title(key), bar_chart(title(key), [
             (row_label(key, table.row_labels[i]), table.published(i, total),
              table.display(i, total))
-            for i in range(table.rows) if table.grid[i][total]]))
+            for i in range(table.rows) if table.grid[i][total]])))
     return charts
 
 
