@@ -62,6 +62,13 @@ def receipt_locator(code: ReceiptCode, pepper: bytes) -> str:
     return digest[:LOCATOR_BYTES].hex()
 
 
+def form_token_digest(token: str, pepper: bytes) -> bytes:
+    """The keyed hash under which a report form's send token is remembered
+    (app/cases/intake.py): without the pepper (outside the database) a token
+    found elsewhere can not be matched to a row."""
+    return hmac.new(pepper, b"send-token|" + token.encode(), hashlib.sha256).digest()
+
+
 def new_receipt_salt() -> bytes:
     return os.urandom(SALT_LEN)
 
