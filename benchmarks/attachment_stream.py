@@ -171,6 +171,7 @@ FAST = {"MELDPUNT_ARGON2_TIME_COST": "1", "MELDPUNT_ARGON2_MEMORY_KIB": "1024",
         "MELDPUNT_ARGON2_PARALLELISM": "1"}
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - a scratch account
 CSRF = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
+SEND_TOKEN = re.compile(rb'name="send_token"[^>]*value="([^"]+)"')
 
 
 def _postgres_admin() -> str | None:
@@ -367,7 +368,11 @@ class Site:
         match = CSRF.search(body)
         if status != 200 or match is None:
             raise SystemExit(f"review step failed: {status}")
-        fields = {"csrf_token": match.group(1).decode(), "step": "send", **fields}
+        token = SEND_TOKEN.search(body)
+        if token is None:
+            raise SystemExit("review step has no send token")
+        fields = {"csrf_token": match.group(1).decode(), "send_token": token.group(1).decode(),
+                  "step": "send", **fields}
         boundary = "----bench" + secrets.token_hex(8)
         head = b"".join(
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"

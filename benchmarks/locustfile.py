@@ -22,6 +22,7 @@ from locust import HttpUser, between, task
 DATA = json.loads(Path(os.environ["MELDPUNT_BENCH_LOAD"]).read_text())
 ACCOUNTS: list[dict] = list(DATA["staff"])
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SEND_TOKEN_RE = re.compile(r'name="send_token"[^>]*value="([^"]+)"')
 RECEIPT_RE = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 UNIT_RE = re.compile(r'<option[^>]*value="([1-9]\d*)"')
 TABS = ("all", "new", "due_soon", "overdue", "mine", "waiting")
@@ -36,6 +37,13 @@ def csrf(text: str) -> str:
     match = CSRF_RE.search(text)
     if not match:
         raise Failed("no CSRF token on the page")
+    return match.group(1)
+
+
+def send_token(text: str) -> str:
+    match = SEND_TOKEN_RE.search(text)
+    if not match:
+        raise Failed("no send token on the page")
     return match.group(1)
 
 
@@ -88,7 +96,8 @@ class Reporter(HttpUser):
             files = {"attachments": ("verslag.pdf", PDF, "application/pdf")} \
                 if random.random() < 0.3 else None
             receipt = self._post("/melden", "POST /melden (send)", 'class="receipt"',
-                                 data={"csrf_token": csrf(review), "step": "send", **fields},
+                                 data={"csrf_token": csrf(review), "send_token": send_token(review),
+                                       "step": "send", **fields},
                                  files=files)
         except Failed:
             return

@@ -30,6 +30,7 @@ from benchmarks.datagen import Instance
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SEND_TOKEN_RE = re.compile(r'name="send_token"[^>]*value="([^"]+)"')
 TIMING_RE = re.compile(r"(\w+);dur=([\d.]+)")
 
 
@@ -144,6 +145,13 @@ class Response:
         match = CSRF_RE.search(self.text)
         if not match:
             raise AssertionError(f"no CSRF token on the page (HTTP {self.status})")
+        return match.group(1)
+
+    def send_token(self) -> str:
+        """The report form's send token (a hidden field, used up by sending)."""
+        match = SEND_TOKEN_RE.search(self.text)
+        if not match:
+            raise AssertionError(f"no send token on the page (HTTP {self.status})")
         return match.group(1)
 
     def timing(self) -> dict[str, float]:

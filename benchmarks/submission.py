@@ -38,7 +38,8 @@ def submit(browser: Browser, n: int) -> dict[str, float]:
         raise AssertionError(f"review step: HTTP {review.status}")
     start = time.perf_counter()
     sent = browser.post_multipart(
-        "/melden", {"csrf_token": review.csrf(), "step": "send", **fields},
+        "/melden", {"csrf_token": review.csrf(), "send_token": review.send_token(), "step": "send",
+                    **fields},
         [("attachments", "verslag.pdf", ATTACHMENT, "application/pdf")])
     flow_ms = (time.perf_counter() - start) * 1000 + form.elapsed_ms + review.elapsed_ms
     if sent.status != 200:

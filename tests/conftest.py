@@ -182,6 +182,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+SEND_TOKEN_RE = re.compile(r'name="send_token"[^>]*value="([^"]*)"')
+
+
+def send_token_from(html: str) -> str:
+    """The report form's send token (hidden in the form and the review page)."""
+    match = SEND_TOKEN_RE.search(html)
+    assert match, "page has no send token"
+    return match.group(1)
+
+
 def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None,
               **kwargs: Any) -> TestResponse:
     """POST with the CSRF token taken from `page` (default: GET url first)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.cases.content import add_message
+from app.cases.content import add_staff_message
 from app.cases.notes import add_note
 from app.cases.workflow import note_feedback_given
 from app.crypto.envelope import CaseKey
@@ -17,12 +17,17 @@ from app.vocabulary import AuditAction
 
 @transactional
 def send_message_to_reporter(session: Session, rt: Runtime, case: Case, key: CaseKey,
-                             user: User, body: str, *, as_feedback: bool = False) -> Message:
+                             user: User, body: str, *, as_feedback: bool = False,
+                             sign: bool = False) -> Message:
     """Place a message in the reporter's mailbox, audit-logged. Only a
     message the handler marks `as_feedback` (what was done with the report)
     is the feedback the law requires, and only while it is owed: a question
-    is not. Owns its transaction."""
-    message = add_message(session, case, key, body, author_kind="staff", author=user)
+    is not. The reporter sees the role the handler acts in; `sign` adds the
+    handler's name to the text itself (encrypted, never clear metadata).
+    Owns its transaction."""
+    if sign:
+        body = f"{body.rstrip()}\n\n— {user.display_name}"
+    message = add_staff_message(session, case, key, body, user)
     rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_MESSAGE_SENT,
                     object_type="case", object_id=case.number)
     if as_feedback and note_feedback_given(case, utcnow()):

@@ -26,7 +26,7 @@ from app.errors import TooLarge
 from app.models import Attachment, Case, Message, User
 from app.runtime import Runtime
 from app.storage import FileStore, PendingWriter
-from app.vocabulary import AuthorKind
+from app.vocabulary import HANDLER_ROLES, AuthorKind, Role, State, Track
 
 REPORT_FIELD = "report"
 IDENTITY_FIELD = "identity"
@@ -44,6 +44,8 @@ class MessageView:
     id: int
     author_kind: str
     author_name: str | None
+    # The role a staff writer acted in (what the reporter sees), or None.
+    author_role: Role | None
     created_at: datetime
     body: str
 
@@ -89,10 +91,43 @@ def _message_field(message_id: int) -> str:
     return f"message:{message_id}"
 
 
+# Whose desk a case is on, by state: the order in which a handler's roles are
+# taken as the role they act in on it. A closed case goes by its track.
+_AT_INTAKE = (Role.INTAKE, Role.VP, Role.IC, Role.ICC, Role.EXTERNAL)
+_WITH_VP = (Role.VP, Role.INTAKE, Role.IC, Role.ICC, Role.EXTERNAL)
+_WITH_IC = (Role.IC, Role.ICC, Role.VP, Role.INTAKE, Role.EXTERNAL)
+_AT_BUREAU = (Role.IC, Role.ICC, Role.EXTERNAL, Role.VP, Role.INTAKE)
+_DESK: dict[State, tuple[Role, ...]] = {
+    State.RECEIVED: _AT_INTAKE, State.ACKNOWLEDGED: _AT_INTAKE, State.WITH_VP: _WITH_VP,
+    State.WITH_IC: _WITH_IC, State.INQUIRY: _WITH_IC, State.DECISION: _WITH_IC,
+    State.EXTERNAL_INVESTIGATION: _AT_BUREAU,
+}
+
+
+def writer_role(state: str, track: str, roles: frozenset[Role],
+                allowed: frozenset[Role] | None = None) -> Role | None:
+    """The role a handler with `roles` acts in on a case in `state`: their
+    only handler role, or — holding several — the one whose desk the case is
+    on. `allowed`: only these count (the roles a workflow action names)."""
+    candidates = roles & HANDLER_ROLES
+    if allowed is not None:
+        candidates &= allowed
+    order = _DESK.get(State(state)) or (_WITH_VP if track == Track.ADVICE else _WITH_IC)
+    return next((role for role in order if role in candidates), None)
+
+
+def add_staff_message(session: Session, case: Case, key: CaseKey, body: str, author: User, *,
+                      allowed: frozenset[Role] | None = None) -> Message:
+    """A handler's message, with the role they act in on this case."""
+    return add_message(session, case, key, body, author_kind=AuthorKind.STAFF, author=author,
+                       author_role=writer_role(case.state, case.track, author.roles, allowed))
+
+
 def add_message(session: Session, case: Case, key: CaseKey, body: str, *, author_kind: str,
-                author: User | None = None) -> Message:
+                author: User | None = None, author_role: Role | None = None) -> Message:
     message = Message(case_id=case.id, author_kind=author_kind,
-                      author_id=author.id if author else None, body_ciphertext=b"")
+                      author_id=author.id if author else None, author_role=author_role,
+                      body_ciphertext=b"")
     session.add(message)
     session.flush()  # the id is part of the associated data
     message.body_ciphertext = encrypt_text(key, body, case_id=case.number,
@@ -118,6 +153,7 @@ def read_messages(session: Session, case: Case, key: CaseKey, *,
             author_kind=message.author_kind,
             # The reporter sees "the handler", never a handler's name.
             author_name=None if for_reporter else name,
+            author_role=message.author_role,
             created_at=message.created_at,
             body=decrypt_text(key, message.body_ciphertext, case_id=case.number,
                               field=_message_field(message.id)),

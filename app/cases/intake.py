@@ -7,12 +7,15 @@ receipt code that only the reporter has.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases import custody
@@ -36,19 +39,83 @@ from app.crypto.receipts import (
     ReceiptCode,
     burn_time_like_verify,
     derive_receipt_secrets,
+    form_token_digest,
     generate_receipt_code,
     new_receipt_salt,
     normalise_receipt_code,
     receipt_locator,
     verify_receipt,
 )
-from app.models import Attachment, Case, Receipt, User, UserRole, utcnow
+from app.errors import Conflict
+from app.models import Attachment, Case, Receipt, SendToken, User, UserRole, utcnow
 from app.runtime import Runtime
 from app.transactions import unit_of_work
 from app.vocabulary import AuditAction, Channel, Role, Track
 
 RECEIPT_RECIPIENT = "receipt"
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+# A report form's send token: 256 random bits, url-safe (43 characters).
+SEND_TOKEN_BYTES = 32
+_SEND_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+# How many days a used send token is remembered besides the day it was used:
+# long enough for a reload or a pull-to-refresh of the receipt page, short
+# enough to leave little of the reporter's visit behind.
+SEND_TOKEN_DAYS = 1
+
+
+class AlreadySent(Conflict):
+    """This report form was sent before: nothing new is created, and the
+    receipt code — shown once, on the first answer — is not shown again."""
+
+    area = "report"
+    default_code = "already_sent"
+
+
+def new_send_token() -> str:
+    """A new report form's send token (hidden in the form, never in a URL or
+    cookie): sending the form uses it up."""
+    return secrets.token_urlsafe(SEND_TOKEN_BYTES)
+
+
+def valid_send_token(token: str | None) -> bool:
+    return token is not None and _SEND_TOKEN_RE.fullmatch(token) is not None
+
+
+def send_token_digest(rt: Runtime, token: str) -> bytes:
+    return form_token_digest(token, rt.keyring.receipt_pepper)
+
+
+def _token_used(session: Session, digest: bytes) -> bool:
+    return session.get(SendToken, digest) is not None
+
+
+def purge_send_tokens(session: Session, today: date) -> int:
+    """Forget the send tokens used before yesterday; the caller commits."""
+    cutoff = today - timedelta(days=SEND_TOKEN_DAYS)
+    result = session.execute(delete(SendToken).where(SendToken.sent_on < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def use_send_token(session: Session, rt: Runtime, token: str) -> None:
+    """Record in the caller's transaction that the form with this token is
+    sent, or raise AlreadySent. The primary key on the digest makes the
+    database refuse a second use, also when two requests (a double click)
+    both pass the look-up before either commits: the second INSERT waits for
+    the first transaction and then fails."""
+    if not valid_send_token(token):
+        raise ValueError("not a send token")
+    digest = send_token_digest(rt, token)
+    if _token_used(session, digest):
+        raise AlreadySent()
+    today = utcnow().date()
+    purge_send_tokens(session, today)
+    session.add(SendToken(digest=digest, sent_on=today))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise AlreadySent() from None
 
 
 @dataclass
@@ -138,13 +205,17 @@ def new_case_transaction(session: Session, rt: Runtime) -> Iterator[list[Attachm
 
 
 def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attachment], *,
-               registered_by: User | None = None,
-               with_receipt: bool = True) -> tuple[Case, ReceiptCode | None]:
+               registered_by: User | None = None, with_receipt: bool = True,
+               send_token: str | None = None) -> tuple[Case, ReceiptCode | None]:
     """Add the case, encrypted and wrapped, with its attachments, receipt and
     audit entry to the caller's transaction (see new_case_transaction); never
-    commits. Each attachment kept is appended to `stored`."""
+    commits. Each attachment kept is appended to `stored`. With a
+    `send_token` (the reporter's form) a form sent before raises
+    AlreadySent before anything else is added."""
     if new.track not in tuple(Track) or new.channel not in tuple(Channel):
         raise ValueError("unknown track or channel")
+    if send_token is not None:
+        use_send_token(session, rt, send_token)
     now = utcnow()
     key = new_case_key()
     case = Case(
@@ -178,13 +249,14 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
 
 
 def submit_report(session: Session, rt: Runtime, new: NewReport, *,
-                  registered_by: User | None = None,
-                  with_receipt: bool = True) -> tuple[Case, ReceiptCode | None]:
+                  registered_by: User | None = None, with_receipt: bool = True,
+                  send_token: str | None = None) -> tuple[Case, ReceiptCode | None]:
     """Create the case, encrypted and wrapped, and commit it whole — or
-    nothing, not even the files of its attachments. Owns its transaction."""
+    nothing, not even the files of its attachments. Owns its transaction.
+    A `send_token` used before raises AlreadySent and creates nothing."""
     with new_case_transaction(session, rt) as stored:
         return add_report(session, rt, new, stored, registered_by=registered_by,
-                          with_receipt=with_receipt)
+                          with_receipt=with_receipt, send_token=send_token)
 
 
 @dataclass(frozen=True)

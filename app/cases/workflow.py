@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import conflicts, custody
 from app.cases.content import (
-    add_message,
+    add_staff_message,
     attach_pending,
     decrypt_json,
     discard_files,
@@ -268,6 +268,8 @@ class _Ctx:
     actor: User
     key: CaseKey
     params: dict[str, Any]
+    # The roles the action names: a message it writes is in one of them.
+    roles: frozenset[Role] = frozenset()
     now: datetime = field(default_factory=utcnow)
     # Files written to the store during the action: removed if it fails.
     stored: list[Attachment] = field(default_factory=list)
@@ -347,7 +349,7 @@ def _message_to_reporter(ctx: _Ctx, name: str) -> None:
     is the feedback (what was done with the report)."""
     text = ctx.param(name)
     if text:
-        add_message(ctx.session, ctx.case, ctx.key, text, author_kind="staff", author=ctx.actor)
+        add_staff_message(ctx.session, ctx.case, ctx.key, text, ctx.actor, allowed=ctx.roles)
         note_feedback_given(ctx.case, ctx.now)
 
 
@@ -373,8 +375,8 @@ def _choice(ctx: _Ctx, name: str, allowed: Iterable[Code]) -> Code:
 def _acknowledge(ctx: _Ctx) -> None:
     ctx.case.acknowledged_at = ctx.now
     ctx.case.feedback_due_at = feedback_due(ctx.case.received_at, ctx.now, ctx.rt.settings)
-    add_message(ctx.session, ctx.case, ctx.key, ctx.param("text"), author_kind="staff",
-                author=ctx.actor)
+    add_staff_message(ctx.session, ctx.case, ctx.key, ctx.param("text"), ctx.actor,
+                      allowed=ctx.roles)
 
 
 def _classify(ctx: _Ctx) -> None:
@@ -575,7 +577,8 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
         key = custody.open_case_key(session, case, actor, private_key)
     except custody.NoAccess:
         raise TransitionNotFound("not_holder") from None
-    ctx = _Ctx(session=session, rt=rt, case=case, actor=actor, key=key, params=params)
+    ctx = _Ctx(session=session, rt=rt, case=case, actor=actor, key=key, params=params,
+               roles=transition.roles)
     try:
         if case.state is State.WITH_VP and actor.has_role(Role.VP):
             # The VP who acts on a case while it is with a VP - gives advice,

@@ -74,6 +74,13 @@ def locator_bucket(locator: str) -> int:
     return int(locator, 16) >> (LOCATOR_BYTES * 8 - LOCATOR_BUCKET_BITS)
 
 
+def form_token_digest(token: str, pepper: bytes) -> bytes:
+    """The keyed hash under which a report form's send token is remembered
+    (app/cases/intake.py): without the pepper (outside the database) a token
+    found elsewhere can not be matched to a row."""
+    return hmac.new(pepper, b"send-token|" + token.encode(), hashlib.sha256).digest()
+
+
 def new_receipt_salt() -> bytes:
     return os.urandom(SALT_LEN)
 

@@ -7,7 +7,7 @@ from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
 from app.models.minutes import MeetingMinutes, MinutesVersion
 from app.models.org import Unit
 from app.models.page_text import PageText
-from app.models.reporter import MailboxThrottle, ReporterSession
+from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
 from app.models.retention import CaseTally, RetentionRule
 from app.models.user import RecoveryCode, StaffSession, User, UserRole
 from app.models.vp_report import CounsellorNarrative
@@ -33,6 +33,7 @@ __all__ = [
     "RecoveryCode",
     "ReporterSession",
     "RetentionRule",
+    "SendToken",
     "StaffSession",
     "Unit",
     "User",

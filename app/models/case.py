@@ -23,6 +23,7 @@ from app.vocabulary import (
     Measure,
     Outcome,
     ReferralTarget,
+    Role,
     State,
     Track,
 )
@@ -184,6 +185,10 @@ class Message(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # The role a staff writer acted in on this case (content.writer_role):
+    # the reporter sees it instead of a name. None for the reporter's own
+    # messages and for older ones whose role could not be derived (0016).
+    author_role: Mapped[Role | None] = mapped_column(code_column(Role, 30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The random nonce in the ciphertext makes each row unique; the field name
     # bound in the AD carries this row's id so bodies can not be swapped.

@@ -1,14 +1,15 @@
-"""The reporter's open mailbox and the sign-in throttle.
+"""The reporter's open mailbox, the sign-in throttle and the sent report
+forms' send tokens.
 
-Neither table holds anything that identifies a person: no IP address, no
+None of these tables holds anything that identifies a person: no IP address, no
 user agent, no receipt code.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import Date, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -40,3 +41,17 @@ class MailboxThrottle(Base):
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     failures: Mapped[int] = mapped_column(default=0)
+
+
+class SendToken(Base):
+    """A report form that was sent (app/cases/intake.py): its send token,
+    kept only as a keyed hash with the day, so that sending the same form
+    again creates nothing. No link to the case, no time finer than the day;
+    deleted after a day (`purge_send_tokens`)."""
+
+    __tablename__ = "send_token"
+
+    # The primary key makes the database refuse a second use, also when two
+    # requests race past the look-up before either commits.
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    sent_on: Mapped[date] = mapped_column(Date, index=True)

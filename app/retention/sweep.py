@@ -26,6 +26,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.cases import custody
 from app.cases.deadlines import add_months
+from app.cases.intake import purge_send_tokens
 from app.localtime import calendar_days, day_stamp, local_date
 from app.models import Attachment, Case, CaseTally, Receipt, utcnow
 from app.retention.policy import RetentionPolicy, load_policy
@@ -176,6 +177,10 @@ def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
     report.mailboxes_closed = close_expired_mailboxes(session, rt, policy, now, dry_run, origin)
     if not dry_run:
         report.orphan_files = remove_orphan_files(session, rt)
+        # Sent report forms' tokens are kept a day (reloads); also when no
+        # report came in since, they go now.
+        purge_send_tokens(session, now.date())
+        session.commit()
         _checkpoint_sqlite(session)
     return report
 

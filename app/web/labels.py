@@ -138,6 +138,17 @@ ROLE_LABELS: dict[Role, LazyString] = {
     Role.ADMIN: _l("Functional administrator"),
     Role.AUDITOR: _l("Auditor"),
 }
+# Who wrote a message, as the reporter sees it: the role the handler acted
+# in on the case, never a name (a handler may sign inside the text).
+WRITER_LABELS: dict[Role, LazyString] = {
+    Role.INTAKE: _l("Reporting office"),
+    Role.VP: _l("Confidential counsellor"),
+    Role.IC: _l("Integrity coordinator"),
+    Role.ICC: _l("Integrity coordinator"),
+    Role.EXTERNAL: _l("External investigation bureau"),
+}
+# A message whose writer's role is not known (written before it was kept).
+NEUTRAL_WRITER = _l("The handler")
 UNIT_KIND_LABELS: dict[UnitKind, LazyString] = {
     UnitKind.UNIT: _l("ministry unit"),
     UnitKind.EXTERNAL: _l("external confidential counsellors"),
@@ -367,6 +378,11 @@ def unit_kind_label(code: str) -> str:
 
 def role_label(code: str) -> str:
     return _label(ROLE_LABELS, code)
+
+
+def writer_label(role: str | None) -> str:
+    """The writer of a staff message in the reporter's mailbox."""
+    return _label(WRITER_LABELS, role) if role in WRITER_LABELS else str(NEUTRAL_WRITER)
 
 
 def note_visibility_label(code: str) -> str:

@@ -112,6 +112,8 @@ MESSAGES: dict[str, LazyString] = {
     "reporter/minutes.not_found": _l("This record was not found."),
     "reporter/minutes.stale": _ALREADY_ANSWERED,
     "reporter/minutes.empty": _ALREADY_ANSWERED,
+    # --- the report form (its own page: reporting/already_sent.html) ---
+    "report.already_sent": _l("This report was already sent"),
     # --- uploads ---
     "upload.type": _l("%(name)s: this type of file is not accepted. Accepted are: %(types)s."),
     "upload.content": _l("%(name)s: the content of this file does not match its name, so it "

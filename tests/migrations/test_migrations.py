@@ -400,3 +400,57 @@ def test_0014_counts_wrong_codes_per_bucket_and_wrong_second_factors_apart(empty
             assert conn.execute(text("SELECT failed_logins FROM user_account")).scalar() == 4
     finally:
         engine.dispose()
+
+
+def test_0016_gives_existing_staff_messages_the_role_their_writer_held(empty_database):
+    """Issue #21 defect 6: each staff message records the role its writer
+    acted in. For the messages already there it is derived where the writer
+    has one handler role (an IC who is also ICC counts as one: both show as
+    integrity coordinator); a writer with several roles, a deleted writer and
+    the reporter's own messages stay without one (the neutral label). The
+    send-token table takes rows; the downgrade removes both."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0013")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (id, code, name, kind, active)"
+                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            people = {1: ("intake",), 2: ("vertrouwenspersoon",), 3: ("integriteitscoordinator",),
+                      4: ("integriteitscoordinator", "icc"), 5: ("intake", "vertrouwenspersoon"),
+                      6: ("intake", "admin")}
+            for user_id, roles in people.items():
+                conn.execute(text(
+                    "INSERT INTO user_account (id, email, display_name, unit_id, active,"
+                    " created_at, password_hash, password_changed_at, must_change_password,"
+                    " failed_logins) VALUES (:id, :email, 'X', 1, true, '2026-01-01', 'h',"
+                    " '2026-01-01', false, 0)"), {"id": user_id, "email": f"u{user_id}@x.test"})
+                for role in roles:
+                    conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (:id, :role)"),
+                                 {"id": user_id, "role": role})
+            _insert_case(conn, 1, track="report", state="with_ic")
+            messages = ((1, "staff", 1), (2, "staff", 2), (3, "staff", 3), (4, "staff", 4),
+                        (5, "staff", 5), (6, "staff", 6), (7, "staff", None),
+                        (8, "reporter", None))
+            for message_id, kind, author_id in messages:
+                conn.execute(text(
+                    "INSERT INTO message (id, case_id, author_kind, author_id, created_at,"
+                    " body_ciphertext) VALUES (:id, 1, :kind, :author, '2026-01-02', :body)"),
+                    {"id": message_id, "kind": kind, "author": author_id, "body": b"x"})
+        command.upgrade(config, "0016")
+        with engine.begin() as conn:
+            roles = dict(conn.execute(text("SELECT id, author_role FROM message")).all())
+            assert roles == {1: "intake", 2: "vertrouwenspersoon", 3: "integriteitscoordinator",
+                             4: "integriteitscoordinator", 5: None, 6: "intake", 7: None, 8: None}
+            conn.execute(text("INSERT INTO send_token (digest, sent_on) VALUES (:d, '2026-01-02')"),
+                         {"d": b"\x01" * 32})
+        command.downgrade(config, "0013")
+        assert "send_token" not in _tables(empty_database)
+        engine.dispose()
+        engine = create_engine(empty_database)
+        assert "author_role" not in {c["name"] for c in inspect(engine).get_columns("message")}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM message")).scalar() == 8
+    finally:
+        engine.dispose()

@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from app.config import Settings
 from app.models import Unit
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, send_token_from
 
 RECEIPT_RE = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 
@@ -65,7 +65,8 @@ def send(client: FlaskClient, fields: dict, files: Sequence[tuple[bytes, str]] =
     reviewed = review(client, fields, **kwargs)
     assert reviewed.status_code == 200, reviewed.get_data(as_text=True)[:3000]
     html = reviewed.get_data(as_text=True)
-    data = {"csrf_token": csrf_from(html), "step": "send", **fields,
+    data = {"csrf_token": csrf_from(html), "send_token": send_token_from(html), "step": "send",
+            **fields,
             "attachments": [(io.BytesIO(content), name) for content, name in files]}
     return client.post("/melden", data=data, content_type="multipart/form-data", **kwargs)
 

@@ -27,7 +27,7 @@ from app.cases import content, custody
 from app.crypto.keys import unlock_private_key
 from app.models import Attachment, Case
 from app.retention.sweep import remove_orphan_files
-from tests.conftest import PASSWORD, csrf_from, sign_in
+from tests.conftest import PASSWORD, csrf_from, send_token_from, sign_in
 from tests.reporting.conftest import (
     PDF,
     open_mailbox,
@@ -111,7 +111,8 @@ def _post_stream(client: FlaskClient, url: str, body: MultipartBody):  # type: i
 def _send_fields(client: FlaskClient, units, what: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     fields = report_fields(units, what=what)
     html = review(client, fields).get_data(as_text=True)
-    return {"csrf_token": csrf_from(html), "step": "send", **fields}
+    return {"csrf_token": csrf_from(html), "send_token": send_token_from(html), "step": "send",
+            **fields}
 
 
 def _scan(marker: bytes, roots: list[Path], since: float) -> list[str]:

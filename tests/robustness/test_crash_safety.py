@@ -137,7 +137,8 @@ def _send_and_kill(server: Server, units, marker: bytes, kill_at: float,  # type
     assert status == 200
     cookie = re.search(r"(meldpunt=[^;]+)", headers.get("Set-Cookie", "")).group(1)
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body).group(1).decode()
-    fields = {"csrf_token": token, "step": "send",
+    send_token = re.search(rb'name="send_token"[^>]*value="([^"]+)"', body).group(1).decode()
+    fields = {"csrf_token": token, "send_token": send_token, "step": "send",
               **report_fields(units, what="Melding " + marker.decode())}
     ctype, chunks, length = _multipart(fields, "verslag.txt", ATTACHMENT_MB * 1024 * 1024,
                                        marker)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.models import Case
-from tests.conftest import ON_POSTGRES, IsolatedClient, csrf_from, sign_in
+from tests.conftest import ON_POSTGRES, IsolatedClient, csrf_from, send_token_from, sign_in
 from tests.reporting.conftest import receipt_code, report_fields, review, send
 
 DUTCH_503 = "Tijdelijk niet beschikbaar"
@@ -51,6 +51,7 @@ def _outage_checks(app, staff_client, units, reporter) -> None:  # type: ignore[
 
 def _during_outage_a_report_is_not_half_written(reporter, form_html, fields) -> None:  # type: ignore[no-untyped-def]
     response = reporter.post("/melden", data={"csrf_token": csrf_from(form_html), "step": "send",
+                                              "send_token": send_token_from(form_html),
                                               **fields})
     _assert_friendly_503(response)
 

@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 
 from app.cases.intake import NewReport, Upload, submit_report
 from app.models import Case, Unit
-from tests.conftest import csrf_from, post_form, sign_in
+from tests.conftest import csrf_from, post_form, send_token_from, sign_in
 from tests.reporting.conftest import receipt_code, report_fields, review, send
 
 FUZZ = settings(
@@ -223,6 +223,8 @@ def test_fuzzed_posts_never_crash_nor_half_write(scene, form_name, data):
     page = client.get(form.token_page).get_data(as_text=True)
     token = csrf_from(page) if 'name="csrf_token"' in page else ""
     payload.setdefault("csrf_token", token)
+    if 'name="send_token"' in page:  # the report form's own token, as a browser sends it
+        payload.setdefault("send_token", send_token_from(page))
     multipart = form.multipart and data.draw(st.booleans())
     before = row_counts(scene.app)
     files_before = set(scene.app.extensions["meldpunt.runtime"].files.file_ids())

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import (
     EmailField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -79,6 +80,9 @@ class ReportForm(FlaskForm):
                           validators=[Optional(), Length(max=300)])
     preferred_counsellor = SelectField(_l("A specific confidential counsellor (optional)"),
                                        coerce=int, validators=[Optional()])
+    # This form's send token (app/cases/intake.py): set when the form is
+    # first shown, carried through checking and changing, used up by sending.
+    send_token = HiddenField()
 
     def fill_choices(self, session: Session) -> None:
         # What the report is about: one of the ministry's units, never the

@@ -16,7 +16,13 @@ from werkzeug.wrappers import Response
 
 from app.cases import mailbox, typology
 from app.cases.content import UploadTooLarge
-from app.cases.intake import NewReport, submit_report
+from app.cases.intake import (
+    AlreadySent,
+    NewReport,
+    new_send_token,
+    submit_report,
+    valid_send_token,
+)
 from app.cases.minutes import MinutesError
 from app.cases.uploads import (
     ALLOWED_EXTENSIONS,
@@ -90,6 +96,9 @@ def accessibility() -> str:
 def _report_form() -> ReportForm:
     form = ReportForm()
     form.fill_choices(db.session)
+    if not valid_send_token(form.send_token.data):
+        # A new form (or one without a usable token): its own send token.
+        form.send_token.data = new_send_token()
     return form
 
 
@@ -99,16 +108,17 @@ def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
 
 
 def _render_review(form: ReportForm, file_error: str | None = None,
-                   status: int = 200) -> tuple[str, int]:
+                   status: int = 200, resend: bool = False) -> tuple[str, int]:
     return render_template("reporting/review.html", form=form, typology=typology,
                            typology_labels=typology_labels,
-                           limits=upload_limits(), file_error=file_error,
+                           limits=upload_limits(), file_error=file_error, resend=resend,
                            counsellors=dict(counsellor_choices(db.session))), status
 
 
 @blueprint.route("/melden", methods=["GET", "POST"])
 @accepts_uploads
 def new_report() -> tuple[str, int] | str:
+    posted_token = request.form.get("send_token")
     form = _report_form()
     if request.method == "GET":
         if request.args.get("route") in ("advice", "report"):
@@ -124,6 +134,10 @@ def new_report() -> tuple[str, int] | str:
         return _render_form(form, 400)
     if step != "send":
         return _render_review(form)
+    if not valid_send_token(posted_token):
+        # Not sent from a page of ours (or from one older than send tokens):
+        # nothing is stored; the review page again, with the form's new token.
+        return _render_review(form, status=400, resend=True)
     if getattr(request, "upload_overflow", False):
         return _render_review(form, too_large_text(), 413)
     try:
@@ -144,7 +158,12 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> tuple[str, int]:
         report=form.report_data(counsellors), identity=form.identity_data(),
         uploads=[f.as_upload() for f in files],
     )
-    case, code = submit_report(db.session, rt, new)
+    try:
+        case, code = submit_report(db.session, rt, new, send_token=form.send_token.data)
+    except AlreadySent as error:
+        # The same form again (a reload, pull-to-refresh, a double click):
+        # nothing new, and no code — it was shown once, on the first answer.
+        return render_template("reporting/already_sent.html"), error.status
     # Rendered in the POST response itself (never redirected, never in the
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,

@@ -17,6 +17,8 @@ class MessageForm(FlaskForm):
     # requires (a question to the reporter is not). Shown while it is owed.
     as_feedback = BooleanField(
         _l("This message is the feedback on the report (what was done with it)"))
+    # Off by default: the reporter sees the role you act in, not your name.
+    sign = BooleanField(_l("Sign with my name (the reporter otherwise sees only your role)"))
 
 
 class NoteForm(FlaskForm):

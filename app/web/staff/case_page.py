@@ -231,7 +231,8 @@ def send_message(user: User, number: str) -> BaseResponse | str:
         flash(_("Write a message before sending (at most 20,000 characters)."), "error")
         return redirect(url_for("cases.show", number=number))
     send_message_to_reporter(db.session, rt, opened.case, opened.key, user,
-                             form.body.data or "", as_feedback=bool(form.as_feedback.data))
+                             form.body.data or "", as_feedback=bool(form.as_feedback.data),
+                             sign=bool(form.sign.data))
     flash(_("Your message has been placed in the reporter's mailbox."), "success")
     return redirect(url_for("cases.show", number=number))
 
