@@ -165,6 +165,7 @@ class AuditAction(StrEnum):
     MAILBOX_READ = "mailbox.read"
     MAILBOX_SIGN_IN_FAILED = "mailbox.sign_in_failed"
     MAILBOX_SIGN_IN_THROTTLED = "mailbox.sign_in_throttled"
+    MAILBOX_CODE_REPLACED = "mailbox.code_replaced"
     MAILBOX_MESSAGE_SENT = "mailbox.message_sent"
     MAILBOX_MEETING_REQUESTED = "mailbox.meeting_requested"
     MAILBOX_FILES_ADDED = "mailbox.files_added"

@@ -172,7 +172,11 @@ def intake_officers(session: Session) -> list[User]:
     ).unique())
 
 
-def attach_receipt(session: Session, rt: Runtime, case: Case, key: CaseKey) -> ReceiptCode:
+def attach_receipt(session: Session, rt: Runtime, case: Case, key: CaseKey, *,
+                   handed_over: bool = False) -> ReceiptCode:
+    """A fresh receipt code for the case: the reporter's wrap of the case key
+    under it. `handed_over`: staff made it and give it to the reporter, who
+    replaces it at the first sign-in (app/cases/mailbox.replace_code)."""
     code = generate_receipt_code()
     params = rt.settings.receipt_derivation
     salt = new_receipt_salt()
@@ -185,6 +189,7 @@ def attach_receipt(session: Session, rt: Runtime, case: Case, key: CaseKey) -> R
         verifier=derived.verifier,
         wrapped_key=wrap_case_key_symmetric(key, derived.kek, case_id=case.number,
                                             recipient=RECEIPT_RECIPIENT),
+        handed_over=handed_over,
     ))
     return code
 
@@ -238,7 +243,8 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     if registered_by is not None and registered_by.may_hold_cases:
         custody.wrap_for_user(session, case, key, registered_by, granted_by=registered_by)
     custody.wrap_for_recovery(session, case, key, rt.keyring.recovery_public)
-    code = attach_receipt(session, rt, case, key) if with_receipt else None
+    code = (attach_receipt(session, rt, case, key, handed_over=registered_by is not None)
+            if with_receipt else None)
     rt.audit.record(
         session,
         actor=f"user:{registered_by.id}" if registered_by else "reporter",
@@ -263,6 +269,8 @@ def submit_report(session: Session, rt: Runtime, new: NewReport, *,
 class MailboxAccess:
     case: Case
     key: CaseKey
+    # The code was handed over by staff: it must be replaced before use.
+    handed_over: bool = False
 
 
 def open_mailbox(session: Session, rt: Runtime, entered_code: str) -> MailboxAccess | None:
@@ -296,5 +304,5 @@ def open_mailbox(session: Session, rt: Runtime, entered_code: str) -> MailboxAcc
                                             case_id=case.number, recipient=RECEIPT_RECIPIENT)
         except CryptoError:
             return None
-        return MailboxAccess(case=case, key=key)
+        return MailboxAccess(case=case, key=key, handed_over=receipt.handed_over)
     return None

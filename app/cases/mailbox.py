@@ -20,10 +20,17 @@ fast (see SECURITY.md). Codes that can not be codes at all (wrong length or
 letters) have a bucket of their own.
 Every action is audit-logged with actor "reporter" and nothing that could
 identify the reporter.
+
+A code that staff handed over (they registered the report and gave the
+reporter the printed code) is known to that staff member. A mailbox opened
+with it opens nothing but `replace_code`: a fresh code, the reporter's wrap
+made again under it and the old receipt row deleted, and then
+`confirm_new_code`, the reporter typing the new code back.
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,16 +53,29 @@ from app.cases.content import (
     read_messages,
     read_report,
 )
-from app.cases.intake import keep_upload, open_mailbox
+from app.cases.intake import attach_receipt, keep_upload, open_mailbox
 from app.cases.uploads import CleanFile
 from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
 from app.crypto.errors import CryptoError
-from app.crypto.kdf import hkdf_sha256
-from app.crypto.receipts import locator_bucket, normalise_receipt_code, receipt_locator
+from app.crypto.kdf import Argon2Params, hkdf_sha256
+from app.crypto.receipts import (
+    ReceiptCode,
+    locator_bucket,
+    normalise_receipt_code,
+    receipt_locator,
+    verify_receipt,
+)
 from app.crypto.tokens import b64, token_digest, unb64
-from app.errors import Conflict, NotAuthenticated, TooManyAttempts
+from app.errors import Conflict, Invalid, NotAuthenticated, TooManyAttempts
 from app.errors import NotAllowed as Refused
-from app.models import Attachment, Case, MailboxThrottle, ReporterSession, utcnow
+from app.models import (
+    Attachment,
+    Case,
+    MailboxThrottle,
+    Receipt,
+    ReporterSession,
+    utcnow,
+)
 from app.runtime import Runtime
 from app.vocabulary import AuditAction, Channel, CloseReason, Measure, Outcome, State
 
@@ -99,6 +119,20 @@ class NotAllowed(Refused):
     area = "mailbox"
 
 
+class NewCodeFirst(NotAllowed):
+    """The mailbox was opened with a code staff handed over: it opens nothing
+    until the reporter has replaced that code and confirmed the new one."""
+
+    default_code = "new_code_first"
+
+
+class NewCodeMismatch(Invalid):
+    """What the reporter typed is not their new code."""
+
+    area = "mailbox"
+    default_code = "new_code_mismatch"
+
+
 @dataclass(frozen=True)
 class MailboxCookie:
     token: str
@@ -116,6 +150,11 @@ class OpenMailbox:
 
     def __repr__(self) -> str:
         return f"<OpenMailbox {self.case.number}>"
+
+    @property
+    def must_replace_code(self) -> bool:
+        """Opened with a code staff handed over, and no new code confirmed yet."""
+        return self.row.new_code_pending
 
 
 @dataclass(frozen=True)
@@ -203,6 +242,7 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
     row_id = token_digest(token)
     row = ReporterSession(
         id=row_id, case_id=access.case.id, created_at=now, last_seen_at=now,
+        new_code_pending=access.handed_over,
         sealed_case_key=wrap_case_key_symmetric(access.key, _seal_key(secret, row_id),
                                                 case_id=access.case.number,
                                                 recipient=_recipient(row_id)),
@@ -260,7 +300,66 @@ def purge_expired_mailboxes(session: Session, now: datetime | None = None) -> in
     return result.rowcount or 0
 
 
+def _usable(mailbox: OpenMailbox) -> None:
+    if mailbox.must_replace_code:
+        raise NewCodeFirst
+
+
+def handed_over_code_in_use(session: Session, mailbox: OpenMailbox) -> bool:
+    """True while the case's receipt is still the code staff handed over;
+    False once the reporter has a new one (confirmed or not)."""
+    return bool(session.scalar(select(Receipt.handed_over)
+                               .where(Receipt.case_id == mailbox.case.id)))
+
+
+def replace_code(session: Session, rt: Runtime, mailbox: OpenMailbox) -> ReceiptCode:
+    """A fresh receipt code for a mailbox opened with a code staff handed over
+    (or again, while the new code is not confirmed: the reporter did not
+    write it down). In one transaction the reporter's wrap is made under the
+    new code, the old receipt row — locator, salt, verifier and wrap — is
+    deleted, and so is every other mailbox open on this case (opened with the
+    old code). Returns the code to show once; it is stored nowhere."""
+    if not mailbox.must_replace_code:
+        raise NotAllowed("no_new_code")
+    case = mailbox.case
+    # One replacement at a time per case; a mailbox another replacement
+    # closed meanwhile replaces nothing.
+    session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    if session.scalar(select(ReporterSession.id)
+                      .where(ReporterSession.id == mailbox.row.id)) is None:
+        session.rollback()
+        raise NotAllowed("no_new_code")
+    session.execute(delete(Receipt).where(Receipt.case_id == case.id))
+    session.execute(delete(ReporterSession).where(ReporterSession.case_id == case.id,
+                                                  ReporterSession.id != mailbox.row.id))
+    code = attach_receipt(session, rt, case, mailbox.key)
+    rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_CODE_REPLACED,
+                    object_type="case", object_id=case.number)
+    session.commit()
+    return code
+
+
+def confirm_new_code(session: Session, rt: Runtime, mailbox: OpenMailbox,
+                     entered_code: str) -> None:
+    """The reporter types the new code back: then the mailbox opens. Raises
+    NewCodeMismatch for anything else, the handed-over code included."""
+    if not mailbox.must_replace_code:
+        raise NotAllowed("no_new_code")
+    receipt = session.scalar(select(Receipt).where(Receipt.case_id == mailbox.case.id))
+    code = normalise_receipt_code(entered_code)
+    pepper = rt.keyring.receipt_pepper
+    if (receipt is None or receipt.handed_over or code is None
+            or not hmac.compare_digest(receipt.locator, receipt_locator(code, pepper))
+            or verify_receipt(code, pepper, receipt.salt,
+                              Argon2Params.from_json(receipt.kdf_params),
+                              receipt.verifier) is None):
+        raise NewCodeMismatch
+    mailbox.row.new_code_pending = False
+    session.commit()
+
+
 def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> MailboxView:
+    _usable(mailbox)
     case = mailbox.case
     outcome = case.outcome if case.state == State.CLOSED else None
     view = MailboxView(
@@ -281,6 +380,7 @@ def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Mailbox
 
 
 def _open_case(mailbox: OpenMailbox) -> Case:
+    _usable(mailbox)
     if mailbox.case.state == State.CLOSED:
         raise MailboxClosed
     return mailbox.case

@@ -578,6 +578,10 @@ class _Run:
     def as_reporter(self) -> mailbox.OpenMailbox:
         assert self.code is not None, f"story of {self.case.number} needs a receipt code"
         opened, _cookie = mailbox.sign_in(self.session, self.rt, self.code)
+        if opened.must_replace_code:
+            # A code staff handed over: the reporter replaces it first.
+            self.code = mailbox.replace_code(self.session, self.rt, opened)
+            mailbox.confirm_new_code(self.session, self.rt, opened, self.code)
         return opened
 
 
@@ -771,7 +775,7 @@ def play(session: Session, rt: Runtime, cast: _Cast, story: Story, n: int,
         _take(run, step)
         stamps = _note_moves(run, stamps, _moment(received, step.day, index))
     _backdate(session, rt, run)
-    return case, code
+    return case, run.code
 
 
 def play_signal(session: Session, rt: Runtime, cast: _Cast, signal: SignalStory,

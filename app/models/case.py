@@ -169,6 +169,9 @@ class Receipt(Base):
     verifier: Mapped[bytes] = mapped_column(LargeBinary)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Made by staff who registered the report and handed the code over: they
+    # know it, so the reporter replaces it at the first sign-in.
+    handed_over: Mapped[bool] = mapped_column(default=False)
 
 
 class Message(Base):

@@ -29,6 +29,9 @@ class ReporterSession(Base):
     sealed_case_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Opened with a code staff handed over: nothing of the mailbox opens
+    # until the reporter has confirmed the new code that replaces it.
+    new_code_pending: Mapped[bool] = mapped_column(default=False)
 
 
 class MailboxThrottle(Base):

@@ -207,6 +207,8 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.MAILBOX_READ: _l("Mailbox read by the reporter"),
     AuditAction.MAILBOX_SIGN_IN_FAILED: _l("Mailbox: wrong receipt code"),
     AuditAction.MAILBOX_SIGN_IN_THROTTLED: _l("Mailbox: too many attempts"),
+    AuditAction.MAILBOX_CODE_REPLACED: _l("Receipt code handed over by staff replaced by the "
+                                          "reporter"),
     AuditAction.MAILBOX_MESSAGE_SENT: _l("Message sent by the reporter"),
     AuditAction.MAILBOX_MEETING_REQUESTED: _l("Meeting requested by the reporter"),
     AuditAction.MAILBOX_FILES_ADDED: _l("Files added by the reporter"),

@@ -147,6 +147,10 @@ MESSAGES: dict[str, LazyString] = {
     "mailbox.name_required": _NOT_FOR_YOUR_REPORT,
     "mailbox.form": _NOT_FOR_YOUR_REPORT,
     "mailbox.confirm": _NOT_FOR_YOUR_REPORT,
+    "mailbox.no_new_code": _NOT_FOR_YOUR_REPORT,
+    "mailbox.new_code_first": _l("First make your new code. Then your mailbox opens."),
+    "mailbox.new_code_mismatch": _l("This is not your new code. Check what you wrote "
+                                    "down and try again."),
     # --- staff accounts and passwords ---
     "account.sign_in_failed": _l(
         "Sign-in failed: the e-mail address or password is wrong, or the account is "

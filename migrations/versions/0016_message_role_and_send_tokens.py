@@ -1,7 +1,7 @@
 """the writer's role with each message; the send tokens of sent report forms
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-14 10:00:00
 
 NOTE: down_revision is "0013" FOR NOW. Revisions 0014 and 0015 are written
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -454,3 +454,57 @@ def test_0016_gives_existing_staff_messages_the_role_their_writer_held(empty_dat
             assert conn.execute(text("SELECT COUNT(*) FROM message")).scalar() == 8
     finally:
         engine.dispose()
+
+
+def test_0015_marks_the_receipts_staff_handed_over(empty_database):
+    """Issue #18: a receipt code staff registered for a reporter must be
+    replaced at the first sign-in. The migration marks the receipts of
+    registered cases (recognised by their intake channel, or by the
+    registration in the audit log) and makes mailboxes already open on them
+    wait for the new code; receipts of the web form stay as they are. The
+    downgrade drops the marks and keeps every receipt."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0014")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO unit (id, code, name, kind, active)"
+                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            # 1: the web form; 2: registered after a phone call; 3: registered
+            # (the audit log says so) though its channel reads 'web'.
+            for case_id in (1, 2, 3):
+                _insert_case(conn, case_id, track="report", state="received")
+                conn.execute(text(
+                    "INSERT INTO receipt (case_id, locator, salt, kdf_params, verifier,"
+                    " wrapped_key, created_at) VALUES (:id, :locator, :salt, 'p', :verifier,"
+                    " :wrap, '2026-01-01')"),
+                    {"id": case_id, "locator": f"0000000{case_id}", "salt": b"s",
+                     "verifier": b"v", "wrap": b"w"})
+                conn.execute(text(
+                    "INSERT INTO reporter_session (id, case_id, sealed_case_key, created_at,"
+                    " last_seen_at) VALUES (:sid, :id, :key, '2026-01-01', '2026-01-01')"),
+                    {"sid": f"session-{case_id}", "id": case_id, "key": b"k"})
+            conn.execute(text("UPDATE case_file SET intake_channel = 'phone' WHERE id = 2"))
+            conn.execute(text(
+                "INSERT INTO audit_entry (seq, at, actor, action, object_type, object_id,"
+                " result, origin, prev_hash, entry_hash, mac) VALUES (1, '2026-01-01',"
+                " 'user:1', 'report.registered', 'case', 'MP-3', 'ok', 'web', 'p', 'e', 'm')"))
+        command.upgrade(config, "0015")
+        with engine.begin() as conn:
+            assert dict(conn.execute(text(
+                "SELECT case_id, handed_over FROM receipt")).all()) == {
+                1: False, 2: True, 3: True}
+            assert dict(conn.execute(text(
+                "SELECT case_id, new_code_pending FROM reporter_session")).all()) == {
+                1: False, 2: True, 3: True}
+        command.downgrade(config, "0014")
+        engine.dispose()
+        engine = create_engine(empty_database)
+        assert "handed_over" not in {c["name"] for c in inspect(engine).get_columns("receipt")}
+        assert "new_code_pending" not in {
+            c["name"] for c in inspect(engine).get_columns("reporter_session")}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM receipt")).scalar() == 3
+    finally:
+        engine.dispose()

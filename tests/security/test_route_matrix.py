@@ -103,6 +103,9 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("reporting.mailbox_minutes_approve", "POST"): _mailbox({MISSING}),
     ("reporting.mailbox_minutes_correct", "POST"): _mailbox({BAD}),
     ("reporting.mailbox_close", "POST"): _everyone({REDIRECT}),
+    # The reporter's code was not handed over by staff: nothing to replace.
+    ("reporting.mailbox_new_code", "POST"): _mailbox({REDIRECT}),
+    ("reporting.mailbox_confirm_code", "POST"): _mailbox({REDIRECT}),
     # --- staff sign-in steps (open to everybody) ----------------------------------
     ("accounts.login", "GET"): {**_everyone({OK}), **{r: {OK, REDIRECT} for r in STAFF_ROLES}},
     ("accounts.login", "POST"): _everyone({OK, BAD}),

@@ -164,6 +164,15 @@ class SignInForm(FlaskForm):
                                     "spellcheck": "false"})
 
 
+class NewCodeForm(FlaskForm):
+    """The reporter types their new code back to show it is written down."""
+
+    code = PasswordField(_l("Your new code"),
+                         validators=[DataRequired(message=REQUIRED), Length(max=64)],
+                         render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                    "spellcheck": "false"})
+
+
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Your message"),
                          validators=[DataRequired(message=REQUIRED), Length(max=20000)])

@@ -41,6 +41,7 @@ from app.web.reporter.forms import (
     MeetingForm,
     MessageForm,
     MinutesCorrectionForm,
+    NewCodeForm,
     ReportForm,
     SignInForm,
     counsellor_choices,
@@ -213,10 +214,20 @@ def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: obj
                            limits=upload_limits(), **all_forms), status
 
 
+def _render_new_code(opened: mailbox.OpenMailbox, status: int = 200,
+                     code_form: NewCodeForm | None = None) -> tuple[str, int]:
+    """The only page of a mailbox opened with a code staff handed over."""
+    step = "explain" if mailbox.handed_over_code_in_use(db.session, opened) else "confirm"
+    return render_template("reporting/new_code.html", step=step, button_form=EmptyForm(),
+                           code_form=code_form or NewCodeForm()), status
+
+
 @blueprint.route("/postbus", methods=["GET", "POST"])
 def mailbox_page() -> tuple[str, int] | str | Response:
     if request.method == "GET":
         opened = _open()
+        if opened is not None and opened.must_replace_code:
+            return _render_new_code(opened)
         if opened is not None:
             return _render_mailbox(opened)
         return render_template("reporting/sign_in.html", form=SignInForm())
@@ -254,6 +265,37 @@ def _action(run: Callable[[mailbox.OpenMailbox], str | tuple[str, int]],
         return result
     flash(result, "success")
     return redirect(url_for("reporting.mailbox_page"))
+
+
+@blueprint.route("/postbus/nieuwe-code", methods=["POST"])
+def mailbox_new_code() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> tuple[str, int]:
+        if not EmptyForm().validate():
+            raise mailbox.NotAllowed("form")
+        code = mailbox.replace_code(db.session, runtime(), opened)
+        # Rendered in the POST response itself, as the receipt page is: shown
+        # once, never redirected, never in the URL or the title.
+        return render_template("reporting/new_code.html", step="show", code=code,
+                               button_form=EmptyForm(), code_form=NewCodeForm()), 200
+    return _action(run)
+
+
+@blueprint.route("/postbus/nieuwe-code/bevestigen", methods=["POST"])
+def mailbox_confirm_code() -> Response | tuple[str, int]:
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        if not opened.must_replace_code:
+            raise mailbox.NotAllowed("no_new_code")
+        form = NewCodeForm()
+        if not form.validate():
+            return _render_new_code(opened, 400, form)
+        try:
+            mailbox.confirm_new_code(db.session, runtime(), opened, form.code.data or "")
+        except mailbox.NewCodeMismatch as error:
+            form.code.errors = [message_for(error)]
+            return _render_new_code(opened, error.status, form)
+        return _("Your new code works. Keep it safe: you need it every time you open "
+                 "your mailbox.")
+    return _action(run)
 
 
 @blueprint.route("/postbus/bericht", methods=["POST"])
