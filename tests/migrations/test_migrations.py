@@ -153,6 +153,20 @@ def test_audit_entries_can_not_be_updated_or_deleted_on_postgres():
             engine.dispose()
 
 
+def _insert_unit(conn) -> None:
+    conn.execute(text("INSERT INTO unit (id, code, name, kind, active)"
+                      " VALUES (1, 'u1', 'U', 'unit', true)"))
+
+
+def _insert_user(conn, user_id: int, failed_logins: int = 0) -> None:
+    conn.execute(text(
+        "INSERT INTO user_account (id, email, display_name, unit_id, active,"
+        " created_at, password_hash, password_changed_at, must_change_password,"
+        " failed_logins) VALUES (:id, :email, 'X', 1, true, '2026-01-01', 'h',"
+        " '2026-01-01', false, :failed)"),
+        {"id": user_id, "email": f"u{user_id}@x.test", "failed": failed_logins})
+
+
 def _insert_case(conn, case_id: int, *, track: str, state: str,  # type: ignore[no-untyped-def]
                  escalated_at: str | None = None) -> None:
     """A case row of unit 1 written as a migration of that time finds it
@@ -175,9 +189,7 @@ def test_0010_fills_last_author_kind_from_the_newest_message(empty_database):
     engine = create_engine(empty_database)
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (id, code, name, kind, active)"
-                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            _insert_unit(conn)
             for case_id in (1, 2, 3):
                 _insert_case(conn, case_id, track="report", state="acknowledged")
             for case_id, author, at in ((1, "staff", "2026-01-02"), (1, "reporter", "2026-01-03"),
@@ -203,9 +215,7 @@ def test_0011_makes_escalated_cases_and_their_tallies_formal_reports(empty_datab
     engine = create_engine(empty_database)
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (id, code, name, kind, active)"
-                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            _insert_unit(conn)
             # 1: escalated advice case; 2: advice case never escalated;
             # 3: a formal report from the start.
             for case_id, track, escalated_at in ((1, "advice", "2026-02-01"),
@@ -247,16 +257,10 @@ def test_0013_attributes_a_case_to_the_only_counsellor_holding_it(empty_database
     engine = create_engine(empty_database)
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (id, code, name, kind, active)"
-                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            _insert_unit(conn)
             for user_id, role in ((1, "vertrouwenspersoon"), (2, "vertrouwenspersoon"),
                                   (3, "integriteitscoordinator"), (4, "intake")):
-                conn.execute(text(
-                    "INSERT INTO user_account (id, email, display_name, unit_id, active,"
-                    " created_at, password_hash, password_changed_at, must_change_password,"
-                    " failed_logins) VALUES (:id, :email, 'X', 1, true, '2026-01-01', 'h',"
-                    " '2026-01-01', false, 0)"), {"id": user_id, "email": f"u{user_id}@x.test"})
+                _insert_user(conn, user_id)
                 conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (:id, :role)"),
                              {"id": user_id, "role": role})
             # 1: advice, VP 1 and intake hold it; 2: advice, VPs 1 and 2;
@@ -323,9 +327,7 @@ def test_0012_puts_the_deadlines_of_open_cases_on_the_local_calendar(empty_datab
     }
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (id, code, name, kind, active)"
-                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            _insert_unit(conn)
             for case_id, state in ((1, "received"), (2, "acknowledged"), (3, "closed")):
                 _insert_case(conn, case_id, track="report", state=state)
                 received, acknowledged, ack_due, feedback_due = old[case_id]
@@ -370,14 +372,8 @@ def test_0014_counts_wrong_codes_per_bucket_and_wrong_second_factors_apart(empty
     engine = create_engine(empty_database)
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (id, code, name, kind, active)"
-                " VALUES (1, 'u1', 'U', 'unit', true)"))
-            conn.execute(text(
-                "INSERT INTO user_account (id, email, display_name, unit_id, active,"
-                " created_at, password_hash, password_changed_at, must_change_password,"
-                " failed_logins) VALUES (1, 'u1@x.test', 'X', 1, true, '2026-01-01', 'h',"
-                " '2026-01-01', false, 4)"))
+            _insert_unit(conn)
+            _insert_user(conn, 1, failed_logins=4)
             conn.execute(text("INSERT INTO mailbox_throttle (window_start, failures)"
                               " VALUES ('2026-12-14 10:00:00', 7)"))
         command.upgrade(config, "0014")
@@ -414,18 +410,12 @@ def test_0016_gives_existing_staff_messages_the_role_their_writer_held(empty_dat
     engine = create_engine(empty_database)
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (id, code, name, kind, active)"
-                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            _insert_unit(conn)
             people = {1: ("intake",), 2: ("vertrouwenspersoon",), 3: ("integriteitscoordinator",),
                       4: ("integriteitscoordinator", "icc"), 5: ("intake", "vertrouwenspersoon"),
                       6: ("intake", "admin")}
             for user_id, roles in people.items():
-                conn.execute(text(
-                    "INSERT INTO user_account (id, email, display_name, unit_id, active,"
-                    " created_at, password_hash, password_changed_at, must_change_password,"
-                    " failed_logins) VALUES (:id, :email, 'X', 1, true, '2026-01-01', 'h',"
-                    " '2026-01-01', false, 0)"), {"id": user_id, "email": f"u{user_id}@x.test"})
+                _insert_user(conn, user_id)
                 for role in roles:
                     conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (:id, :role)"),
                                  {"id": user_id, "role": role})
@@ -468,9 +458,7 @@ def test_0015_marks_the_receipts_staff_handed_over(empty_database):
     engine = create_engine(empty_database)
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO unit (id, code, name, kind, active)"
-                " VALUES (1, 'u1', 'U', 'unit', true)"))
+            _insert_unit(conn)
             # 1: the web form; 2: registered after a phone call; 3: registered
             # (the audit log says so) though its channel reads 'web'.
             for case_id in (1, 2, 3):
