@@ -19,11 +19,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import format_datetime
 
-from app.stats.disclosure import HIDDEN
+from app.stats.disclosure import HIDDEN, ProtectedTable
 from app.stats.report import YearReport
 from app.web.stats_labels import (
     decimal,
@@ -43,13 +44,66 @@ BOM = "\ufeff"
 DELIMITERS = {"nl": ";"}
 
 
-def _safe(text: str) -> str:
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell that a spreadsheet never reads as a formula."""
+    text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def delimiter() -> str:
     """The field separator a spreadsheet in the user's language expects."""
     return DELIMITERS.get(language(), ",")
+
+
+Row = Callable[..., None]
+
+
+def csv_rows() -> tuple[io.StringIO, Row]:
+    """A CSV buffer in the user's language and the function that writes one
+    spreadsheet-safe row to it."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter())
+
+    def row(*cells: Any) -> None:
+        writer.writerow([spreadsheet_safe(c) for c in cells])
+
+    return out, row
+
+
+def _width(table: ProtectedTable) -> int:
+    """Published columns: a total column only where there are several."""
+    return table.cols + (1 if table.cols > 1 else 0)
+
+
+def table_csv(row: Row, heading: str, table: ProtectedTable, col_name: Callable[[str], str],
+              row_name: Callable[[str], str], total: str, corner: str = "") -> None:
+    """One protected table as CSV rows: its heading, the column names, every
+    row as published ("< 5", "x" for hidden cells) and the total row."""
+    row()
+    row(heading)
+    row(corner, *[col_name(c) for c in table.col_labels], *([total] if table.cols > 1 else []))
+    for i in range(table.rows + 1):
+        row(row_name(table.row_labels[i]) if i < table.rows else total,
+            *[table.display(i, j) for j in range(_width(table))])
+
+
+def table_json(table: ProtectedTable, row_name: Callable[[str], str],
+               total: str) -> tuple[list[str], list[dict]]:
+    """One protected table for programs: the column codes, and per row its
+    code, its label and each cell's published value (None when hidden) with
+    why it is hidden."""
+    col_codes = [str(c) for c in table.col_labels] + ([TOTAL] if table.cols > 1 else [])
+    rows = []
+    for i in range(table.rows + 1):
+        cells = {}
+        for j, col in enumerate(col_codes):
+            state = table.status[i][j]
+            cells[col] = {"value": table.published(i, j),
+                          "suppressed": state if state in HIDDEN else None}
+        rows.append({"row": table.row_labels[i] if i < table.rows else TOTAL,
+                     "label": row_name(table.row_labels[i]) if i < table.rows else total,
+                     "cells": cells})
+    return col_codes, rows
 
 
 def _unit_label(report: YearReport) -> str:
@@ -59,17 +113,7 @@ def _unit_label(report: YearReport) -> str:
 def to_json(report: YearReport) -> str:
     tables = {}
     for key, table in report.tables.items():
-        show_totals = table.cols > 1
-        col_codes = list(table.col_labels) + ([TOTAL] if show_totals else [])
-        rows = []
-        for i in range(table.rows + 1):
-            code = table.row_labels[i] if i < table.rows else TOTAL
-            cells = {}
-            for j, col in enumerate(col_codes):
-                state = table.status[i][j]
-                cells[col] = {"value": table.published(i, j),
-                              "suppressed": state if state in HIDDEN else None}
-            rows.append({"row": code, "label": label(code), "cells": cells})
+        col_codes, rows = table_json(table, label, label(TOTAL))
         tables[key] = {"title": title(key),
                        "columns": [{"code": c, "label": label(c)} for c in col_codes],
                        "rows": rows}
@@ -96,12 +140,7 @@ def to_json(report: YearReport) -> str:
 
 
 def to_csv(report: YearReport) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter())
-
-    def row(*cells: Any) -> None:
-        writer.writerow([_safe(str(c)) for c in cells])
-
+    out, row = csv_rows()
     row("Meldpunt", heading(report.year))
     row(word("year"), report.year)
     row(word("unit"), _unit_label(report))
@@ -112,15 +151,8 @@ def to_csv(report: YearReport) -> str:
     for definition in definitions():
         row(definition)
     for key, table in report.tables.items():
-        row()
-        row(title(key))
-        show_totals = table.cols > 1
-        first = word("category") if key == "received_by_category" else ""
-        row(first, *[label(c) for c in table.col_labels], *([label(TOTAL)] if show_totals else []))
-        for i in range(table.rows + 1):
-            name = label(table.row_labels[i]) if i < table.rows else label(TOTAL)
-            row(name, *[table.display(i, j)
-                        for j in range(table.cols + (1 if show_totals else 0))])
+        table_csv(row, title(key), table, label, label, label(TOTAL),
+                  corner=word("category") if key == "received_by_category" else "")
     row()
     row(word("timeliness"), word("percent"), word("base"))
     for share in report.shares:

@@ -1,19 +1,18 @@
 """CSV and JSON exports of the VP annual report, in the user's language:
 what is suppressed stays suppressed, and every export carries its
-definitions and threshold (as app/web/stats_export.py does for the annual
-figures)."""
+definitions and threshold. Tables, cells and the CSV format (";" in Dutch,
+spreadsheet-safe cells) are the annual figures' (app/web/stats_export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from functools import partial
 
 from flask_babel import gettext as _
 
-from app.stats.disclosure import HIDDEN, ProtectedTable
+from app.stats.disclosure import ProtectedTable
 from app.stats.vp_report import CounsellorReport
-from app.web.stats_export import _safe
+from app.web.stats_export import csv_rows, table_csv, table_json
 from app.web.vp_report_labels import definitions, kind_label, label, row_label, title
 
 
@@ -21,22 +20,6 @@ def _who(report: CounsellorReport) -> str:
     if report.counsellor is None:
         return _("Integrated report of all confidential counsellors")
     return f"{report.counsellor.name} ({kind_label(report.counsellor.kind)})"
-
-
-def _table_json(key: str, table: ProtectedTable) -> list[dict]:
-    rows = []
-    for i in range(table.rows + 1):
-        cells = {}
-        for j in range(table.cols + 1):
-            if table.cols == 1 and j == 1:
-                continue
-            state = table.status[i][j]
-            cells[str(table.col_labels[j]) if j < table.cols else "total"] = {
-                "value": table.published(i, j), "suppressed": state if state in HIDDEN else None}
-        rows.append({"row": table.row_labels[i] if i < table.rows else "total",
-                     "label": row_label(key, table.row_labels[i]) if i < table.rows else _("Total"),
-                     "cells": cells})
-    return rows
 
 
 def vp_report_json(report: CounsellorReport) -> str:
@@ -51,12 +34,16 @@ def vp_report_json(report: CounsellorReport) -> str:
         "definitions": definitions(),
         "columns": {str(c): label(c) for table in report.tables.values()
                     for c in table.col_labels},
-        "tables": {key: {"title": title(key), "rows": _table_json(key, table)}
+        "tables": {key: {"title": title(key), "rows": _rows_json(key, table)}
                    for key, table in report.tables.items()},
         "narratives": [{"counsellor": c.name, "kind": c.kind and str(c.kind), "text": n.body}
                        for c, n in _narratives(report)],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _rows_json(key: str, table: ProtectedTable) -> list[dict]:
+    return table_json(table, partial(row_label, key), _("Total"))[1]
 
 
 def _narratives(report: CounsellorReport) -> list:
@@ -66,26 +53,16 @@ def _narratives(report: CounsellorReport) -> list:
 
 
 def vp_report_csv(report: CounsellorReport) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Meldpunt", _("Confidential counsellors' annual report %(year)s",
-                                   year=report.year), _safe(_who(report)),
-                     _("threshold %(t)s", t=report.threshold)])
-    writer.writerow([_("Definitions")])
+    out, row = csv_rows()
+    row("Meldpunt", _("Confidential counsellors' annual report %(year)s", year=report.year),
+        _who(report), _("threshold %(t)s", t=report.threshold))
+    row(_("Definitions"))
     for definition in definitions():
-        writer.writerow([_safe(definition)])
+        row(definition)
     for key, table in report.tables.items():
-        writer.writerow([])
-        writer.writerow([_safe(title(key))])
-        totals = table.cols > 1
-        header = ["", *(label(c) for c in table.col_labels), *([_("Total")] if totals else [])]
-        writer.writerow([_safe(h) for h in header])
-        for i in range(table.rows + 1):
-            name = row_label(key, table.row_labels[i]) if i < table.rows else _("Total")
-            values = [table.display(i, j) for j in range(table.cols + (1 if totals else 0))]
-            writer.writerow([_safe(name), *values])
+        table_csv(row, title(key), table, label, partial(row_label, key), _("Total"))
     for counsellor, narrative in _narratives(report):
-        writer.writerow([])
-        writer.writerow([_safe(_("Account of the year by %(name)s", name=counsellor.name))])
-        writer.writerow([_safe(narrative.body)])
+        row()
+        row(_("Account of the year by %(name)s", name=counsellor.name))
+        row(narrative.body)
     return out.getvalue()

@@ -21,6 +21,7 @@ from app.vocabulary import AuditAction, Role
 from app.web import labels
 from app.web.extensions import db
 from app.web.security import runtime, staff_required
+from app.web.stats_export import spreadsheet_safe
 
 blueprint = Blueprint("audit", __name__, url_prefix="/medewerkers/audit")
 
@@ -110,12 +111,6 @@ def index(user: User) -> str:
                            origin_label=labels.audit_origin_label)
 
 
-def _cell(value: object) -> str:
-    """Spreadsheet-safe: a cell never starts a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @blueprint.route("/export.csv")
 @auditor_required
 def export(user: User) -> Response:
@@ -128,7 +123,7 @@ def export(user: User) -> Response:
     writer.writerow(["seq", "time_utc", "actor", "action", "object_type", "object_id",
                      "result", "origin", "entry_hash"])
     for entry in db.session.scalars(query.limit(EXPORT_LIMIT)):
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([spreadsheet_safe(v) for v in (
             entry.seq, entry.at.isoformat(timespec="seconds"), entry.actor, entry.action,
             entry.object_type, entry.object_id, entry.result, entry.origin, entry.entry_hash)])
     response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -32,6 +32,7 @@ from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
 from app.web.messages import message_for
 from app.web.security import runtime, staff_required
+from app.web.stats_export import BOM
 from app.web.stats_labels import cell
 from app.web.vp_report_export import vp_report_csv, vp_report_json
 from app.web.vp_report_labels import definitions, kind_label, label, row_label, title
@@ -40,7 +41,8 @@ blueprint = Blueprint("vp_report", __name__, url_prefix="/medewerkers/vp-jaarver
 
 vp_required = staff_required(Role.VP)
 icc_required = staff_required(Role.ICC)
-FORMATS = {"csv": ("text/csv; charset=utf-8", vp_report_csv),
+# As the annual figures: a byte order mark so that Excel reads the UTF-8.
+FORMATS = {"csv": ("text/csv; charset=utf-8", lambda report: BOM + vp_report_csv(report)),
            "json": ("application/json", vp_report_json)}
 
 
