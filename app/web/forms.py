@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -20,14 +24,26 @@ from app.web.messages import message_for
 from app.web.start_page import PageTextRefused, clean_text
 
 
-class SignInForm(FlaskForm):
+class Form(FlaskForm):
+    """The base of every form: its CSRF token renders without an id, so a
+    page with several forms (the mailbox, the case page) repeats no id,
+    whatever its template writes."""
+
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field: Field, render_kw: dict[str, Any]) -> Markup:
+            if field.name == "csrf_token":
+                render_kw = {**render_kw, "id": False}
+            return cast(Markup, super().render_field(field, render_kw))
+
+
+class SignInForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         _l("Code from your authenticator app (or a recovery code)"),
         validators=[DataRequired(), Length(max=32)],
@@ -35,13 +51,13 @@ class CodeForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     code = StringField(_l("6-digit code from your authenticator app"),
                        validators=[DataRequired(), Length(max=12)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
@@ -56,7 +72,7 @@ class ChangePasswordForm(NewPasswordForm):
                             render_kw={"autocomplete": "current-password"})
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only its CSRF token, for buttons that change something."""
 
 
@@ -65,7 +81,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     # The select starts with a real unit, so it always sends one: no HTML
@@ -76,7 +92,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Account active"), default=True)
 
 
-class PageTextForm(FlaskForm):
+class PageTextForm(Form):
     """One start page section in one language: plain text, never HTML."""
 
     body = TextAreaField(_l("Text"), render_kw={"rows": 14})

@@ -4,6 +4,7 @@ page of the demo organisation, reporter and staff side, Dutch and English."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 
@@ -11,6 +12,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from app.cli.demo import DEMO_PASSWORD, demo_email, seed_demo
@@ -213,3 +215,25 @@ def test_english_pages_mark_dutch_names_with_their_language(rendered, session):
                     unmarked.setdefault(name, []).append(text[:60])
     assert unmarked == {}
     assert '<span lang="nl">Kerndepartement</span>' in rendered["en ic /medewerkers/zaken/"]
+
+
+def _form_classes(base: type) -> list[type]:
+    found = []
+    for cls in base.__subclasses__():
+        found += [cls, *_form_classes(cls)]
+    return found
+
+
+def test_no_form_gives_its_csrf_token_an_id(app):
+    """Several forms on one page (the mailbox, the case page, the new-code
+    page) each carry a CSRF token: the form mechanism renders it without an
+    id, so no page repeats one, whatever a template writes."""
+    for module in ("app.web.forms", "app.web.reporter.forms", "app.web.staff.case_forms",
+                   "app.web.staff.vp_report"):
+        importlib.import_module(module)  # every form class loaded
+    classes = [cls for cls in _form_classes(FlaskForm) if cls.__module__.startswith("app.")]
+    assert len(classes) >= 15
+    with app.test_request_context("/"):
+        for cls in classes:
+            token = str(cls().csrf_token)
+            assert 'name="csrf_token"' in token and " id=" not in token, cls.__name__

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import (
@@ -23,6 +22,7 @@ from app.cases import typology
 from app.models import Unit, User, UserRole
 from app.vocabulary import Role, UnitKind
 from app.web import typology_labels
+from app.web.forms import Form
 
 TRACK_CHOICES = [
     ("advice", _l("Talk in confidence to a confidential counsellor (advice and support)")),
@@ -49,7 +49,7 @@ def unit_id(value: str | int | None) -> int:
     return int(value)
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     track = RadioField(_l("What would you like?"), choices=TRACK_CHOICES,
                        validators=[InputRequired(message=CHOOSE)])
     unit = SelectField(_l("Which part of the organisation is it about?"), coerce=unit_id,
@@ -157,14 +157,14 @@ def counsellor_choices(session: Session) -> list[tuple[int, str]]:
     return choices
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     code = PasswordField(_l("Your receipt code"),
                          validators=[DataRequired(message=REQUIRED), Length(max=64)],
                          render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                     "spellcheck": "false"})
 
 
-class NewCodeForm(FlaskForm):
+class NewCodeForm(Form):
     """The reporter types their new code back to show it is written down."""
 
     code = PasswordField(_l("Your new code"),
@@ -173,24 +173,24 @@ class NewCodeForm(FlaskForm):
                                     "spellcheck": "false"})
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Your message"),
                          validators=[DataRequired(message=REQUIRED), Length(max=20000)])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     note = TextAreaField(_l("When would suit you, and anything else we should know (optional)"),
                          validators=[Optional(), Length(max=2000)])
 
 
-class MinutesCorrectionForm(FlaskForm):
+class MinutesCorrectionForm(Form):
     corrections = TextAreaField(
         _l("What is wrong or missing in the record?"),
         validators=[DataRequired(message=_l("Write what should be changed.")),
                     Length(max=20000)])
 
 
-class DiscloseForm(FlaskForm):
+class DiscloseForm(Form):
     channel = RadioField(_l("Who may know your name?"), choices=IDENTITY_CHOICES[1:],
                          validators=[InputRequired(message=CHOOSE)])
     # The reporter's own details: autocomplete tells their purpose (1.3.5).

@@ -1,16 +1,16 @@
 """Forms on the staff case pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.web.forms import Form
 from app.web.labels import CHANNEL_LABELS, INTAKE_CHANNEL_LABELS, REFERRAL_LABELS, TRACK_LABELS
 
 MESSAGE_MAX = 20000
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Message to the reporter"),
                          validators=[DataRequired(), Length(max=MESSAGE_MAX)])
     # Off by default: only a message marked so is the feedback the law
@@ -21,7 +21,7 @@ class MessageForm(FlaskForm):
     sign = BooleanField(_l("Sign with my name (the reporter otherwise sees only your role)"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     # Its own id: the message form on the same page has a `body` too.
     body = TextAreaField(_l("Note"), id="note-body",
                          validators=[DataRequired(), Length(max=MESSAGE_MAX)])
@@ -32,7 +32,7 @@ class NoteForm(FlaskForm):
     ])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     intake_channel = SelectField(_l("Received by"), choices=[
         (code, label) for code, label in INTAKE_CHANNEL_LABELS.items() if code != "web"])
     unit_id = SelectField(_l("Unit concerned"), coerce=int)
@@ -50,7 +50,7 @@ class RegisterForm(FlaskForm):
     with_receipt = BooleanField(_l("The reporter wants a receipt code for the online mailbox"))
 
 
-class SignalForm(FlaskForm):
+class SignalForm(Form):
     # Starts with a real type, so no HTML `required` (that asks for an empty
     # first option).
     kind = SelectField(_l("Type"), validators=[DataRequired()], validate_choice=False,
@@ -62,7 +62,7 @@ class SignalForm(FlaskForm):
         ("", _l("Not referred")), *REFERRAL_LABELS.items()])
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     """A (revised) version of the minutes of a meeting with the reporter.
     Made with a prefix (NEW_MINUTES_PREFIX, or one per minutes for a
     revision), so field names and ids differ from the other forms on the

@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, TextAreaField
@@ -30,6 +29,7 @@ from app.stats.vp_report import (
 )
 from app.vocabulary import AuditAction, Role
 from app.web.extensions import db
+from app.web.forms import Form
 from app.web.messages import message_for
 from app.web.security import runtime, staff_required
 from app.web.stats_export import BOM
@@ -46,7 +46,7 @@ FORMATS = {"csv": ("text/csv; charset=utf-8", lambda report: BOM + vp_report_csv
            "json": ("application/json", vp_report_json)}
 
 
-class NarrativeForm(FlaskForm):
+class NarrativeForm(Form):
     jaar = HiddenField()
     body = TextAreaField(_l("Your account of the year"),
                          validators=[Length(max=NARRATIVE_MAX)],
