@@ -18,7 +18,7 @@ where the demo back-dates; it never touches an audit entry.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -94,52 +94,30 @@ class Step:
 REPORTER_ACTS = ("reply", "consent", "approve_minutes", "withdraw")
 
 
+def _plain(act: str) -> Callable[..., Step]:
+    """The step `act` on a day, with its text where it has one."""
+
+    def make(day: int, text: str = "") -> Step:
+        return Step(day, act, text)
+
+    return make
+
+
+# Steps that need only their day (and a text: what is written, or the
+# reason of a legal hold).
+ask, reply, feedback, note, findings, hold = map(
+    _plain, ("ask", "reply", "feedback", "note", "findings", "hold"))
+to_ic, consent, escalate, inquiry, external, withdraw, approve_minutes, paper_approval = map(
+    _plain, ("to_ic", "consent", "escalate", "inquiry", "external", "withdraw",
+             "approve_minutes", "paper_approval"))
+
+
 def ack(day: int) -> Step:
     return Step(day, "ack", ACK_TEXT)
 
 
 def to_vp(day: int, vp: str) -> Step:
     return Step(day, "to_vp", who=vp)
-
-
-def to_ic(day: int) -> Step:
-    return Step(day, "to_ic")
-
-
-def ask(day: int, text: str) -> Step:
-    return Step(day, "ask", text)
-
-
-def reply(day: int, text: str) -> Step:
-    return Step(day, "reply", text)
-
-
-def feedback(day: int, text: str) -> Step:
-    return Step(day, "feedback", text)
-
-
-def note(day: int, text: str) -> Step:
-    return Step(day, "note", text)
-
-
-def consent(day: int) -> Step:
-    return Step(day, "consent")
-
-
-def escalate(day: int) -> Step:
-    return Step(day, "escalate")
-
-
-def inquiry(day: int) -> Step:
-    return Step(day, "inquiry")
-
-
-def external(day: int) -> Step:
-    return Step(day, "external")
-
-
-def findings(day: int, text: str) -> Step:
-    return Step(day, "findings", text)
 
 
 def decide(day: int, outcome: Outcome, measure: Measure | None = None, text: str = "") -> Step:
@@ -163,26 +141,10 @@ def close_early(day: int, reason: CloseReason, text: str) -> Step:
     return Step(day, "close_early", text, reason=reason)
 
 
-def withdraw(day: int) -> Step:
-    return Step(day, "withdraw")
-
-
 def minutes_of(day: int, text: str, present: str) -> Step:
     """Minutes of a meeting on `day`, recorded that day and, when the
     reporter has a mailbox, sent there for approval."""
     return Step(day, "minutes", text, present=present)
-
-
-def approve_minutes(day: int) -> Step:
-    return Step(day, "approve_minutes")
-
-
-def paper_approval(day: int) -> Step:
-    return Step(day, "paper_approval")
-
-
-def hold(day: int, reason: str) -> Step:
-    return Step(day, "hold", reason)
 
 
 ANON, CONF, OPEN = Channel.ANONYMOUS, Channel.CONFIDENTIAL, Channel.OPEN
