@@ -15,8 +15,12 @@ def _short(label: str, limit: int = 36) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
-def bar_chart(title: str, bars: list[tuple[str, int | None, str]]) -> Markup:
-    """Horizontal bars: (label, value or None when suppressed, shown text)."""
+def bar_chart(title: str, bars: list[tuple[str, int | None, str]],
+              labels_lang: str | None = None) -> Markup:
+    """Horizontal bars: (label, value or None when suppressed, shown text).
+    `labels_lang`: the language of the labels when it is not the page's
+    (the Dutch names of units on an English page, WCAG 3.1.2)."""
+    lang = f' lang="{escape(labels_lang)}"' if labels_lang else ""
     known = [v for _label, v, _text in bars if v]
     largest = max(known) if known else 1
     height = len(bars) * (BAR_HEIGHT + GAP) + GAP
@@ -31,7 +35,7 @@ def bar_chart(title: str, bars: list[tuple[str, int | None, str]]) -> Markup:
         width = max(1, int((value or 0) * scale)) if value else 0
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end" '
-            f'class="chart-label">{escape(_short(label))}</text>'
+            f'class="chart-label"{lang}>{escape(_short(label))}</text>'
         )
         if width:
             parts.append(f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" '

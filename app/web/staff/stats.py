@@ -24,6 +24,8 @@ from app.web.stats_labels import cell, decimal, definitions, label, percent, tit
 blueprint = Blueprint("stats", __name__, url_prefix="/medewerkers/statistiek")
 
 STATS_ROLES = (Role.ICC, Role.IC, Role.VP)
+# Tables whose rows are the organisation's units: Dutch names on any page.
+UNIT_TABLES = ("received_by_unit_channel", "vp_signals_by_unit")
 stats_required = staff_required(*STATS_ROLES)
 FORMATS = {"csv": ("text/csv; charset=utf-8", lambda report: BOM + to_csv(report)),
            "json": ("application/json", to_json)}
@@ -87,7 +89,7 @@ def page(user: User) -> str | BaseResponse:
     return render_template("stats/page.html", report=report, charts=_charts(report),
                            label=label, title=title, cell=cell, percent=percent,
                            decimal=decimal, definitions=definitions(), units=units,
-                           year=year, unit_id=unit_id)
+                           year=year, unit_id=unit_id, unit_tables=UNIT_TABLES)
 
 
 @blueprint.route("/export.<fmt>")

@@ -88,6 +88,10 @@ def _integrated(year: int) -> CounsellorReport:
                                    zone=settings.zone)
 
 
+# Tables whose rows are the organisation's units: Dutch names on any page.
+UNIT_TABLES = ("vp_by_unit", "vp_by_unit_kind")
+
+
 def _charts(report: CounsellorReport) -> list[tuple[str, Markup]]:
     """Each chart with its title, the caption of its figure."""
     charts = []
@@ -97,7 +101,8 @@ def _charts(report: CounsellorReport) -> list[tuple[str, Markup]]:
         charts.append((title(key), bar_chart(title(key), [
             (row_label(key, table.row_labels[i]), table.published(i, total),
              table.display(i, total))
-            for i in range(table.rows) if table.grid[i][total]])))
+            for i in range(table.rows) if table.grid[i][total]],
+            labels_lang="nl" if key in UNIT_TABLES else None)))
     return charts
 
 
@@ -107,6 +112,7 @@ def _render(report: CounsellorReport, year: int, **context: object) -> str:
     return render_template(
         template, report=report, year=year, charts=_charts(report),
         label=label, row_label=row_label, title=title, kind_label=kind_label, cell=cell,
+        unit_tables=UNIT_TABLES,
         definitions=definitions(), **context)
 
 
