@@ -172,6 +172,8 @@ class AuditAction(StrEnum):
     MAILBOX_CONSENT_GIVEN = "mailbox.consent_given"
     MAILBOX_CONSENT_WITHDRAWN = "mailbox.consent_withdrawn"
     MAILBOX_IDENTITY_DISCLOSED = "mailbox.identity_disclosed"
+    MAILBOX_NAME_CONSENT_GIVEN = "mailbox.name_consent_given"
+    MAILBOX_NAME_CONSENT_WITHDRAWN = "mailbox.name_consent_withdrawn"
     MAILBOX_WITHDRAWN = "mailbox.withdrawn"
     MAILBOX_MINUTES_APPROVED = "mailbox.minutes_approved"
     MAILBOX_MINUTES_CORRECTED = "mailbox.minutes_corrected"
@@ -232,6 +234,7 @@ class AuditAction(StrEnum):
     KEYS_CREATED = "keys.created"
     KEYS_RECOVERY_REGRANT = "keys.recovery_regrant"
     KEYS_RECOVERY_ROTATED = "keys.recovery_rotated"
+    KEYS_CASE_UPGRADED = "keys.case_upgraded"
     # Administration.
     ADMIN_USER_CREATED = "admin.user_created"
     ADMIN_USER_UPDATED = "admin.user_updated"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases import conflicts, custody
-from app.crypto.envelope import CaseKey
+from app.cases import conflicts, custody, legacy
+from app.crypto.compartments import CaseKeys
 from app.crypto.keys import PrivateKey
 from app.errors import NotAllowed, NotFound
 from app.models import Case, User
@@ -19,7 +19,7 @@ from app.vocabulary import AuditAction
 @dataclass(frozen=True)
 class OpenCase:
     case: Case
-    key: CaseKey
+    key: CaseKeys
 
 
 class CaseNotFound(NotFound):
@@ -64,6 +64,7 @@ def open_case(session: Session, rt: Runtime, user: User, private_key: PrivateKey
         session.commit()
         raise CaseNotFound
     try:
+        legacy.move_if_needed(session, rt, case, user, private_key)
         key = custody.open_case_key(session, case, user, private_key)
     except custody.NoAccess:
         stale = custody.holds(session, case, user) and case.shredded_at is None

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.cases.content import add_staff_message
 from app.cases.notes import add_note
 from app.cases.workflow import note_feedback_given
-from app.crypto.envelope import CaseKey
+from app.crypto.compartments import CaseKeys
 from app.models import Case, CaseNote, Message, User, utcnow
 from app.runtime import Runtime
 from app.transactions import transactional
@@ -16,7 +16,7 @@ from app.vocabulary import AuditAction
 
 
 @transactional
-def send_message_to_reporter(session: Session, rt: Runtime, case: Case, key: CaseKey,
+def send_message_to_reporter(session: Session, rt: Runtime, case: Case, key: CaseKeys,
                              user: User, body: str, *, as_feedback: bool = False,
                              sign: bool = False) -> Message:
     """Place a message in the reporter's mailbox, audit-logged. Only a
@@ -37,10 +37,10 @@ def send_message_to_reporter(session: Session, rt: Runtime, case: Case, key: Cas
 
 
 @transactional
-def write_note(session: Session, rt: Runtime, case: Case, key: CaseKey, user: User,
+def write_note(session: Session, rt: Runtime, case: Case, key: CaseKeys, user: User,
                body: str, visibility: str) -> CaseNote:
     """Add a note to the case, audit-logged. Owns its transaction."""
-    note = add_note(session, case, key, user, body, visibility)
+    note = add_note(session, rt, case, key, user, body, visibility)
     rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_NOTE_ADDED,
                     object_type="case", object_id=case.number)
     return note

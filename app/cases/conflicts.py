@@ -1,15 +1,17 @@
 """Conflict of interest: a handler may recuse from a case, intake may exclude a
-person named in the report. A restricted person's wrap is deleted (they can
-no longer decrypt) and `open_case` refuses them; lifting a restriction needs a
+person named in the report. A restricted person's wraps are deleted and
+what they held moves to a new key generation (they can no longer decrypt
+anything written afterwards) and `open_case` refuses them; lifting a restriction needs a
 reason, is logged, and gives back the wrap they had."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases import custody
-from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
+from app.cases.content import decrypt_text, encrypt_text
+from app.crypto.compartments import CASEFILE, CaseKeys
 from app.errors import DomainError
 from app.models import Case, CaseRestriction, KeyWrap, User, utcnow
 from app.runtime import Runtime
@@ -48,9 +50,10 @@ def _restrict(session: Session, rt: Runtime, case: Case, actor: User, target: Us
     if is_restricted(session, case, target):
         raise ConflictError("already_restricted")
     had_wrap = custody.holds(session, case, target)
-    session.execute(
-        delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)
-    )
+    # Their wraps go and what they held moves to a new generation: nothing
+    # written from now on opens with their keys.
+    custody.remove_holders(session, rt, case, session.scalars(
+        select(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)).all())
     row = CaseRestriction(case_id=case.id, user_id=target.id, kind=kind,
                           created_by_id=actor.id, had_wrap=had_wrap)
     session.add(row)
@@ -84,7 +87,7 @@ def exclude(session: Session, rt: Runtime, case: Case, actor: User,
     return row
 
 
-def lift(session: Session, rt: Runtime, case: Case, key: CaseKey, actor: User,
+def lift(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: User,
          restriction: CaseRestriction, reason: str) -> None:
     """Lift a restriction with a reason (encrypted under the case key); the
     person gets back the wrap they had."""
@@ -98,7 +101,7 @@ def lift(session: Session, rt: Runtime, case: Case, key: CaseKey, actor: User,
     restriction.lifted_by_id = actor.id
     session.flush()
     restriction.lift_reason_ciphertext = encrypt_text(
-        key, reason, case_id=case.number, field=f"restriction:{restriction.id}")
+        key, reason, field=f"restriction:{restriction.id}", compartment=CASEFILE)
     if restriction.had_wrap and target is not None and target.may_hold_cases:
         try:
             custody.wrap_for_user(session, case, key, target, granted_by=actor)
@@ -110,8 +113,10 @@ def lift(session: Session, rt: Runtime, case: Case, key: CaseKey, actor: User,
     session.commit()
 
 
-def lift_reason(key: CaseKey, case: Case, restriction: CaseRestriction) -> str | None:
+def lift_reason(key: CaseKeys, case: Case, restriction: CaseRestriction) -> str | None:
     if restriction.lift_reason_ciphertext is None:
         return None
-    return decrypt_text(key, restriction.lift_reason_ciphertext, case_id=case.number,
-                        field=f"restriction:{restriction.id}")
+    if not key.has(CASEFILE):
+        return None
+    return decrypt_text(key, restriction.lift_reason_ciphertext,
+                        field=f"restriction:{restriction.id}", compartment=CASEFILE)

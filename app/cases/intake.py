@@ -1,8 +1,14 @@
 """Filing a report and the reporter's way back in (the mailbox).
 
-A new case is encrypted under a fresh data key, wrapped to every intake
-officer, to the organisation's recovery key and to a key derived from the
-receipt code that only the reporter has.
+A new case gets fresh compartment keys (app/crypto/compartments.py). The
+first holders are chosen by track: a formal report goes to the intake
+officers (without the identity), a request for a vertrouwenspersoon goes
+straight to the VP the reporter chose, or else to the VPs who serve the unit
+(intake sees its metadata only), a
+report staff registered goes to whoever registered it. The recovery key
+holds everything; the reporter holds report, identity and conversation
+through a key pair of their own whose private half is sealed under a key
+derived from the receipt code.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.cases import custody
+from app.cases import custody, legacy
 from app.cases.content import (
     PendingFile,
     attach_pending,
@@ -27,14 +33,10 @@ from app.cases.content import (
     store_attachment,
 )
 from app.cases.deadlines import acknowledge_due, feedback_due
-from app.crypto.envelope import (
-    CaseKey,
-    new_case_key,
-    unwrap_case_key_symmetric,
-    wrap_case_key_symmetric,
-)
+from app.crypto.compartments import CaseKeys
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params
+from app.crypto.keys import PrivateKey
 from app.crypto.receipts import (
     ReceiptCode,
     burn_time_like_verify,
@@ -47,10 +49,21 @@ from app.crypto.receipts import (
     verify_receipt,
 )
 from app.errors import Conflict
-from app.models import Attachment, Case, Receipt, SendToken, User, UserRole, utcnow
+from app.models import (
+    Attachment,
+    Case,
+    IdentityConsent,
+    KeyWrap,
+    Receipt,
+    SendToken,
+    Unit,
+    User,
+    UserRole,
+    utcnow,
+)
 from app.runtime import Runtime
 from app.transactions import unit_of_work
-from app.vocabulary import AuditAction, Channel, Role, Track
+from app.vocabulary import AuditAction, Channel, Role, Track, UnitKind
 
 RECEIPT_RECIPIENT = "receipt"
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -128,7 +141,7 @@ class Upload:
     pending: PendingFile | None = None
 
 
-def keep_upload(session: Session, rt: Runtime, case: Case, key: CaseKey, upload: Upload, *,
+def keep_upload(session: Session, rt: Runtime, case: Case, key: CaseKeys, upload: Upload, *,
                 uploaded_by_kind: str, uploaded_by: User | None = None) -> Attachment:
     """Add an upload to the case in the caller's transaction."""
     if upload.pending is not None:
@@ -172,26 +185,76 @@ def intake_officers(session: Session) -> list[User]:
     ).unique())
 
 
-def attach_receipt(session: Session, rt: Runtime, case: Case, key: CaseKey, *,
+def counsellor_pool(session: Session, unit_id: int) -> list[User]:
+    """The vertrouwenspersonen a request for a VP goes to: those of the unit,
+    the central ones and the external ones (they serve every unit)."""
+    return list(session.scalars(
+        select(User).join(UserRole).join(Unit, Unit.id == User.unit_id).where(
+            UserRole.role == Role.VP, User.active, User.public_key.is_not(None),
+            (User.unit_id == unit_id) | Unit.kind.in_([UnitKind.CENTRAL, UnitKind.EXTERNAL]),
+        ).order_by(User.id)
+    ).unique())
+
+
+def attach_receipt(session: Session, rt: Runtime, case: Case, keys: CaseKeys, *,
                    handed_over: bool = False) -> ReceiptCode:
-    """A fresh receipt code for the case: the reporter's wrap of the case key
-    under it. `handed_over`: staff made it and give it to the reporter, who
-    replaces it at the first sign-in (app/cases/mailbox.replace_code)."""
+    return issue_receipt(session, rt, case, keys, handed_over=handed_over)[0]
+
+
+def issue_receipt(session: Session, rt: Runtime, case: Case, keys: CaseKeys, *,
+                  handed_over: bool = False) -> tuple[ReceiptCode, PrivateKey]:
     code = generate_receipt_code()
     params = rt.settings.receipt_derivation
     salt = new_receipt_salt()
     derived = derive_receipt_secrets(code, rt.keyring.receipt_pepper, salt, params)
-    session.add(Receipt(
+    receipt = Receipt(
         case_id=case.id,
         locator=receipt_locator(code, rt.keyring.receipt_pepper),
         salt=salt,
         kdf_params=params.to_json(),
         verifier=derived.verifier,
-        wrapped_key=wrap_case_key_symmetric(key, derived.kek, case_id=case.number,
-                                            recipient=RECEIPT_RECIPIENT),
         handed_over=handed_over,
-    ))
-    return code
+    )
+    session.add(receipt)
+    return code, custody.issue_reporter_keys(session, case, receipt, derived.kek, keys)
+
+
+def _only(user: User | None) -> list[User]:
+    return [user] if user is not None else []
+
+
+def _chosen_counsellor(session: Session, report: dict) -> User | None:
+    """The VP the reporter chose on the form, if they can hold the case."""
+    chosen = report.get("preferred_counsellor_id")
+    user = session.get(User, int(chosen)) if isinstance(chosen, int | str) and str(
+        chosen).isdigit() else None
+    if user is None or not user.active or user.public_key is None or not user.has_role(Role.VP):
+        return None
+    return user
+
+
+def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
+                   registered_by: User | None, report: dict) -> None:
+    """Who holds a new case (see the module's docstring)."""
+    if registered_by is not None and registered_by.has_role(Role.VP) and not (
+            registered_by.has_role(Role.INTAKE)):
+        # Heard by the VP: theirs alone.
+        custody.wrap_for_user(session, case, keys, registered_by, granted_by=registered_by,
+                              role=Role.VP)
+    elif (registered_by is None and case.track == Track.ADVICE
+          and (pool := _only(_chosen_counsellor(session, report))
+               or counsellor_pool(session, case.unit_id))):
+        for counsellor in pool:
+            custody.wrap_for_user(session, case, keys, counsellor, role=Role.VP)
+    else:
+        officers = intake_officers(session)
+        if registered_by is not None and registered_by.may_hold_cases and (
+                registered_by not in officers):
+            officers.append(registered_by)
+        for officer in officers:
+            custody.wrap_for_user(session, case, keys, officer, role=Role.INTAKE,
+                                  granted_by=registered_by)
+    custody.wrap_for_recovery(session, case, keys, rt.keyring.recovery_public)
 
 
 @contextmanager
@@ -222,7 +285,6 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     if send_token is not None:
         use_send_token(session, rt, send_token)
     now = utcnow()
-    key = new_case_key()
     case = Case(
         number=new_case_number(session), unit_id=new.unit_id, track=new.track,
         category=new.category, subcategory=new.subcategory, channel=new.channel,
@@ -232,17 +294,20 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     )
     session.add(case)
     session.flush()
-    set_report(key, case, new.report, new.identity if new.channel != "anonymous" else None)
+    key = custody.new_case_keys(case)
+    identity = new.identity if new.channel != Channel.ANONYMOUS else None
+    set_report(key, case, new.report, identity)
+    if identity and new.track == Track.REPORT:
+        # Confidential or open on a formal report: the form promised that
+        # the people handling it (the integrity coordinators) know the name.
+        # Recorded as consent that names them; withdrawn in the mailbox.
+        session.add(IdentityConsent(case_id=case.id, recipient="ic", given_at=now))
     for upload in new.uploads:
         stored.append(keep_upload(
             session, rt, case, key, upload,
             uploaded_by_kind="staff" if registered_by else "reporter",
             uploaded_by=registered_by))
-    for officer in intake_officers(session):
-        custody.wrap_for_user(session, case, key, officer)
-    if registered_by is not None and registered_by.may_hold_cases:
-        custody.wrap_for_user(session, case, key, registered_by, granted_by=registered_by)
-    custody.wrap_for_recovery(session, case, key, rt.keyring.recovery_public)
+    _first_holders(session, rt, case, key, registered_by, new.report)
     code = (attach_receipt(session, rt, case, key, handed_over=registered_by is not None)
             if with_receipt else None)
     rt.audit.record(
@@ -268,16 +333,28 @@ def submit_report(session: Session, rt: Runtime, new: NewReport, *,
 @dataclass(frozen=True)
 class MailboxAccess:
     case: Case
-    key: CaseKey
+    key: CaseKeys
+    # The reporter's private key: what an open mailbox keeps (sealed).
+    private_key: PrivateKey
     # The code was handed over by staff: it must be replaced before use.
     handed_over: bool = False
+
+
+def reporter_keys(session: Session, case: Case, private_key: PrivateKey) -> CaseKeys:
+    """The reporter's compartments, opened with their private key."""
+    holder = session.scalar(select(KeyWrap).where(KeyWrap.case_id == case.id,
+                                                  KeyWrap.recipient == custody.REPORTER))
+    if holder is None:
+        raise CryptoError("the reporter holds no keys of this case")
+    return custody.open_holder(case, holder, private_key)
 
 
 def open_mailbox(session: Session, rt: Runtime, entered_code: str) -> MailboxAccess | None:
     """Find and unlock the case for a receipt code, or None.
 
     A wrong code costs the same Argon2id work as a right one, so the time
-    taken does not tell whether a code exists.
+    taken does not tell whether a code exists. A receipt from before
+    compartments gets its key pair here (app/cases/legacy.py).
     """
     params = rt.settings.receipt_derivation
     code = normalise_receipt_code(entered_code)
@@ -300,9 +377,12 @@ def open_mailbox(session: Session, rt: Runtime, entered_code: str) -> MailboxAcc
         if case is None or case.shredded_at is not None:
             return None
         try:
-            key = unwrap_case_key_symmetric(receipt.wrapped_key, derived.kek,
-                                            case_id=case.number, recipient=RECEIPT_RECIPIENT)
+            if receipt.private_key_ciphertext is None:
+                legacy.upgrade_receipt(session, rt, case, receipt, derived.kek)
+            private = custody.open_reporter_key(receipt, case, derived.kek)
+            keys = reporter_keys(session, case, private)
         except CryptoError:
             return None
-        return MailboxAccess(case=case, key=key, handed_over=receipt.handed_over)
+        return MailboxAccess(case=case, key=keys, private_key=private,
+                             handed_over=receipt.handed_over)
     return None

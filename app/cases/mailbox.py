@@ -2,10 +2,11 @@
 mailbox open across requests, and what the reporter can do there.
 
 The open mailbox is a `ReporterSession` row: the SHA-256 of a random token
-and the case key sealed (AES-GCM) under a key derived from a second random
-secret. Only the reporter's cookie carries token and secret, so neither a
-copy of the database nor the cookie alone opens the case. Closing the
-mailbox, or 15 idle minutes, deletes the row and with it the sealed key.
+and the reporter's private key (which opens their compartments of the case)
+sealed (AES-GCM) under a key derived from a second random secret. Only the
+reporter's cookie carries token and secret, so neither a copy of the
+database nor the cookie alone opens the case. Closing the mailbox, or 15
+idle minutes, deletes the row and with it the sealed key.
 
 Wrong codes are counted per minute and per locator bucket: the top 10 bits
 of the keyed tag of the code that was tried (app/crypto/receipts.py).
@@ -40,8 +41,8 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.cases import custody, workflow
 from app.cases import minutes as meeting_minutes
-from app.cases import workflow
 from app.cases.content import (
     IDENTITY_FIELD,
     AttachmentView,
@@ -53,11 +54,13 @@ from app.cases.content import (
     read_messages,
     read_report,
 )
-from app.cases.intake import attach_receipt, keep_upload, open_mailbox
+from app.cases.intake import issue_receipt, keep_upload, open_mailbox, reporter_keys
 from app.cases.uploads import CleanFile
-from app.crypto.envelope import CaseKey, unwrap_case_key_symmetric, wrap_case_key_symmetric
+from app.crypto import secretbox
+from app.crypto.compartments import IDENTITY, CaseKeys
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params, hkdf_sha256
+from app.crypto.keys import PrivateKey
 from app.crypto.receipts import (
     ReceiptCode,
     locator_bucket,
@@ -71,13 +74,26 @@ from app.errors import NotAllowed as Refused
 from app.models import (
     Attachment,
     Case,
+    IdentityConsent,
+    KeyWrap,
     MailboxThrottle,
     Receipt,
     ReporterSession,
+    Unit,
     utcnow,
 )
 from app.runtime import Runtime
-from app.vocabulary import AuditAction, Channel, CloseReason, Measure, Outcome, State
+from app.vocabulary import (
+    AuditAction,
+    Channel,
+    CloseReason,
+    Measure,
+    Outcome,
+    Role,
+    State,
+    Track,
+    UnitKind,
+)
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=2)
@@ -146,7 +162,11 @@ class MailboxCookie:
 class OpenMailbox:
     row: ReporterSession
     case: Case
-    key: CaseKey
+    key: CaseKeys
+    private_key: PrivateKey
+    # What seals the private key in the row (from the cookie's secret): a
+    # new code's key pair is sealed in the same row.
+    seal_key: bytes
 
     def __repr__(self) -> str:
         return f"<OpenMailbox {self.case.number}>"
@@ -169,14 +189,18 @@ class MailboxView:
     # reopening); a measure only as "one was taken", never which one.
     outcome: Outcome | None = None
     measure_taken: bool = False
+    # Who the reporter's consent lets learn their name ("ic", "bureau:<id>"),
+    # and the bureaus they could name (recipient, name).
+    name_consents: frozenset[str] = frozenset()
+    bureaus: tuple[tuple[str, str], ...] = ()
 
 
 def _seal_key(secret: bytes, row_id: str) -> bytes:
     return hkdf_sha256(secret, b"meldpunt reporter session v1|" + row_id.encode())
 
 
-def _recipient(row_id: str) -> str:
-    return f"reporter-session:{row_id[:16]}"
+def _seal_aad(row_id: str) -> bytes:
+    return b"meldpunt-reporter-session-key-v1\0" + row_id.encode()
 
 
 def _window(now: datetime) -> datetime:
@@ -243,18 +267,23 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
     row = ReporterSession(
         id=row_id, case_id=access.case.id, created_at=now, last_seen_at=now,
         new_code_pending=access.handed_over,
-        sealed_case_key=wrap_case_key_symmetric(access.key, _seal_key(secret, row_id),
-                                                case_id=access.case.number,
-                                                recipient=_recipient(row_id)),
+        sealed_case_key=secretbox.seal(_seal_key(secret, row_id), access.private_key.raw(),
+                                       _seal_aad(row_id)),
     )
     session.add(row)
+    if not access.handed_over:
+        # Consent that names a holder who does not have the identity yet
+        # (routed after the report was sent): the reporter's keys pass it on.
+        custody.pass_identity(session, rt, access.case, access.key)
     # Rows of mailboxes left open are useless without their cookie; tidy up.
     purge_expired_mailboxes(session, now)
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_OPENED,
                     object_type="case",
                     object_id=access.case.number)
     session.commit()
-    return OpenMailbox(row=row, case=access.case, key=access.key), MailboxCookie(
+    return OpenMailbox(row=row, case=access.case, key=access.key,
+                       private_key=access.private_key,
+                       seal_key=_seal_key(secret, row_id)), MailboxCookie(
         token=token, secret=b64(secret))
 
 
@@ -273,14 +302,15 @@ def find_open_mailbox(session: Session, cookie: MailboxCookie,
         session.commit()
         return None
     try:
-        key = unwrap_case_key_symmetric(row.sealed_case_key,
-                                        _seal_key(unb64(cookie.secret), row.id),
-                                        case_id=case.number, recipient=_recipient(row.id))
+        seal_key = _seal_key(unb64(cookie.secret), row.id)
+        private = PrivateKey.from_raw(secretbox.open_sealed(seal_key, row.sealed_case_key,
+                                                            _seal_aad(row.id)))
+        keys = reporter_keys(session, case, private)
     except (CryptoError, ValueError):
         return None
     row.last_seen_at = now
     session.commit()
-    return OpenMailbox(row=row, case=case, key=key)
+    return OpenMailbox(row=row, case=case, key=keys, private_key=private, seal_key=seal_key)
 
 
 def close_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
@@ -332,7 +362,10 @@ def replace_code(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Receipt
     session.execute(delete(Receipt).where(Receipt.case_id == case.id))
     session.execute(delete(ReporterSession).where(ReporterSession.case_id == case.id,
                                                   ReporterSession.id != mailbox.row.id))
-    code = attach_receipt(session, rt, case, mailbox.key)
+    code, private = issue_receipt(session, rt, case, mailbox.key)
+    # This mailbox goes on with the new key pair (the old one's wraps are gone).
+    mailbox.row.sealed_case_key = secretbox.seal(mailbox.seal_key, private.raw(),
+                                                 _seal_aad(mailbox.row.id))
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_CODE_REPLACED,
                     object_type="case", object_id=case.number)
     session.commit()
@@ -372,6 +405,9 @@ def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Mailbox
         outcome=outcome,
         measure_taken=(outcome == Outcome.FOUNDED
                        and case.measure not in (None, Measure.NONE)),
+        name_consents=frozenset(name_consents(session, case)),
+        bureaus=tuple((custody.bureau_consent(unit.id), unit.name) for unit in session.scalars(
+            select(Unit).where(Unit.kind == UnitKind.BUREAU, Unit.active).order_by(Unit.name))),
     )
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_READ, object_type="case",
                     object_id=case.number)
@@ -460,6 +496,55 @@ def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool)
     session.commit()
 
 
+def bureau_recipient(session: Session, value: str) -> str | None:
+    """"bureau:<id>" for an active external investigation bureau, else None."""
+    kind, _, ref = value.partition(":")
+    if kind != "bureau" or not ref.isdigit():
+        return None
+    unit = session.get(Unit, int(ref))
+    if unit is None or unit.kind != UnitKind.BUREAU or not unit.active:
+        return None
+    return custody.bureau_consent(unit.id)
+
+
+def name_consents(session: Session, case: Case) -> set[str]:
+    """The recipients the reporter's standing consent to pass on their name names."""
+    return set(session.scalars(select(IdentityConsent.recipient).where(
+        IdentityConsent.case_id == case.id, IdentityConsent.withdrawn_at.is_(None))))
+
+
+def set_name_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, recipient: str,
+                     give: bool) -> None:
+    """The reporter agrees, or no longer agrees, that one recipient — "ic"
+    (the integrity coordinators handling the case) or "bureau:<id>" — may
+    learn their identity. Giving it passes the identity at once to the
+    holders it covers; withdrawing takes it from them and moves the identity
+    to a new key generation. Recorded and audit-logged."""
+    case = _open_case(mailbox)
+    if case.identity_ciphertext is None:
+        raise NotAllowed("no_identity")
+    if recipient != "ic" and bureau_recipient(session, recipient) is None:
+        raise NotAllowed("recipient")
+    now = utcnow()
+    standing = session.scalars(select(IdentityConsent).where(
+        IdentityConsent.case_id == case.id, IdentityConsent.recipient == recipient,
+        IdentityConsent.withdrawn_at.is_(None))).all()
+    if give and not standing:
+        session.add(IdentityConsent(case_id=case.id, recipient=recipient, given_at=now))
+        session.flush()
+        custody.pass_identity(session, rt, case, mailbox.key)
+    elif not give and standing:
+        for row in standing:
+            row.withdrawn_at = now
+        session.flush()
+        custody.withhold_identity(session, rt, case, recipient, mailbox.key)
+    rt.audit.record(session, actor="reporter",
+                    action=(AuditAction.MAILBOX_NAME_CONSENT_GIVEN if give
+                            else AuditAction.MAILBOX_NAME_CONSENT_WITHDRAWN),
+                    object_type="case", object_id=case.number)
+    session.commit()
+
+
 def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, channel: str,
                       identity: dict) -> None:
     """An anonymous reporter makes themselves known, confidentially or openly."""
@@ -470,8 +555,22 @@ def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, chann
         raise NotAllowed("already_known")
     if not identity.get("name"):
         raise NotAllowed("name_required")
-    case.identity_ciphertext = encrypt_json(mailbox.key, case, IDENTITY_FIELD, identity)
+    case.identity_ciphertext = encrypt_json(mailbox.key, case, IDENTITY_FIELD, identity,
+                                            compartment=IDENTITY)
     case.channel = Channel(channel)
+    if case.track == Track.REPORT:
+        # As on the form: the integrity coordinators handling it know the name.
+        session.add(IdentityConsent(case_id=case.id, recipient="ic", given_at=utcnow()))
+        session.flush()
+    # Only the reporter and the recovery key hold it until the reporter
+    # names a recipient (set_name_consent) — or the VP they came to.
+    holders = session.scalars(select(KeyWrap).where(KeyWrap.case_id == case.id,
+                                                    KeyWrap.user_id.is_not(None))).all()
+    for holder in holders:
+        if holder.user is not None and custody.holding_role(holder.user, case) == Role.VP:
+            custody.wrap_for_user(session, case, mailbox.key, holder.user,
+                                  compartments=[IDENTITY])
+    custody.pass_identity(session, rt, case, mailbox.key)
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_IDENTITY_DISCLOSED,
                     object_type="case", object_id=case.number)
     session.commit()

@@ -5,7 +5,8 @@ version. A reporter without a mailbox approves on paper, which the handler
 records.
 
 Text, who was present and the reporter's corrections are encrypted under the
-case key (like notes), bound to the minutes, the version and the field.
+conversation compartment (the reporter reads and corrects them), bound to
+the minutes, the version, the field and who wrote the version.
 Every change writes one audit entry in the same transaction, never content.
 Status changes are conditional updates, so a stale or repeated approval
 (two tabs, a double click, a revision in between) changes nothing.
@@ -20,8 +21,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from app.cases.content import decrypt_json, encrypt_json
-from app.crypto.envelope import CaseKey, decrypt_text, encrypt_text
+from app.cases.content import _writable, decrypt_json, decrypt_text, encrypt_json, encrypt_text
+from app.crypto.compartments import CONVERSATION, CaseKeys
 from app.errors import Conflict, DomainError, NotFound
 from app.localtime import local_date
 from app.models import Case, MeetingMinutes, MinutesVersion, Receipt, User, utcnow
@@ -97,15 +98,18 @@ def _clean(text: str, limit: int) -> str:
     return text.strip()[:limit]
 
 
-def _add_version(session: Session, case: Case, key: CaseKey, minutes: MeetingMinutes,
+def _add_version(session: Session, case: Case, key: CaseKeys, minutes: MeetingMinutes,
                  version: int, author: User, text: str, present: str) -> None:
     text = _clean(text, MAX_TEXT)
     if not text:
         raise MinutesError("empty")
+    _writable(session, case, key, CONVERSATION)
+    body = {"text": text, "present": _clean(present, MAX_PRESENT)}
     session.add(MinutesVersion(
         minutes_id=minutes.id, case_id=case.id, version=version, created_by_id=author.id,
-        body_ciphertext=encrypt_json(key, case, _body_field(minutes.id, version), {
-            "text": text, "present": _clean(present, MAX_PRESENT)}),
+        body_ciphertext=encrypt_json(key, case, _body_field(minutes.id, version), body,
+                                     compartment=CONVERSATION,
+                                     context={"created_by_id": author.id}),
     ))
 
 
@@ -152,7 +156,7 @@ def has_mailbox(session: Session, case: Case) -> bool:
 # --- the handler ------------------------------------------------------------------
 
 
-def record_minutes(session: Session, rt: Runtime, case: Case, key: CaseKey, author: User, *,
+def record_minutes(session: Session, rt: Runtime, case: Case, key: CaseKeys, author: User, *,
                    meeting_on: date, text: str, present: str = "") -> MeetingMinutes:
     # A day on the organisation's calendar, not in the future.
     if meeting_on > local_date(utcnow(), rt.settings.zone):
@@ -169,7 +173,7 @@ def record_minutes(session: Session, rt: Runtime, case: Case, key: CaseKey, auth
     return minutes
 
 
-def revise_minutes(session: Session, rt: Runtime, case: Case, key: CaseKey, author: User,
+def revise_minutes(session: Session, rt: Runtime, case: Case, key: CaseKeys, author: User,
                    minutes_id: int, *, text: str, present: str = "") -> int:
     """A new version (after corrections, or before sending); approved minutes
     stay as they were approved. Returns the new version number."""
@@ -221,7 +225,7 @@ def reporter_approve(session: Session, rt: Runtime, case: Case, minutes_id: int,
     session.commit()
 
 
-def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKey, minutes_id: int,
+def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKeys, minutes_id: int,
                      version: int, text: str) -> None:
     text = _clean(text, MAX_TEXT)
     if not text:
@@ -235,7 +239,7 @@ def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKey, mi
     if row is None:  # can not happen after the conditional update; be safe
         session.rollback()
         raise MinutesChanged("stale")
-    row.correction_ciphertext = encrypt_text(key, text, case_id=case.number,
+    row.correction_ciphertext = encrypt_text(key, text, compartment=CONVERSATION,
                                              field=_correction_field(minutes.id, version))
     row.corrected_at = now
     _audit(session, rt, "reporter", AuditAction.MAILBOX_MINUTES_CORRECTED, case)
@@ -245,7 +249,7 @@ def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKey, mi
 # --- reading ------------------------------------------------------------------------
 
 
-def read_minutes(session: Session, case: Case, key: CaseKey, *,
+def read_minutes(session: Session, case: Case, key: CaseKeys, *,
                  for_reporter: bool = False) -> list[MinutesView]:
     """Every minutes of the case with all versions, newest meeting first. The
     reporter sees only minutes that were sent or approved, without names of
@@ -256,7 +260,7 @@ def read_minutes(session: Session, case: Case, key: CaseKey, *,
                             | (MeetingMinutes.status == "approved"))
     minutes_rows = session.scalars(
         query.order_by(MeetingMinutes.meeting_on.desc(), MeetingMinutes.id.desc())).all()
-    if not minutes_rows:
+    if not minutes_rows or not key.has(CONVERSATION):
         return []
     rows = session.execute(
         select(MinutesVersion, User.display_name)
@@ -267,8 +271,9 @@ def read_minutes(session: Session, case: Case, key: CaseKey, *,
     by_minutes: dict[int, list[VersionView]] = {}
     for row, name in rows:
         body = decrypt_json(key, case, _body_field(row.minutes_id, row.version),
-                            row.body_ciphertext)
-        correction = (decrypt_text(key, row.correction_ciphertext, case_id=case.number,
+                            row.body_ciphertext, compartment=CONVERSATION,
+                            context={"created_by_id": row.created_by_id})
+        correction = (decrypt_text(key, row.correction_ciphertext, compartment=CONVERSATION,
                                    field=_correction_field(row.minutes_id, row.version))
                       if row.correction_ciphertext is not None else None)
         by_minutes.setdefault(row.minutes_id, []).append(VersionView(

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.cases import workflow
@@ -24,7 +23,7 @@ from app.cases.intake import NewReport, add_report, new_case_transaction
 from app.crypto.receipts import ReceiptCode
 from app.errors import Invalid
 from app.localtime import local_date
-from app.models import Attachment, Case, KeyWrap, Unit, User, UserRole, utcnow
+from app.models import Attachment, Case, Unit, User, utcnow
 from app.runtime import Runtime
 from app.vocabulary import (
     Channel,
@@ -66,16 +65,6 @@ def _check_unit(session: Session, unit_id: int) -> Unit:
     return unit
 
 
-def _keep_only(session: Session, case: Case, user: User) -> None:
-    """Key custody: a VP's registration is theirs, not intake's."""
-    intake_ids = select(UserRole.user_id).where(UserRole.role == Role.INTAKE)
-    session.execute(
-        delete(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id.in_(intake_ids),
-                              KeyWrap.user_id != user.id)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def register_report(session: Session, rt: Runtime, user: User,
                     reg: Registration) -> tuple[Case, ReceiptCode | None]:
     """A report received another way, registered by staff: the case, its
@@ -105,7 +94,6 @@ def _add_registration(session: Session, rt: Runtime, user: User, reg: Registrati
         case.feedback_due_at = feedback_due(case.received_at, now, rt.settings)
         workflow.enter(session, rt, case, "register_with_vp", user, creating=True)
         case.counsellor_id = user.id
-        _keep_only(session, case, user)
     return case, code
 
 
@@ -157,5 +145,4 @@ def _add_signal(session: Session, rt: Runtime, vp: User, signal: Signal,
     case.referred_to = ReferralTarget(signal.referred_to) if signal.referred_to else None
     case.close_reason = CloseReason.SIGNAL
     case.counsellor_id = vp.id
-    _keep_only(session, case, vp)
     return case

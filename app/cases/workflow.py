@@ -7,9 +7,12 @@ the fields its form asks for. The case page's buttons and forms
 the tests all read `TRANSITIONS`; nothing else decides what may happen or
 changes a case's state.
 
-Routing is key custody: an action that hands the case to someone wraps the
-case key for them (the actor must hold it), and handing it on from intake
-deletes the intake officers' wraps.
+Routing is key custody: an action that hands the case to someone wraps to
+them the compartments their role may hold, as far as the actor holds them
+(app/cases/custody.py); handing it on deletes the previous desk's wraps and
+moves what they held to a new key generation. A referral to an external
+bureau gets a compartment of its own with a re-encrypted copy of what was
+referred; its end (delivery, closing) takes the bureau's wraps away again.
 """
 
 from __future__ import annotations
@@ -21,27 +24,28 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.cases import conflicts, custody
+from app.cases import conflicts, custody, legacy
 from app.cases.content import (
     add_staff_message,
     attach_pending,
-    decrypt_json,
+    attachment_file_key,
     discard_files,
     encrypt_json,
-    list_attachments,
     read_identity,
+    read_package,
     read_report,
     store_attachment,
 )
 from app.cases.deadlines import feedback_due
-from app.cases.notes import add_note
-from app.crypto.envelope import CaseKey
+from app.cases.notes import add_note, latest_referral
+from app.crypto.compartments import CaseKeys, referral
 from app.crypto.keys import PrivateKey
+from app.crypto.tokens import b64
 from app.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from app.models import Attachment, Case, ExternalReferral, KeyWrap, Unit, User, UserRole, utcnow
 from app.runtime import Runtime
@@ -162,14 +166,16 @@ _MESSAGE = _textarea("message")
 _EARLY = (State.RECEIVED, State.ACKNOWLEDGED, State.WITH_VP, State.WITH_IC, State.INQUIRY)
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    _t("acknowledge", [State.RECEIVED], State.ACKNOWLEDGED, [Role.INTAKE],
+    # A request for a VP goes straight to the VPs who serve the unit
+    # (app/cases/intake.py): one of them acknowledges it and takes it on.
+    _t("acknowledge", [State.RECEIVED], State.ACKNOWLEDGED, [Role.INTAKE, Role.VP],
        _textarea("text", required=True)),
     _t("classify", [State.RECEIVED, State.ACKNOWLEDGED], None, [Role.INTAKE],
        _select("track", tuple(Track), False, form_required=True),
        _select("unit_id", "units", False, form_required=True),
        _select("category", "categories", False),
        _select("subcategory", "subcategories", False)),
-    _t("route_to_vp", [State.ACKNOWLEDGED], State.WITH_VP, [Role.INTAKE],
+    _t("route_to_vp", [State.ACKNOWLEDGED], State.WITH_VP, [Role.INTAKE, Role.VP],
        _select("vp_id", "vps"), hands_off=True),
     _t("route_to_ic", [State.ACKNOWLEDGED], State.WITH_IC, [Role.INTAKE], hands_off=True),
     _t("refer_elsewhere", _EARLY, State.CLOSED, [Role.INTAKE, Role.VP, Role.IC],
@@ -266,7 +272,7 @@ class _Ctx:
     rt: Runtime
     case: Case
     actor: User
-    key: CaseKey
+    key: CaseKeys
     params: dict[str, Any]
     # The roles the action names: a message it writes is in one of them.
     roles: frozenset[Role] = frozenset()
@@ -289,24 +295,44 @@ class _Ctx:
             raise RequirementMissing(f"invalid_{name}") from None
 
 
-def _grant(ctx: _Ctx, target: User) -> None:
+def _grant(ctx: _Ctx, target: User, role: Role, compartments: list[str] | None = None) -> None:
     if conflicts.is_restricted(ctx.session, ctx.case, target):
         raise RequirementMissing("target_restricted", name=target.display_name)
     try:
-        custody.wrap_for_user(ctx.session, ctx.case, ctx.key, target, granted_by=ctx.actor)
+        custody.wrap_for_user(ctx.session, ctx.case, ctx.key, target, granted_by=ctx.actor,
+                              role=role, compartments=compartments)
     except custody.CustodyError as exc:
         raise RequirementMissing(exc.code, name=target.display_name) from exc
 
 
-def _release_intake(ctx: _Ctx, keep: set[int]) -> None:
-    """Intake's part is done: delete the intake officers' wraps (key custody)."""
-    intake_ids = select(UserRole.user_id).where(UserRole.role == Role.INTAKE)
-    ctx.session.execute(
-        delete(KeyWrap).where(
-            KeyWrap.case_id == ctx.case.id, KeyWrap.user_id.in_(intake_ids),
-            KeyWrap.user_id.not_in(keep or {-1}),
-        ).execution_options(synchronize_session=False)
-    )
+def _release_desk(ctx: _Ctx, keep: set[int]) -> None:
+    """The previous desk's part is done (intake, or the pool of VPs a request
+    went to): their wraps go and what they held moves to a new generation."""
+    ctx.session.flush()
+    custody.remove_holders(ctx.session, ctx.rt, ctx.case, ctx.session.scalars(
+        select(KeyWrap).where(KeyWrap.case_id == ctx.case.id, KeyWrap.user_id.is_not(None),
+                              KeyWrap.user_id.not_in(keep or {-1}))).all(), ctx.key)
+
+
+def end_referrals(session: Session, rt: Runtime, case: Case, now: datetime,
+                  keys: CaseKeys | None = None) -> int:
+    """Every referral of the case still running ends: the bureau's wraps go
+    and each referral compartment moves to a new generation, so nothing the
+    integrity coordinator adds to it later opens for the bureau. The action
+    that ends them (delivery, closing) is the audit entry."""
+    running = session.scalars(select(ExternalReferral).where(
+        ExternalReferral.case_id == case.id, ExternalReferral.ended_at.is_(None))).all()
+    external_ids = select(UserRole.user_id).where(UserRole.role == Role.EXTERNAL)
+    for row in running:
+        row.ended_at = now
+        compartment = referral(row.id)
+        investigators = session.scalars(
+            select(KeyWrap).join(User, User.id == KeyWrap.user_id)
+            .where(KeyWrap.case_id == case.id, User.unit_id == row.bureau_id,
+                   KeyWrap.user_id.in_(external_ids))).all()
+        custody.remove_holders(session, rt, case, investigators, keys)
+        custody.rekey(session, rt, case, [compartment], keys)
+    return len(running)
 
 
 def _users_with_role(session: Session, role: str, unit_id: int) -> list[User]:
@@ -323,7 +349,7 @@ def _grant_unit_ics(ctx: _Ctx) -> list[User]:
     if not ics:
         raise RequirementMissing("no_ic_for_unit")
     for ic in ics:
-        _grant(ctx, ic)
+        _grant(ctx, ic, Role.IC)
     return ics
 
 
@@ -399,16 +425,16 @@ def _route_to_vp(ctx: _Ctx) -> None:
     vp = ctx.session.get(User, ctx.int_param("vp_id"))
     if vp is None or not vp.active or not vp.has_role(Role.VP):
         raise RequirementMissing("unknown_vp_id")
-    _grant(ctx, vp)
+    _grant(ctx, vp, Role.VP)
     ctx.case.track = Track.ADVICE
     ctx.case.counsellor_id = vp.id
-    _release_intake(ctx, keep={vp.id})
+    _release_desk(ctx, keep={vp.id})
 
 
 def _route_to_ic(ctx: _Ctx) -> None:
     ics = _grant_unit_ics(ctx)
     ctx.case.track = Track.REPORT
-    _release_intake(ctx, keep={ic.id for ic in ics})
+    _release_desk(ctx, keep={ic.id for ic in ics})
 
 
 def _refer_elsewhere(ctx: _Ctx) -> None:
@@ -445,39 +471,60 @@ def _start_inquiry(ctx: _Ctx) -> None:
 
 
 def _refer_to_external(ctx: _Ctx) -> None:
+    """A package for the bureau in a compartment of its own: a re-encrypted
+    copy of the chosen report fields, the chosen files' keys and — only with
+    the reporter's consent that names this bureau — the identity. The
+    investigators hold that compartment and nothing else of the case."""
     session, case = ctx.session, ctx.case
     bureau = session.get(Unit, ctx.int_param("bureau_id"))
     if bureau is None or bureau.kind != UnitKind.BUREAU or not bureau.active:
         raise RequirementMissing("unknown_bureau_id")
     include_identity = bool(ctx.param("include_identity"))
-    if include_identity and not has_consent(case):
-        # Never the reporter's identity without their consent.
+    identity = read_identity(ctx.key, case) if include_identity else None
+    if include_identity and (
+            identity is None
+            or not custody.consent_stands(session, case, custody.bureau_consent(bureau.id))):
+        # Never the reporter's identity without their consent naming this bureau.
         raise IdentityConsentMissing("consent")
     report = read_report(ctx.key, case)
     fields = [f for f in (ctx.param("fields") or []) if f in report]
-    available = {a.id for a in list_attachments(session, case, ctx.key)}
-    attachment_ids = sorted(int(a) for a in (ctx.param("attachment_ids") or [])
-                            if str(a).isascii() and str(a).isdigit() and int(a) in available)
-    package: dict[str, Any] = {"report": {f: report[f] for f in fields}}
-    if include_identity:
-        package["identity"] = read_identity(ctx.key, case)
+    chosen = {int(a) for a in (ctx.param("attachment_ids") or [])
+              if str(a).isascii() and str(a).isdigit() and len(str(a)) <= 18}
+    files = {}
+    for attachment in session.scalars(select(Attachment).where(
+            Attachment.case_id == case.id, Attachment.id.in_(chosen or {-1}))):
+        if attachment.compartment is not None and ctx.key.has(attachment.compartment):
+            meta, file_key = attachment_file_key(ctx.key, attachment)
+            files[str(attachment.id)] = {**meta, "key": b64(file_key.raw)}
+    package: dict[str, Any] = {"report": {f: report[f] for f in fields}, "files": files}
+    if identity is not None:
+        package["identity"] = identity
     investigators = _users_with_role(session, Role.EXTERNAL, bureau.id)
     if not investigators:
         raise RequirementMissing("no_investigators")
-    referral = ExternalReferral(case_id=case.id, bureau_id=bureau.id,
-                                created_by_id=ctx.actor.id, package_ciphertext=b"",
-                                attachment_ids=",".join(map(str, attachment_ids)),
-                                includes_identity=include_identity)
-    session.add(referral)
+    row = ExternalReferral(case_id=case.id, bureau_id=bureau.id,
+                           created_by_id=ctx.actor.id, package_ciphertext=b"",
+                           attachment_ids=",".join(sorted(files, key=int)),
+                           includes_identity=identity is not None)
+    session.add(row)
     session.flush()
-    referral.package_ciphertext = encrypt_json(ctx.key, case, f"referral:{referral.id}", package)
+    compartment = referral(row.id)
+    ics = [ctx.actor] + [u for u in _users_with_role(session, Role.IC, case.unit_id)
+                         if u.id != ctx.actor.id and custody.holds(session, case, u)]
+    custody.open_compartment(session, ctx.rt, case, ctx.key, compartment, ics)
+    row.package_ciphertext = encrypt_json(ctx.key, case, compartment, package,
+                                          compartment=compartment,
+                                          context={"bureau_id": bureau.id})
     for investigator in investigators:
-        _grant(ctx, investigator)
+        _grant(ctx, investigator, Role.EXTERNAL, compartments=[compartment])
 
 
 def _deliver_external_report(ctx: _Ctx) -> None:
-    add_note(ctx.session, ctx.case, ctx.key, ctx.actor, ctx.param("findings"),
+    """The bureau's findings and file go into its referral compartment; then
+    the referral ends and the bureau holds nothing of the case any more."""
+    add_note(ctx.session, ctx.rt, ctx.case, ctx.key, ctx.actor, ctx.param("findings"),
              visibility="referral")
+    compartment = referral(latest_referral(ctx.session, ctx.case).id)  # type: ignore[union-attr]
     upload = ctx.params.get("report_file")
     if upload is not None and upload.pending is not None:
         # Checked and cleaned as it came in (app/cases/uploads.py), like a
@@ -485,13 +532,16 @@ def _deliver_external_report(ctx: _Ctx) -> None:
         ctx.stored.append(attach_pending(
             ctx.session, ctx.rt, ctx.case, ctx.key, upload.pending, filename=upload.filename,
             content_type=upload.content_type, uploaded_by_kind="external",
-            uploaded_by=ctx.actor))
+            uploaded_by=ctx.actor, compartment=compartment))
     elif upload is not None:
         ctx.stored.append(store_attachment(
             ctx.session, ctx.rt, ctx.case, ctx.key, filename=upload.filename,
             content_type=upload.content_type, chunks=upload.chunks, uploaded_by_kind="external",
             uploaded_by=ctx.actor, max_bytes=ctx.rt.settings.max_upload_mb * 1024 * 1024,
+            compartment=compartment,
         ))
+    ctx.session.flush()
+    end_referrals(ctx.session, ctx.rt, ctx.case, ctx.now)
 
 
 def _record_decision(ctx: _Ctx) -> None:
@@ -511,10 +561,11 @@ def _close_case(ctx: _Ctx) -> None:
         raise RequirementMissing("outcome_missing")
     _close(ctx, None, _choice(ctx, "close_reason", _CLOSE_REASONS))
     _message_to_reporter(ctx, "message")
+    end_referrals(ctx.session, ctx.rt, ctx.case, ctx.now, ctx.key)
 
 
 def _reopen(ctx: _Ctx) -> None:
-    add_note(ctx.session, ctx.case, ctx.key, ctx.actor,
+    add_note(ctx.session, ctx.rt, ctx.case, ctx.key, ctx.actor,
              f"[reopen] {ctx.param('reason')}")
     ctx.case.closed_at = None
     ctx.case.close_reason = None
@@ -573,6 +624,7 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
     `case.<action>` and commit. `version` (optional) is the case version the
     actor saw; a different one raises CaseChanged and nothing is written."""
     transition = check(session, case, actor, action, params)
+    legacy.move_if_needed(session, rt, case, actor, private_key)
     try:
         key = custody.open_case_key(session, case, actor, private_key)
     except custody.NoAccess:
@@ -634,19 +686,18 @@ def enter(session: Session, rt: Runtime, case: Case, action: str, actor: User | 
                     object_id=case.number)
 
 
-def referral_package(session: Session, case: Case, key: CaseKey,
+def referral_package(session: Session, case: Case, key: CaseKeys,
                      bureau_id: int) -> tuple[ExternalReferral, dict[str, Any]] | None:
-    """The newest package referred to this bureau, decrypted."""
-    referral = session.scalar(
+    """The newest package referred to this bureau, decrypted, if these keys
+    open it."""
+    row = session.scalar(
         select(ExternalReferral).where(ExternalReferral.case_id == case.id,
                                        ExternalReferral.bureau_id == bureau_id)
         .order_by(ExternalReferral.id.desc()).limit(1)
     )
-    if referral is None:
+    if row is None or not key.has(referral(row.id)):
         return None
-
-    return referral, decrypt_json(key, case, f"referral:{referral.id}",
-                                  referral.package_ciphertext)
+    return row, read_package(key, case, row)
 
 
 def referral_attachment_ids(referral: ExternalReferral) -> set[int]:

@@ -26,7 +26,7 @@ from app.accounts import service
 from app.accounts.passwords import PasswordPolicyError
 from app.accounts.service import find_user_by_email
 from app.audit.log import AuditLog
-from app.cases import custody
+from app.cases import custody, recovery
 from app.cli.cases import case_group, reminders_group
 from app.cli.context import fail, runtime, settings
 from app.cli.demo import demo_group
@@ -308,10 +308,24 @@ def keys_recover(number: str, email: str, key_file: Path) -> None:
         return
     private = _load_recovery_private(key_file)
     try:
-        custody.recover_access(session, runtime(), case, private, user)
+        recovery.recover_access(session, runtime(), case, private, user)
     except (custody.NoAccess, custody.CustodyError) as error:
         fail(f"can not re-grant: {type(error).__name__} {error}")
     click.echo(f"Case {case.number} re-granted to {user.email}.")
+
+
+@keys_group.command("upgrade-cases")
+@click.option("--key-file", type=click.Path(path_type=Path, exists=True), required=True,
+              help="The offline recovery key.")
+@with_appcontext
+def keys_upgrade_cases(key_file: Path) -> None:
+    """Move every case from before compartments to compartments at once,
+    with the offline recovery key (otherwise each moves when a holder first
+    opens it). One transaction per case; safe to repeat."""
+
+    private = _load_recovery_private(key_file)
+    count = recovery.upgrade_all(db.session, runtime(), private)
+    click.echo(f"Moved {count} cases to compartments.")
 
 
 @keys_group.command("rotate-recovery")
@@ -336,7 +350,7 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
     new_private = generate_keypair()
     new_public = public_key_bytes(new_private)
     try:
-        count = custody.rotate_recovery_key(
+        count = recovery.rotate_recovery_key(
             db.session, runtime(), old_private, new_public,
             keep_new_private=lambda: write_private_file(
                 new_out, protect_private_key(new_private, passphrase, s.key_derivation)))

@@ -30,7 +30,7 @@ from app.cases import casework, custody, mailbox, minutes, workflow
 from app.cases.deadlines import acknowledge_due, feedback_due
 from app.cases.intake import NewReport, submit_report
 from app.cases.registration import Registration, Signal, register_report, register_signal
-from app.crypto.envelope import CaseKey
+from app.crypto.compartments import CaseKeys
 from app.crypto.keys import PrivateKey, unlock_private_key
 from app.models import (
     Case,
@@ -529,7 +529,7 @@ class _Run:
     # (model, row id, column) -> the moment to move that timestamp to.
     moves: dict[Stamp, datetime] = field(default_factory=dict)
 
-    def key(self, user: User | None = None) -> CaseKey:
+    def key(self, user: User | None = None) -> CaseKeys:
         who = user or self.handler
         return custody.open_case_key(self.session, self.case, who, self.cast.key_of(who))
 
@@ -547,15 +547,28 @@ class _Run:
         return opened
 
 
+def _desk(run: _Run, vp: User | None) -> User:
+    """Who acknowledges and routes a new case: intake, or — for a request for
+    a VP, which goes straight to the VPs — the VP who takes it (or another
+    VP who holds it)."""
+    intake = run.cast.users["intake"]
+    if custody.holds(run.session, run.case, intake):
+        return intake
+    if vp is not None and custody.holds(run.session, run.case, vp):
+        return vp
+    return next(user for user in run.cast.users.values()
+                if user.has_role(Role.VP) and custody.holds(run.session, run.case, user))
+
+
 def _take(run: _Run, step: Step) -> None:
     """One step through the domain, as the person who takes it."""
     users, session, rt, case = run.cast.users, run.session, run.rt, run.case
     act = step.act
     if act == "ack":
-        run.perform(users["intake"], "acknowledge", text=step.text)
+        run.perform(_desk(run, None), "acknowledge", text=step.text)
     elif act == "to_vp":
         vp = users[step.who]
-        run.perform(users["intake"], "route_to_vp", vp_id=str(vp.id))
+        run.perform(_desk(run, vp), "route_to_vp", vp_id=str(vp.id))
         run.handler = vp
     elif act == "to_ic":
         run.perform(users["intake"], "route_to_ic")

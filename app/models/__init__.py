@@ -2,7 +2,15 @@
 
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import Base, utcnow
-from app.models.case import Attachment, Case, KeyWrap, Message, Receipt
+from app.models.case import (
+    Attachment,
+    Case,
+    CompartmentWrap,
+    IdentityConsent,
+    KeyWrap,
+    Message,
+    Receipt,
+)
 from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
 from app.models.minutes import MeetingMinutes, MinutesVersion
 from app.models.org import Unit
@@ -23,6 +31,8 @@ __all__ = [
     "CaseTally",
     "CounsellorNarrative",
     "ExternalReferral",
+    "CompartmentWrap",
+    "IdentityConsent",
     "KeyWrap",
     "MailboxThrottle",
     "MeetingMinutes",

@@ -124,7 +124,11 @@ class Case(Base):
 
 
 class KeyWrap(Base):
-    """The case key wrapped (HPKE) to one holder, or to the recovery key."""
+    """One holder of a case (a staff member, the reporter's receipt or the
+    recovery key): which key they hold it under and who granted it. The
+    compartment keys they may open hang off it (CompartmentWrap). A case not
+    yet moved to compartments (made before migration 0017) has instead the
+    whole-case key in `wrapped_key` (app/cases/custody.upgrade_case)."""
 
     __tablename__ = "key_wrap"
     __table_args__ = (
@@ -135,14 +139,15 @@ class KeyWrap(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
-    # "user:<id>" or "recovery"; bound into the HPKE info string.
+    # "user:<id>", "reporter" or "recovery"; bound into the HPKE info string.
     recipient: Mapped[str] = mapped_column(String(40))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     suite_id: Mapped[str] = mapped_column(String(80))
     # Fingerprint of the public key wrapped to: after a key reset the wrap is
     # stale and the case waits for a re-grant.
     key_fingerprint: Mapped[str] = mapped_column(String(64))
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Only on a case from before compartments: its single case key.
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     granted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -150,12 +155,55 @@ class KeyWrap(Base):
 
     case: Mapped[Case] = relationship(back_populates="wraps")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    keys: Mapped[list[CompartmentWrap]] = relationship(
+        back_populates="holder", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class CompartmentWrap(Base):
+    """One generation of one compartment key, wrapped (HPKE) to one holder.
+    Which compartments a holder has is clear metadata; the keys are not."""
+
+    __tablename__ = "compartment_wrap"
+    __table_args__ = (
+        UniqueConstraint("key_wrap_id", "compartment", "generation"),
+        Index("ix_compartment_wrap_case_compartment", "case_id", "compartment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_wrap_id: Mapped[int] = mapped_column(ForeignKey("key_wrap.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
+    # report | identity | conversation | casefile | personal:<user id> | referral:<id>
+    compartment: Mapped[str] = mapped_column(String(40))
+    generation: Mapped[int]
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    holder: Mapped[KeyWrap] = relationship(back_populates="keys")
+
+
+class IdentityConsent(Base):
+    """The reporter's consent that one recipient may learn their identity:
+    "ic" (the integrity coordinators handling the case) or "bureau:<unit id>"
+    (one external investigation bureau). Given and withdrawn in the mailbox;
+    `withdrawn_at` set means it no longer stands. Clear metadata: custody
+    reads it before wrapping the identity compartment to anyone."""
+
+    __tablename__ = "identity_consent"
+    __table_args__ = (Index("ix_identity_consent_case", "case_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(40))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
 
 
 class Receipt(Base):
     """The reporter's way back in: narrowed down by a 4-byte tag of the code,
-    verified by an Argon2id-derived verifier; a key derived from the code
-    wraps the case key."""
+    verified by an Argon2id-derived verifier. The reporter is a holder like
+    staff: a key pair of their own, the private half encrypted under a key
+    derived from the code, the public half in clear so that a compartment
+    moved to a new generation can be wrapped to them without the code."""
 
     __tablename__ = "receipt"
 
@@ -167,7 +215,13 @@ class Receipt(Base):
     salt: Mapped[bytes] = mapped_column(LargeBinary)
     kdf_params: Mapped[str] = mapped_column(String(40))
     verifier: Mapped[bytes] = mapped_column(LargeBinary)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    private_key_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Only on a receipt from before compartments: the single case key under
+    # the code, and (once the case moved) the reporter's compartment keys
+    # under that case key until the next sign-in (custody.upgrade_case).
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bridge_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Made by staff who registered the report and handed the code over: they
     # know it, so the reporter replaces it at the first sign-in.
@@ -207,7 +261,10 @@ class Attachment(Base):
     )
     # Random name in the file store.
     file_id: Mapped[str] = mapped_column(String(32), unique=True)
-    # Name, content type and size, encrypted (JSON) under the case key.
+    # The compartment its name and file key are sealed in: report (the
+    # reporter's files), casefile (staff's) or referral:<id> (the bureau's).
+    compartment: Mapped[str | None] = mapped_column(String(40))
+    # Name, content type and size, encrypted (JSON) in that compartment.
     meta_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     # The per-file key, encrypted under the case key.
     file_key_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

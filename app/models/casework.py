@@ -28,6 +28,9 @@ class CaseNote(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     visibility: Mapped[str] = mapped_column(String(20), default="internal")
+    # The compartment its body is sealed in (casefile, personal:<author>,
+    # referral:<id>); bound, with author and visibility, into its AD.
+    compartment: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Field "note:<id>" in the associated data.
     body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -52,6 +55,9 @@ class ExternalReferral(Base):
     # Comma-separated attachment ids (clear: ids only, no names).
     attachment_ids: Mapped[str] = mapped_column(String(400), default="")
     includes_identity: Mapped[bool] = mapped_column(default=False)
+    # Delivered or the case closed: the bureau's wraps are gone and its
+    # compartment moved to a new generation (app/cases/custody.py).
+    ended_at: Mapped[datetime | None]
 
 
 class CaseRestriction(Base):

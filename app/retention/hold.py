@@ -1,11 +1,12 @@
 """Legal hold: the IC suspends deletion of a case, with a reason (encrypted
-under the case key: it may name people). Setting and lifting are logged."""
+in the case file compartment: it may name people). Setting and lifting are logged."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.crypto.envelope import CaseKey, encrypt_text
+from app.cases.content import encrypt_text
+from app.crypto.compartments import CASEFILE, CaseKeys
 from app.errors import NotAllowed
 from app.models import Case, User, utcnow
 from app.runtime import Runtime
@@ -23,7 +24,7 @@ class HoldNotAllowed(NotAllowed):
 
 
 @transactional
-def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: CaseKey,
+def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: CaseKeys,
                    reason: str) -> None:
     """Suspend the case's deletion, with a reason. Owns its transaction."""
     if not user.has_role(*HOLD_ROLES):
@@ -32,8 +33,8 @@ def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: C
         raise HoldNotAllowed("reason_required")
     case.legal_hold = True
     case.legal_hold_set_at = utcnow()
-    case.legal_hold_reason_ciphertext = encrypt_text(key, reason.strip(), case_id=case.number,
-                                                     field=REASON_FIELD)
+    case.legal_hold_reason_ciphertext = encrypt_text(key, reason.strip(), field=REASON_FIELD,
+                                                     compartment=CASEFILE)
     rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_LEGAL_HOLD_SET,
                     object_type="case", object_id=case.number)
 

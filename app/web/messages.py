@@ -83,6 +83,8 @@ MESSAGES: dict[str, LazyString] = {
     "case.not_found": _NOT_FOUND,
     "case.awaiting_regrant": _NO_ACCESS,
     "custody.no_access": _NOT_FOUND,
+    "note.no_referral": _l("This case was not referred to a bureau, so there is no one to "
+                           "share this note with. Choose another kind of note."),
     "custody.not_a_handler": _COLLEAGUE_NO_KEY,
     "custody.no_key_yet": _COLLEAGUE_NO_KEY,
     "conflicts.last_holder": _l(
@@ -145,6 +147,8 @@ MESSAGES: dict[str, LazyString] = {
     "mailbox.channel": _NOT_FOR_YOUR_REPORT,
     "mailbox.already_known": _NOT_FOR_YOUR_REPORT,
     "mailbox.name_required": _NOT_FOR_YOUR_REPORT,
+    "mailbox.no_identity": _NOT_FOR_YOUR_REPORT,
+    "mailbox.recipient": _NOT_FOR_YOUR_REPORT,
     "mailbox.form": _NOT_FOR_YOUR_REPORT,
     "mailbox.confirm": _NOT_FOR_YOUR_REPORT,
     "mailbox.no_new_code": _NOT_FOR_YOUR_REPORT,

@@ -24,12 +24,12 @@ ACKNOWLEDGEMENT = "Dank voor je melding."
 
 
 def _escalated_case(session: Session, rt: Runtime, make_staff, new_case) -> tuple[Case, object]:  # type: ignore[no-untyped-def]
-    intake = make_staff("intake")
+    make_staff("intake")
     vp = make_staff("vertrouwenspersoon")
     ic = make_staff("integriteitscoordinator")
     case, _ = new_case(track="advice")
-    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text=ACKNOWLEDGEMENT)
-    perform(session, rt, case, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    perform(session, rt, case, vp.user, key_of(vp), "acknowledge", text=ACKNOWLEDGEMENT)
+    perform(session, rt, case, vp.user, key_of(vp), "route_to_vp", vp_id=str(vp.user.id))
     case.consent_given_at = utcnow()  # recorded by the reporter's mailbox
     perform(session, rt, case, vp.user, key_of(vp), "escalate_to_ic")
     return case, ic

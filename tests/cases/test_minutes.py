@@ -411,7 +411,8 @@ def test_ciphertext_is_bound_and_holds_no_plaintext(app, session, rt, make_staff
     session.rollback()
     other_key = custody.open_case_key(session, other, intake.user, key_of(intake))
     try:
-        decrypt_json(other_key, other, f"minutes:{made.id}:1", original)
+        decrypt_json(other_key, other, f"minutes:{made.id}:1", original,
+                     compartment="conversation", context={"created_by_id": intake.user.id})
     except DecryptionError:
         pass
     else:

@@ -28,9 +28,11 @@ def test_each_role_sees_its_own_queue(session, rt, make_staff, new_case, units):
     advice = new_case(track="advice")[0]
     formal = new_case()[0]
     formal_rivm = new_case(unit="rivm")[0]
-    for case in (advice, formal, formal_rivm):
+    for case in (formal, formal_rivm):
         perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
-    perform(session, rt, advice, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    # A request for a VP goes to the VPs; one of them takes it on.
+    perform(session, rt, advice, vp.user, key_of(vp), "acknowledge", text="Ontvangen.")
+    perform(session, rt, advice, vp.user, key_of(vp), "route_to_vp", vp_id=str(vp.user.id))
     perform(session, rt, formal, intake.user, key_of(intake), "route_to_ic")
     perform(session, rt, formal_rivm, intake.user, key_of(intake), "route_to_ic")
     perform(session, rt, formal, ic.user, key_of(ic), "start_inquiry")
@@ -188,8 +190,8 @@ def test_search_finds_a_case_by_number_among_those_the_user_may_see(
     intake, vp = make_staff("intake"), make_staff("vertrouwenspersoon")
     case, _ = new_case()
     other = new_case(track="advice")[0]
-    perform(session, rt, other, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
-    perform(session, rt, other, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    perform(session, rt, other, vp.user, key_of(vp), "acknowledge", text="Ontvangen.")
+    perform(session, rt, other, vp.user, key_of(vp), "route_to_vp", vp_id=str(vp.user.id))
     spelled = case.number.lower().replace("-", " ")
     assert queues.find(session, intake.user, spelled) == case
     assert queues.find(session, intake.user, case.number[3:].replace("-", "")) == case

@@ -49,13 +49,14 @@ def test_one_case_walks_through_every_role(session, rt, make_staff, new_case, un
     investigator = make_staff("external_investigator")
     case, code = new_case(track="advice")
     assert case.state == "received"
+    # A request for a VP goes straight to the VPs: intake holds no key of it.
+    assert _holders(session, case) == {vp.user.id}
+    with pytest.raises(workflow.TransitionNotFound):
+        perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="x")
 
-    _step(session, rt, case, intake, "acknowledge", text=ACKNOWLEDGEMENT)
+    _step(session, rt, case, vp, "acknowledge", text=ACKNOWLEDGEMENT)
     assert case.acknowledged_at is not None
-    _step(session, rt, case, intake, "classify", category="ongewenste_omgangsvormen",
-          subcategory="pesten")
-    _step(session, rt, case, intake, "route_to_vp", vp_id=str(vp.user.id))
-    # Routing is key custody: the VP holds the key, intake no longer does.
+    _step(session, rt, case, vp, "route_to_vp", vp_id=str(vp.user.id))
     assert _holders(session, case) == {vp.user.id}
 
     with pytest.raises(RequirementMissing):
@@ -72,7 +73,7 @@ def test_one_case_walks_through_every_role(session, rt, make_staff, new_case, un
     assert referral is not None and not referral.includes_identity
     opened_key = custody.open_case_key(session, case, investigator.user, key_of(investigator))
     _, package = workflow.referral_package(session, case, opened_key, referral.bureau_id)
-    assert package == {"report": {"what": "Mijn leidinggevende schreeuwt"}}
+    assert package == {"report": {"what": "Mijn leidinggevende schreeuwt"}, "files": {}}
 
     _step(session, rt, case, investigator, "deliver_external_report",
           findings="De melding is gegrond.",
@@ -99,7 +100,7 @@ def test_one_case_walks_through_every_role(session, rt, make_staff, new_case, un
     # Exactly one audit entry per action, in order.
     actions = [a for a in case_actions(session, case.number) if a != "report.submitted"]
     assert actions == [f"case.{a}" for a in (
-        "acknowledge", "classify", "route_to_vp", "escalate_to_ic", "start_inquiry",
+        "acknowledge", "route_to_vp", "escalate_to_ic", "start_inquiry",
         "refer_to_external", "deliver_external_report", "record_decision", "close")]
 
     _step(session, rt, case, ic, "reopen", reason="Nieuwe informatie")
@@ -107,11 +108,10 @@ def test_one_case_walks_through_every_role(session, rt, make_staff, new_case, un
 
 
 def test_an_advice_case_is_closed_by_the_vp(session, rt, make_staff, new_case):
-    intake = make_staff("intake")
     vp = make_staff("vertrouwenspersoon")
     case, _ = new_case(track="advice")
-    _step(session, rt, case, intake, "acknowledge", text="Dank u, we nemen contact op.")
-    _step(session, rt, case, intake, "route_to_vp", vp_id=str(vp.user.id))
+    _step(session, rt, case, vp, "acknowledge", text="Dank u, we nemen contact op.")
+    _step(session, rt, case, vp, "route_to_vp", vp_id=str(vp.user.id))
     _step(session, rt, case, vp, "close_advice", outcome="advice_given")
     assert (case.state, case.outcome, case.close_reason) == ("closed", "advice_given",
                                                            "advice_given")
@@ -119,13 +119,11 @@ def test_an_advice_case_is_closed_by_the_vp(session, rt, make_staff, new_case):
 
 def test_escalation_without_consent_is_refused_and_writes_nothing(session, rt, make_staff,
                                                                   new_case):
-    intake = make_staff("intake")
     vp = make_staff("vertrouwenspersoon")
     make_staff("integriteitscoordinator")
     case, _ = new_case(track="advice")
-    perform(session, rt, case, intake.user, key_of(intake), "acknowledge",
-            text=ACKNOWLEDGEMENT)
-    perform(session, rt, case, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    perform(session, rt, case, vp.user, key_of(vp), "acknowledge", text=ACKNOWLEDGEMENT)
+    perform(session, rt, case, vp.user, key_of(vp), "route_to_vp", vp_id=str(vp.user.id))
     before = case_actions(session, case.number)
     with pytest.raises(RequirementMissing) as error:
         perform(session, rt, case, vp.user, key_of(vp), "escalate_to_ic")

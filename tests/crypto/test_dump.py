@@ -76,7 +76,7 @@ def _activity(app, session, rt, units, make_staff) -> list[str]:  # type: ignore
                         chunks=iter([big[i : i + 70_000] for i in range(0, len(big), 70_000)]))],
     ))
     anonymous, code2 = submit_report(session, rt, NewReport(
-        unit_id=units["rivm"].id, track="advice", channel="anonymous",
+        unit_id=units["rivm"].id, track="report", channel="anonymous",
         report={"what": NARRATIVE + " (anoniem)"},
     ))
     secrets_used += [code, code.replace("-", ""), code2, code2.replace("-", "")]
@@ -92,7 +92,7 @@ def _activity(app, session, rt, units, make_staff) -> list[str]:  # type: ignore
     custody.grant(session, rt, case, intake.user, private, vp.user)
     key = custody.open_case_key(session, case, intake.user, private)
     add_message(session, case, key, STAFF_MESSAGE, author_kind="staff", author=intake.user)
-    add_note(session, case, key, intake.user, NOTE)
+    add_note(session, rt, case, key, intake.user, NOTE)
     minutes = record_minutes(session, rt, case, key, intake.user, meeting_on=date(2026, 11, 20),
                              text=MINUTES, present=MINUTES_PRESENT)
     send_minutes(session, rt, case, intake.user, minutes.id)

@@ -62,14 +62,15 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     look(page, a11y, shot, "receipt")
     page.context.close()
 
-    # The intake officer acknowledges through the case page.
+    # A request for a VP goes straight to the VPs (issue #18): the unit's VP
+    # acknowledges through the case page.
     staff = new_page(browser, contexts)
-    staff_sign_in(staff, server, demo_email("intake"), DEMO_PASSWORD, lang)
+    staff_sign_in(staff, server, demo_email("vp"), DEMO_PASSWORD, lang)
     staff.goto(f"{server.url}/medewerkers/zaken/{newest_case_number(server)}")
     assert "aantekeningen.txt" in staff.inner_text("main")
-    look(staff, a11y, shot, "intake case page")
+    look(staff, a11y, shot, "vp case page")
     act(staff, "acknowledge")
-    look(staff, a11y, shot, "intake acknowledged")
+    look(staff, a11y, shot, "vp acknowledged")
 
     # Days later, a new browser session on the phone: the mailbox.
     page = new_page(browser, contexts, phone=True, js=False)

@@ -36,7 +36,7 @@ def file_report(server: Server) -> tuple[str, str]:
     with server.app.app_context():
         unit = db.session.scalar(select(Unit).where(Unit.code == "kerndepartement"))
         case, code = submit_report(db.session, server.app.extensions["meldpunt.runtime"], NewReport(
-            unit_id=unit.id, track="advice", channel="anonymous",
+            unit_id=unit.id, track="report", channel="anonymous",
             category="ongewenste_omgangsvormen", subcategory="intimidatie",
             report={"what": "Een collega maakt steeds opmerkingen over mijn uiterlijk."}))
         return case.number, str(code)

@@ -496,3 +496,77 @@ def test_0015_marks_the_receipts_staff_handed_over(empty_database):
             assert conn.execute(text("SELECT COUNT(*) FROM receipt")).scalar() == 3
     finally:
         engine.dispose()
+
+
+def test_0017_keeps_cases_from_before_compartments_readable(empty_database, rt):
+    """Issue #18: revision 0017 adds compartments without touching a case's
+    ciphertext (the server alone can not re-encrypt it); a case written as
+    0016 left it, with real keys, still opens for its holder afterwards and
+    moves to compartments then (app/cases/legacy.py). Mailboxes left open
+    hold the old key sealed: they are closed."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    from app.cases import custody, legacy
+    from app.cases.content import read_identity, read_report
+    from app.crypto.envelope import encrypt_field, new_case_key, wrap_case_key
+    from app.crypto.kdf import Argon2Params
+    from app.crypto.keys import (
+        fingerprint,
+        generate_keypair,
+        load_public_key,
+        protect_private_key,
+        public_key_bytes,
+    )
+    from app.models import Case, User
+
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0016")
+    private = generate_keypair()
+    public = public_key_bytes(private)
+    key = new_case_key()
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            _insert_unit(conn)
+            _insert_user(conn, 1)
+            conn.execute(text(
+                "UPDATE user_account SET public_key = :pub, private_key_protected = :prot,"
+                " key_fingerprint = :fp WHERE id = 1"),
+                {"pub": public, "fp": fingerprint(public), "prot": protect_private_key(
+                    private, "pw", Argon2Params(1, 8, 1))})
+            conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (1, 'intake')"))
+            _insert_case(conn, 1, track="report", state="received")
+            conn.execute(text(
+                "UPDATE case_file SET report_ciphertext = :report, identity_ciphertext = :name"
+                " WHERE id = 1"),
+                {"report": encrypt_field(key, b'{"what": "oud"}', case_id="MP-1", field="report"),
+                 "name": encrypt_field(key, b'{"name": "N"}', case_id="MP-1", field="identity")})
+            conn.execute(text(
+                "INSERT INTO key_wrap (case_id, recipient, user_id, suite_id, key_fingerprint,"
+                " wrapped_key, granted_at) VALUES (1, 'user:1', 1, :suite, :fp, :wrap,"
+                " '2026-01-01')"),
+                {"suite": "hpke-v1:MLKEM768-X25519:HKDF-SHA256:AES-256-GCM",
+                 "fp": fingerprint(public), "wrap": wrap_case_key(
+                     key, load_public_key(public), case_id="MP-1", recipient="user:1")})
+            conn.execute(text(
+                "INSERT INTO reporter_session (id, case_id, sealed_case_key, created_at,"
+                " last_seen_at, new_code_pending) VALUES ('s', 1, :k, '2026-01-01',"
+                " '2026-01-01', false)"), {"k": b"sealed old case key"})
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM reporter_session")).scalar() == 0
+            assert conn.execute(text("SELECT COUNT(*) FROM compartment_wrap")).scalar() == 0
+        with OrmSession(engine) as session:
+            case = session.get(Case, 1)
+            user = session.get(User, 1)
+            assert legacy.move_if_needed(session, rt, case, user, private)
+            keys = custody.open_case_key(session, case, user, private)
+            assert read_report(keys, case) == {"what": "oud"}
+            assert read_identity(keys, case) is None  # intake: not the name
+            assert session.scalar(text("SELECT wrapped_key FROM key_wrap WHERE user_id = 1")) \
+                is None
+        # Cases in compartments have no single key to go back to.
+        with pytest.raises(RuntimeError):
+            command.downgrade(config, "0016")
+    finally:
+        engine.dispose()

@@ -11,17 +11,17 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.cases import mailbox
-from app.cases.intake import RECEIPT_RECIPIENT, NewReport, open_mailbox, submit_report
+from app.cases import custody, mailbox
+from app.cases.intake import NewReport, open_mailbox, submit_report
 from app.cases.registration import Registration, register_report
-from app.crypto.envelope import unwrap_case_key_symmetric
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params
+from app.crypto.keys import fingerprint
 from app.crypto.receipts import (
     derive_receipt_secrets,
     normalise_receipt_code,
 )
-from app.models import AuditEntry, Case, Receipt, ReporterSession
+from app.models import AuditEntry, Case, KeyWrap, Receipt, ReporterSession
 from tests.conftest import IsolatedClient, csrf_from, sign_in
 from tests.reporting.conftest import (
     mailbox_post,
@@ -93,7 +93,8 @@ def test_the_handed_over_code_is_replaced_and_opens_nothing_afterwards(
         session, rt, make_staff, units):
     case, old_code = _register(session, rt, make_staff("intake"), units)
     old = _receipt(session, case)
-    old_row = (old.locator, old.salt, old.kdf_params, old.verifier, old.wrapped_key)
+    old_row = (old.locator, old.salt, old.kdf_params, old.verifier,
+               old.private_key_ciphertext)
     opened, cookie = mailbox.sign_in(session, rt, old_code)
 
     new_code = mailbox.replace_code(session, rt, opened)
@@ -104,20 +105,23 @@ def test_the_handed_over_code_is_replaced_and_opens_nothing_afterwards(
     # The old locator, verifier and wrap are gone from the table.
     assert session.scalar(select(func.count()).select_from(Receipt).where(
         (Receipt.locator == old_row[0]) | (Receipt.verifier == old_row[3])
-        | (Receipt.wrapped_key == old_row[4]))) == 0
+        | (Receipt.private_key_ciphertext == old_row[4]))) == 0
     # An insider with the database, the pepper and the old code: no row opens.
     pepper = rt.keyring.receipt_pepper
     for receipt in session.scalars(select(Receipt)):
         kek = derive_receipt_secrets(old_code, pepper, receipt.salt,
                                      Argon2Params.from_json(receipt.kdf_params)).kek
         with pytest.raises(CryptoError):
-            unwrap_case_key_symmetric(receipt.wrapped_key, kek, case_id=case.number,
-                                      recipient=RECEIPT_RECIPIENT)
+            custody.open_reporter_key(receipt, case, kek)
     old_kek = derive_receipt_secrets(old_code, pepper, old_row[1],
                                      Argon2Params.from_json(old_row[2])).kek
     with pytest.raises(CryptoError):
-        unwrap_case_key_symmetric(new.wrapped_key, old_kek, case_id=case.number,
-                                  recipient=RECEIPT_RECIPIENT)
+        custody.open_reporter_key(new, case, old_kek)
+    # And the old key pair's compartment wraps are gone: only the new public
+    # key's fingerprint holds the reporter's wraps.
+    holder = session.scalar(select(KeyWrap).where(KeyWrap.case_id == case.id,
+                                                  KeyWrap.recipient == "reporter"))
+    assert holder.key_fingerprint == fingerprint(new.public_key)
     assert open_mailbox(session, rt, old_code) is None
     with pytest.raises(mailbox.WrongCode):
         mailbox.sign_in(session, rt, old_code)

@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select, text
 
 from app.cases import content, custody
+from app.cases import intake as mailbox
 from app.crypto.keys import unlock_private_key
 from app.models import AuditEntry, Base, Case
 from tests.conftest import PASSWORD
@@ -21,6 +22,10 @@ from tests.reporting.conftest import (
     report_fields,
     send,
 )
+
+
+def runtime_of(client):  # type: ignore[no-untyped-def]
+    return client.application.extensions["meldpunt.runtime"]
 
 
 def handler_key(session, staff, case):  # type: ignore[no-untyped-def]
@@ -127,13 +132,16 @@ def test_confidential_report_stores_identity_encrypted_for_holders_only(client, 
     assert b"Jolanda" not in raw and b"jolanda.vp@example.test" not in raw
     assert b"0612345678" not in raw
 
+    # Intake reads the report but holds no key of the identity (issue #18);
+    # the reporter's own keys open it.
     key = handler_key(session, intake, case)
-    assert content.read_identity(key, case) == {
-        "name": "Jolanda Vermeulen-Pietersz", "email": "jolanda.vp@example.test",
-        "phone": "0612345678"}
+    assert content.read_identity(key, case) is None
     # The identity is not part of the report content that may be referred on.
     assert "name" not in content.read_report(key, case)
-    assert code
+    reporter = mailbox.open_mailbox(session, runtime_of(client), code)
+    assert content.read_identity(reporter.key, case) == {
+        "name": "Jolanda Vermeulen-Pietersz", "email": "jolanda.vp@example.test",
+        "phone": "0612345678"}
 
 
 def test_anonymous_reporter_can_disclose_identity_later(client, session, units, make_staff):
@@ -145,8 +153,9 @@ def test_anonymous_reporter_can_disclose_identity_later(client, session, units, 
     assert response.status_code == 302
     case = only_case(session)
     assert case.channel == "confidential"
-    key = handler_key(session, intake, case)
-    assert content.read_identity(key, case)["name"] == "Piet Later"
+    assert content.read_identity(handler_key(session, intake, case), case) is None
+    reporter = mailbox.open_mailbox(session, runtime_of(client), code)
+    assert content.read_identity(reporter.key, case)["name"] == "Piet Later"
 
 
 def test_consent_for_the_counsellor_is_clear_metadata(client, session, units):
@@ -225,6 +234,9 @@ def test_a_specific_counsellor_can_be_chosen_from_a_list(client, session, units,
     send(client, report_fields(units, track="advice",
                                preferred_counsellor=str(outside.user.id)))
     case = only_case(session)
-    report = content.read_report(handler_key(session, intake, case), case)
+    # The request goes to the chosen VP alone (issue #18): not to intake.
+    assert not custody.holds(session, case, intake.user)
+    assert not custody.holds(session, case, inside.user)
+    report = content.read_report(handler_key(session, outside, case), case)
     assert report["preferred_counsellor_id"] == outside.user.id
     assert outside.user.display_name in report["preferred_counsellor"]

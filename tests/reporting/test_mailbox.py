@@ -130,14 +130,15 @@ def test_entries_that_can_not_be_codes_have_a_bucket_of_their_own(rt):
     assert all(0 <= b < LOCATOR_BUCKETS for b in buckets) and len(buckets) > 100
 
 
-def test_the_session_row_holds_the_case_key_only_sealed(client, session, units):
+def test_the_session_row_holds_the_reporters_key_only_sealed(client, session, units):
     code = receipt_code(send(client, report_fields(units)))
     open_mailbox(client, code)
     row = session.scalars(select(ReporterSession)).one()
     # The cookie's secret is not in the database, and without it the key does not open.
     forged = mailbox.MailboxCookie(token="x" * 43, secret="A" * 43)
     assert mailbox.find_open_mailbox(session, forged) is None
-    assert len(row.sealed_case_key) == 12 + 32 + 16
+    # nonce | the reporter's 96-byte private key | tag
+    assert len(row.sealed_case_key) == 12 + 96 + 16
 
 
 def test_close_mailbox_deletes_the_session(client, session, units):

@@ -17,6 +17,7 @@ from app.models import (
     AuditEntry,
     Case,
     CaseTally,
+    CompartmentWrap,
     KeyWrap,
     Message,
     Receipt,
@@ -74,7 +75,7 @@ def test_expired_case_is_tallied_then_shredded_and_a_second_run_does_nothing(
 
     assert report.deleted == [number]
     assert session.get(Case, case_id) is None
-    for model in (KeyWrap, Receipt, Attachment, Message):
+    for model in (KeyWrap, CompartmentWrap, Receipt, Attachment, Message):
         assert count(session, model, case_id=case_id) == 0
     assert not any(rt.files.exists(f) for f in file_ids)
     tally = session.scalars(select(CaseTally)).one()
@@ -98,7 +99,7 @@ def test_no_ciphertext_or_plaintext_of_the_case_is_left_in_the_database_file(
     case = closed_case(session, rt, units)
     fragments = [case.report_ciphertext[-24:], case.identity_ciphertext[-24:]]
     fragments += [w.wrapped_key[-24:] for w in session.scalars(
-        select(KeyWrap).where(KeyWrap.case_id == case.id))]
+        select(CompartmentWrap).where(CompartmentWrap.case_id == case.id))]
     run_sweep(session, rt, now=datetime(2026, 11, 23, tzinfo=UTC))
     session.close()
     db_path = Path(settings.database_url.removeprefix("sqlite:///"))

@@ -97,6 +97,7 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("reporting.mailbox_files", "POST"): _mailbox({BAD}),          # no files
     ("reporting.mailbox_meeting", "POST"): _mailbox({REDIRECT}),   # note is optional
     ("reporting.mailbox_consent", "POST"): _mailbox({REDIRECT}),
+    ("reporting.mailbox_name_consent", "POST"): _mailbox({REDIRECT}),
     ("reporting.mailbox_disclose", "POST"): _mailbox({BAD}),       # no name
     ("reporting.mailbox_withdraw", "POST"): _mailbox({REDIRECT}),  # no confirm: refused
     # Minutes id 999999 is not this report's: not found; no corrections text: 400.

@@ -240,15 +240,16 @@ def test_a_signal_registered_by_an_external_vp_is_theirs(session, rt, year, unit
 
 def test_the_chosen_vp_and_the_vp_who_passes_a_case_on_are_recorded(session, rt, make_staff,
                                                                       units, vps):
-    intake = make_staff("intake")
+    make_staff("intake")
     ic = make_staff("integriteitscoordinator")
     chosen = vps["central"]
     case, _ = submit_report(session, rt, NewReport(
         unit_id=units["kerndepartement"].id, track="advice", channel="anonymous",
         report={"what": "Een collega wordt buitengesloten."}))
     assert case.counsellor_id is None
-    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Dank je.")
-    perform(session, rt, case, intake.user, key_of(intake), "route_to_vp",
+    # A request for a VP goes to the VPs (issue #18); the central VP takes it.
+    perform(session, rt, case, chosen.user, key_of(chosen), "acknowledge", text="Dank je.")
+    perform(session, rt, case, chosen.user, key_of(chosen), "route_to_vp",
             vp_id=str(chosen.user.id))
     assert case.counsellor_id == chosen.user.id
     case.consent_given_at = utcnow()

@@ -257,6 +257,7 @@ def test_a_new_case_is_wrapped_to_intake_officers_only(session, rt, units, make_
     vp = make_staff("vertrouwenspersoon")
     case = _case(session, rt, units)
     holders = set(session.scalars(select(KeyWrap.recipient).where(KeyWrap.case_id == case.id)))
-    assert holders == {f"user:{intake.user.id}", "recovery"}
+    # And the reporter, through the key pair under the receipt code.
+    assert holders == {f"user:{intake.user.id}", "recovery", "reporter"}
     assert f"user:{admin.user.id}" not in holders and f"user:{auditor.user.id}" not in holders
     assert f"user:{vp.user.id}" not in holders

@@ -400,6 +400,21 @@ def mailbox_consent() -> Response | tuple[str, int]:
     return _action(run)
 
 
+@blueprint.route("/postbus/naam", methods=["POST"])
+def mailbox_name_consent() -> Response | tuple[str, int]:
+    """Consent, per recipient, that they may learn the reporter's name."""
+    def run(opened: mailbox.OpenMailbox) -> str:
+        if not EmptyForm().validate():
+            raise mailbox.NotAllowed("form")
+        give = request.form.get("consent") == "give"
+        mailbox.set_name_consent(db.session, runtime(), opened,
+                                 request.form.get("recipient", "")[:40], give)
+        return (_("Done: from now on they may see your name.") if give else
+                _("Done: from now on they can no longer see your name. What they already "
+                  "read, they know."))
+    return _action(run)
+
+
 @blueprint.route("/postbus/identiteit", methods=["POST"])
 def mailbox_disclose() -> Response | tuple[str, int]:
     def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:

@@ -32,10 +32,12 @@ from app.cases.content import (
     read_identity,
     read_messages,
     read_report,
+    referred_files,
 )
 from app.cases.minutes import read_minutes
 from app.cases.notes import read_notes
 from app.cases.uploads import UploadRefused
+from app.crypto.compartments import IDENTITY
 from app.errors import Conflict
 from app.models import Attachment, AuditEntry, Case, User
 from app.vocabulary import (
@@ -97,12 +99,9 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
 
 
 def _visible_attachments(user: User, opened: OpenCase) -> list[AttachmentView]:
-    views = list_attachments(db.session, opened.case, opened.key)
-    if not external_only(user):
-        return views
-    found = workflow.referral_package(db.session, opened.case, opened.key, user.unit_id)
-    allowed = workflow.referral_attachment_ids(found[0]) if found else set()
-    return [v for v in views if v.id in allowed or v.uploaded_by_kind == "external"]
+    """The files the user's keys open (a bureau: what was referred to it and
+    its own)."""
+    return list_attachments(db.session, opened.case, opened.key)
 
 
 @blueprint.route("/<number>")
@@ -141,6 +140,8 @@ def _case_page(user: User, number: str, refill: action_forms.Refill | None = Non
         context.update(
             report=report, report_items=report_items(db.session, report),
             identity=read_identity(key, case),
+            identity_withheld=(case.identity_ciphertext is not None
+                               and not key.has(IDENTITY)),
             messages=read_messages(db.session, case, key), message_form=MessageForm(),
             feedback_owed=workflow.feedback_owed(case),
             minutes=read_minutes(db.session, case, key),
@@ -271,7 +272,8 @@ def download(user: User, number: str, attachment_id: int) -> Response:
         attachment.id not in {v.id for v in _visible_attachments(user, opened)}
     ):
         abort(404)
-    view, chunks = open_attachment(rt, opened.case, opened.key, attachment)
+    view, chunks = open_attachment(rt, opened.case, opened.key, attachment,
+                                   referred=referred_files(db.session, opened.case, opened.key))
     record_event(db.session, rt, actor=f"user:{user.id}", action=AuditAction.ATTACHMENT_DOWNLOAD,
                  object_type="attachment", object_id=f"{opened.case.number}/{attachment.id}")
     content_type = view.content_type if view.content_type in SAFE_INLINE_TYPES else (
