@@ -62,3 +62,31 @@ translations: install
 .PHONY: test-e2e
 test-e2e: install-test
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/e2e
+
+# The Rijkshuisstijl look (NL Design System community): refetch the vendored
+# CSS from npm into a temporary folder and copy the built files, their
+# licences and a README line with the version into app/static/vendor/. Needs
+# node and npm; `make run` and `make test` serve the committed files and do
+# not. `npm pack` fetches the tarballs only: no install scripts run.
+RHC_TOKENS ?= @rijkshuisstijl-community/design-tokens@11.1.0
+RHC_COMPONENTS ?= @rijkshuisstijl-community/components-css@12.0.0
+VENDOR := app/static/vendor
+
+.PHONY: assets
+assets:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	( cd "$$tmp" && npm pack --silent $(RHC_TOKENS) $(RHC_COMPONENTS) >/dev/null ); \
+	printf '%s\n' '# Vendored CSS (written by `make assets`; do not edit)' '' > "$$tmp/README.md"; \
+	for tgz in "$$tmp"/*.tgz; do \
+	  mkdir -p "$$tmp/x" && rm -rf "$$tmp/x/package" && tar -xzf "$$tgz" -C "$$tmp/x"; \
+	  name=$$(node -p "require('$$tmp/x/package/package.json').name"); \
+	  version=$$(node -p "require('$$tmp/x/package/package.json').version"); \
+	  dest="$(VENDOR)/$${name#@}"; rm -rf "$$dest"; mkdir -p "$$dest"; \
+	  cp "$$tmp/x/package/dist/index.css" "$$tmp/x/package/LICENSE.md" "$$dest/"; \
+	  echo "- $$name $$version: $${name#@}/index.css (dist/index.css), LICENSE.md" >> "$$tmp/README.md"; \
+	done; \
+	printf '%s\n' '' 'Each folder holds the built dist/index.css and the package'"'"'s LICENSE.md.' \
+	  'components-css: EUPL-1.2. design-tokens: not open source, the Rijkshuisstijl is' \
+	  'for the central government and those working for it (see its LICENSE.md).' \
+	  'No fonts and no logo are vendored (README.md, Look).' >> "$$tmp/README.md"; \
+	cp "$$tmp/README.md" "$(VENDOR)/README.md"; cat "$(VENDOR)/README.md"

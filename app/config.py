@@ -17,6 +17,8 @@ from app.crypto.kdf import Argon2Params
 ENVIRONMENTS = ("development", "testing", "production")
 DEFAULT_SECRET_MARKERS = ("", "dev", "change-me", "changeme", "secret")
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
+DEFAULT_ORGANISATION_NAME = "Ministerie van Voorbeeldzaken"
+DEFAULT_LOGO = "logo-placeholder.svg"
 
 
 class ConfigError(RuntimeError):
@@ -76,6 +78,14 @@ class Settings:
     # calendar, every date and time is shown in it, a statistics year is a
     # calendar year in it (app/localtime.py).
     timezone: str = DEFAULT_TIMEZONE
+    # The header's logo band (Rijkshuisstijl): the ministry's name in Dutch,
+    # optionally in English for the English pages (without it the Dutch name
+    # is shown there, marked as Dutch), and the logo: a file in app/static/.
+    # The demo's is a neutral placeholder; the Rijkslogo is not freely
+    # licensed, the ministry adds its own copy.
+    organisation_name: str = DEFAULT_ORGANISATION_NAME
+    organisation_name_en: str = ""
+    logo: str = DEFAULT_LOGO
 
     def __post_init__(self) -> None:
         check_timezone(self.timezone)
@@ -145,6 +155,10 @@ class Settings:
             default_locale=env.get("MELDPUNT_DEFAULT_LOCALE", "nl"),
             base_url=env.get("MELDPUNT_BASE_URL", "http://127.0.0.1:5000"),
             timezone=env.get("MELDPUNT_TIMEZONE", "") or DEFAULT_TIMEZONE,
+            organisation_name=env.get("MELDPUNT_ORGANISATION_NAME", "")
+            or DEFAULT_ORGANISATION_NAME,
+            organisation_name_en=env.get("MELDPUNT_ORGANISATION_NAME_EN", ""),
+            logo=env.get("MELDPUNT_LOGO", "") or DEFAULT_LOGO,
         )
 
 

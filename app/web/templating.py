@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime
 
+from app.config import Settings
 from app.models import User, utcnow
 from app.vocabulary import Role
 from app.web import labels
@@ -40,7 +41,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, object]:
+        settings: Settings = current_app.extensions["meldpunt.settings"]
         return {
+            # The header's logo band (the settings object itself, with its
+            # secret key, stays out of the templates).
+            "organisation_name": settings.organisation_name,
+            "organisation_name_en": settings.organisation_name_en,
+            "logo": settings.logo,
             "state_label": labels.state_label,
             "track_label": labels.track_label,
             "channel_label": labels.channel_label,
