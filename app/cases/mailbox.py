@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cases import minutes as meeting_minutes
-from app.cases import workflow
+from app.cases import notify, workflow
 from app.cases.content import (
     IDENTITY_FIELD,
     AttachmentView,
@@ -393,6 +393,7 @@ def send_message(session: Session, rt: Runtime, mailbox: OpenMailbox, body: str,
     if not body:
         raise NotAllowed("empty")
     add_message(session, case, mailbox.key, body[:MAX_MESSAGE], author_kind="reporter")
+    notify.reporter_event(session, rt, case, notify.EVENT_OF_ACTION[action])
     rt.audit.record(session, actor="reporter", action=action, object_type="case",
                     object_id=case.number)
     session.commit()
@@ -453,6 +454,7 @@ def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool)
     else:
         case.consent_given_at = None
         case.consent_withdrawn_at = now
+    notify.reporter_event(session, rt, case, "consent_given" if give else "consent_withdrawn")
     rt.audit.record(session, actor="reporter",
                     action=(AuditAction.MAILBOX_CONSENT_GIVEN if give
                             else AuditAction.MAILBOX_CONSENT_WITHDRAWN),

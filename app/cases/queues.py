@@ -58,8 +58,39 @@ class QueuePage:
     track: str | None = None
 
 
+# The states in which a holder in each role still has work on a case. A
+# vertrouwenspersoon who passed a case on to the integrity coordinator, or an
+# intake officer whose case was routed, may still hold its key, but it is no
+# longer theirs to act on: it leaves "mine", "waiting" and the start page.
+ROLE_STAGES: dict[Role, frozenset[State]] = {
+    Role.INTAKE: frozenset({State.RECEIVED, State.ACKNOWLEDGED}),
+    Role.VP: frozenset({State.RECEIVED, State.ACKNOWLEDGED, State.WITH_VP}),
+    Role.IC: frozenset({State.WITH_IC, State.INQUIRY, State.EXTERNAL_INVESTIGATION,
+                        State.DECISION}),
+    Role.ICC: frozenset({State.WITH_IC, State.INQUIRY, State.EXTERNAL_INVESTIGATION,
+                         State.DECISION}),
+    Role.EXTERNAL: frozenset({State.EXTERNAL_INVESTIGATION}),
+}
+
+
 def _held_by(user: User) -> ColumnElement[bool]:
+    # IN rather than a join: one row per case whatever wraps a holder has.
     return Case.id.in_(select(KeyWrap.case_id).where(KeyWrap.user_id == user.id))
+
+
+def stages_of(user: User) -> frozenset[State]:
+    """The states in which a case the user holds is theirs to act on."""
+    return frozenset().union(*(stages for role, stages in ROLE_STAGES.items()
+                               if user.has_role(role)))
+
+
+def mine(user: User, held: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """Cases the user holds and that are at a stage of one of their roles."""
+    stages = stages_of(user)
+    if not stages:
+        return false()
+    return and_(_held_by(user) if held is None else held,
+                Case.state.in_(sorted(stages)))
 
 
 def visible_to(user: User, held: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
@@ -113,10 +144,11 @@ def _due_soon(now: datetime) -> ColumnElement[bool]:
     ))
 
 
-def _waiting() -> ColumnElement[bool]:
-    """The last word in the conversation is the handlers' (Case.last_author_kind
-    is set with every message: content.add_message)."""
-    return and_(_open(), Case.last_author_kind == "staff")
+def _waiting(user: User, held: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    """The user's cases where the last word in the conversation is the
+    handlers' (Case.last_author_kind is set with every message:
+    content.add_message)."""
+    return and_(mine(user, held), Case.last_author_kind == "staff")
 
 
 def tab_filter(tab: str, user: User, now: datetime,
@@ -126,8 +158,8 @@ def tab_filter(tab: str, user: User, now: datetime,
         "new": Case.state == "received",
         "due_soon": _due_soon(now),
         "overdue": _overdue(now),
-        "mine": _held_by(user) if held is None else held,
-        "waiting": _waiting(),
+        "mine": mine(user, held),
+        "waiting": _waiting(user, held),
     }[tab]
 
 
