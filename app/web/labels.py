@@ -292,6 +292,7 @@ AUDIT_OBJECT_LABELS = {
     "mailbox": _l("Mailbox"),
     "page_text": _l("Start page text"),
     "reminders": _l("Reminders"),
+    "notifications": _l("Notifications"),
     "retention_rule": _l("Retention period"),
     "stats": _l("Annual figures"),
     "unit": _l("Unit"),
