@@ -22,7 +22,16 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased, load_only
 
 from app.cases.typology import CATEGORIES, UNKNOWN
-from app.models import Case, CaseRestriction, ExternalReferral, KeyWrap, Message, User, utcnow
+from app.models import (
+    Case,
+    CaseRestriction,
+    ExternalReferral,
+    KeyWrap,
+    Message,
+    User,
+    UserRole,
+    utcnow,
+)
 from app.vocabulary import AuthorKind, Role, State, Track
 
 PAGE_SIZE = 25
@@ -357,13 +366,19 @@ def find(session: Session, user: User, typed: str) -> Case | None:
 
 
 def attention_counts(session: Session, now: datetime | None = None) -> dict[int, int]:
-    """Per handler: how many cases they hold are due within a week or overdue
-    (for reminders — a count, never content)."""
+    """Per handler: how many cases they hold, at a stage of one of their
+    roles (as in `mine`: not a case they passed on), are due within a week or
+    overdue (for reminders — a count, never content)."""
     now = now or utcnow()
+    theirs = or_(*(
+        and_(Case.state.in_(sorted(stages)),
+             select(UserRole.user_id).where(UserRole.user_id == KeyWrap.user_id,
+                                            UserRole.role == role).exists())
+        for role, stages in ROLE_STAGES.items()))
     rows = session.execute(
         select(KeyWrap.user_id, func.count(Case.id))
         .join(Case, Case.id == KeyWrap.case_id)
-        .where(KeyWrap.user_id.is_not(None), Case.shredded_at.is_(None),
+        .where(KeyWrap.user_id.is_not(None), Case.shredded_at.is_(None), theirs,
                or_(_overdue(now), _due_soon(now)))
         .group_by(KeyWrap.user_id)
     ).all()

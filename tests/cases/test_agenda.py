@@ -151,3 +151,17 @@ def test_the_staff_start_page_shows_the_agenda_instead_of_a_welcome(
     assert f'href="/medewerkers/zaken/{replied.number}"' in page
     assert someone_elses.number not in page
     assert "Nog iets" not in page  # counted from metadata, nothing decrypted
+
+
+def test_reminders_count_no_case_the_holder_passed_on(session, rt, make_staff, new_case):
+    intake, vp = make_staff("intake"), make_staff("vertrouwenspersoon")
+    ic = make_staff("integriteitscoordinator")
+    case, code = new_case(track="advice")
+    _routed_to(session, rt, intake, vp, case)
+    case.feedback_due_at = utcnow() - timedelta(days=1)
+    session.commit()
+    assert queues.attention_counts(session).get(vp.user.id) == 1
+    mailbox.set_consent(session, rt, _mailbox(session, rt, code), True)
+    perform(session, rt, case, vp.user, key_of(vp), "escalate_to_ic")
+    counts = queues.attention_counts(session)
+    assert vp.user.id not in counts and counts.get(ic.user.id) == 1
