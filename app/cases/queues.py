@@ -1,11 +1,13 @@
 """Work queues per role: which cases a staff member sees in the list, with
-tabs (new, due soon, overdue, mine, waiting for reporter), counts, sorting
-and pagination done in SQL (LIMIT/OFFSET), so the page stays fast with a
-hundred thousand cases: the tab counts are one pass over the case table
-with no per-case subquery (the user's wraps are joined once; "waiting for
-reporter" reads Case.last_author_kind instead of each case's newest
-message), the list loads only the columns it shows, and the tab filters
-match partial indexes on open cases (migration 0010).
+tabs (new, due soon, overdue, mine, waiting for reporter), filters (unit,
+track, state, category, deadline), counts, sorting and pagination done in
+SQL (LIMIT/OFFSET), so the page stays fast with a hundred thousand cases:
+the tab counts are one pass over the case table with no per-case subquery
+(the user's wraps are joined once; "waiting for reporter" reads
+Case.last_author_kind instead of each case's newest message), the list
+loads only the columns it shows (the newest message's date is one grouped
+query over the page's rows), and the tab filters match partial indexes on
+open cases (migration 0010).
 
 Only clear metadata is listed here; opening a case still needs a key.
 """
