@@ -59,7 +59,7 @@ class QueueFilter:
 
     unit_id: int | None = None
     track: str | None = None
-    state: str | None = None
+    in_state: str | None = None
     category: str | None = None
     deadline: str | None = None
 
@@ -67,7 +67,7 @@ class QueueFilter:
         return QueueFilter(
             unit_id=self.unit_id,
             track=self.track if self.track in tuple(Track) else None,
-            state=self.state if self.state in tuple(State) else None,
+            in_state=self.in_state if self.in_state in tuple(State) else None,
             category=self.category if self.category in CATEGORY_CODES else None,
             deadline=self.deadline if self.deadline in DEADLINES else None,
         )
@@ -78,8 +78,8 @@ class QueueFilter:
             conditions.append(Case.unit_id == self.unit_id)
         if self.track is not None:
             conditions.append(Case.track == self.track)
-        if self.state is not None:
-            conditions.append(Case.state == self.state)
+        if self.in_state is not None:
+            conditions.append(Case.state == self.in_state)
         if self.category is not None:
             conditions.append(Case.category == self.category)
         if self.deadline == "overdue":

@@ -222,14 +222,14 @@ def test_the_queue_filters_by_state_category_and_deadline(session, rt, make_staf
         return _numbers(session, intake.user, filters=queues.QueueFilter(**chosen))
 
     assert numbers(category="financiele_schendingen") == {fraud.number}
-    assert numbers(state="acknowledged") == {fraud.number}
-    assert numbers(state="received") == {bullying.number, late.number}
+    assert numbers(in_state="acknowledged") == {fraud.number}
+    assert numbers(in_state="received") == {bullying.number, late.number}
     assert numbers(deadline="overdue") == {late.number}
-    assert numbers(state="received", category="ongewenste_omgangsvormen") == {bullying.number}
+    assert numbers(in_state="received", category="ongewenste_omgangsvormen") == {bullying.number}
     # Unknown values are ignored rather than matching nothing.
-    assert len(numbers(state="x", category="y", deadline="z")) == 3
+    assert len(numbers(in_state="x", category="y", deadline="z")) == 3
     counted = queues.counts(session, intake.user, utcnow(),
-                            filters=queues.QueueFilter(state="received"))
+                            filters=queues.QueueFilter(in_state="received"))
     assert counted["all"] == 2
 
 

@@ -35,7 +35,7 @@ def my_cases(user: User) -> str:
         filters=queues.QueueFilter(
             unit_id=int(unit) if unit.isascii() and unit.isdigit() and len(unit) < 10 else None,
             track=request.args.get("spoor") or None,
-            state=request.args.get("status") or None,
+            in_state=request.args.get("status") or None,
             category=request.args.get("categorie") or None,
             deadline=request.args.get("termijn") or None,
         ),
