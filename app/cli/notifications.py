@@ -9,7 +9,7 @@ from functools import partial
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -35,9 +35,7 @@ def notification_message(rt: Runtime, user: User, numbers: list[str], digest: bo
             "This message contains no case information on purpose. You receive it "
             "because you handle these cases; under My account you can choose one "
             "e-mail a day instead.",
-            summary=ngettext("There is news from the reporter in this case:",
-                             "There is news from the reporters in these %(num)d cases:",
-                             len(numbers)),
+            summary=_("There is news from the reporter in:"),
             lines=lines,
         )
     message = EmailMessage()
