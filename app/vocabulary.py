@@ -153,6 +153,18 @@ class AuthorKind(StrEnum):
     EXTERNAL = "external"
 
 
+class ReporterEventKind(StrEnum):
+    """What a reporter did in the mailbox that their handlers should hear of
+    (app/cases/notify.py): the kind only, never the content."""
+
+    REPLY = "reply"
+    MEETING = "meeting"
+    CONSENT_GIVEN = "consent_given"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    MINUTES_APPROVED = "minutes_approved"
+    MINUTES_CORRECTED = "minutes_corrected"
+
+
 class AuditAction(StrEnum):
     """Every action the audit log records; `AuditLog.record` refuses any
     other. Each workflow transition is recorded as `case.<action>`."""
@@ -256,5 +268,7 @@ class AuditAction(StrEnum):
     AUDIT_PRUNED = "audit.pruned"
     AUDIT_PRUNE_REFUSED = "audit.prune_refused"
     REMINDERS_SENT = "reminders.sent"
+    NOTIFICATIONS_SENT = "notifications.sent"
+    NOTIFY_PREFERENCE_SET = "account.notify_preference_set"
     RETENTION_CASE_DELETED = "retention.case_deleted"
     RETENTION_MAILBOX_CLOSED = "retention.mailbox_closed"

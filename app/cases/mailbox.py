@@ -41,7 +41,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.cases import custody, workflow
+from app.cases import custody, notify, workflow
 from app.cases import minutes as meeting_minutes
 from app.cases.content import (
     IDENTITY_FIELD,
@@ -429,6 +429,7 @@ def send_message(session: Session, rt: Runtime, mailbox: OpenMailbox, body: str,
     if not body:
         raise NotAllowed("empty")
     add_message(session, case, mailbox.key, body[:MAX_MESSAGE], author_kind="reporter")
+    notify.reporter_event(session, rt, case, notify.EVENT_OF_ACTION[action])
     rt.audit.record(session, actor="reporter", action=action, object_type="case",
                     object_id=case.number)
     session.commit()
@@ -489,6 +490,7 @@ def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool)
     else:
         case.consent_given_at = None
         case.consent_withdrawn_at = now
+    notify.reporter_event(session, rt, case, "consent_given" if give else "consent_withdrawn")
     rt.audit.record(session, actor="reporter",
                     action=(AuditAction.MAILBOX_CONSENT_GIVEN if give
                             else AuditAction.MAILBOX_CONSENT_WITHDRAWN),
@@ -538,6 +540,7 @@ def set_name_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, recipi
             row.withdrawn_at = now
         session.flush()
         custody.withhold_identity(session, rt, case, recipient, mailbox.key)
+    notify.reporter_event(session, rt, case, "consent_given" if give else "consent_withdrawn")
     rt.audit.record(session, actor="reporter",
                     action=(AuditAction.MAILBOX_NAME_CONSENT_GIVEN if give
                             else AuditAction.MAILBOX_NAME_CONSENT_WITHDRAWN),

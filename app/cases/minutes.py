@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from app.cases import notify
 from app.cases.content import _writable, decrypt_json, decrypt_text, encrypt_json, encrypt_text
 from app.crypto.compartments import CONVERSATION, CaseKeys
 from app.errors import Conflict, DomainError, NotFound
@@ -221,6 +222,7 @@ def reporter_approve(session: Session, rt: Runtime, case: Case, minutes_id: int,
     minutes = _minutes_of(session, case, minutes_id)
     _move(session, minutes, from_status=("awaiting_reporter",), version=version,
           status="approved", approved_via="mailbox", decided_at=utcnow())
+    notify.reporter_event(session, rt, case, "minutes_approved")
     _audit(session, rt, "reporter", AuditAction.MAILBOX_MINUTES_APPROVED, case)
     session.commit()
 
@@ -242,6 +244,7 @@ def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKeys, m
     row.correction_ciphertext = encrypt_text(key, text, compartment=CONVERSATION,
                                              field=_correction_field(minutes.id, version))
     row.corrected_at = now
+    notify.reporter_event(session, rt, case, "minutes_corrected")
     _audit(session, rt, "reporter", AuditAction.MAILBOX_MINUTES_CORRECTED, case)
     session.commit()
 

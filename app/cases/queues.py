@@ -1,11 +1,13 @@
 """Work queues per role: which cases a staff member sees in the list, with
-tabs (new, due soon, overdue, mine, waiting for reporter), counts, sorting
-and pagination done in SQL (LIMIT/OFFSET), so the page stays fast with a
-hundred thousand cases: the tab counts are one pass over the case table
-with no per-case subquery (the user's wraps are joined once; "waiting for
-reporter" reads Case.last_author_kind instead of each case's newest
-message), the list loads only the columns it shows, and the tab filters
-match partial indexes on open cases (migration 0010).
+tabs (new, due soon, overdue, mine, waiting for reporter), filters (unit,
+track, state, category, deadline), counts, sorting and pagination done in
+SQL (LIMIT/OFFSET), so the page stays fast with a hundred thousand cases:
+the tab counts are one pass over the case table with no per-case subquery
+(the user's wraps are joined once; "waiting for reporter" reads
+Case.last_author_kind instead of each case's newest message), the list
+loads only the columns it shows (the newest message's date is one grouped
+query over the page's rows), and the tab filters match partial indexes on
+open cases (migration 0010).
 
 Only clear metadata is listed here; opening a case still needs a key.
 """
@@ -21,8 +23,18 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased, load_only
 
-from app.models import Case, CaseRestriction, ExternalReferral, KeyWrap, User, utcnow
-from app.vocabulary import Role, State
+from app.cases.typology import CATEGORIES, UNKNOWN
+from app.models import (
+    Case,
+    CaseRestriction,
+    ExternalReferral,
+    KeyWrap,
+    Message,
+    User,
+    UserRole,
+    utcnow,
+)
+from app.vocabulary import AuthorKind, Role, State, Track
 
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 7
@@ -35,6 +47,46 @@ SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "state": (Case.state.asc(), Case.received_at.desc()),
 }
 DEFAULT_SORT = "newest"
+CATEGORY_CODES = frozenset([kind.code for kind in CATEGORIES] + [UNKNOWN])
+
+
+DEADLINES = ("overdue", "due_soon")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the user narrowed the queue to; anything not known is ignored."""
+
+    unit_id: int | None = None
+    track: str | None = None
+    in_state: str | None = None
+    category: str | None = None
+    deadline: str | None = None
+
+    def cleaned(self) -> QueueFilter:
+        return QueueFilter(
+            unit_id=self.unit_id,
+            track=self.track if self.track in tuple(Track) else None,
+            in_state=self.in_state if self.in_state in tuple(State) else None,
+            category=self.category if self.category in CATEGORY_CODES else None,
+            deadline=self.deadline if self.deadline in DEADLINES else None,
+        )
+
+    def conditions(self, now: datetime) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if self.unit_id is not None:
+            conditions.append(Case.unit_id == self.unit_id)
+        if self.track is not None:
+            conditions.append(Case.track == self.track)
+        if self.in_state is not None:
+            conditions.append(Case.state == self.in_state)
+        if self.category is not None:
+            conditions.append(Case.category == self.category)
+        if self.deadline == "overdue":
+            conditions.append(_overdue(now))
+        elif self.deadline == "due_soon":
+            conditions.append(_due_soon(now))
+        return conditions
 
 
 @dataclass(frozen=True)
@@ -43,6 +95,17 @@ class QueueRow:
     holder: bool
     overdue: bool
     due_soon: bool
+    # "acknowledge" | "feedback" | None, and when it is due.
+    next_deadline: str | None = None
+    next_due_at: datetime | None = None
+    # The newest message: when, and by whom (reporter | staff), never its text.
+    last_activity_at: datetime | None = None
+    last_activity_by: AuthorKind | None = None
+
+    @property
+    def reporter_waits(self) -> bool:
+        """The reporter wrote last: a reply for the handlers to read."""
+        return self.case.state != State.CLOSED and self.last_activity_by == AuthorKind.REPORTER
 
 
 @dataclass(frozen=True)
@@ -54,12 +117,50 @@ class QueuePage:
     total: int
     counts: dict[str, int]
     rows: list[QueueRow]
-    unit_id: int | None = None
-    track: str | None = None
+    filters: QueueFilter = QueueFilter()
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.filters.unit_id
+
+    @property
+    def track(self) -> str | None:
+        return self.filters.track
+
+
+# The states in which a holder in each role still has work on a case. A
+# vertrouwenspersoon who passed a case on to the integrity coordinator, or an
+# intake officer whose case was routed, may still hold its key, but it is no
+# longer theirs to act on: it leaves "mine", "waiting" and the start page.
+ROLE_STAGES: dict[Role, frozenset[State]] = {
+    Role.INTAKE: frozenset({State.RECEIVED, State.ACKNOWLEDGED}),
+    Role.VP: frozenset({State.RECEIVED, State.ACKNOWLEDGED, State.WITH_VP}),
+    Role.IC: frozenset({State.WITH_IC, State.INQUIRY, State.EXTERNAL_INVESTIGATION,
+                        State.DECISION}),
+    Role.ICC: frozenset({State.WITH_IC, State.INQUIRY, State.EXTERNAL_INVESTIGATION,
+                         State.DECISION}),
+    Role.EXTERNAL: frozenset({State.EXTERNAL_INVESTIGATION}),
+}
 
 
 def _held_by(user: User) -> ColumnElement[bool]:
+    # IN rather than a join: one row per case whatever wraps a holder has.
     return Case.id.in_(select(KeyWrap.case_id).where(KeyWrap.user_id == user.id))
+
+
+def stages_of(user: User) -> frozenset[State]:
+    """The states in which a case the user holds is theirs to act on."""
+    return frozenset().union(*(stages for role, stages in ROLE_STAGES.items()
+                               if user.has_role(role)))
+
+
+def mine(user: User, held: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """Cases the user holds and that are at a stage of one of their roles."""
+    stages = stages_of(user)
+    if not stages:
+        return false()
+    return and_(_held_by(user) if held is None else held,
+                Case.state.in_(sorted(stages)))
 
 
 def visible_to(user: User, held: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
@@ -113,10 +214,11 @@ def _due_soon(now: datetime) -> ColumnElement[bool]:
     ))
 
 
-def _waiting() -> ColumnElement[bool]:
-    """The last word in the conversation is the handlers' (Case.last_author_kind
-    is set with every message: content.add_message)."""
-    return and_(_open(), Case.last_author_kind == "staff")
+def _waiting(user: User, held: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    """The user's cases where the last word in the conversation is the
+    handlers' (Case.last_author_kind is set with every message:
+    content.add_message)."""
+    return and_(mine(user, held), Case.last_author_kind == "staff")
 
 
 def tab_filter(tab: str, user: User, now: datetime,
@@ -126,8 +228,8 @@ def tab_filter(tab: str, user: User, now: datetime,
         "new": Case.state == "received",
         "due_soon": _due_soon(now),
         "overdue": _overdue(now),
-        "mine": _held_by(user) if held is None else held,
-        "waiting": _waiting(),
+        "mine": mine(user, held),
+        "waiting": _waiting(user, held),
     }[tab]
 
 
@@ -143,17 +245,8 @@ def _planner_settings(session: Session) -> None:
         session.execute(text("SET LOCAL random_page_cost = 1.1"))
 
 
-def _filters(unit_id: int | None, track: str | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if unit_id is not None:
-        conditions.append(Case.unit_id == unit_id)
-    if track in ("advice", "report"):
-        conditions.append(Case.track == track)
-    return conditions
-
-
 def counts(session: Session, user: User, now: datetime, *, unit_id: int | None = None,
-           track: str | None = None) -> dict[str, int]:
+           track: str | None = None, filters: QueueFilter | None = None) -> dict[str, int]:
     """All tab counts in one pass over the visible cases, with no subquery per
     case: the user's wraps are joined once (a user has at most one wrap per
     case: recipient "user:<id>" is unique per case)."""
@@ -171,53 +264,86 @@ def counts(session: Session, user: User, now: datetime, *, unit_id: int | None =
     if user.may_hold_cases:
         query = query.outerjoin(wrap, and_(wrap.case_id == Case.id, wrap.user_id == user.id))
     row = session.execute(
-        query.where(visible_to(user, held), *_filters(unit_id, track))).one()
+        query.where(visible_to(user, held), *_chosen(filters, unit_id, track).conditions(now))
+    ).one()
     return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+
+
+def _chosen(filters: QueueFilter | None, unit_id: int | None,
+            track: str | None) -> QueueFilter:
+    if filters is None:
+        filters = QueueFilter(unit_id=unit_id, track=track)
+    return filters.cleaned()
 
 
 # The columns the list shows (not the encrypted report, identity or hold reason).
 _LISTED = load_only(Case.id, Case.number, Case.unit_id, Case.track, Case.state,
-                    Case.received_at, Case.acknowledge_due_at, Case.acknowledged_at,
+                    Case.category, Case.last_author_kind, Case.received_at,
+                    Case.acknowledge_due_at, Case.acknowledged_at,
                     Case.feedback_due_at, Case.feedback_given_at, Case.version)
+
+
+def _next_deadline(case: Case) -> tuple[str | None, datetime | None]:
+    """The deadline the handler has to meet next on an open case: the
+    acknowledgement until it is sent, then the feedback until it is given."""
+    if case.state == State.CLOSED:
+        return None, None
+    if case.acknowledged_at is None:
+        return "acknowledge", case.acknowledge_due_at
+    if case.feedback_given_at is None:
+        return "feedback", case.feedback_due_at
+    return None, None
+
+
+def _last_messages(session: Session, ids: list[int]) -> dict[int, datetime]:
+    """When the newest message of each listed case was written (one grouped
+    query for the page's rows; who wrote it is Case.last_author_kind)."""
+    if not ids:
+        return {}
+    return {case_id: at for case_id, at in session.execute(
+        select(Message.case_id, func.max(Message.created_at))
+        .where(Message.case_id.in_(ids)).group_by(Message.case_id))}
 
 
 def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT_SORT,
           page: int = 1, now: datetime | None = None, unit_id: int | None = None,
-          track: str | None = None) -> QueuePage:
+          track: str | None = None, filters: QueueFilter | None = None) -> QueuePage:
     now = now or utcnow()
     tab = tab if tab in TABS else "all"
     sort = sort if sort in SORTS else DEFAULT_SORT
-    tab_counts = counts(session, user, now, unit_id=unit_id, track=track)
+    chosen = _chosen(filters, unit_id, track)
+    tab_counts = counts(session, user, now, filters=chosen)
     total = tab_counts[tab]
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), pages)
-    query = select(Case).options(_LISTED).where(visible_to(user), *_filters(unit_id, track))
+    query = select(Case).options(_LISTED).where(visible_to(user), *chosen.conditions(now))
     condition = tab_filter(tab, user, now)
     if condition is not None:
         query = query.where(condition)
     cases = session.scalars(
         query.order_by(*SORTS[sort]).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
+    ids = [c.id for c in cases]
     held = set(session.scalars(
-        select(KeyWrap.case_id).where(KeyWrap.user_id == user.id,
-                                      KeyWrap.case_id.in_([c.id for c in cases]))
+        select(KeyWrap.case_id).where(KeyWrap.user_id == user.id, KeyWrap.case_id.in_(ids))
     )) if cases else set()
+    last_messages = _last_messages(session, ids)
     soon = now + timedelta(days=DUE_SOON_DAYS)
     rows = []
     for case in cases:
-        open_ = case.state != State.CLOSED
-        ack_pending = case.acknowledged_at is None
-        feedback_pending = case.feedback_given_at is None
-        overdue = open_ and ((ack_pending and case.acknowledge_due_at < now)
-                             or (feedback_pending and case.feedback_due_at < now))
-        due_soon = open_ and not overdue and (
-            (ack_pending and case.acknowledge_due_at < soon)
-            or (feedback_pending and case.feedback_due_at < soon))
+        kind, due = _next_deadline(case)
+        overdue = due is not None and due < now
+        due_soon = due is not None and not overdue and due < soon
+        # The feedback deadline can pass before the acknowledgement's.
+        if (not overdue and kind == "acknowledge" and case.feedback_given_at is None
+                and case.feedback_due_at < now):
+            overdue = True
         rows.append(QueueRow(case=case, holder=case.id in held, overdue=overdue,
-                             due_soon=due_soon))
+                             due_soon=due_soon, next_deadline=kind, next_due_at=due,
+                             last_activity_at=last_messages.get(case.id),
+                             last_activity_by=case.last_author_kind))
     return QueuePage(tab=tab, sort=sort, page=page, pages=pages, total=total,
-                     counts=tab_counts, rows=rows, unit_id=unit_id,
-                     track=track if track in ("advice", "report") else None)
+                     counts=tab_counts, rows=rows, filters=chosen)
 
 
 def _normalise_number(typed: str) -> str | None:
@@ -242,13 +368,19 @@ def find(session: Session, user: User, typed: str) -> Case | None:
 
 
 def attention_counts(session: Session, now: datetime | None = None) -> dict[int, int]:
-    """Per handler: how many cases they hold are due within a week or overdue
-    (for reminders — a count, never content)."""
+    """Per handler: how many cases they hold, at a stage of one of their
+    roles (as in `mine`: not a case they passed on), are due within a week or
+    overdue (for reminders — a count, never content)."""
     now = now or utcnow()
+    theirs = or_(*(
+        and_(Case.state.in_(sorted(stages)),
+             select(UserRole.user_id).where(UserRole.user_id == KeyWrap.user_id,
+                                            UserRole.role == role).exists())
+        for role, stages in ROLE_STAGES.items()))
     rows = session.execute(
         select(KeyWrap.user_id, func.count(Case.id))
         .join(Case, Case.id == KeyWrap.case_id)
-        .where(KeyWrap.user_id.is_not(None), Case.shredded_at.is_(None),
+        .where(KeyWrap.user_id.is_not(None), Case.shredded_at.is_(None), theirs,
                or_(_overdue(now), _due_soon(now)))
         .group_by(KeyWrap.user_id)
     ).all()

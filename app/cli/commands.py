@@ -30,6 +30,7 @@ from app.cases import custody, recovery
 from app.cli.cases import case_group, reminders_group
 from app.cli.context import fail, runtime, settings
 from app.cli.demo import demo_group
+from app.cli.notifications import notify_group
 from app.cli.retention import retention_group
 from app.cli.stats import stats_group
 from app.crypto.errors import WrongPassphrase
@@ -366,5 +367,6 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (init_command, db_group, unit_group, user_group, audit_group, keys_group,
-                    demo_group, retention_group, stats_group, reminders_group, case_group):
+                    demo_group, retention_group, stats_group, reminders_group, case_group,
+                    notify_group):
         app.cli.add_command(command)

@@ -13,6 +13,7 @@ from app.models.case import (
 )
 from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
 from app.models.minutes import MeetingMinutes, MinutesVersion
+from app.models.notify import Notification, NotifyPreference, ReporterEvent
 from app.models.org import Unit
 from app.models.page_text import PageText
 from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
@@ -38,9 +39,12 @@ __all__ = [
     "MeetingMinutes",
     "Message",
     "MinutesVersion",
+    "Notification",
+    "NotifyPreference",
     "PageText",
     "Receipt",
     "RecoveryCode",
+    "ReporterEvent",
     "ReporterSession",
     "RetentionRule",
     "SendToken",

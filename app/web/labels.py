@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app.cases.agenda import AgendaItem
 from app.vocabulary import (
     AuditAction,
     Channel,
@@ -168,6 +169,18 @@ TAB_LABELS = {
     "mine": _l("Mine"),
     "waiting": _l("Waiting for reporter"),
 }
+# The staff start page's items (app/cases/agenda.py).
+AGENDA_LABELS: dict[AgendaItem, LazyString] = {
+    AgendaItem.ACKNOWLEDGE_OVERDUE: _l("Acknowledgement overdue"),
+    AgendaItem.FEEDBACK_OVERDUE: _l("Feedback to the reporter overdue"),
+    AgendaItem.ACKNOWLEDGE_DUE: _l("Acknowledgement to send"),
+    AgendaItem.FEEDBACK_DUE: _l("Feedback to the reporter due within 7 days"),
+    AgendaItem.MEETING_REQUESTED: _l("The reporter asked for a meeting"),
+    AgendaItem.REPORTER_REPLIED: _l("The reporter wrote; not yet answered"),
+    AgendaItem.CONSENT_GIVEN: _l("The reporter consents to passing the case on"),
+    AgendaItem.MINUTES_CORRECTED: _l("The reporter sent corrections to minutes"),
+    AgendaItem.MINUTES_AWAITING: _l("Minutes waiting for the reporter's approval"),
+}
 AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.REPORT_SUBMITTED: _l("Report submitted by the reporter"),
     AuditAction.REPORT_REGISTERED: _l("Report registered by staff"),
@@ -263,6 +276,8 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.AUDIT_PRUNED: _l("Old audit log entries removed"),
     AuditAction.AUDIT_PRUNE_REFUSED: _l("Removing old audit log entries refused"),
     AuditAction.REMINDERS_SENT: _l("Reminders sent"),
+    AuditAction.NOTIFICATIONS_SENT: _l("Notifications of reporters' actions sent"),
+    AuditAction.NOTIFY_PREFERENCE_SET: _l("E-mail notification preference changed"),
     AuditAction.RETENTION_CASE_DELETED: _l("Case deleted after its retention period"),
     AuditAction.RETENTION_MAILBOX_CLOSED: _l("Mailbox closed after its retention period"),
 }
@@ -280,6 +295,7 @@ AUDIT_OBJECT_LABELS = {
     "mailbox": _l("Mailbox"),
     "page_text": _l("Start page text"),
     "reminders": _l("Reminders"),
+    "notifications": _l("Notifications"),
     "retention_rule": _l("Retention period"),
     "stats": _l("Annual figures"),
     "unit": _l("Unit"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 from flask_babel import get_locale
 
-from app.cases import custody
+from app.cases import agenda, custody
 from app.models import User
+from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.security import staff_required
@@ -33,7 +34,11 @@ def favicon() -> Response:
 @blueprint.route("/medewerkers/")
 @staff_required()
 def staff_home(user: User) -> str:
-    waiting = custody.cases_awaiting_regrant(db.session, user) if user.may_hold_cases else []
-    can_give = custody.regrants_i_can_give(db.session, user) if user.may_hold_cases else []
+    """What the user has to do today (app/cases/agenda.py), and the
+    re-grants waiting for them or for a colleague."""
+    holds = user.may_hold_cases
+    waiting = custody.cases_awaiting_regrant(db.session, user) if holds else []
+    can_give = custody.regrants_i_can_give(db.session, user) if holds else []
+    today = agenda.agenda(db.session, user) if holds else None
     return render_template("staff_home.html", user=user, waiting=waiting, can_give=can_give,
-                           form=EmptyForm())
+                           today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm())

@@ -209,3 +209,56 @@ def test_search_finds_a_case_by_number_among_those_the_user_may_see(
         assert "Geen dossier gevonden" in missed.get_data(as_text=True)
     page = client.get("/medewerkers/zaken/").get_data(as_text=True)
     assert 'name="nummer"' in page
+
+
+def test_the_queue_filters_by_state_category_and_deadline(session, rt, make_staff, new_case):
+    intake = make_staff("intake")
+    bullying, _ = new_case(category="ongewenste_omgangsvormen")
+    fraud, _ = new_case(category="financiele_schendingen")
+    late, _ = new_case()
+    late.acknowledge_due_at = utcnow() - timedelta(days=1)
+    session.commit()
+    perform(session, rt, fraud, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
+
+    def numbers(**chosen: str) -> set[str]:
+        return _numbers(session, intake.user, filters=queues.QueueFilter(**chosen))
+
+    assert numbers(category="financiele_schendingen") == {fraud.number}
+    assert numbers(in_state="acknowledged") == {fraud.number}
+    assert numbers(in_state="received") == {bullying.number, late.number}
+    assert numbers(deadline="overdue") == {late.number}
+    assert numbers(in_state="received", category="ongewenste_omgangsvormen") == {bullying.number}
+    # Unknown values are ignored rather than matching nothing.
+    assert len(numbers(in_state="x", category="y", deadline="z")) == 3
+    counted = queues.counts(session, intake.user, utcnow(),
+                            filters=queues.QueueFilter(in_state="received"))
+    assert counted["all"] == 2
+
+
+def test_a_queue_row_has_category_state_last_activity_and_next_deadline_in_words(
+        client, session, rt, make_staff, new_case):
+    from app.cases import mailbox
+
+    intake = make_staff("intake")
+    case, code = new_case(category="ongewenste_omgangsvormen")
+    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
+    opened, _cookie = mailbox.sign_in(session, rt, str(code))
+    mailbox.send_message(session, rt, opened, "Nog een vraag.")
+
+    row = queues.queue(session, intake.user).rows[0]
+    assert (row.next_deadline, row.next_due_at) == ("feedback", case.feedback_due_at)
+    assert row.last_activity_by == "reporter" and row.reporter_waits
+    assert row.last_activity_at is not None
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(client, intake)
+    html = client.get("/medewerkers/zaken/").get_data(as_text=True)
+    for shown in ("Unwanted behaviour", "Acknowledged", "Reporter replied", "Feedback",
+                  "Last activity", "Next deadline"):
+        assert shown in html, shown
+    html = client.get("/medewerkers/zaken/?status=received").get_data(as_text=True)
+    assert case.number not in html
+    html = client.get("/medewerkers/zaken/?status=acknowledged&categorie=ongewenste_omgangsvormen"
+                      "&termijn=&tab=mine").get_data(as_text=True)
+    assert case.number in html
+    assert 'name="status"' in html and 'name="categorie"' in html and 'name="termijn"' in html

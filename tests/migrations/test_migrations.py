@@ -570,3 +570,44 @@ def test_0017_keeps_cases_from_before_compartments_readable(empty_database, rt):
             command.downgrade(config, "0016")
     finally:
         engine.dispose()
+
+
+def test_0020_adds_the_reporter_events_and_the_outbox_beside_existing_cases(empty_database):
+    """Issue #23: new tables only. Existing cases and users stay as they
+    were; an event and its outbox row can be written for them, go with the
+    case when it is deleted, and the downgrade drops the tables and nothing
+    else."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0016")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            _insert_unit(conn)
+            _insert_user(conn, 1)
+            for case_id in (1, 2):
+                _insert_case(conn, case_id, track="advice", state="with_vp")
+        command.upgrade(config, "0020")
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA foreign_keys = ON"))
+            for case_id in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO reporter_event (id, case_id, kind, happened_on)"
+                    " VALUES (:id, :id, 'consent_given', '2026-11-30')"), {"id": case_id})
+                conn.execute(text("INSERT INTO notification (event_id, user_id)"
+                                  " VALUES (:id, 1)"), {"id": case_id})
+            conn.execute(text("INSERT INTO notify_preference (user_id, daily_digest)"
+                              " VALUES (1, true)"))
+            conn.execute(text("DELETE FROM case_file WHERE id = 1"))
+            assert conn.execute(text("SELECT case_id FROM reporter_event")).scalars().all() == [2]
+            assert conn.execute(text("SELECT event_id FROM notification")).scalars().all() == [2]
+        command.downgrade(config, "0016")
+        engine.dispose()
+        engine = create_engine(empty_database)
+        tables = set(inspect(engine).get_table_names())
+        assert not {"reporter_event", "notification", "notify_preference"} & tables
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM case_file")).scalar() == 1
+            assert conn.execute(text("SELECT COUNT(*) FROM user_account")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -123,6 +123,7 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("accounts.change_password", "GET"): _signed_in_staff({OK}),
     ("accounts.change_password", "POST"): _signed_in_staff({OK, BAD}),
     ("accounts.new_recovery_codes", "POST"): _signed_in_staff({OK}),
+    ("accounts.notification_choice", "POST"): _signed_in_staff({REDIRECT}),
     # --- admin --------------------------------------------------------------------
     ("admin.users", "GET"): _staff_page(ADMIN, {OK}),
     ("admin.new_user", "GET"): _staff_page(ADMIN, {OK}),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from app.accounts import service, totp
 from app.accounts.passwords import PasswordPolicyError
+from app.cases import notify
 from app.models import User
 from app.web.extensions import db
 from app.web.forms import (
@@ -142,7 +143,20 @@ def logout() -> Response:
 @blueprint.route("/account", methods=["GET"])
 @staff_required()
 def account(user: User) -> str:
-    return render_template("accounts/account.html", user=user, form=EmptyForm())
+    return render_template("accounts/account.html", user=user, form=EmptyForm(),
+                           daily_digest=notify.wants_daily_digest(db.session, user))
+
+
+@blueprint.route("/account/meldingen", methods=["POST"])
+@staff_required()
+def notification_choice(user: User) -> Response:
+    """An e-mail per run with news from reporters, or one a day."""
+    form = EmptyForm()
+    if form.validate_on_submit() and user.may_hold_cases:
+        notify.set_daily_digest(db.session, runtime(), user,
+                                request.form.get("digest") == "daily")
+        flash(_("Your choice for e-mails is saved."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @blueprint.route("/account/wachtwoord", methods=["GET", "POST"])

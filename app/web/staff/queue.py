@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.cases import queues
 from app.models import User
-from app.web import labels
+from app.web import labels, typology_labels
 from app.web.extensions import db
 from app.web.staff import choices
 from app.web.staff.case_blueprint import (
@@ -32,8 +32,13 @@ def my_cases(user: User) -> str:
         db.session, user, tab=request.args.get("tab", "all"),
         sort=request.args.get("sorteer", queues.DEFAULT_SORT),
         page=int(page) if page.isascii() and page.isdigit() and len(page) < 10 else 1,
-        unit_id=int(unit) if unit.isascii() and unit.isdigit() and len(unit) < 10 else None,
-        track=request.args.get("spoor") or None,
+        filters=queues.QueueFilter(
+            unit_id=int(unit) if unit.isascii() and unit.isdigit() and len(unit) < 10 else None,
+            track=request.args.get("spoor") or None,
+            in_state=request.args.get("status") or None,
+            category=request.args.get("categorie") or None,
+            deadline=request.args.get("termijn") or None,
+        ),
     )
     return _render(result)
 
@@ -42,7 +47,10 @@ def _render(result: queues.QueuePage, searched: str | None = None) -> str:
     return render_template("cases/queue.html", q=result, tabs=queues.TABS,
                            tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS),
                            units=choices.unit_choices(db.session),
-                           tracks=list(labels.TRACK_LABELS.items()), searched=searched)
+                           tracks=list(labels.TRACK_LABELS.items()),
+                           states=list(labels.STATE_LABELS.items()),
+                           categories=typology_labels.category_choices(),
+                           category_label=typology_labels.label_for, searched=searched)
 
 
 @blueprint.route("/zoek")

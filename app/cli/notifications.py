@@ -1,0 +1,74 @@
+"""`meldpunt notify send`: the e-mails that tell handlers a reporter acted,
+in the organisation's default language. Which holders hear of which cases,
+and when, is the domain's (app/cases/notify.py)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from functools import partial
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app.cases.notify import send_notifications
+from app.cases.reminders import Sender, SmtpSettings, log_sender, smtp_sender
+from app.cli.context import runtime
+from app.models import User
+from app.runtime import Runtime
+from app.web.extensions import db
+
+
+def notification_message(rt: Runtime, user: User, numbers: list[str], digest: bool,
+                         sender_address: str) -> EmailMessage:
+    """The case numbers and links, nothing else: not what the reporter did,
+    not the category, the unit or any word of the case."""
+    base = rt.settings.base_url.rstrip("/") + "/medewerkers/zaken/"
+    with force_locale(rt.settings.default_locale):
+        subject = (_("Daily overview: news from reporters") if digest
+                   else _("News from a reporter"))
+        lines = "\n".join(f"  {number}  {base}{number}" for number in numbers)
+        body = _(
+            "Good day,\n\n%(summary)s\n\n%(lines)s\n\nSign in to read it.\n\n"
+            "This message contains no case information on purpose. You receive it "
+            "because you handle these cases; under My account you can choose one "
+            "e-mail a day instead.",
+            summary=_("There is news from the reporter in:"),
+            lines=lines,
+        )
+    message = EmailMessage()
+    message["From"] = sender_address
+    message["To"] = user.email
+    message["Subject"] = subject
+    message["X-Meldpunt-User"] = f"user:{user.id}"
+    message.set_content(body)
+    return message
+
+
+def send_outbox(session: Session, rt: Runtime, send: Sender,
+                sender_address: str = "meldpunt@localhost", origin: str = "cli") -> int:
+    return send_notifications(session, rt, send, partial(notification_message, rt,
+                                                         sender_address=sender_address),
+                              origin=origin)
+
+
+@click.group("notify")
+def notify_group() -> None:
+    """E-mails to handlers when a reporter acts (no case content)."""
+
+
+@notify_group.command("send")
+@with_appcontext
+def notify_send() -> None:
+    """Send the waiting notifications (run every few minutes)."""
+
+    rt = runtime()
+    smtp = SmtpSettings.from_env()
+    if smtp is None or rt.settings.env in ("development", "testing"):
+        sent = send_outbox(db.session, rt, log_sender)
+        click.echo(f"{sent} notification(s) written to the log (no SMTP in {rt.settings.env}).")
+        return
+    sent = send_outbox(db.session, rt, smtp_sender(smtp), smtp.sender)
+    click.echo(f"{sent} notification(s) sent.")
