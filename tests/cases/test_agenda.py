@@ -17,8 +17,11 @@ from tests.conftest import IsolatedClient, sign_in
 
 
 def _routed_to(session, rt, intake, vp, case):  # type: ignore[no-untyped-def]
-    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
-    perform(session, rt, case, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    # A request for a VP goes straight to the VPs (issue #18); a formal
+    # report goes to intake, who routes it.
+    desk = intake if custody.holds(session, case, intake.user) else vp
+    perform(session, rt, case, desk.user, key_of(desk), "acknowledge", text="Ontvangen.")
+    perform(session, rt, case, desk.user, key_of(desk), "route_to_vp", vp_id=str(vp.user.id))
 
 
 def _mailbox(session, rt, code):  # type: ignore[no-untyped-def]
@@ -136,10 +139,11 @@ def test_a_reporters_action_queues_a_notification_for_each_holder_in_its_transac
 def test_the_staff_start_page_shows_the_agenda_instead_of_a_welcome(
         app, session, rt, make_staff, new_case):
     intake, vp = make_staff("intake"), make_staff("vertrouwenspersoon")
+    colleague = make_staff("vertrouwenspersoon")
     replied, code = new_case(track="advice")
     someone_elses, other_code = new_case(track="advice")
     _routed_to(session, rt, intake, vp, replied)
-    _routed_to(session, rt, intake, make_staff("vertrouwenspersoon"), someone_elses)
+    _routed_to(session, rt, intake, colleague, someone_elses)
     mailbox.send_message(session, rt, _mailbox(session, rt, code), "Nog iets.")
     mailbox.send_message(session, rt, _mailbox(session, rt, other_code), "Nog iets.")
     client = IsolatedClient(app, app.response_class, use_cookies=True)

@@ -71,8 +71,11 @@ def _send(session, rt, settings: SmtpSettings, now: datetime | None = None) -> i
 
 
 def _routed(session, rt, intake, vp, case):  # type: ignore[no-untyped-def]
-    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
-    perform(session, rt, case, intake.user, key_of(intake), "route_to_vp", vp_id=str(vp.user.id))
+    # A request for a VP goes straight to the VPs (issue #18); a formal
+    # report goes to intake, who routes it.
+    desk = intake if custody.holds(session, case, intake.user) else vp
+    perform(session, rt, case, desk.user, key_of(desk), "acknowledge", text="Ontvangen.")
+    perform(session, rt, case, desk.user, key_of(desk), "route_to_vp", vp_id=str(vp.user.id))
 
 
 def _mailbox(session, rt, code):  # type: ignore[no-untyped-def]
