@@ -162,6 +162,10 @@ class SignInForm(Form):
                          validators=[DataRequired(message=REQUIRED), Length(max=64)],
                          render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                     "spellcheck": "false"})
+    # A message typed while the mailbox closed by itself: kept in the form
+    # and sent once the code is entered (WCAG 2.2.1). Never stored before.
+    pending_message = TextAreaField(_l("Your message (not sent yet)"),
+                                    validators=[Optional(), Length(max=20000)])
 
 
 class NewCodeForm(Form):
