@@ -9,9 +9,6 @@ and in English.
 - The receipt code fits one line on a 320 px phone, prints alone with its
   dates, asks "have you written it down?", and the sign-in field can show
   what is typed (defect 4).
-- The decision aid knows the complaints committee, central counsellors, the
-  external committee for top management and immediate help, with contact
-  details; every reporter page has a "need help now?" line (defect 8).
 """
 
 from __future__ import annotations
@@ -265,49 +262,3 @@ def test_receipt_code_on_a_small_phone(server, browser, contexts, a11y, shot, la
     page.click("main form button[type=submit]:visible >> nth=-1")
     page.wait_for_load_state()
     assert page.locator("#body").count() == 1, page.inner_text("main")[:800]
-
-
-# --- defect 8 ------------------------------------------------------------------
-
-REPORTER_PAGES = ("/", "/melden", "/postbus", "/keuzehulp", "/privacy", "/toegankelijkheid")
-
-
-@pytest.mark.parametrize("lang", ["nl", "en"])
-def test_help_now_and_the_decision_aid_routes(server, browser, contexts, a11y, shot, lang):
-    page = new_page(browser, contexts, phone=True, js=False)
-    page.goto(server.url + "/")
-    use_language(page, lang)
-    for path in REPORTER_PAGES:
-        page.goto(server.url + path)
-        line = page.locator(".help-now")
-        assert line.count() >= 1 and line.first.is_visible(), path
-        assert "113" in line.first.inner_text(), path
-
-    def answer(*steps: tuple[str, str]) -> str:
-        page.goto(server.url + "/keuzehulp")
-        for name, value in steps:
-            page.check(f"input[name={name}][value={value}]")
-            page.click("main form button[type=submit]")
-            page.wait_for_load_state()
-        return page.inner_text("main")
-
-    crisis = answer(("about", "crisis"))
-    assert "0800-0113" in crisis and "113.nl" in crisis and "112" in crisis
-    look(page, a11y, shot, "keuzehulp crisis")
-
-    behaviour = answer(("about", "behaviour"), ("who", "other"), ("want", "investigate"))
-    assert ("klachtencommissie" if lang == "nl" else "complaints committee") in behaviour
-    assert "@" in behaviour  # a contact address, from the configuration
-    look(page, a11y, shot, "keuzehulp unwanted behaviour")
-
-    talk = answer(("about", "integrity"), ("who", "other"), ("want", "talk"))
-    assert ("centrale vertrouwenspersoon" if lang == "nl" else "central confidential") in talk
-
-    top = answer(("about", "integrity"), ("who", "top"))
-    assert ("externe integriteitscommissie" if lang == "nl"
-            else "external integrity committee") in top
-    look(page, a11y, shot, "keuzehulp top management")
-
-    wrongdoing = answer(("about", "wrongdoing"), ("who", "other"), ("want", "investigate"))
-    assert "Huis voor Klokkenluiders" in wrongdoing
-    assert "088" in wrongdoing and "huisvoorklokkenluiders.nl" in wrongdoing

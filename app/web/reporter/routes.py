@@ -192,7 +192,15 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> tuple[str, int]:
     # Rendered in the POST response itself (never redirected, never in the
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,
-                           files=len(files)), 200
+                           files=len(files), button_form=EmptyForm()), 200
+
+
+@blueprint.route("/melden/opgeschreven", methods=["POST"])
+def receipt_written_down() -> Response:
+    """"I have written it down": the way on from the receipt page."""
+    if EmptyForm().validate() and request.form.get("written_down") == "yes":
+        flash(_("Good. From now on, open your mailbox with your receipt code."), "success")
+    return redirect(url_for("reporting.mailbox_page"))
 
 
 # --- the mailbox ---------------------------------------------------------------
@@ -276,6 +284,14 @@ def mailbox_page() -> tuple[str, int] | str | Response:
         if opened is not None:
             return _render_mailbox(opened)
         return render_template("reporting/sign_in.html", form=SignInForm())
+    if request.form.get("switch_lang") in LANGUAGES:
+        # The sign-in page's own language button (a message waiting to be
+        # sent comes along and stays in the form).
+        session["lang"] = request.form["switch_lang"]
+        refresh_language()
+        kept = SignInForm()
+        kept.code.data = ""
+        return render_template("reporting/sign_in.html", form=kept), 401
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("reporting/sign_in.html", form=form), 400
@@ -315,7 +331,9 @@ def _sign_in_to_send(body: str) -> tuple[str, int]:
     the message kept in the form; it is sent when the code is entered."""
     form = SignInForm(formdata=None)
     form.pending_message.data = body[:20000]
-    return render_template("reporting/sign_in.html", form=form, closed_while_typing=True), 200
+    # 401: not signed in (any more); the page is the sign-in form itself,
+    # not a redirect to it, so the message can travel without being stored.
+    return render_template("reporting/sign_in.html", form=form), 401
 
 def _action(run: Callable[[mailbox.OpenMailbox], str | tuple[str, int]],
             when_closed: Callable[[], tuple[str, int]] | None = None,
