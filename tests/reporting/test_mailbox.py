@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.cases import mailbox
 from app.crypto.kdf import Argon2Params
 from app.crypto.receipts import LOCATOR_BUCKETS, generate_receipt_code
-from app.models import AuditEntry, MailboxThrottle, ReporterSession
+from app.models import AuditEntry, MailboxThrottle, Message, ReporterSession
 from tests.reporting.conftest import mailbox_post, open_mailbox, receipt_code, report_fields, send
 
 
@@ -151,8 +151,16 @@ def test_close_mailbox_deletes_the_session(client, session, units):
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(ReporterSession)) == 0
     assert 'name="code"' in client.get("/postbus").get_data(as_text=True)
-    # Actions after closing go nowhere.
-    assert mailbox_post(client, "/postbus/bericht", {"body": "hallo"}).status_code == 302
+    # Actions after closing go nowhere: nothing is sent. A message is not
+    # lost either (#21, WCAG 2.2.1): the sign-in page keeps it in its form.
+    messages = session.scalar(select(func.count()).select_from(Message))
+    response = mailbox_post(client, "/postbus/bericht", {"body": "hallo"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401 and 'name="code"' in page
+    assert 'name="pending_message"' in page and "hallo</textarea>" in page
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Message)) == messages
+    assert mailbox_post(client, "/postbus/gesprek", {"note": "x"}).status_code == 302
 
 
 def test_an_idle_mailbox_closes_itself(client, session, units, monkeypatch):

@@ -28,6 +28,7 @@ HANDLERS = {"intake", "vertrouwenspersoon", "integriteitscoordinator", "icc",
 # Outcome sets. A signed-out (or reporter-only) visitor on a staff page is
 # always sent to the sign-in page: 302, never 200.
 OK, REDIRECT, BAD, FORBIDDEN, MISSING, NOT_ALLOWED, THROTTLED = 200, 302, 400, 403, 404, 405, 429
+SIGN_IN = 401  # the mailbox sign-in form itself, keeping a message that was not sent
 TO_SIGN_IN = {REDIRECT}
 
 
@@ -93,7 +94,12 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("reporting.mailbox_page", "GET"): _everyone({OK}),
     # An empty code: refused (400), or throttled.
     ("reporting.mailbox_page", "POST"): _everyone({BAD, THROTTLED}),
-    ("reporting.mailbox_message", "POST"): _mailbox({BAD}),        # empty message
+    # Empty message: 400. Without an open mailbox the sign-in form answers
+    # (not a redirect), keeping what was typed (#21, WCAG 2.2.1).
+    ("reporting.mailbox_message", "POST"): {
+        **{visitor: {SIGN_IN} for visitor in VISITORS}, "reporter": {BAD}},
+    ("reporting.mailbox_keep_open", "POST"): _mailbox({REDIRECT}),
+    ("reporting.receipt_written_down", "POST"): _everyone({REDIRECT}),
     ("reporting.mailbox_files", "POST"): _mailbox({BAD}),          # no files
     ("reporting.mailbox_meeting", "POST"): _mailbox({REDIRECT}),   # note is optional
     ("reporting.mailbox_consent", "POST"): _mailbox({REDIRECT}),

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from wtforms import (
     EmailField,
     HiddenField,
-    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -157,20 +156,29 @@ def counsellor_choices(session: Session) -> list[tuple[int, str]]:
     return choices
 
 
+# A receipt code field: a text field (never offered to a password manager),
+# masked by CSS until the reporter ticks "show the code" (reporting/_code_field.html,
+# no JavaScript); nothing remembered, corrected or capitalised wrongly.
+CODE_FIELD = {"autocomplete": "off", "autocapitalize": "characters", "autocorrect": "off",
+              "spellcheck": "false", "class": "masked-code"}
+
+
 class SignInForm(Form):
-    code = PasswordField(_l("Your receipt code"),
-                         validators=[DataRequired(message=REQUIRED), Length(max=64)],
-                         render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                    "spellcheck": "false"})
+    code = StringField(_l("Your receipt code"),
+                       validators=[DataRequired(message=REQUIRED), Length(max=64)],
+                       render_kw=CODE_FIELD)
+    # A message typed while the mailbox closed by itself: kept in the form
+    # and sent once the code is entered (WCAG 2.2.1). Never stored before.
+    pending_message = TextAreaField(_l("Your message (not sent yet)"),
+                                    validators=[Optional(), Length(max=20000)])
 
 
 class NewCodeForm(Form):
     """The reporter types their new code back to show it is written down."""
 
-    code = PasswordField(_l("Your new code"),
-                         validators=[DataRequired(message=REQUIRED), Length(max=64)],
-                         render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                    "spellcheck": "false"})
+    code = StringField(_l("Your new code"),
+                       validators=[DataRequired(message=REQUIRED), Length(max=64)],
+                       render_kw=CODE_FIELD)
 
 
 class MessageForm(Form):

@@ -8,9 +8,12 @@ language and, while the mailbox is open, its token and secret.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
+from flask_babel import refresh as refresh_language
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -34,6 +37,7 @@ from app.errors import Conflict, NotFound
 from app.web import labels, typology_labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
+from app.web.i18n import LANGUAGES
 from app.web.messages import message_for
 from app.web.reporter import keuzehulp
 from app.web.reporter.forms import (
@@ -109,17 +113,37 @@ def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
 
 
 def _render_review(form: ReportForm, file_error: str | None = None,
-                   status: int = 200, resend: bool = False) -> tuple[str, int]:
+                   status: int = 200, resend: bool = False,
+                   files_dropped: bool = False) -> tuple[str, int]:
     return render_template("reporting/review.html", form=form, typology=typology,
                            typology_labels=typology_labels,
                            limits=upload_limits(), file_error=file_error, resend=resend,
+                           files_dropped=files_dropped or bool(file_error),
                            counsellors=dict(counsellor_choices(db.session))), status
+
+
+def _switch_language(lang: str) -> tuple[str, int]:
+    """The language button of the form and review pages is a submit of the
+    page's own form: what was typed comes along and is shown again in the
+    other language (nothing is stored). Chosen files are not kept."""
+    session["lang"] = lang
+    refresh_language()
+    form = _report_form()
+    complete = form.validate()
+    if request.form.get("shown") == "review" and complete:
+        return _render_review(form, files_dropped=True)
+    for f in form:
+        f.errors = []
+    return _render_form(form)
 
 
 @blueprint.route("/melden", methods=["GET", "POST"])
 @accepts_uploads
 def new_report() -> tuple[str, int] | str:
     posted_token = request.form.get("send_token")
+    switch_to = request.form.get("switch_lang")
+    if request.method == "POST" and switch_to in LANGUAGES:
+        return _switch_language(switch_to)
     form = _report_form()
     if request.method == "GET":
         if request.args.get("route") in ("advice", "report"):
@@ -168,7 +192,15 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> tuple[str, int]:
     # Rendered in the POST response itself (never redirected, never in the
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,
-                           files=len(files)), 200
+                           files=len(files), button_form=EmptyForm()), 200
+
+
+@blueprint.route("/melden/opgeschreven", methods=["POST"])
+def receipt_written_down() -> Response:
+    """"I have written it down": the way on from the receipt page."""
+    if EmptyForm().validate() and request.form.get("written_down") == "yes":
+        flash(_("Good. From now on, open your mailbox with your receipt code."), "success")
+    return redirect(url_for("reporting.mailbox_page"))
 
 
 # --- the mailbox ---------------------------------------------------------------
@@ -200,6 +232,26 @@ def _closed_notice() -> Response:
     return redirect(url_for("reporting.mailbox_page"))
 
 
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they are UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def closing_times(opened: mailbox.OpenMailbox) -> dict[str, object]:
+    """When this mailbox closes by itself (WCAG 2.2.1: the limits are told
+    before they bite): after the idle limit, and at the latest the absolute
+    limit after it was opened - the earlier of the two is the next close."""
+    idle = _aware(opened.row.last_seen_at) + mailbox.IDLE_TIMEOUT
+    latest = _aware(opened.row.created_at) + mailbox.ABSOLUTE_TIMEOUT
+    return {
+        "idle_minutes": int(mailbox.IDLE_TIMEOUT.total_seconds() // 60),
+        "absolute_hours": int(mailbox.ABSOLUTE_TIMEOUT.total_seconds() // 3600),
+        "next_close": format_time(min(idle, latest), "HH:mm"),
+        "latest_close": format_time(latest, "HH:mm"),
+        "extendable": idle < latest,
+    }
+
+
 def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: object
                     ) -> tuple[str, int]:
     view = mailbox.view_mailbox(db.session, runtime(), opened)
@@ -211,7 +263,8 @@ def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: obj
     all_forms.update(forms)
     return render_template("reporting/mailbox.html", view=view, case=opened.case,
                            typology=typology, typology_labels=typology_labels, labels=labels,
-                           limits=upload_limits(), **all_forms), status
+                           limits=upload_limits(), closing=closing_times(opened),
+                           **all_forms), status
 
 
 def _render_new_code(opened: mailbox.OpenMailbox, status: int = 200,
@@ -231,6 +284,14 @@ def mailbox_page() -> tuple[str, int] | str | Response:
         if opened is not None:
             return _render_mailbox(opened)
         return render_template("reporting/sign_in.html", form=SignInForm())
+    if request.form.get("switch_lang") in LANGUAGES:
+        # The sign-in page's own language button (a message waiting to be
+        # sent comes along and stays in the form).
+        session["lang"] = request.form["switch_lang"]
+        refresh_language()
+        kept = SignInForm()
+        kept.code.data = ""
+        return render_template("reporting/sign_in.html", form=kept), 401
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("reporting/sign_in.html", form=form), 400
@@ -238,7 +299,8 @@ def mailbox_page() -> tuple[str, int] | str | Response:
         opened, cookie = mailbox.sign_in(db.session, runtime(), form.code.data or "")
     except mailbox.MailboxThrottled as error:
         flash(message_for(error), "error")
-        return render_template("reporting/sign_in.html", form=SignInForm()), error.status
+        form.code.data = ""  # a message waiting to be sent stays in the form
+        return render_template("reporting/sign_in.html", form=form), error.status
     except mailbox.WrongCode as error:
         form.code.errors = [message_for(error)]
         return render_template("reporting/sign_in.html", form=form), error.status
@@ -248,14 +310,37 @@ def mailbox_page() -> tuple[str, int] | str | Response:
     if lang:
         session["lang"] = lang
     session[MAILBOX_TOKEN], session[MAILBOX_SECRET] = cookie.token, cookie.secret
+    _send_pending_message(opened, form.pending_message.data or "")
     return redirect(url_for("reporting.mailbox_page"))
 
 
+def _send_pending_message(opened: mailbox.OpenMailbox, body: str) -> None:
+    """A message typed while the mailbox closed, sent now it is open again."""
+    if not body.strip() or opened.must_replace_code:
+        return
+    try:
+        mailbox.send_message(db.session, runtime(), opened, body)
+    except (mailbox.MailboxClosed, mailbox.NotAllowed) as error:
+        flash(message_for(error), "error")
+        return
+    flash(_("Your message has been sent."), "success")
+
+
+def _sign_in_to_send(body: str) -> tuple[str, int]:
+    """The mailbox closed before the message was sent: the sign-in page, with
+    the message kept in the form; it is sent when the code is entered."""
+    form = SignInForm(formdata=None)
+    form.pending_message.data = body[:20000]
+    # 401: not signed in (any more); the page is the sign-in form itself,
+    # not a redirect to it, so the message can travel without being stored.
+    return render_template("reporting/sign_in.html", form=form), 401
+
 def _action(run: Callable[[mailbox.OpenMailbox], str | tuple[str, int]],
+            when_closed: Callable[[], tuple[str, int]] | None = None,
             ) -> Response | tuple[str, int]:
     opened = _open()
     if opened is None:
-        return _closed_notice()
+        return when_closed() if when_closed else _closed_notice()
     try:
         result = run(opened)
     except (mailbox.MailboxClosed, mailbox.NotAllowed) as error:
@@ -306,6 +391,18 @@ def mailbox_message() -> Response | tuple[str, int]:
             return _render_mailbox(opened, 400, message_form=form)
         mailbox.send_message(db.session, runtime(), opened, form.body.data or "")
         return _("Your message has been sent.")
+    return _action(run, when_closed=lambda: _sign_in_to_send(request.form.get("body", "")))
+
+
+@blueprint.route("/postbus/openhouden", methods=["POST"])
+def mailbox_keep_open() -> Response | tuple[str, int]:
+    """"Keep my mailbox open": opening it (in _action) restarts the idle limit."""
+    def run(opened: mailbox.OpenMailbox) -> str:
+        if not EmptyForm().validate():
+            raise mailbox.NotAllowed("form")
+        closing = closing_times(opened)
+        return _("Your mailbox stays open until %(time)s if you do nothing.",
+                 time=closing["next_close"])
     return _action(run)
 
 
