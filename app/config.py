@@ -76,6 +76,15 @@ class Settings:
     # calendar, every date and time is shown in it, a statistics year is a
     # calendar year in it (app/localtime.py).
     timezone: str = DEFAULT_TIMEZONE
+    # Admission control for Argon2id (app/crypto/kdf.py KdfGate): per worker
+    # process at most kdf_max_concurrent runs at a time, and only as many as
+    # kdf_memory_budget_mib holds (64 MiB each for a staff password, less for
+    # a receipt code); a run that can not start within kdf_wait_seconds gets
+    # a calm 503 page that keeps what was typed. Requests without Argon2id
+    # never wait for it.
+    kdf_max_concurrent: int = 2
+    kdf_memory_budget_mib: int = 256
+    kdf_wait_seconds: float = 15.0
 
     def __post_init__(self) -> None:
         check_timezone(self.timezone)
@@ -145,6 +154,9 @@ class Settings:
             default_locale=env.get("MELDPUNT_DEFAULT_LOCALE", "nl"),
             base_url=env.get("MELDPUNT_BASE_URL", "http://127.0.0.1:5000"),
             timezone=env.get("MELDPUNT_TIMEZONE", "") or DEFAULT_TIMEZONE,
+            kdf_max_concurrent=_int(env, "MELDPUNT_KDF_MAX_CONCURRENT", 2),
+            kdf_memory_budget_mib=_int(env, "MELDPUNT_KDF_MEMORY_BUDGET_MIB", 256),
+            kdf_wait_seconds=float(_int(env, "MELDPUNT_KDF_WAIT_SECONDS", 15)),
         )
 
 
