@@ -11,8 +11,18 @@ from app.cli.commands import register_commands
 from app.config import ConfigError, Settings, check_production_ready
 from app.keyring import missing_key_files
 from app.runtime import Runtime
+from app.web import (
+    admission,
+    audit_sealing,
+    health,
+    i18n,
+    logs,
+    pages,
+    security,
+    templating,
+    uploads,
+)
 from app.web import errors as error_pages
-from app.web import health, i18n, logs, pages, security, templating, uploads
 from app.web.converters import IntegerConverter, UnicodeConverter
 from app.web.cookies import SplitSessionInterface
 from app.web.extensions import babel, csrf, db, login_manager
@@ -81,6 +91,8 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
         app.extensions["meldpunt.runtime"] = Runtime.load(settings)
 
     security.init_app(app)
+    admission.init_app(app)
+    audit_sealing.init_app(app)
     error_pages.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)

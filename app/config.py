@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.crypto.kdf import Argon2Params
+from app.crypto.receipts import receipt_kdf_params
 
 ENVIRONMENTS = ("development", "testing", "production")
 DEFAULT_SECRET_MARKERS = ("", "dev", "change-me", "changeme", "secret")
@@ -44,11 +45,12 @@ class Settings:
     keys_dir: Path = Path("keys")
     storage_dir: Path = Path("instance/storage")
     # Argon2id for password verifiers, for the key that protects a staff
-    # private key, and for receipt codes. Production never lowers these;
-    # tests do, through these settings.
+    # private key (RFC 9106), and for receipt codes (sized to the code's 99
+    # bits: app/crypto/receipts.py). Production never lowers these; tests
+    # do, through these settings.
     password_hash: PasswordHashParams = field(default_factory=PasswordHashParams)
     key_derivation: Argon2Params = field(default_factory=Argon2Params)
-    receipt_derivation: Argon2Params = field(default_factory=Argon2Params)
+    receipt_derivation: Argon2Params = field(default_factory=receipt_kdf_params)
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
     sign_in_step_minutes: int = 10
@@ -86,6 +88,15 @@ class Settings:
     organisation_name: str = DEFAULT_ORGANISATION_NAME
     organisation_name_en: str = ""
     logo: str = DEFAULT_LOGO
+    # Admission control for Argon2id (app/crypto/kdf.py KdfGate): per worker
+    # process at most kdf_max_concurrent runs at a time, and only as many as
+    # kdf_memory_budget_mib holds (64 MiB each for a staff password, less for
+    # a receipt code); a run that can not start within kdf_wait_seconds gets
+    # a calm 503 page that keeps what was typed. Requests without Argon2id
+    # never wait for it.
+    kdf_max_concurrent: int = 2
+    kdf_memory_budget_mib: int = 256
+    kdf_wait_seconds: float = 15.0
 
     def __post_init__(self) -> None:
         check_timezone(self.timezone)
@@ -134,11 +145,7 @@ class Settings:
                 memory_kib=_int(env, "MELDPUNT_ARGON2_MEMORY_KIB", 65536),
                 parallelism=_int(env, "MELDPUNT_ARGON2_PARALLELISM", 4),
             ),
-            receipt_derivation=Argon2Params(
-                time_cost=_int(env, "MELDPUNT_ARGON2_TIME_COST", 3),
-                memory_kib=_int(env, "MELDPUNT_ARGON2_MEMORY_KIB", 65536),
-                parallelism=_int(env, "MELDPUNT_ARGON2_PARALLELISM", 4),
-            ),
+            receipt_derivation=_receipt_derivation(env),
             session_idle_minutes=_int(env, "MELDPUNT_SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_int(env, "MELDPUNT_SESSION_ABSOLUTE_HOURS", 10),
             login_slowdown_after=_int(env, "MELDPUNT_LOGIN_SLOWDOWN_AFTER", 3),
@@ -159,6 +166,9 @@ class Settings:
             or DEFAULT_ORGANISATION_NAME,
             organisation_name_en=env.get("MELDPUNT_ORGANISATION_NAME_EN", ""),
             logo=env.get("MELDPUNT_LOGO", "") or DEFAULT_LOGO,
+            kdf_max_concurrent=_int(env, "MELDPUNT_KDF_MAX_CONCURRENT", 2),
+            kdf_memory_budget_mib=_int(env, "MELDPUNT_KDF_MEMORY_BUDGET_MIB", 256),
+            kdf_wait_seconds=float(_int(env, "MELDPUNT_KDF_WAIT_SECONDS", 15)),
         )
 
 
@@ -191,10 +201,28 @@ def check_production_ready(settings: Settings, missing_keys: list[str]) -> None:
         problems.append("DATABASE_URL points at SQLite: use PostgreSQL in production.")
     if settings.password_hash.memory_kib < 65536 or settings.key_derivation.memory_kib < 65536:
         problems.append("Argon2id memory cost is below 64 MiB: remove MELDPUNT_ARGON2_* overrides.")
+    if settings.receipt_derivation.memory_kib < receipt_kdf_params().memory_kib:
+        problems.append("The receipt code's Argon2id memory cost is below OWASP's minimum"
+                        " (19 MiB): remove MELDPUNT_ARGON2_* and MELDPUNT_RECEIPT_ARGON2_*"
+                        " overrides.")
     for name in missing_keys:
         problems.append(f"Key material missing: {name} (run 'meldpunt init').")
     if problems:
         raise ConfigError("Meldpunt refuses to start in production:\n- " + "\n- ".join(problems))
+
+
+def _receipt_derivation(env: os._Environ[str] | dict[str, str]) -> Argon2Params:
+    """The receipt cost: MELDPUNT_RECEIPT_ARGON2_*, else the production cost,
+    lowered (never raised) by a test's MELDPUNT_ARGON2_* override."""
+    base = receipt_kdf_params()
+
+    def value(name: str, default: int) -> int:
+        general = _int(env, f"MELDPUNT_ARGON2_{name}", default)
+        return _int(env, f"MELDPUNT_RECEIPT_ARGON2_{name}", min(default, general))
+
+    return Argon2Params(time_cost=value("TIME_COST", base.time_cost),
+                        memory_kib=value("MEMORY_KIB", base.memory_kib),
+                        parallelism=value("PARALLELISM", base.parallelism))
 
 
 def _normalise_database_url(url: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from app.audit.log import AuditLog
 from app.config import Settings
+from app.crypto.kdf import KdfGate
 from app.keyring import Keyring, load_keyring
 from app.storage import FileStore
 
@@ -20,6 +21,8 @@ class Runtime:
     files: FileStore
     # The pictures this process may decode at the same time (uploads.py).
     picture_slots: threading.BoundedSemaphore
+    # The Argon2id runs this process may do at the same time (kdf.py).
+    kdf_gate: KdfGate
 
     @classmethod
     def load(cls, settings: Settings) -> Runtime:
@@ -30,4 +33,9 @@ class Runtime:
             audit=AuditLog(keyring.audit_key),
             files=FileStore(settings.storage_dir),
             picture_slots=threading.BoundedSemaphore(max(1, settings.image_workers)),
+            kdf_gate=KdfGate.from_settings(
+                max_runs=settings.kdf_max_concurrent,
+                memory_budget_mib=settings.kdf_memory_budget_mib,
+                wait_seconds=settings.kdf_wait_seconds,
+            ),
         )

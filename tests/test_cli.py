@@ -144,6 +144,7 @@ def test_demo_refuses_production(settings):
         database_url="postgresql+psycopg://nobody@127.0.0.1:1/nothing",
         password_hash=type(settings.password_hash)(),
         key_derivation=type(settings.key_derivation)(),
+        receipt_derivation=type(settings.receipt_derivation)(),
     )
     app = create_app(production)
     try:
@@ -160,6 +161,10 @@ def test_demo_refuses_production(settings):
 def _some_entries(session, rt, count: int = 6) -> None:  # type: ignore[no-untyped-def]
     for n in range(count):
         rt.audit.record(session, actor="system", action=AuditAction.CASE_OPEN, origin="cli")
+    session.commit()
+    # Appending takes no lock; the sealer links the entries into the chain
+    # (after a web response, or `meldpunt audit seal`): these are sealed.
+    rt.audit.seal(session)
     session.commit()
 
 

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from app.config import PasswordHashParams
+from app.crypto.kdf import admitted
 from app.errors import Invalid
 
 MIN_LENGTH = 12
@@ -32,12 +33,16 @@ def hasher(params: PasswordHashParams) -> PasswordHasher:
 
 
 def hash_password(password: str, params: PasswordHashParams) -> str:
-    return hasher(params).hash(password)
+    with admitted(params.memory_kib):
+        return hasher(params).hash(password)
 
 
 def verify_password(stored_hash: str, password: str, params: PasswordHashParams) -> bool:
     try:
-        return hasher(params).verify(stored_hash, password)
+        # The stored hash's own cost (an older hash may differ) is what runs;
+        # admission counts the current one, which rehashing converges to.
+        with admitted(params.memory_kib):
+            return hasher(params).verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

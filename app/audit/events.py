@@ -22,6 +22,15 @@ def record_event(session: Session, rt: Runtime, *, actor: str, action: AuditActi
                     object_id=object_id, result=result, origin=origin)
 
 
+def seal_audit_log(session: Session, rt: Runtime, *, wait: bool = True) -> int | None:
+    """Seal the committed entries into the chain (AuditLog.seal) and commit;
+    None when `wait` is off and another sealer is at work. Raises ChainBroken
+    (nothing sealed) for an entry that fails its own HMAC. Owns its
+    transaction."""
+    with unit_of_work(session):
+        return rt.audit.seal(session, wait=wait)
+
+
 def prune_audit_log(session: Session, rt: Runtime, *, before: datetime, origin: str,
                     dry_run: bool = False) -> PruneResult:
     """Prune the entries written before `before` (AuditLog.prune) and commit.

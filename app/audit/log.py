@@ -1,10 +1,30 @@
-"""Append-only, hash-chained and HMAC'd audit log.
+"""Append-only, hash-chained and HMAC'd audit log, appended without a lock.
 
-Each entry's hash covers the previous entry's hash and its own fields; an
-HMAC under keys/audit_hmac.key over that hash means that an attacker with
-write access to the database alone can not rebuild a consistent chain after
-editing a row. Entries are written in the caller's transaction, so an action
-and its entry commit or roll back together.
+An entry is written in the caller's transaction, so an action and its entry
+commit or roll back together. Writing takes no lock: the entry gets its
+number (`seq`) from a database sequence (SQLite: AUTOINCREMENT) and an HMAC
+of its own fields and number (`row_mac`) under keys/audit_hmac.key, and is
+not yet in the chain. Rolled-back transactions leave gaps in `seq`; that is
+expected and says nothing.
+
+**Sealing** (`AuditLog.seal`; one sealer at a time, under a PostgreSQL
+advisory lock that appenders never take) links the committed entries that
+are not yet in the chain, in `seq` order, at the chain's next positions
+(`chain_pos` 1, 2, 3, … with no gaps): each sealed entry's hash covers the
+previous entry's hash, its position (and its `seq` when that differs) and
+its fields, with an HMAC over that hash — so an attacker with write access
+to the database alone can not rebuild a consistent chain after editing,
+deleting or inserting a sealed row. An entry whose transaction commits after
+a later one was sealed simply gets the next free position in the next seal.
+The sealer refuses to seal an entry whose `row_mac` does not verify (edited
+or forged before sealing): it never launders a forgery into the chain.
+Sealing runs after a web response that wrote entries (without waiting for a
+sealer that is busy), in `meldpunt audit seal`, `audit verify` and
+`audit checkpoint`, and before pruning.
+
+Until it is sealed an entry is protected by its own HMAC only: an edit or a
+forged insert is detected, a deletion is not (it looks like a rolled-back
+transaction's gap). Sealing soon after the response keeps that window short.
 """
 
 from __future__ import annotations
@@ -18,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, select, text
+from sqlalchemy import CursorResult, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.crypto.mac import prepared_hmac_sha256
@@ -30,6 +50,12 @@ GENESIS = "0" * 64
 RESULTS = ("ok", "denied", "failed")
 ORIGINS = ("web", "cli", "job")
 ANCHOR_DOMAIN = "meldpunt-audit-anchor-v1"
+ROW_DOMAIN = "meldpunt-audit-row-v1"
+# One sealer (or pruner) at a time; appenders never take it.
+SEAL_LOCK = 7310001
+UNSEALED_ALTERED = "entry not yet sealed, altered or forged (HMAC mismatch)"
+# Set on a session that appended entries: the web seals them after the response.
+APPENDED = "meldpunt.audit_appended"
 
 
 class ChainBroken(Exception):
@@ -51,7 +77,14 @@ def _action(action: object) -> AuditAction:
         raise ValueError(f"not an audit action: {action!r}") from None
 
 
-def _canonical(seq: int, at: datetime, actor: str, action: str, object_type: str,
+def position_field(chain_pos: int, seq: int) -> str:
+    """What an entry's hash says about where it is: its chain position, and
+    its number too when the two differ. Entries written before sealing
+    existed have equal ones, so their hashes are what they always were."""
+    return str(chain_pos) if chain_pos == seq else f"{chain_pos}:{seq}"
+
+
+def _canonical(seq: int | str, at: datetime, actor: str, action: str, object_type: str,
                object_id: str, result: str, origin: str) -> bytes:
     return _length_prefixed((str(seq), at.isoformat(timespec="microseconds"), actor, action,
                              object_type, object_id, result, origin))
@@ -67,7 +100,7 @@ def _length_prefixed(parts: Iterable[str]) -> bytes:
     return bytes(out)
 
 
-def _hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str, object_type: str,
+def _hash(prev_hash: str, seq: int | str, at: datetime, actor: str, action: str, object_type: str,
           object_id: str, result: str, origin: str) -> str:
     return hashlib.sha256(prev_hash.encode() + _canonical(
         seq, at, actor, action, object_type, object_id, result, origin)).hexdigest()
@@ -92,8 +125,16 @@ def _hash_text(prev_hash: str, seq: str, at: str, actor: str, action: str, objec
 
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return _hash(prev_hash, entry.seq, entry.at, entry.actor, entry.action, entry.object_type,
-                 entry.object_id, entry.result, entry.origin)
+    """The chain hash of a sealed entry (its `chain_pos` is set)."""
+    position = entry.chain_pos if entry.chain_pos is not None else entry.seq
+    return _hash(prev_hash, position_field(position, entry.seq), entry.at, entry.actor,
+                 entry.action, entry.object_type, entry.object_id, entry.result, entry.origin)
+
+
+def _row_message(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str,
+                 result: str, origin: str) -> bytes:
+    return ROW_DOMAIN.encode() + _length_prefixed(
+        (str(seq), at, actor, action, object_type, object_id, result, origin))
 
 
 class AuditLog:
@@ -110,15 +151,26 @@ class AuditLog:
         message = f"{ANCHOR_DOMAIN}|{seq}|{entry_hash}|{_iso(entry_at)}"
         return hmac.digest(self._key, message.encode(), "sha256").hex()
 
+    def row_mac(self, seq: int, at: datetime | str, actor: str, action: str, object_type: str,
+                object_id: str, result: str, origin: str) -> str:
+        """The HMAC an entry carries from its insertion until it is sealed."""
+        return hmac.digest(self._key, _row_message(seq, _iso(at), actor, action, object_type,
+                                                   object_id, result, origin), "sha256").hex()
+
     def _anchor_intact(self, anchor: AuditAnchor) -> bool:
         return hmac.compare_digest(
             self.anchor_mac(anchor.seq, anchor.entry_hash, anchor.entry_at), anchor.mac)
 
     @staticmethod
-    def _lock(session: Session) -> None:
-        if session.get_bind().dialect.name == "postgresql":
-            # One appender (or pruner) at a time: the chain has no forks.
-            session.execute(text("SELECT pg_advisory_xact_lock(7310001)"))
+    def _lock(session: Session, *, wait: bool = True) -> bool:
+        """The sealer's lock (PostgreSQL; SQLite has one writer anyway).
+        Without `wait`: False when another sealer holds it."""
+        if session.get_bind().dialect.name != "postgresql":
+            return True
+        if wait:
+            session.execute(text(f"SELECT pg_advisory_xact_lock({SEAL_LOCK})"))
+            return True
+        return bool(session.scalar(text(f"SELECT pg_try_advisory_xact_lock({SEAL_LOCK})")))
 
     def record(
         self,
@@ -143,37 +195,97 @@ class AuditLog:
             if (event.get("result", "ok") not in RESULTS
                     or event.get("origin", "web") not in ORIGINS):
                 raise ValueError("unknown audit result or origin")
-        self._lock(session)
-        seq, prev = self.head(session)
         now = utcnow()
-        entries = []
-        for event in events:
-            seq += 1
-            entry = AuditEntry(
-                seq=seq, at=now, actor=str(event["actor"]), action=_action(event["action"]).value,
-                object_type=str(event.get("object_type", "")),
-                object_id=str(event.get("object_id", "")),
-                result=str(event.get("result", "ok")), origin=str(event.get("origin", "web")),
-                prev_hash=prev,
-            )
-            entry.entry_hash = entry_hash(prev, entry)
-            entry.mac = self._mac(entry.entry_hash)
-            prev = entry.entry_hash
-            entries.append(entry)
+        entries = [AuditEntry(
+            at=now, actor=str(event["actor"]), action=_action(event["action"]).value,
+            object_type=str(event.get("object_type", "")),
+            object_id=str(event.get("object_id", "")),
+            result=str(event.get("result", "ok")), origin=str(event.get("origin", "web")),
+        ) for event in events]
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            # Numbers from the sequence: no lock, no head read; the HMAC that
+            # covers the number goes in with the row (no UPDATE).
+            numbers = session.scalars(text(
+                "SELECT nextval('audit_entry_seq_seq') FROM generate_series(1, :n)"),
+                {"n": len(entries)}).all()
+            for entry, number in zip(entries, numbers, strict=True):
+                entry.seq = int(number)
         session.add_all(entries)
+        if not postgres:
+            session.flush()  # SQLite's AUTOINCREMENT numbers them
+        for entry in entries:
+            entry.row_mac = self.row_mac(entry.seq, now, entry.actor, entry.action,
+                                         entry.object_type, entry.object_id, entry.result,
+                                         entry.origin)
         session.flush()
+        session.info[APPENDED] = True
         return entries
+
+    def seal(self, session: Session, *, wait: bool = True) -> int | None:
+        """Link every committed entry that is not yet in the chain into it, in
+        `seq` order, in the caller's transaction; the number sealed. Without
+        `wait`, None when another sealer is at work (it or the next one seals
+        these). Raises ChainBroken (sealing nothing) when an entry to seal
+        does not carry its own valid HMAC."""
+        if not self._lock(session, wait=wait):
+            return None
+        return self._seal_locked(session)
+
+    def _seal_locked(self, session: Session) -> int:
+        position, prev = self.head(session)
+        rows = session.execute(select(
+            AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+            AuditEntry.object_type, AuditEntry.object_id, AuditEntry.result, AuditEntry.origin,
+            AuditEntry.row_mac,
+        ).where(AuditEntry.chain_pos.is_(None)).order_by(AuditEntry.seq)).all()
+        changes: list[dict[str, object]] = []
+        for seq, at, actor, action, object_type, object_id, result, origin, stored in rows:
+            moment = _iso(at)
+            if not hmac.compare_digest(
+                    self.row_mac(seq, moment, actor, action, object_type, object_id, result,
+                                 origin), stored or ""):
+                raise ChainBroken(VerifyResult(False, 0, seq, UNSEALED_ALTERED))
+            position += 1
+            digest = _hash_text(prev, position_field(position, seq), moment, actor, action,
+                                object_type, object_id, result, origin)
+            changes.append({"seq": seq, "chain_pos": position, "prev_hash": prev,
+                            "entry_hash": digest, "mac": self._mac(digest)})
+            prev = digest
+        if changes:
+            session.execute(update(AuditEntry), changes)
+            for entry in list(session.identity_map.values()):
+                if isinstance(entry, AuditEntry):
+                    session.expire(entry)
+        return len(changes)
 
     def verify(self, session: Session, checkpoint: tuple[int, str] | None = None) -> VerifyResult:
         """Check every anchor's HMAC, then the chain from the newest anchor
-        (or from the first entry when nothing was ever pruned) to the head."""
+        (or from the first entry when nothing was ever pruned) to the head,
+        then the own HMAC of every entry not yet sealed. Reads only: seal
+        first to bring every committed entry into the chain."""
         anchors = session.scalars(select(AuditAnchor).order_by(AuditAnchor.seq)).all()
         for anchor in anchors:
             if not self._anchor_intact(anchor):
                 return VerifyResult(False, 0, anchor.seq, "pruning anchor altered (HMAC mismatch)")
         start = (anchors[-1].seq, anchors[-1].entry_hash) if anchors else (0, GENESIS)
-        return _verify_rows(_entry_rows(session, after=start[0]), prepared_hmac_sha256(self._key),
-                            checkpoint, start)
+        result = _verify_rows(_entry_rows(session, after=start[0]),
+                              prepared_hmac_sha256(self._key), checkpoint, start)
+        if not result.ok:
+            return result
+        unsealed = 0
+        for seq, at, actor, action, object_type, object_id, outcome, origin, stored in \
+                session.execute(select(
+                    AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+                    AuditEntry.object_type, AuditEntry.object_id, AuditEntry.result,
+                    AuditEntry.origin, AuditEntry.row_mac,
+                ).where(AuditEntry.chain_pos.is_(None)).order_by(AuditEntry.seq)):
+            if not hmac.compare_digest(self.row_mac(seq, at, actor, action, object_type,
+                                                    object_id, outcome, origin), stored or ""):
+                return VerifyResult(False, result.checked, seq, UNSEALED_ALTERED,
+                                    result.start_seq)
+            unsealed += 1
+        return VerifyResult(True, result.checked, start_seq=result.start_seq, unsealed=unsealed)
 
     def start(self, session: Session) -> tuple[int, str]:
         """Where verification starts: the newest anchor, or the genesis."""
@@ -195,9 +307,12 @@ class AuditLog:
         starting point, all in the caller's transaction."""
         self._lock(session)
         start_seq, start_hash = self.start(session)
+        # Everything committed is in the chain first (an entry that fails its
+        # own HMAC stops the pruning as a broken chain does).
+        self._seal_locked(session)
         cutoff = _as_utc(before)
-        first_kept = session.scalar(select(func.min(AuditEntry.seq)).where(
-            AuditEntry.seq > start_seq, AuditEntry.at >= cutoff))
+        first_kept = session.scalar(select(func.min(AuditEntry.chain_pos)).where(
+            AuditEntry.chain_pos > start_seq, AuditEntry.at >= cutoff))
         last = first_kept - 1 if first_kept is not None else self.head(session)[0]
         if last <= start_seq:
             return PruneResult(0, start_seq, dry_run)
@@ -210,27 +325,33 @@ class AuditLog:
             raise ChainBroken(result)
         if dry_run:
             return PruneResult(last - start_seq, last, True)
-        # Recorded before the deletion, so the newest entry (the head) stays.
+        # Recorded and sealed before the deletion, so the newest entry (the
+        # head) stays.
         self.record(session, actor=actor, action=AuditAction.AUDIT_PRUNED, object_type="audit_log",
                     object_id=f"{start_seq + 1}-{last}", origin=origin)
-        last_entry = session.get(AuditEntry, last)
-        assert last_entry is not None  # noqa: S101 - verified just above
+        self._seal_locked(session)
+        last_entry = session.scalar(select(AuditEntry).where(AuditEntry.chain_pos == last))
+        # Verified just above: sealed, with its hash.
+        assert last_entry is not None and last_entry.entry_hash is not None  # noqa: S101
         session.add(AuditAnchor(
             seq=last, entry_hash=last_entry.entry_hash, entry_at=last_entry.at,
             pruned_at=utcnow(),
             mac=self.anchor_mac(last, last_entry.entry_hash, last_entry.at)))
         session.flush()  # the PostgreSQL trigger lets a deletion through only under an anchor
-        session.execute(delete(AuditEntry).where(AuditEntry.seq <= last)
+        session.execute(delete(AuditEntry).where(AuditEntry.chain_pos <= last)
                         .execution_options(synchronize_session=False))
         session.expunge(last_entry)
         return PruneResult(last - start_seq, last, False)
 
     @staticmethod
     def head(session: Session) -> tuple[int, str]:
+        """The chain's last position and hash (sealed entries only)."""
         row = session.execute(
-            select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+            select(AuditEntry.chain_pos, AuditEntry.entry_hash)
+            .where(AuditEntry.chain_pos.is_not(None))
+            .order_by(AuditEntry.chain_pos.desc()).limit(1)
         ).first()
-        if row:
+        if row and row[0] is not None and row[1] is not None:
             return row[0], row[1]
         anchor = session.execute(select(AuditAnchor.seq, AuditAnchor.entry_hash)
                                  .order_by(AuditAnchor.seq.desc()).limit(1)).first()
@@ -245,10 +366,16 @@ class AuditLog:
 class VerifyResult:
     ok: bool
     checked: int
+    # The chain position of the first broken sealed entry (its number too
+    # unless rolled-back transactions left gaps before it), or the number of
+    # an entry not yet sealed that fails its own HMAC.
     first_broken_seq: int | None = None
     reason: str = ""
-    # Entries up to this sequence number were pruned (0: none ever were).
+    # Entries up to this chain position were pruned (0: none ever were).
     start_seq: int = 0
+    # Entries written but not yet sealed into the chain (each checked by its
+    # own HMAC).
+    unsealed: int = 0
 
 
 @dataclass(frozen=True)
@@ -261,8 +388,9 @@ class PruneResult:
 def verify_chain(entries: Iterable[AuditEntry], mac: Callable[[str], str],
                  checkpoint: tuple[int, str] | None = None) -> VerifyResult:
     return _verify_rows(
-        ((e.seq, _iso(e.at), e.actor, e.action, e.object_type, e.object_id, e.result, e.origin,
-          e.prev_hash, e.entry_hash, e.mac) for e in entries), mac, checkpoint)
+        ((e.chain_pos, e.seq, _iso(e.at), e.actor, e.action, e.object_type, e.object_id,
+          e.result, e.origin, e.prev_hash, e.entry_hash, e.mac) for e in entries
+         if e.chain_pos is not None), mac, checkpoint)
 
 
 def _as_utc(value: datetime | str) -> datetime:
@@ -276,17 +404,20 @@ def _iso(value: datetime | str) -> str:
 
 
 _PG_ROWS = (
-    "SELECT seq, to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00', actor, action,"
-    " object_type, object_id, result, origin, prev_hash, entry_hash, mac FROM audit_entry"
-    " WHERE seq > %(after)s AND seq <= %(through)s ORDER BY seq")
+    "SELECT chain_pos, seq, to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00', actor,"
+    " action, object_type, object_id, result, origin, prev_hash, entry_hash, mac"
+    " FROM audit_entry WHERE chain_pos > %(after)s AND chain_pos <= %(through)s"
+    " ORDER BY chain_pos")
 _SQLITE_ROWS = (
-    "SELECT seq, at, actor, action, object_type, object_id, result, origin, prev_hash,"
-    " entry_hash, mac FROM audit_entry WHERE seq > :after AND seq <= :through ORDER BY seq")
+    "SELECT chain_pos, seq, at, actor, action, object_type, object_id, result, origin,"
+    " prev_hash, entry_hash, mac FROM audit_entry WHERE chain_pos > :after"
+    " AND chain_pos <= :through ORDER BY chain_pos")
 
 
 def _entry_rows(session: Session, *, after: int,
                 through: int | None = None) -> Iterator[Sequence[Any]]:
-    """(seq, time as the hash saw it, ...) rows in order, streamed as plain
+    """(chain position, seq, time as the hash saw it, ...) sealed rows in
+    chain order, streamed as plain
     driver rows. PostgreSQL renders the time itself, which moves that work to
     the database server's core."""
     connection = session.connection()
@@ -295,7 +426,7 @@ def _entry_rows(session: Session, *, after: int,
     if connection.dialect.name == "postgresql":
         return _prefetched(connection.exec_driver_sql(_PG_ROWS, params, execution_options=options))
     rows = connection.exec_driver_sql(_SQLITE_ROWS, params, execution_options=options)
-    return ((seq, _iso(at), *rest) for seq, at, *rest in rows)
+    return ((pos, seq, _iso(at), *rest) for pos, seq, at, *rest in rows)
 
 
 def _prefetched(result: CursorResult[Any], size: int = 20_000) -> Iterator[Sequence[Any]]:
@@ -355,18 +486,20 @@ def _verify_rows(rows: Iterable[Sequence[Any]], mac: Callable[[str], str],
     check_seq, check_hash = checkpoint if checkpoint else (-1, "")
     compare = hmac.compare_digest
     hash_text = _hash_text
-    for seq, at, actor, action, object_type, object_id, result, origin, prev_hash, \
+    # `seq` below is the chain position (the name of the log's first form,
+    # where the two were the same); `number` is the entry's own number.
+    for seq, number, at, actor, action, object_type, object_id, result, origin, prev_hash, \
             stored_hash, stored_mac in rows:
         if seq != expected_seq:
             return VerifyResult(False, checked, expected_seq, "entry missing (gap in sequence)",
                                 start_seq)
         if prev_hash != prev:
             return VerifyResult(False, checked, seq, "link to previous entry broken", start_seq)
-        digest = hash_text(prev, str(seq), at, actor, action, object_type, object_id, result,
-                           origin)
-        if not compare(digest, stored_hash):
+        digest = hash_text(prev, str(seq) if seq == number else f"{seq}:{number}", at, actor,
+                           action, object_type, object_id, result, origin)
+        if not compare(digest, stored_hash or ""):
             return VerifyResult(False, checked, seq, "entry altered (hash mismatch)", start_seq)
-        if not compare(mac(digest), stored_mac):
+        if not compare(mac(digest), stored_mac or ""):
             return VerifyResult(False, checked, seq, "entry altered (HMAC mismatch)", start_seq)
         if seq == check_seq:
             if stored_hash != check_hash:

@@ -25,7 +25,8 @@ from sqlalchemy import select
 from app.accounts import service
 from app.accounts.passwords import PasswordPolicyError
 from app.accounts.service import find_user_by_email
-from app.audit.log import AuditLog
+from app.audit.events import seal_audit_log
+from app.audit.log import AuditLog, ChainBroken, VerifyResult
 from app.cases import custody, recovery
 from app.cli.cases import case_group, reminders_group
 from app.cli.context import fail, runtime, settings
@@ -244,22 +245,50 @@ def audit_verify(checkpoint: str | None) -> None:
             point = (int(seq_text), digest)
         except ValueError:
             fail("--checkpoint must look like SEQ:HASH")
+    # Every committed entry into the chain first (an entry that fails its
+    # own HMAC is reported below by verify, which reads the same rows).
+    try:
+        seal_audit_log(db.session, runtime())
+    except ChainBroken:
+        pass
     result = runtime().audit.verify(db.session, point)
     if result.ok:
         since = (f" (entries up to {result.start_seq} were pruned; verified from the signed "
                  "anchor)" if result.start_seq else "")
-        click.echo(f"Audit log OK: {result.checked} entries verified{since}.")
+        pending = (f"; {result.unsealed} written since, not yet sealed, each with a valid "
+                   "HMAC" if result.unsealed else "")
+        click.echo(f"Audit log OK: {result.checked} entries verified{since}{pending}.")
         return
+    _broken(result)
+
+
+def _broken(result: VerifyResult) -> None:
     click.echo(f"Audit log BROKEN at entry {result.first_broken_seq}: {result.reason} "
                f"({result.checked} entries verified before it).", err=True)
     sys.exit(1)
 
 
+@audit_group.command("seal")
+@with_appcontext
+def audit_seal() -> None:
+    """Link every committed entry into the hash chain (run it every minute
+    from cron; the web also seals after each response that wrote entries)."""
+    try:
+        sealed = seal_audit_log(db.session, runtime())
+    except ChainBroken as exc:
+        _broken(exc.result)
+        return
+    click.echo(f"Audit log: {sealed} entries sealed.")
+
+
 @audit_group.command("checkpoint")
 @with_appcontext
 def audit_checkpoint() -> None:
-    """Print the current head (SEQ:HASH); store it outside the system."""
-
+    """Seal, then print the current head (SEQ:HASH); store it outside the system."""
+    try:
+        seal_audit_log(db.session, runtime())
+    except ChainBroken as exc:
+        _broken(exc.result)
     seq, digest = AuditLog.head(db.session)
     click.echo(f"{seq}:{digest}")
 

@@ -81,6 +81,21 @@ def form_token_digest(token: str, pepper: bytes) -> bytes:
     return hmac.new(pepper, b"send-token|" + token.encode(), hashlib.sha256).digest()
 
 
+# The Argon2id cost of a new receipt (SECURITY.md, "Receipt codes: the cost
+# of a guess"): a code holds ~99 bits from `secrets`, far above the 64 bits
+# NIST SP 800-63B asks of a look-up secret, which then needs no costly
+# stretching; OWASP's Argon2id minimum (19 MiB, 2 passes, 1 lane) keeps a
+# memory-hard step at a seventh of the staff-password cost. Every receipt
+# stores its own parameters, so older receipts keep verifying with theirs.
+RECEIPT_TIME_COST = 2
+RECEIPT_MEMORY_KIB = 19 * 1024
+RECEIPT_PARALLELISM = 1
+
+
+def receipt_kdf_params() -> Argon2Params:
+    return Argon2Params(RECEIPT_TIME_COST, RECEIPT_MEMORY_KIB, RECEIPT_PARALLELISM)
+
+
 def new_receipt_salt() -> bytes:
     return os.urandom(SALT_LEN)
 

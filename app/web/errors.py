@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.crypto.kdf import KeyDerivationBusy
 from app.errors import DomainError
 from app.transactions import abandon
 from app.web.extensions import db, login_manager
@@ -29,7 +30,43 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     ), code
 
 
+# Posted fields a busy page never writes back into the page: secrets the
+# user types again (passwords, receipt and second-factor codes), and the
+# CSRF token (the page carries a fresh one).
+NOT_CARRIED = frozenset({"csrf_token", "password", "confirm", "current", "code"})
+
+
+def carried_fields(form: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """What a busy page sends again: every posted field but the secrets."""
+    return [(name, value) for name, values in form.items() if name not in NOT_CARRIED
+            for value in values]
+
+
+def busy_headers(error: KeyDerivationBusy) -> list[tuple[str, str]]:
+    return [("Retry-After", str(error.retry_after))]
+
+
+def render_busy(error: KeyDerivationBusy) -> tuple[str, int, list[tuple[str, str]]]:
+    """The calm page for a request that found key derivation saturated; a
+    form posted is carried (without its secrets) to be sent again."""
+    posted = request.method == "POST"
+    return render_template(
+        "errors/busy.html", code=error.status, message=message_for(error),
+        action=request.path if posted else None,
+        fields=carried_fields(request.form.to_dict(flat=False)) if posted else [],
+        had_secret=posted and any(name in NOT_CARRIED - {"csrf_token"}
+                                  for name in request.form),
+        file_fields=sorted({name for name, f in request.files.items(multi=True)
+                            if f.filename}) if posted else [],
+    ), error.status, busy_headers(error)
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(KeyDerivationBusy)
+    def _busy(error: KeyDerivationBusy) -> tuple[str, int, list[tuple[str, str]]]:
+        abandon(db.session)
+        return render_busy(error)
+
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> tuple[str, int]:
         return render_error(

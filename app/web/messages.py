@@ -191,6 +191,10 @@ MESSAGES: dict[str, LazyString] = {
     "vp_report.year": _l("Choose a year that has begun."),
     "vp_report.empty": _l("Fill in your account of the year."),
     "vp_report.too_long": _l("The text is too long: at most %(max)s characters."),
+    # --- admission control for key derivation (app/crypto/kdf.py) ---
+    "kdf.busy": _l("Many people are using Meldpunt at this moment, so this could not be done "
+                   "straight away. Nothing has been lost and nothing has been stored yet. "
+                   "Wait a minute and try again."),
 }
 
 

@@ -1,7 +1,7 @@
 """what reporters did (kind and day), the notification outbox, digest choice
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0018
 Create Date: 2026-11-30 21:50:00
 
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

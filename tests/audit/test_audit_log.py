@@ -18,6 +18,10 @@ def _append(session, rt, n=5):
         rt.audit.record(session, actor="system", action=AuditAction.CASE_OPEN, object_type="case",
                         object_id=f"MP-TEST-{i}", origin="cli")
     session.commit()
+    # Appending takes no lock; the sealer links the entries into the chain
+    # (after a web response, or `meldpunt audit seal`): these are sealed.
+    rt.audit.seal(session)
+    session.commit()
 
 
 def tamper(session, statement, params=None):

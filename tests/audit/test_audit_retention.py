@@ -30,6 +30,10 @@ def _append(session, rt, n, *, at=None, prefix="E"):
         rt.audit.record(session, actor="system", action=AuditAction.CASE_OPEN, object_type="case",
                         object_id=f"{prefix}-{i}", origin="cli")
     session.commit()
+    # Appending takes no lock; the sealer links the entries into the chain
+    # (after a web response, or `meldpunt audit seal`): these are sealed.
+    rt.audit.seal(session)
+    session.commit()
     if at is not None:
         # Entries written long ago: move their time back and re-sign them,
         # as the log would have written them then.

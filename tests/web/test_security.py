@@ -114,6 +114,7 @@ def test_hsts_and_secure_cookies_only_in_production(settings):
         secret_key="a-production-secret-that-is-long-enough-0123456789",
         password_hash=type(settings.password_hash)(),
         key_derivation=type(settings.key_derivation)(),
+        receipt_derivation=type(settings.receipt_derivation)(),
     )
     app = create_app(production)
     try:

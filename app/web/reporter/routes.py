@@ -33,8 +33,10 @@ from app.cases.uploads import (
     CleanFile,
     UploadRefused,
 )
+from app.crypto.kdf import KeyDerivationBusy
 from app.errors import Conflict, NotFound
 from app.web import labels, typology_labels
+from app.web.errors import busy_headers
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.i18n import LANGUAGES
@@ -56,6 +58,9 @@ from app.web.uploads import accepts_uploads, collect_files
 blueprint = Blueprint("reporting", __name__)
 
 MAILBOX_TOKEN, MAILBOX_SECRET = "mb", "mbk"
+
+# A rendered page and its status, with extra headers (Retry-After) or without.
+Page = tuple[str, int] | tuple[str, int, list[tuple[str, str]]]
 
 
 def upload_limits() -> dict[str, object]:
@@ -139,7 +144,7 @@ def _switch_language(lang: str) -> tuple[str, int]:
 
 @blueprint.route("/melden", methods=["GET", "POST"])
 @accepts_uploads
-def new_report() -> tuple[str, int] | str:
+def new_report() -> Page | str:
     posted_token = request.form.get("send_token")
     switch_to = request.form.get("switch_lang")
     if request.method == "POST" and switch_to in LANGUAGES:
@@ -172,7 +177,7 @@ def new_report() -> tuple[str, int] | str:
     return _submit(form, files)
 
 
-def _submit(form: ReportForm, files: list[CleanFile]) -> tuple[str, int]:
+def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
     rt = runtime()
     counsellors = dict(counsellor_choices(db.session))
     category = None if form.category.data == typology.UNKNOWN else form.category.data
@@ -189,6 +194,13 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> tuple[str, int]:
         # The same form again (a reload, pull-to-refresh, a double click):
         # nothing new, and no code — it was shown once, on the first answer.
         return render_template("reporting/already_sent.html"), error.status
+    except KeyDerivationBusy as error:
+        # Too busy to make the receipt code in time: nothing was stored (the
+        # send token is still unused). The review page again, with every
+        # field, to send the same report once there is room.
+        flash(message_for(error), "error")
+        body, status = _render_review(form, status=error.status, resend=True)
+        return body, status, busy_headers(error)
     # Rendered in the POST response itself (never redirected, never in the
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,

@@ -125,7 +125,9 @@ def export(user: User) -> Response:
     for entry in db.session.scalars(query.limit(EXPORT_LIMIT)):
         writer.writerow([spreadsheet_safe(v) for v in (
             entry.seq, entry.at.isoformat(timespec="seconds"), entry.actor, entry.action,
-            entry.object_type, entry.object_id, entry.result, entry.origin, entry.entry_hash)])
+            entry.object_type, entry.object_id, entry.result, entry.origin,
+            # Empty until the sealer has linked the entry into the chain.
+            entry.entry_hash or "")])
     response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
