@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.cases.notify import send_notifications
 from app.cases.reminders import Sender, SmtpSettings, log_sender, smtp_sender
 from app.cli.context import runtime
+from app.cli.reminders import staff_mail
 from app.models import User
 from app.runtime import Runtime
 from app.web.extensions import db
@@ -38,13 +39,7 @@ def notification_message(rt: Runtime, user: User, numbers: list[str], digest: bo
             summary=_("There is news from the reporter in:"),
             lines=lines,
         )
-    message = EmailMessage()
-    message["From"] = sender_address
-    message["To"] = user.email
-    message["Subject"] = subject
-    message["X-Meldpunt-User"] = f"user:{user.id}"
-    message.set_content(body)
-    return message
+    return staff_mail(sender_address, user, subject, body)
 
 
 def send_outbox(session: Session, rt: Runtime, send: Sender,

@@ -16,6 +16,17 @@ from app.models import User
 from app.runtime import Runtime
 
 
+def staff_mail(sender_address: str, user: User, subject: str, body: str) -> EmailMessage:
+    """A content-free e-mail to one staff member (reminders, notifications)."""
+    message = EmailMessage()
+    message["From"] = sender_address
+    message["To"] = user.email
+    message["Subject"] = subject
+    message["X-Meldpunt-User"] = f"user:{user.id}"
+    message.set_content(body)
+    return message
+
+
 def reminder_message(rt: Runtime, user: User, count: int, sender_address: str) -> EmailMessage:
     with force_locale(rt.settings.default_locale):
         subject = ngettext("%(num)d case needs your attention",
@@ -26,13 +37,7 @@ def reminder_message(rt: Runtime, user: User, count: int, sender_address: str) -
             "This message contains no case information on purpose.",
             summary=subject, link=rt.settings.base_url.rstrip("/") + "/medewerkers/zaken/",
         )
-    message = EmailMessage()
-    message["From"] = sender_address
-    message["To"] = user.email
-    message["Subject"] = subject
-    message["X-Meldpunt-User"] = f"user:{user.id}"
-    message.set_content(body)
-    return message
+    return staff_mail(sender_address, user, subject, body)
 
 
 def send_reminders(session: Session, rt: Runtime, send: Sender,
