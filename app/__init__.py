@@ -31,6 +31,7 @@ from app.web.staff import accounts as account_routes
 from app.web.staff import admin as admin_routes
 from app.web.staff import audit as audit_routes
 from app.web.staff import case_access, case_minutes, case_page, queue, registration
+from app.web.staff import keys as keys_routes
 from app.web.staff import retention as retention_routes
 from app.web.staff import stats as stats_routes
 from app.web.staff import vp_report as vp_report_routes
@@ -103,7 +104,8 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
     for blueprint in (pages.blueprint, health.blueprint, account_routes.blueprint,
                       admin_routes.blueprint, case_blueprint, reporting_routes.blueprint,
                       audit_routes.blueprint, retention_routes.blueprint,
-                      stats_routes.blueprint, vp_report_routes.blueprint):
+                      stats_routes.blueprint, vp_report_routes.blueprint,
+                      keys_routes.blueprint):
         app.register_blueprint(blueprint)
 
     register_commands(app)

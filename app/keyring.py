@@ -12,16 +12,33 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from app.crypto.kdf import Argon2Params
-from app.crypto.keys import fingerprint, generate_keypair, protect_private_key, public_key_bytes
+from app.crypto.keys import (
+    PrivateKey,
+    fingerprint,
+    generate_keypair,
+    protect_private_key,
+    public_key_bytes,
+    unlock_private_key,
+)
+from app.crypto.signing import public_bytes, seed_bytes
 
 SECRET_FILES = {
     "session_secret": 48,  # Flask cookie signing, when MELDPUNT_SECRET_KEY is not set
     "receipt_pepper": 32,  # HMAC pepper for receipt-code locators and verifiers
     "audit_hmac.key": 32,  # HMAC key over every audit entry
     "totp.key": 32,  # encrypts TOTP secrets and keys recovery-code hashes
+    "revocation.key": 32,  # Ed25519 seed: signs revocations of staff keys
 }
 RECOVERY_PUBLIC = "recovery.pub"
+# The trust anchor's Ed25519 public key: every staff key that may receive a
+# case is endorsed by a chain of signatures that ends here (app/accounts/trust.py).
+ANCHOR_PUBLIC = "anchor.pub"
+# Fingerprints of revoked staff keys, one line each, appended and never
+# rewritten: a database writer can delete a revocation row, not this line.
+REVOKED_LIST = "revoked"
 
 
 class KeyMaterialMissing(RuntimeError):
@@ -38,6 +55,30 @@ class Keyring:
 
     def __repr__(self) -> str:  # never print key bytes
         return "<Keyring>"
+
+    @property
+    def anchor_public(self) -> bytes | None:
+        path = self.keys_dir / ANCHOR_PUBLIC
+        return path.read_bytes() if path.is_file() else None
+
+    @property
+    def revocation_seed(self) -> bytes:
+        return (self.keys_dir / "revocation.key").read_bytes()
+
+    def revoked_lines(self) -> frozenset[str]:
+        path = self.keys_dir / REVOKED_LIST
+        if not path.is_file():
+            return frozenset()
+        return frozenset(line.strip() for line in path.read_text("ascii").splitlines()
+                         if line.strip())
+
+    def append_revoked(self, line: str) -> None:
+        path = self.keys_dir / REVOKED_LIST
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="ascii") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
     @property
     def recovery_public(self) -> bytes:
@@ -98,6 +139,42 @@ def create_recovery_key(
     write_private_file(offline_path, protect_private_key(private_key, passphrase, params))
     write_private_file(keys_dir / RECOVERY_PUBLIC, public)
     return fingerprint(public)
+
+
+def create_anchor(keys_dir: Path, offline_path: Path, passphrases: tuple[str, str],
+                  params: Argon2Params) -> str:
+    """Create the trust anchor: an Ed25519 key whose public half goes to
+    keys/ and whose private half is written once to `offline_path`,
+    protected by two passphrases held by two different people (both are
+    needed to endorse with it). Returns the public key's fingerprint."""
+    if (keys_dir / ANCHOR_PUBLIC).exists():
+        raise FileExistsError("a trust anchor exists already")
+    _ensure_private_dir(keys_dir)
+    anchor = Ed25519PrivateKey.generate()
+    write_private_file(offline_path, protect_secret(seed_bytes(anchor),
+                                                    anchor_passphrase(passphrases), params))
+    public = public_bytes(anchor)
+    write_private_file(keys_dir / ANCHOR_PUBLIC, public)
+    return fingerprint(public)
+
+
+def anchor_passphrase(passphrases: tuple[str, str]) -> str:
+    """Both custodians' passphrases as one Argon2id input (length-prefixed,
+    so no two pairs give the same input)."""
+    first, second = passphrases
+    return f"{len(first)}:{first}|{len(second)}:{second}"
+
+
+def protect_secret(secret: bytes, passphrase: str, params: Argon2Params) -> bytes:
+    """A 32-byte secret under a passphrase, in the protected-key format."""
+    # The format holds 96 bytes; the secret rides in the X25519 slot with a
+    # random ML-KEM seed in front (never used).
+    padded = PrivateKey.from_raw(secrets.token_bytes(64) + secret)
+    return protect_private_key(padded, passphrase, params)
+
+
+def unlock_secret(blob: bytes, passphrase: str) -> bytes:
+    return unlock_private_key(blob, passphrase).raw()[64:]
 
 
 def write_private_file(path: Path, data: bytes) -> None:

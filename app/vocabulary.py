@@ -247,6 +247,9 @@ class AuditAction(StrEnum):
     KEYS_RECOVERY_REGRANT = "keys.recovery_regrant"
     KEYS_RECOVERY_ROTATED = "keys.recovery_rotated"
     KEYS_CASE_UPGRADED = "keys.case_upgraded"
+    KEYS_ENDORSED = "keys.endorsed"
+    KEYS_REVOKED = "keys.revoked"
+    KEYS_WRAP_REFUSED = "keys.wrap_refused"
     # Administration.
     ADMIN_USER_CREATED = "admin.user_created"
     ADMIN_USER_UPDATED = "admin.user_updated"
@@ -255,6 +258,9 @@ class AuditAction(StrEnum):
     ADMIN_SECOND_FACTOR_RESET = "admin.second_factor_reset"
     ADMIN_UNIT_CREATED = "admin.unit_created"
     ADMIN_RETENTION_RULE_SET = "admin.retention_rule_set"
+    ADMIN_RETENTION_PROPOSED = "admin.retention_proposed"
+    ADMIN_RETENTION_APPROVED = "admin.retention_approved"
+    ADMIN_RETENTION_REJECTED = "admin.retention_rejected"
     ADMIN_PAGE_TEXT_CHANGED = "admin.page_text_changed"
     ADMIN_PAGE_TEXT_RESET = "admin.page_text_reset"
     # Statistics, the audit log itself, scheduled jobs.

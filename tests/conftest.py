@@ -27,7 +27,7 @@ from werkzeug.test import TestResponse
 from app import create_app
 from app.config import PasswordHashParams, Settings
 from app.crypto.kdf import Argon2Params
-from app.keyring import create_missing_secrets, create_recovery_key
+from app.keyring import create_anchor, create_missing_secrets, create_recovery_key
 from app.models import Unit, User
 from app.runtime import Runtime
 from app.web.extensions import db
@@ -37,6 +37,8 @@ FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
 FAST_PASSWORD_HASH = PasswordHashParams(time_cost=1, memory_kib=1024, parallelism=1)
 RECOVERY_PASSPHRASE = "test recovery passphrase, long enough"
 PASSWORD = "correct horse battery staple 42"  # noqa: S105
+# The two custodians' passphrases of the test trust anchor.
+ANCHOR_PASSPHRASES = ("first custodian passphrase", "second custodian passphrase")
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = BASE_URL.startswith("postgres")
@@ -121,6 +123,7 @@ def settings(tmp_path: Path, database_template: str) -> Settings:
     keys_dir = tmp_path / "keys"
     create_missing_secrets(keys_dir)
     create_recovery_key(keys_dir, tmp_path / "recovery.offline", RECOVERY_PASSPHRASE, FAST_ARGON2)
+    create_anchor(keys_dir, tmp_path / "anchor.offline", ANCHOR_PASSPHRASES, FAST_ARGON2)
     return Settings(
         env="testing",
         secret_key="test-secret-key-not-for-production-0123456789",
@@ -230,7 +233,8 @@ def make_staff(session: Session, rt: Runtime,
 
     counter = {"n": 0}
 
-    def make(*roles: str, unit: str = "kerndepartement", email: str | None = None) -> Staff:
+    def make(*roles: str, unit: str = "kerndepartement", email: str | None = None,
+             endorse: bool = True) -> Staff:
         counter["n"] += 1
         unit_code = "bureau-integriteit" if "external_investigator" in roles else unit
         user, _ = service.create_user(
@@ -240,10 +244,31 @@ def make_staff(session: Session, rt: Runtime,
         )
         secret = totp.new_totp_secret()
         service.enrol_directly(session, rt, user, PASSWORD, secret)
+        if endorse:
+            endorse_with_test_anchor(session, rt, user)
         session.commit()
         return Staff(user, secret)
 
     return make
+
+
+def anchor_seed(rt: Runtime) -> bytes:
+    """The test anchor's private key, unlocked with both custodians'
+    passphrases (as the ceremony does)."""
+    from app.keyring import anchor_passphrase, unlock_secret
+
+    blob = (rt.settings.instance_dir / "anchor.offline").read_bytes()
+    return unlock_secret(blob, anchor_passphrase(ANCHOR_PASSPHRASES))
+
+
+def endorse_with_test_anchor(session: Session, rt: Runtime, user: User) -> None:
+    """Every handler role of the user endorsed by the anchor, code compared."""
+    from app.accounts import trust
+    from app.vocabulary import HANDLER_ROLES
+
+    seed = anchor_seed(rt)
+    for role in sorted(user.roles & HANDLER_ROLES):
+        trust.endorse_with_anchor(session, rt, seed, user, role, trust.key_code(user) or "")
 
 
 def sign_in(client: FlaskClient, staff: Staff, *, code: str | None = None) -> TestResponse:

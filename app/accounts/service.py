@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts import passwords, totp
+from app.accounts import passwords, totp, trust
 from app.accounts.sessions import (
     SessionCookie,
     end_all_sessions,
@@ -290,6 +290,7 @@ def _install_keys(rt: Runtime, user: User, private_key: PrivateKey, password: st
     public = public_key_bytes(private_key)
     user.public_key = public
     user.key_fingerprint = fingerprint(public)
+    user.signing_public = trust.signing_public_hex(private_key)
     user.private_key_protected = protect_private_key(
         private_key, password, rt.settings.key_derivation
     )
@@ -403,6 +404,7 @@ def create_user(
     validate_roles(roles)
     if Role.EXTERNAL in roles and unit.kind != UnitKind.BUREAU:
         raise AccountError("investigator_needs_bureau")
+    refuse_duplicate_name(session, display_name.strip() or email, roles, None)
     initial = password or passwords.generate_temporary_password()
     if password is not None:
         passwords.check_password_policy(password, email=email)
@@ -420,6 +422,20 @@ def create_user(
                     object_id=user.id, origin=origin)
     user.active = active
     return user, initial
+
+
+def refuse_duplicate_name(session: Session, name: str, roles: AbstractSet[str],
+                          user: User | None) -> None:
+    """Two handlers of one role with the same name can not be told apart on
+    a routing list: refused (case and spaces do not make a name different)."""
+    wanted = " ".join(name.split()).casefold()
+    handler_roles = set(roles) & HANDLER_ROLES
+    if not handler_roles:
+        return
+    others = session.scalars(select(User).join(UserRole).where(
+        UserRole.role.in_(handler_roles), User.id != (user.id if user else -1))).unique()
+    if any(" ".join(other.display_name.split()).casefold() == wanted for other in others):
+        raise AccountError("duplicate_name")
 
 
 @transactional
@@ -444,15 +460,23 @@ def update_user(
         raise AccountError("investigator_needs_bureau")
     if user.id == admin.id and (Role.ADMIN not in roles or not active):
         raise AccountError("cannot_demote_self")
-    user.display_name = display_name.strip() or user.email
+    name = display_name.strip() or user.email
+    refuse_duplicate_name(session, name, roles, user)
+    user.display_name = name
     user.unit_id = unit.id
     current = {row.role: row for row in user.role_rows}
+    actor = actor_of(admin)
     for role in set(current) - roles:
         user.role_rows.remove(current[role])
+        if role in HANDLER_ROLES:
+            trust.revoke(session, rt, user, role, actor=actor)
     for added in roles - set(current):
         user.role_rows.append(UserRole(role=Role(added)))
     if user.active and not active:
         end_all_sessions(session, user.id)
+        # A signed revocation, not only the flag: a database writer who sets
+        # `active` back gets no wrap made to this key again.
+        trust.revoke(session, rt, user, actor=actor)
     user.active = active
     rt.audit.record(session, actor=actor_of(admin), action=AuditAction.ADMIN_USER_UPDATED,
                     object_type="user", object_id=user.id)
@@ -466,7 +490,9 @@ def admin_reset_password(session: Session, rt: Runtime, admin: User, user: User)
     temporary = passwords.generate_temporary_password()
     user.password_hash = passwords.hash_password(temporary, rt.settings.password_hash)
     user.must_change_password = True
+    trust.revoke(session, rt, user, actor=actor_of(admin))
     user.public_key = None
+    user.signing_public = None
     user.private_key_protected = None
     user.key_fingerprint = None
     user.key_created_at = None

@@ -16,10 +16,10 @@ from app.vocabulary import AuditAction
 @transactional
 def record_event(session: Session, rt: Runtime, *, actor: str, action: AuditAction,
                  object_type: str = "", object_id: str | int = "", result: str = "ok",
-                 origin: str = "web") -> None:
+                 origin: str = "web", target: str = "") -> None:
     """Record one audit entry and commit it. Owns its transaction."""
     rt.audit.record(session, actor=actor, action=action, object_type=object_type,
-                    object_id=object_id, result=result, origin=origin)
+                    object_id=object_id, result=result, origin=origin, target=target)
 
 
 def seal_audit_log(session: Session, rt: Runtime, *, wait: bool = True) -> int | None:

@@ -66,6 +66,16 @@ class ChainBroken(Exception):
         self.result = result
 
 
+TARGET_SEPARATOR = "\x1f"
+
+
+def hashed_object(object_id: str, target: str) -> str:
+    """The object field as the hash and HMAC see it: with the target (whom a
+    grant, exclusion or endorsement concerns) after a unit separator. An
+    entry without a target hashes as entries always did."""
+    return f"{object_id}{TARGET_SEPARATOR}{target}" if target else object_id
+
+
 def _action(action: object) -> AuditAction:
     """The recorded action as a member of the vocabulary; anything else is
     refused, so no misspelt action ever reaches the log."""
@@ -128,7 +138,8 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
     """The chain hash of a sealed entry (its `chain_pos` is set)."""
     position = entry.chain_pos if entry.chain_pos is not None else entry.seq
     return _hash(prev_hash, position_field(position, entry.seq), entry.at, entry.actor,
-                 entry.action, entry.object_type, entry.object_id, entry.result, entry.origin)
+                 entry.action, entry.object_type, hashed_object(entry.object_id, entry.target),
+                 entry.result, entry.origin)
 
 
 def _row_message(seq: int, at: str, actor: str, action: str, object_type: str, object_id: str,
@@ -182,10 +193,11 @@ class AuditLog:
         object_id: str | int = "",
         result: str = "ok",
         origin: str = "web",
+        target: str = "",
     ) -> AuditEntry:
         return self.record_many(session, [dict(
             actor=actor, action=action, object_type=object_type, object_id=object_id,
-            result=result, origin=origin)])[0]
+            result=result, origin=origin, target=target)])[0]
 
     def record_many(self, session: Session, events: list[dict[str, object]]) -> list[AuditEntry]:
         """Append several entries in one go (one head read, one insert).
@@ -201,6 +213,7 @@ class AuditLog:
             object_type=str(event.get("object_type", "")),
             object_id=str(event.get("object_id", "")),
             result=str(event.get("result", "ok")), origin=str(event.get("origin", "web")),
+            target=str(event.get("target", "")),
         ) for event in events]
         postgres = session.get_bind().dialect.name == "postgresql"
         if postgres:
@@ -216,8 +229,9 @@ class AuditLog:
             session.flush()  # SQLite's AUTOINCREMENT numbers them
         for entry in entries:
             entry.row_mac = self.row_mac(entry.seq, now, entry.actor, entry.action,
-                                         entry.object_type, entry.object_id, entry.result,
-                                         entry.origin)
+                                         entry.object_type,
+                                         hashed_object(entry.object_id, entry.target),
+                                         entry.result, entry.origin)
         session.flush()
         session.info[APPENDED] = True
         return entries
@@ -237,11 +251,12 @@ class AuditLog:
         rows = session.execute(select(
             AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
             AuditEntry.object_type, AuditEntry.object_id, AuditEntry.result, AuditEntry.origin,
-            AuditEntry.row_mac,
+            AuditEntry.row_mac, AuditEntry.target,
         ).where(AuditEntry.chain_pos.is_(None)).order_by(AuditEntry.seq)).all()
         changes: list[dict[str, object]] = []
-        for seq, at, actor, action, object_type, object_id, result, origin, stored in rows:
+        for seq, at, actor, action, object_type, plain_id, result, origin, stored, target in rows:
             moment = _iso(at)
+            object_id = hashed_object(plain_id, target)
             if not hmac.compare_digest(
                     self.row_mac(seq, moment, actor, action, object_type, object_id, result,
                                  origin), stored or ""):
@@ -274,14 +289,15 @@ class AuditLog:
         if not result.ok:
             return result
         unsealed = 0
-        for seq, at, actor, action, object_type, object_id, outcome, origin, stored in \
+        for seq, at, actor, action, object_type, object_id, outcome, origin, stored, target in \
                 session.execute(select(
                     AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
                     AuditEntry.object_type, AuditEntry.object_id, AuditEntry.result,
-                    AuditEntry.origin, AuditEntry.row_mac,
+                    AuditEntry.origin, AuditEntry.row_mac, AuditEntry.target,
                 ).where(AuditEntry.chain_pos.is_(None)).order_by(AuditEntry.seq)):
             if not hmac.compare_digest(self.row_mac(seq, at, actor, action, object_type,
-                                                    object_id, outcome, origin), stored or ""):
+                                                    hashed_object(object_id, target), outcome,
+                                                    origin), stored or ""):
                 return VerifyResult(False, result.checked, seq, UNSEALED_ALTERED,
                                     result.start_seq)
             unsealed += 1
@@ -388,7 +404,8 @@ class PruneResult:
 def verify_chain(entries: Iterable[AuditEntry], mac: Callable[[str], str],
                  checkpoint: tuple[int, str] | None = None) -> VerifyResult:
     return _verify_rows(
-        ((e.chain_pos, e.seq, _iso(e.at), e.actor, e.action, e.object_type, e.object_id,
+        ((e.chain_pos, e.seq, _iso(e.at), e.actor, e.action, e.object_type,
+          hashed_object(e.object_id, e.target),
           e.result, e.origin, e.prev_hash, e.entry_hash, e.mac) for e in entries
          if e.chain_pos is not None), mac, checkpoint)
 
@@ -405,11 +422,13 @@ def _iso(value: datetime | str) -> str:
 
 _PG_ROWS = (
     "SELECT chain_pos, seq, to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00', actor,"
-    " action, object_type, object_id, result, origin, prev_hash, entry_hash, mac"
+    " action, object_type, object_id || CASE WHEN target <> '' THEN chr(31) || target"
+    " ELSE '' END, result, origin, prev_hash, entry_hash, mac"
     " FROM audit_entry WHERE chain_pos > %(after)s AND chain_pos <= %(through)s"
     " ORDER BY chain_pos")
 _SQLITE_ROWS = (
-    "SELECT chain_pos, seq, at, actor, action, object_type, object_id, result, origin,"
+    "SELECT chain_pos, seq, at, actor, action, object_type, object_id || CASE WHEN"
+    " target <> '' THEN char(31) || target ELSE '' END, result, origin,"
     " prev_hash, entry_hash, mac FROM audit_entry WHERE chain_pos > :after"
     " AND chain_pos <= :through ORDER BY chain_pos")
 

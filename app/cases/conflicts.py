@@ -104,7 +104,7 @@ def lift(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: User,
         key, reason, field=f"restriction:{restriction.id}", compartment=CASEFILE)
     if restriction.had_wrap and target is not None and target.may_hold_cases:
         try:
-            custody.wrap_for_user(session, case, key, target, granted_by=actor)
+            custody.wrap_for_user(session, rt, case, key, target, granted_by=actor)
         except custody.CustodyError:
             pass  # no key yet: a colleague re-grants later through the access page
     rt.audit.record(session, actor=custody.recipient_for(actor),

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.accounts import trust
 from app.crypto import secretbox
 from app.crypto.compartments import (
     BASE_COMPARTMENTS,
@@ -203,11 +204,16 @@ def may_hold(session: Session, case: Case, user: User, role: Role, compartment: 
     return False
 
 
-def wrap_for_user(session: Session, case: Case, keys: CaseKeys, user: User,
+def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, user: User,
                   granted_by: User | None = None, *, role: Role | None = None,
-                  compartments: Iterable[str] | None = None) -> KeyWrap:
+                  compartments: Iterable[str] | None = None,
+                  action: AuditAction = AuditAction.CASE_GRANT, actor: str | None = None,
+                  origin: str = "web") -> KeyWrap:
     """Make `user` a holder of what they may hold (`may_hold`) of what
-    `keys` opens — or only of `compartments`, narrowed the same way."""
+    `keys` opens — or only of `compartments`, narrowed the same way — and
+    log the grant with its recipient. Only to a key whose endorsement
+    verifies up to the trust anchor (app/accounts/trust.py): a key that a
+    database writer put in the user's row, or a revoked one, gets nothing."""
     if not user.may_hold_cases or not user.active:
         raise CustodyError("not_a_handler")
     if user.public_key is None or user.key_fingerprint is None:
@@ -215,10 +221,16 @@ def wrap_for_user(session: Session, case: Case, keys: CaseKeys, user: User,
     role = role or holding_role(user, case)
     if role is None or role not in user.roles or role not in HANDLER_ROLES:
         raise CustodyError("not_a_handler")
+    if not trust.endorsed(session, rt, user, role):
+        raise CustodyError("not_endorsed")
     offered = keys.compartments() if compartments is None else set(compartments)
     allowed = {c for c in offered if may_hold(session, case, user, role, c)}
-    holder = _holder(session, case, recipient_for(user), user.key_fingerprint, user, granted_by)
+    holder = _holder(session, case, recipient_for(user), fingerprint(user.public_key), user,
+                     granted_by)
     _put_keys(session, case, holder, user.public_key, keys, allowed)
+    rt.audit.record(session, actor=actor or (recipient_for(granted_by) if granted_by else "system"),
+                    action=action, object_type="case", object_id=case.number,
+                    target=f"{recipient_for(user)}", origin=origin)
     return holder
 
 
@@ -276,14 +288,15 @@ def open_compartment(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
     keys.add(compartment, 1, new_compartment_key())
     only = keys.only([compartment])
     for user in holders:
+        role = holding_role(user, case)
+        if user.public_key is None or role is None or not trust.endorsed(session, rt, user,
+                                                                           role):
+            continue
         holder = _holder_row(session, case, user)
         if holder is None:
-            if user.public_key is None or user.key_fingerprint is None:
-                continue
-            holder = _holder(session, case, recipient_for(user), user.key_fingerprint, user,
-                             None)
-        if user.public_key is not None:
-            _put_keys(session, case, holder, user.public_key, only, [compartment])
+            holder = _holder(session, case, recipient_for(user), fingerprint(user.public_key),
+                             user, None)
+        _put_keys(session, case, holder, user.public_key, only, [compartment])
     wrap_for_recovery(session, case, only, rt.keyring.recovery_public)
 
 
@@ -372,8 +385,12 @@ def _public_of(session: Session, rt: Runtime, holder: KeyWrap) -> bytes | None:
         public = session.scalar(select(Receipt.public_key)
                                 .where(Receipt.case_id == holder.case_id))
     else:
+        # A staff member gets a new key generation only while their key is
+        # endorsed: not after a revocation, whatever the row says.
         user = session.get(User, holder.user_id) if holder.user_id else None
-        public = user.public_key if user is not None else None
+        role = holding_role(user, session.get_one(Case, holder.case_id)) if user else None
+        public = user.public_key if user is not None and role is not None and trust.endorsed(
+            session, rt, user, role) else None
     if public is None or fingerprint(public) != holder.key_fingerprint:
         return None
     return public
@@ -473,10 +490,7 @@ def grant(session: Session, rt: Runtime, case: Case, actor: User, actor_key: Pri
     """A current holder gives `target` access (routing, transfer, re-grant):
     what the target's role may hold, as far as the actor holds it."""
     keys = open_case_key(session, case, actor, actor_key)
-    wrap = wrap_for_user(session, case, keys, target, granted_by=actor)
-    rt.audit.record(session, actor=recipient_for(actor), action=action, object_type="case",
-                    object_id=case.number)
-    return wrap
+    return wrap_for_user(session, rt, case, keys, target, granted_by=actor, action=action)
 
 
 @transactional

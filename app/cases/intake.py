@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts import trust
 from app.cases import custody, legacy
 from app.cases.content import (
     PendingFile,
@@ -233,26 +234,42 @@ def _chosen_counsellor(session: Session, report: dict) -> User | None:
     return user
 
 
+def _endorsed(session: Session, rt: Runtime, case: Case, users: list[User],
+              role: Role) -> list[User]:
+    """The users whose key is endorsed for this role. Anyone else who would
+    have received the case (a row a database writer added, a revoked key)
+    gets nothing, and the refusal is in the audit log for the case."""
+    kept = []
+    for user in users:
+        if trust.endorsed(session, rt, user, role):
+            kept.append(user)
+        else:
+            rt.audit.record(session, actor="system", action=AuditAction.KEYS_WRAP_REFUSED,
+                            object_type="case", object_id=case.number,
+                            target=custody.recipient_for(user), result="denied")
+    return kept
+
+
 def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
                    registered_by: User | None, report: dict) -> None:
-    """Who holds a new case (see the module's docstring)."""
+    """Who holds a new case (see the module's docstring): only endorsed keys."""
     if registered_by is not None and registered_by.has_role(Role.VP) and not (
             registered_by.has_role(Role.INTAKE)):
         # Heard by the VP: theirs alone.
-        custody.wrap_for_user(session, case, keys, registered_by, granted_by=registered_by,
+        custody.wrap_for_user(session, rt, case, keys, registered_by, granted_by=registered_by,
                               role=Role.VP)
     elif (registered_by is None and case.track == Track.ADVICE
-          and (pool := _only(_chosen_counsellor(session, report))
-               or counsellor_pool(session, case.unit_id))):
+          and (pool := _endorsed(session, rt, case, _only(_chosen_counsellor(session, report))
+                                 or counsellor_pool(session, case.unit_id), Role.VP))):
         for counsellor in pool:
-            custody.wrap_for_user(session, case, keys, counsellor, role=Role.VP)
+            custody.wrap_for_user(session, rt, case, keys, counsellor, role=Role.VP)
     else:
-        officers = intake_officers(session)
+        officers = _endorsed(session, rt, case, intake_officers(session), Role.INTAKE)
         if registered_by is not None and registered_by.may_hold_cases and (
                 registered_by not in officers):
             officers.append(registered_by)
         for officer in officers:
-            custody.wrap_for_user(session, case, keys, officer, role=Role.INTAKE,
+            custody.wrap_for_user(session, rt, case, keys, officer, role=Role.INTAKE,
                                   granted_by=registered_by)
     custody.wrap_for_recovery(session, case, keys, rt.keyring.recovery_public)
 

@@ -26,6 +26,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import trust
 from app.cases import custody
 from app.cases.content import encrypt_json, encrypt_text, note_context, note_field
 from app.cases.minutes import _body_field, _correction_field
@@ -209,18 +210,21 @@ def _rewrap_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
         user = session.get(User, holder.user_id) if holder.user_id else None
         if holder.recipient == custody.RECOVERY:
             continue
+        role = custody.holding_role(user, case) if user is not None else None
         if user is None or user.public_key is None or (
-                user.key_fingerprint != holder.key_fingerprint):
-            # A stale wrap (key reset): a colleague re-grants it later.
+                user.key_fingerprint != holder.key_fingerprint) or (
+                role is not None and not trust.endorsed(session, rt, user, role)):
+            # A stale wrap (key reset) or a key not endorsed (or revoked): a
+            # colleague re-grants it later, to an endorsed key.
             holder.wrapped_key = None
             continue
-        role = custody.holding_role(user, case)
         if role is Role.EXTERNAL:
             mine = [referral(r.id) for r in referrals
                     if r.bureau_id == user.unit_id and r.ended_at is None]
-            custody.wrap_for_user(session, case, keys, user, role=role, compartments=mine)
+            custody.wrap_for_user(session, rt, case, keys, user, role=role, compartments=mine,
+                                  actor="system")
         elif role is not None:
-            custody.wrap_for_user(session, case, keys, user, role=role)
+            custody.wrap_for_user(session, rt, case, keys, user, role=role, actor="system")
         holder.wrapped_key = None
     custody.wrap_for_recovery(session, case, keys, rt.keyring.recovery_public)
 

@@ -571,7 +571,7 @@ def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, chann
                                                     KeyWrap.user_id.is_not(None))).all()
     for holder in holders:
         if holder.user is not None and custody.holding_role(holder.user, case) == Role.VP:
-            custody.wrap_for_user(session, case, mailbox.key, holder.user,
+            custody.wrap_for_user(session, rt, case, mailbox.key, holder.user, actor="reporter",
                                   compartments=[IDENTITY])
     custody.pass_identity(session, rt, case, mailbox.key)
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_IDENTITY_DISCLOSED,

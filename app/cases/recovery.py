@@ -33,11 +33,8 @@ def recover_access(session: Session, rt: Runtime, case: Case, recovery_private: 
     """Re-grant a case with the offline recovery key (`meldpunt keys recover`).
     Owns its transaction."""
     keys = recovery_keys(session, rt, case, recovery_private)
-    wrap = wrap_for_user(session, case, keys, target)
-    rt.audit.record(session, actor="system", action=AuditAction.KEYS_RECOVERY_REGRANT,
-                    object_type="case",
-                    object_id=case.number, origin="cli")
-    return wrap
+    return wrap_for_user(session, rt, case, keys, target, actor="system",
+                         action=AuditAction.KEYS_RECOVERY_REGRANT, origin="cli")
 
 
 def recovery_keys(session: Session, rt: Runtime, case: Case,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.accounts import trust
 from app.cases import conflicts, custody, legacy
 from app.cases.content import (
     add_staff_message,
@@ -299,7 +300,7 @@ def _grant(ctx: _Ctx, target: User, role: Role, compartments: list[str] | None =
     if conflicts.is_restricted(ctx.session, ctx.case, target):
         raise RequirementMissing("target_restricted", name=target.display_name)
     try:
-        custody.wrap_for_user(ctx.session, ctx.case, ctx.key, target, granted_by=ctx.actor,
+        custody.wrap_for_user(ctx.session, ctx.rt, ctx.case, ctx.key, target, granted_by=ctx.actor,
                               role=role, compartments=compartments)
     except custody.CustodyError as exc:
         raise RequirementMissing(exc.code, name=target.display_name) from exc
@@ -335,16 +336,17 @@ def end_referrals(session: Session, rt: Runtime, case: Case, now: datetime,
     return len(running)
 
 
-def _users_with_role(session: Session, role: str, unit_id: int) -> list[User]:
-    return list(session.scalars(
+def _users_with_role(session: Session, rt: Runtime, role: str, unit_id: int) -> list[User]:
+    """The colleagues of a unit in a role whose keys are endorsed."""
+    return trust.only_endorsed(session, rt, session.scalars(
         select(User).join(UserRole).where(
             UserRole.role == role, User.unit_id == unit_id, User.active,
         ).order_by(User.id)
-    ).unique())
+    ).unique(), role)
 
 
 def _grant_unit_ics(ctx: _Ctx) -> list[User]:
-    ics = [u for u in _users_with_role(ctx.session, Role.IC, ctx.case.unit_id)
+    ics = [u for u in _users_with_role(ctx.session, ctx.rt, Role.IC, ctx.case.unit_id)
            if not conflicts.is_restricted(ctx.session, ctx.case, u)]
     if not ics:
         raise RequirementMissing("no_ic_for_unit")
@@ -499,7 +501,7 @@ def _refer_to_external(ctx: _Ctx) -> None:
     package: dict[str, Any] = {"report": {f: report[f] for f in fields}, "files": files}
     if identity is not None:
         package["identity"] = identity
-    investigators = _users_with_role(session, Role.EXTERNAL, bureau.id)
+    investigators = _users_with_role(session, ctx.rt, Role.EXTERNAL, bureau.id)
     if not investigators:
         raise RequirementMissing("no_investigators")
     row = ExternalReferral(case_id=case.id, bureau_id=bureau.id,
@@ -509,7 +511,7 @@ def _refer_to_external(ctx: _Ctx) -> None:
     session.add(row)
     session.flush()
     compartment = referral(row.id)
-    ics = [ctx.actor] + [u for u in _users_with_role(session, Role.IC, case.unit_id)
+    ics = [ctx.actor] + [u for u in _users_with_role(session, ctx.rt, Role.IC, case.unit_id)
                          if u.id != ctx.actor.id and custody.holds(session, case, u)]
     custody.open_compartment(session, ctx.rt, case, ctx.key, compartment, ics)
     row.package_ciphertext = encrypt_json(ctx.key, case, compartment, package,

@@ -17,7 +17,8 @@ from app.models.notify import Notification, NotifyPreference, ReporterEvent
 from app.models.org import Unit
 from app.models.page_text import PageText
 from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
-from app.models.retention import CaseTally, RetentionRule
+from app.models.retention import CaseTally, RetentionChange, RetentionRule
+from app.models.trust import KeyEndorsement, KeyRevocation
 from app.models.user import RecoveryCode, StaffSession, User, UserRole
 from app.models.vp_report import CounsellorNarrative
 
@@ -34,6 +35,8 @@ __all__ = [
     "ExternalReferral",
     "CompartmentWrap",
     "IdentityConsent",
+    "KeyEndorsement",
+    "KeyRevocation",
     "KeyWrap",
     "MailboxThrottle",
     "MeetingMinutes",
@@ -46,6 +49,7 @@ __all__ = [
     "RecoveryCode",
     "ReporterEvent",
     "ReporterSession",
+    "RetentionChange",
     "RetentionRule",
     "SendToken",
     "StaffSession",

@@ -34,6 +34,9 @@ class AuditEntry(Base):
     object_id: Mapped[str] = mapped_column(String(60), default="")
     result: Mapped[str] = mapped_column(String(10), default="ok")
     origin: Mapped[str] = mapped_column(String(10), default="web")
+    # Whom the action concerns besides the object, e.g. "user:7" for a grant
+    # of a case to user 7 (empty for most entries; hashed with the object).
+    target: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Until sealed: HMAC of seq and the fields (empty on entries written
     # before sealing existed: they were chained as they were written).
     row_mac: Mapped[str | None] = mapped_column(String(64))

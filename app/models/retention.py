@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -23,6 +23,30 @@ class RetentionRule(Base):
     outcome: Mapped[str] = mapped_column(String(40))
     months: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RetentionChange(Base):
+    """A change of a retention period. Longer periods apply at once; a
+    shorter one waits for a second person (the ICC or another admin) and,
+    once approved, applies only to cases closed after `effective_from`
+    (app/retention/policy.py). Kept as the history the sweep reads."""
+
+    __tablename__ = "retention_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(40))
+    months: Mapped[int]
+    previous_months: Mapped[int]
+    # pending, applied (a longer period), approved or rejected
+    status: Mapped[str] = mapped_column(String(10))
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    effective_from: Mapped[datetime | None]
 
 
 RECEIVED_INDEX = ("received_on", "unit_id", "track", "category", "subcategory", "channel",

@@ -47,6 +47,10 @@ class User(Base):
     private_key_protected: Mapped[bytes | None] = mapped_column(LargeBinary)
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     key_created_at: Mapped[datetime | None]
+    # Ed25519 public key (hex) derived from the private key: what this user
+    # signs endorsements with. Believed only through an endorsement
+    # statement that names it (app/accounts/trust.py).
+    signing_public: Mapped[str | None] = mapped_column(String(64))
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

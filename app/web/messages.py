@@ -87,6 +87,29 @@ MESSAGES: dict[str, LazyString] = {
                            "share this note with. Choose another kind of note."),
     "custody.not_a_handler": _COLLEAGUE_NO_KEY,
     "custody.no_key_yet": _COLLEAGUE_NO_KEY,
+    "custody.not_endorsed": _l(
+        "This colleague's key has not been confirmed yet, so the case can not be passed to "
+        "them. Ask a colleague with the same role, or the central integrity coordinator, to "
+        "confirm their key under \"Confirm keys\" first."),
+    "workflow.not_endorsed": _l(
+        "This colleague's key has not been confirmed yet, so the case can not be passed to "
+        "them. Ask a colleague with the same role, or the central integrity coordinator, to "
+        "confirm their key under \"Confirm keys\" first."),
+    "trust.code_mismatch": _l(
+        "That code does not match this colleague's key. Check it with them again, by phone "
+        "or in person. If it still differs, do not confirm: tell the security officer."),
+    "trust.not_allowed": _l(
+        "You can confirm keys only of colleagues with your own role (the central integrity "
+        "coordinator: of every handler), and only once your own key is confirmed."),
+    "trust.not_yourself": _l("Someone else has to confirm your key."),
+    "trust.not_in_role": _l("This colleague does not have that role."),
+    "trust.inactive": _l("This account is not active."),
+    "trust.no_key_yet": _l("This colleague has not signed in for the first time yet."),
+    "trust.key_locked": _l("Sign in again to confirm keys."),
+    "trust.not_the_anchor": _l("This is not the organisation's trust anchor."),
+    "account.duplicate_name": _l(
+        "A colleague with the same role already has this name. Add something that tells "
+        "the two apart, such as a middle initial or the unit."),
     "conflicts.last_holder": _l(
         "You are the only one who holds this case: hand it over before you recuse."),
     "conflicts.already_restricted": _NOT_EXCLUDED,
@@ -96,6 +119,11 @@ MESSAGES: dict[str, LazyString] = {
     "hold.role": _HOLD_REASON,
     "hold.reason_required": _HOLD_REASON,
     "retention.invalid_rule": PAGES[400][1],
+    "retention.below_minimum": _l("A period can not be shorter than %(months)s months."),
+    "retention.not_pending": _l("This proposal has already been decided."),
+    "retention.second_person": _l(
+        "A shorter period needs a second person: the central integrity coordinator or an "
+        "administrator who did not propose it."),
     # --- registering a report or a signal ---
     "registration.unit": _CHECK_CHOICES,
     "registration.role": _CHECK_CHOICES,

@@ -6,10 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from app.accounts import service, totp
+from app.accounts import service, totp, trust
 from app.accounts.passwords import PasswordPolicyError
 from app.cases import notify
 from app.models import User
+from app.vocabulary import HANDLER_ROLES
+from app.web import labels
 from app.web.extensions import db
 from app.web.forms import (
     ChangePasswordForm,
@@ -22,6 +24,7 @@ from app.web.forms import (
 from app.web.messages import message_for
 from app.web.security import (
     cookie_from_session,
+    current_private_key,
     current_staff_session,
     runtime,
     staff_required,
@@ -143,8 +146,14 @@ def logout() -> Response:
 @blueprint.route("/account", methods=["GET"])
 @staff_required()
 def account(user: User) -> str:
+    private_key = current_private_key()
+    rt = runtime()
     return render_template("accounts/account.html", user=user, form=EmptyForm(),
-                           daily_digest=notify.wants_daily_digest(db.session, user))
+                           daily_digest=notify.wants_daily_digest(db.session, user),
+                           key_code=trust.own_key_code(private_key) if private_key else None,
+                           endorsed=trust.endorsed_roles(db.session, rt, user),
+                           handler_roles=sorted(user.roles & HANDLER_ROLES),
+                           role_label=labels.role_label)
 
 
 @blueprint.route("/account/meldingen", methods=["POST"])

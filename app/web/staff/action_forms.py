@@ -20,6 +20,7 @@ from app.models import Case
 from app.vocabulary import CloseReason, Measure, Outcome, ReferralTarget, Role, Track
 from app.web import labels
 from app.web.report_view import PREFERRED_COUNSELLOR_ID
+from app.web.security import runtime
 from app.web.staff import choices
 
 Options = list[tuple[Any, Any]]
@@ -104,7 +105,8 @@ class _Sources:
         if not isinstance(source, str):
             return [(option, ENUM_LABELS[type(option)](option)) for option in source]
         if source == "vps":
-            return [(u.id, u.display_name) for u in choices.people_with_role(self.session, Role.VP)
+            return [(u.id, choices.person_choice(u))
+                    for u in choices.people_with_role(self.session, runtime(), Role.VP)
                     if not conflicts.is_restricted(self.session, self.case, u)]
         if source == "units":
             return list(choices.unit_choices(self.session))

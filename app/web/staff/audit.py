@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from app.audit.events import record_event
@@ -76,10 +77,18 @@ def _describer(people: Mapping[str, str]) -> Describe:
     def actor(code: str) -> str:
         return people.get(code) or str(labels.AUDIT_ACTOR_LABELS.get(code, code))
 
+    def target(code: str) -> str:
+        kind, _sep, value = code.partition(":")
+        if kind == "role":
+            return str(labels.role_label(value)) if value != "*" else str(_("every role"))
+        return people.get(code, code)
+
     def subject(entry: AuditEntry) -> str:
         if entry.object_type == "user" and f"user:{entry.object_id}" in people:
-            return people[f"user:{entry.object_id}"]
-        return f"{labels.audit_object_label(entry.object_type)} {entry.object_id}".strip()
+            text = people[f"user:{entry.object_id}"]
+        else:
+            text = f"{labels.audit_object_label(entry.object_type)} {entry.object_id}".strip()
+        return f"{text} → {target(entry.target)}" if entry.target else text
 
     return actor, subject
 
@@ -121,11 +130,11 @@ def export(user: User) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["seq", "time_utc", "actor", "action", "object_type", "object_id",
-                     "result", "origin", "entry_hash"])
+                     "target", "result", "origin", "entry_hash"])
     for entry in db.session.scalars(query.limit(EXPORT_LIMIT)):
         writer.writerow([spreadsheet_safe(v) for v in (
             entry.seq, entry.at.isoformat(timespec="seconds"), entry.actor, entry.action,
-            entry.object_type, entry.object_id, entry.result, entry.origin,
+            entry.object_type, entry.object_id, entry.target, entry.result, entry.origin,
             # Empty until the sealer has linked the entry into the chain.
             entry.entry_hash or "")])
     response = Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -210,6 +210,10 @@ def act(user: User, number: str, action: str) -> BaseResponse | tuple[str, int]:
     except (workflow.WorkflowError, UploadTooLarge) as error:
         # CaseChanged or RequirementMissing (nothing was written), or a file
         # larger than allowed.
+        if getattr(error, "code", "") == "not_endorsed":
+            record_event(db.session, rt, actor=f"user:{user.id}",
+                         action=AuditAction.KEYS_WRAP_REFUSED, object_type="case",
+                         object_id=case.number, result="denied")
         flash(message_for(error), "error")
         return redirect(url_for("cases.show", number=number))
     # What happened, in the words of the case's timeline ("Receipt acknowledged").

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import trust
 from app.cases import typology
 from app.models import Unit, User, UserRole
+from app.runtime import Runtime
 from app.vocabulary import Role, UnitKind
 from app.web.typology_labels import kind_label, label_for
 
@@ -51,11 +53,19 @@ def bureau_choices(session: Session) -> list[tuple[int, str]]:
         select(Unit).where(Unit.active, Unit.kind == UnitKind.BUREAU).order_by(Unit.name))]
 
 
-def people_with_role(session: Session, role: str) -> list[User]:
-    return list(session.scalars(
+def people_with_role(session: Session, rt: Runtime, role: str) -> list[User]:
+    """Colleagues a case can be passed to in this role: only those whose key
+    is endorsed (app/accounts/trust.py)."""
+    return trust.only_endorsed(session, rt, session.scalars(
         select(User).join(UserRole).where(UserRole.role == role, User.active)
         .order_by(User.display_name)
-    ).unique())
+    ).unique(), role)
+
+
+def person_choice(user: User) -> str:
+    """How a form names a colleague: name, e-mail and unit, so two people
+    with similar names can be told apart."""
+    return f"{user.display_name} ({user.email}, {user.unit.name})"
 
 
 def handlers(session: Session) -> list[User]:

@@ -7,18 +7,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from app.audit.events import record_event
 from app.cases.access import open_case
-from app.models import User
+from app.models import RetentionChange, User
 from app.retention.hold import HOLD_ROLES, HoldNotAllowed, lift_legal_hold, set_legal_hold
 from app.retention.policy import (
     ANY,
     AUDIT_MARGIN_MONTHS,
     AUDIT_MONTHS_DEFAULT,
+    AUDIT_TRACK,
     DEFAULT_MONTHS,
+    RetentionRuleRefused,
+    decide_change,
     load_policy,
+    may_decide,
+    minimum_months,
+    pending_changes,
     save_periods,
 )
-from app.vocabulary import AuditAction
+from app.vocabulary import AuditAction, Role, Track
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.labels import TRACK_LABELS
@@ -47,7 +54,6 @@ def periods(admin: User) -> str | Response:
     form = EmptyForm()
     if form.validate_on_submit():
         rt = runtime()
-        actor = f"user:{admin.id}"
         errors = []
         wanted = dict(policy.months)
         for key in sorted(policy.months):
@@ -63,20 +69,78 @@ def periods(admin: User) -> str | Response:
             errors.append(_("The audit log must be kept at least %(months)s months: the longest "
                             "case period plus %(margin)s months.", months=minimum,
                             margin=AUDIT_MARGIN_MONTHS))
+        for key, months in sorted(wanted.items()):
+            if months < minimum_months(*key):
+                errors.append(_("A period can not be shorter than the minimum in the last "
+                                "column."))
         if errors:
             for error in dict.fromkeys(errors):
                 flash(error + " " + _("Nothing has been saved."), "error")
         else:
-            save_periods(db.session, rt, actor, policy, wanted, audit_months)
-            flash(_("The retention periods have been saved."), "success")
+            try:
+                waiting = save_periods(db.session, rt, admin, policy, wanted, audit_months)
+            except RetentionRuleRefused as error:
+                flash(message_for(error) + " " + _("Nothing has been saved."), "error")
+                return redirect(url_for("retention.periods"))
+            if waiting:
+                flash(_("Longer periods are in force. A shorter period takes effect only when a "
+                        "second person (the central integrity coordinator or another "
+                        "administrator) approves it, and then only for cases closed after "
+                        "that."), "success")
+            else:
+                flash(_("The retention periods have been saved."), "success")
             return redirect(url_for("retention.periods"))
-    rows = [(track, outcome, months, DEFAULT_MONTHS.get((track, outcome)))
+    rows = [(track, outcome, months, DEFAULT_MONTHS.get((track, outcome)),
+             minimum_months(track, outcome))
             for (track, outcome), months in sorted(policy.months.items())]
     return render_template("retention/periods.html", rows=rows, form=form,
+                           pending=_pending_rows(admin),
                            track_labels=TRACK_LABELS, outcome_labels=OUTCOME_LABELS,
                            mailbox_months=policy.mailbox_months,
                            audit_months=policy.audit_months, audit_default=AUDIT_MONTHS_DEFAULT,
                            audit_minimum=policy.audit_minimum_months)
+
+
+def _pending_rows(user: User) -> list[tuple[RetentionChange, str, str, bool]]:
+    """(change, track label, outcome label, may this user decide)."""
+    rows = []
+    for change in pending_changes(db.session):
+        track = (_("Audit log") if change.track == AUDIT_TRACK
+                 else str(TRACK_LABELS.get(Track(change.track), change.track)))
+        rows.append((change, track, str(OUTCOME_LABELS.get(change.outcome, change.outcome)),
+                     may_decide(user, change)))
+    return rows
+
+
+decide_required = staff_required(Role.ADMIN, Role.ICC)
+
+
+@blueprint.route("/wijzigingen", methods=["GET"])
+@decide_required
+def changes(user: User) -> str:
+    """Proposed shorter periods, for the second person to approve."""
+    return render_template("retention/changes.html", pending=_pending_rows(user),
+                           form=EmptyForm())
+
+
+@blueprint.route("/wijzigingen/<int:change_id>", methods=["POST"])
+@decide_required
+def decide(user: User, change_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    rt = runtime()
+    approve = request.form.get("decision") == "approve"
+    try:
+        decide_change(db.session, rt, user, change_id, approve)
+    except RetentionRuleRefused as error:
+        record_event(db.session, rt, actor=f"user:{user.id}",
+                     action=AuditAction.ADMIN_RETENTION_APPROVED,
+                     object_type="retention_rule", object_id=str(change_id), result="denied")
+        flash(message_for(error), "error")
+    else:
+        flash(_("The shorter period is in force for cases closed from now on.") if approve
+              else _("The proposal has been rejected; the period stays as it was."), "success")
+    return redirect(url_for("retention.changes"))
 
 
 def _months_field(name: str) -> int | None | bool:
