@@ -36,6 +36,12 @@ RECOVERY_PUBLIC = "recovery.pub"
 # The trust anchor's Ed25519 public key: every staff key that may receive a
 # case is endorsed by a chain of signatures that ends here (app/accounts/trust.py).
 ANCHOR_PUBLIC = "anchor.pub"
+# A development instance's anchor (`make run`): its passphrases are
+# published, so `meldpunt demo` can endorse the demo handlers. Production
+# `init` never uses them.
+DEV_ANCHOR_FILE = "anchor-key.offline"
+DEV_ANCHOR_PASSPHRASES = ("development anchor - not secret (1)",
+                          "development anchor - not secret (2)")
 # Fingerprints of revoked staff keys, one line each, appended and never
 # rewritten: a database writer can delete a revocation row, not this line.
 REVOKED_LIST = "revoked"

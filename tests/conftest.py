@@ -27,7 +27,13 @@ from werkzeug.test import TestResponse
 from app import create_app
 from app.config import PasswordHashParams, Settings
 from app.crypto.kdf import Argon2Params
-from app.keyring import create_anchor, create_missing_secrets, create_recovery_key
+from app.keyring import (
+    DEV_ANCHOR_FILE,
+    DEV_ANCHOR_PASSPHRASES,
+    create_anchor,
+    create_missing_secrets,
+    create_recovery_key,
+)
 from app.models import Unit, User
 from app.runtime import Runtime
 from app.web.extensions import db
@@ -37,8 +43,8 @@ FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
 FAST_PASSWORD_HASH = PasswordHashParams(time_cost=1, memory_kib=1024, parallelism=1)
 RECOVERY_PASSPHRASE = "test recovery passphrase, long enough"
 PASSWORD = "correct horse battery staple 42"  # noqa: S105
-# The two custodians' passphrases of the test trust anchor.
-ANCHOR_PASSPHRASES = ("first custodian passphrase", "second custodian passphrase")
+# The test trust anchor is a development one (published passphrases).
+ANCHOR_PASSPHRASES = DEV_ANCHOR_PASSPHRASES
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = BASE_URL.startswith("postgres")
@@ -123,7 +129,7 @@ def settings(tmp_path: Path, database_template: str) -> Settings:
     keys_dir = tmp_path / "keys"
     create_missing_secrets(keys_dir)
     create_recovery_key(keys_dir, tmp_path / "recovery.offline", RECOVERY_PASSPHRASE, FAST_ARGON2)
-    create_anchor(keys_dir, tmp_path / "anchor.offline", ANCHOR_PASSPHRASES, FAST_ARGON2)
+    create_anchor(keys_dir, tmp_path / DEV_ANCHOR_FILE, ANCHOR_PASSPHRASES, FAST_ARGON2)
     return Settings(
         env="testing",
         secret_key="test-secret-key-not-for-production-0123456789",
@@ -257,7 +263,7 @@ def anchor_seed(rt: Runtime) -> bytes:
     passphrases (as the ceremony does)."""
     from app.keyring import anchor_passphrase, unlock_secret
 
-    blob = (rt.settings.instance_dir / "anchor.offline").read_bytes()
+    blob = (rt.settings.instance_dir / DEV_ANCHOR_FILE).read_bytes()
     return unlock_secret(blob, anchor_passphrase(ANCHOR_PASSPHRASES))
 
 

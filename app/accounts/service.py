@@ -153,6 +153,10 @@ def begin_sign_in(
             # The key was protected by another password (should not happen):
             # sign in without it; the user's cases will ask for a re-grant.
             private_key = None
+        if private_key is not None and user.signing_public is None:
+            # A key from before endorsements (migration 0021): its signing
+            # key can only be derived now that the key is open.
+            user.signing_public = trust.signing_public_hex(private_key)
         if private_key is not None and (
             protected_key_params(user.private_key_protected) != rt.settings.key_derivation
         ):

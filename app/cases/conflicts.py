@@ -58,7 +58,8 @@ def _restrict(session: Session, rt: Runtime, case: Case, actor: User, target: Us
                           created_by_id=actor.id, had_wrap=had_wrap)
     session.add(row)
     rt.audit.record(session, actor=custody.recipient_for(actor), action=AuditAction(f"case.{kind}"),
-                    object_type="case", object_id=case.number)
+                    object_type="case", object_id=case.number,
+                    target=custody.recipient_for(target))
     return row
 
 
@@ -109,7 +110,8 @@ def lift(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: User,
             pass  # no key yet: a colleague re-grants later through the access page
     rt.audit.record(session, actor=custody.recipient_for(actor),
                     action=AuditAction.CASE_RESTRICTION_LIFTED,
-                    object_type="case", object_id=case.number)
+                    object_type="case", object_id=case.number,
+                    target=custody.recipient_for(target) if target is not None else "")
     session.commit()
 
 

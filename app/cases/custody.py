@@ -208,10 +208,11 @@ def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, use
                   granted_by: User | None = None, *, role: Role | None = None,
                   compartments: Iterable[str] | None = None,
                   action: AuditAction = AuditAction.CASE_GRANT, actor: str | None = None,
-                  origin: str = "web") -> KeyWrap:
+                  origin: str = "web", log: bool = True) -> KeyWrap:
     """Make `user` a holder of what they may hold (`may_hold`) of what
     `keys` opens — or only of `compartments`, narrowed the same way — and
-    log the grant with its recipient. Only to a key whose endorsement
+    log the grant with its recipient (unless the caller's own entry names
+    the recipient: `log=False`). Only to a key whose endorsement
     verifies up to the trust anchor (app/accounts/trust.py): a key that a
     database writer put in the user's row, or a revoked one, gets nothing."""
     if not user.may_hold_cases or not user.active:
@@ -228,9 +229,11 @@ def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, use
     holder = _holder(session, case, recipient_for(user), fingerprint(user.public_key), user,
                      granted_by)
     _put_keys(session, case, holder, user.public_key, keys, allowed)
-    rt.audit.record(session, actor=actor or (recipient_for(granted_by) if granted_by else "system"),
-                    action=action, object_type="case", object_id=case.number,
-                    target=f"{recipient_for(user)}", origin=origin)
+    if log:
+        rt.audit.record(session,
+                        actor=actor or (recipient_for(granted_by) if granted_by else "system"),
+                        action=action, object_type="case", object_id=case.number,
+                        target=recipient_for(user), origin=origin)
     return holder
 
 

@@ -257,12 +257,12 @@ def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
             registered_by.has_role(Role.INTAKE)):
         # Heard by the VP: theirs alone.
         custody.wrap_for_user(session, rt, case, keys, registered_by, granted_by=registered_by,
-                              role=Role.VP)
+                              role=Role.VP, log=False)
     elif (registered_by is None and case.track == Track.ADVICE
           and (pool := _endorsed(session, rt, case, _only(_chosen_counsellor(session, report))
                                  or counsellor_pool(session, case.unit_id), Role.VP))):
         for counsellor in pool:
-            custody.wrap_for_user(session, rt, case, keys, counsellor, role=Role.VP)
+            custody.wrap_for_user(session, rt, case, keys, counsellor, role=Role.VP, log=False)
     else:
         officers = _endorsed(session, rt, case, intake_officers(session), Role.INTAKE)
         if registered_by is not None and registered_by.may_hold_cases and (
@@ -270,7 +270,7 @@ def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
             officers.append(registered_by)
         for officer in officers:
             custody.wrap_for_user(session, rt, case, keys, officer, role=Role.INTAKE,
-                                  granted_by=registered_by)
+                                  granted_by=registered_by, log=False)
     custody.wrap_for_recovery(session, case, keys, rt.keyring.recovery_public)
 
 

@@ -222,9 +222,9 @@ def _rewrap_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
             mine = [referral(r.id) for r in referrals
                     if r.bureau_id == user.unit_id and r.ended_at is None]
             custody.wrap_for_user(session, rt, case, keys, user, role=role, compartments=mine,
-                                  actor="system")
+                                  log=False)
         elif role is not None:
-            custody.wrap_for_user(session, rt, case, keys, user, role=role, actor="system")
+            custody.wrap_for_user(session, rt, case, keys, user, role=role, log=False)
         holder.wrapped_key = None
     custody.wrap_for_recovery(session, case, keys, rt.keyring.recovery_public)
 

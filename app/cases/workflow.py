@@ -280,6 +280,8 @@ class _Ctx:
     now: datetime = field(default_factory=utcnow)
     # Files written to the store during the action: removed if it fails.
     stored: list[Attachment] = field(default_factory=list)
+    # Whom the action made a holder: named in its audit entry.
+    granted: list[User] = field(default_factory=list)
 
     def param(self, name: str, default: Any = None) -> Any:
         value = self.params.get(name, default)
@@ -301,7 +303,8 @@ def _grant(ctx: _Ctx, target: User, role: Role, compartments: list[str] | None =
         raise RequirementMissing("target_restricted", name=target.display_name)
     try:
         custody.wrap_for_user(ctx.session, ctx.rt, ctx.case, ctx.key, target, granted_by=ctx.actor,
-                              role=role, compartments=compartments)
+                              role=role, compartments=compartments, log=False)
+        ctx.granted.append(target)
     except custody.CustodyError as exc:
         raise RequirementMissing(exc.code, name=target.display_name) from exc
 
@@ -645,7 +648,8 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
         flag_modified(case, "state")
         rt.audit.record(session, actor=custody.recipient_for(actor),
                         action=transition.audit_action,
-                        object_type="case", object_id=case.number, origin=origin)
+                        object_type="case", object_id=case.number, origin=origin,
+                        target=grant_targets(ctx.granted))
         session.commit()
     except StaleDataError:
         session.rollback()
@@ -656,6 +660,11 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
         discard_files(rt, ctx.stored)
         raise
     return case
+
+
+def grant_targets(users: list[User]) -> str:
+    """The recipients an action made holders, for its audit entry."""
+    return ",".join(dict.fromkeys(custody.recipient_for(user) for user in users))[:200]
 
 
 def may_act(transition: Transition, actor: User | Reporter) -> bool:

@@ -22,7 +22,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.accounts import service
+from app.accounts import service, trust
 from app.accounts.passwords import PasswordPolicyError
 from app.accounts.service import find_user_by_email
 from app.audit.events import seal_audit_log
@@ -43,15 +43,22 @@ from app.crypto.keys import (
     unlock_private_key,
 )
 from app.keyring import (
+    ANCHOR_PUBLIC,
+    DEV_ANCHOR_FILE,
+    DEV_ANCHOR_PASSPHRASES,
     RECOVERY_PUBLIC,
+    anchor_passphrase,
+    create_anchor,
     create_missing_secrets,
     create_recovery_key,
     missing_key_files,
     replace_private_file,
+    unlock_secret,
     write_private_file,
 )
-from app.models import Case, Unit
-from app.vocabulary import UnitKind
+from app.models import Case, Unit, User
+from app.transactions import unit_of_work
+from app.vocabulary import HANDLER_ROLES, Role, UnitKind
 from app.web.extensions import db
 
 if TYPE_CHECKING:
@@ -60,6 +67,9 @@ if TYPE_CHECKING:
     from app.crypto.keys import PrivateKey
 
 RECOVERY_PASSPHRASE_ENV = "MELDPUNT_RECOVERY_PASSPHRASE"  # noqa: S105 - a variable name
+# The second custodian's passphrase of the trust anchor (the first is the
+# recovery passphrase's holder's).
+ANCHOR_PASSPHRASE_ENV = "MELDPUNT_ANCHOR_PASSPHRASE"  # noqa: S105 - a variable name
 
 
 # --- init and schema -------------------------------------------------------
@@ -77,16 +87,24 @@ def upgrade_schema(revision: str = "head") -> None:
     alembic_command.upgrade(migrations_config(), revision)
 
 
-def _read_new_passphrase(prompt: str) -> tuple[str, bool]:
+def _read_new_passphrase(prompt: str, env: str = RECOVERY_PASSPHRASE_ENV) -> tuple[str, bool]:
     """(passphrase, generated): from the environment, the terminal, or made up.
 
-    Production asks on the terminal; a development instance (`make run`)
-    makes one up and prints it, so the demo starts without questions."""
+    Production asks on the terminal or reads the variable `env`, and
+    refuses anything else: it never makes a passphrase up and never prints
+    one. A development instance (`make run`) makes one up and prints it, so
+    the demo starts without questions."""
 
-    from_env = os.environ.get(RECOVERY_PASSPHRASE_ENV)
+    from_env = os.environ.get(env)
+    production = settings().is_production
     if from_env:
+        if production and len(from_env) < 16:
+            fail(f"{env} must be at least 16 characters")
         return from_env, False
-    if sys.stdin.isatty() and settings().is_production:
+    if production:
+        if not sys.stdin.isatty():
+            fail(f"no passphrase: run this on a terminal, or set {env} "
+                 "(a production instance never makes one up or prints one)")
         first = getpass.getpass(f"{prompt} (at least 16 characters): ")
         if len(first) >= 16 and first == getpass.getpass("Repeat it: "):
             return first, False
@@ -95,22 +113,83 @@ def _read_new_passphrase(prompt: str) -> tuple[str, bool]:
     return "-".join(words), True
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _offline_path(given: Path | None) -> Path:
+    """Where the offline key files go. Production: an explicit path outside
+    every folder of the app (instance, keys, files, code), so they are never
+    in its backups or left next to what they protect."""
+    s = settings()
+    if not s.is_production:
+        return given or (s.instance_dir / "recovery-key.offline")
+    if given is None:
+        fail("production: give --recovery-out PATH on removable media or another place "
+             "outside the app's folders")
+    assert given is not None  # noqa: S101 - fail() exits
+    code_root = Path(__file__).resolve().parents[2]
+    for folder in (s.instance_dir, s.keys_dir, s.storage_dir, code_root):
+        if _inside(given, folder):
+            fail(f"--recovery-out must be outside {folder}")
+    return given
+
+
 def init_keys(recovery_out: Path | None) -> None:
     s = settings()
+    if s.is_production and not (s.keys_dir / ANCHOR_PUBLIC).exists():
+        # Both checked before anything is written.
+        _offline_path(recovery_out)
     created = create_missing_secrets(s.keys_dir)
     for name in created:
         click.echo(f"Created keys/{name}")
-    if (s.keys_dir / RECOVERY_PUBLIC).exists():
-        return
-    out = recovery_out or (s.instance_dir / "recovery-key.offline")
+    first: str | None = None
+    if not (s.keys_dir / RECOVERY_PUBLIC).exists():
+        out = _offline_path(recovery_out)
+        if out.exists():
+            fail(f"{out} exists already but keys/{RECOVERY_PUBLIC} does not; move it away first")
+        first, generated = _read_new_passphrase("Passphrase for the recovery key")
+        fp = create_recovery_key(s.keys_dir, out, first, s.key_derivation)
+        click.echo(f"Created the organisation recovery key (fingerprint {fp[:16]}).")
+        click.echo(f"  Its private half is in {out}: move it OFFLINE (a safe), then delete it "
+                   "here.")
+        if generated:
+            click.echo(f"  Its passphrase (shown once, store it apart from the file): {first}")
+    if not (s.keys_dir / ANCHOR_PUBLIC).exists():
+        _init_anchor(_offline_path(recovery_out), first)
+
+
+def _init_anchor(recovery_out: Path, first: str | None) -> None:
+    """The trust anchor, next to the offline recovery key. Production: under
+    the recovery passphrase and a second custodian's passphrase (two people
+    are needed to endorse with it). Development: published passphrases, so
+    `meldpunt demo` can endorse the demo handlers."""
+    s = settings()
+    out = recovery_out.with_name(DEV_ANCHOR_FILE)
     if out.exists():
-        fail(f"{out} exists already but keys/{RECOVERY_PUBLIC} does not; move it away first")
-    passphrase, generated = _read_new_passphrase("Passphrase for the recovery key")
-    fp = create_recovery_key(s.keys_dir, out, passphrase, s.key_derivation)
-    click.echo(f"Created the organisation recovery key (fingerprint {fp[:16]}).")
-    click.echo(f"  Its private half is in {out}: move it OFFLINE (a safe), then delete it here.")
-    if generated:
-        click.echo(f"  Its passphrase (shown once, store it apart from the file): {passphrase}")
+        fail(f"{out} exists already but keys/{ANCHOR_PUBLIC} does not; move it away first")
+    if s.is_production:
+        if first is None:
+            first, _generated = _read_new_passphrase("Recovery passphrase (first custodian)")
+        second, _generated = _read_new_passphrase(
+            "Trust anchor passphrase of the SECOND custodian", ANCHOR_PASSPHRASE_ENV)
+        if second == first:
+            fail("the two custodians' passphrases must differ")
+        passphrases = (first, second)
+    else:
+        passphrases = DEV_ANCHOR_PASSPHRASES
+    fp = create_anchor(s.keys_dir, out, passphrases, s.key_derivation)
+    click.echo(f"Created the trust anchor (fingerprint {fp[:16]}); its private half is in {out}.")
+    if s.is_production:
+        click.echo("  Both custodians' passphrases are needed to use it: keep it OFFLINE with "
+                   "the recovery key. Next: `meldpunt keys endorse` for the first handlers.")
+    else:
+        click.echo("  Development anchor: its passphrases are published. Never use it in "
+                   "production.")
 
 
 @click.command("init")
@@ -320,6 +399,73 @@ def _load_recovery_private(path: Path) -> PrivateKey:
         return unlock_private_key(path.read_bytes(), passphrase)
     except (WrongPassphrase, OSError):
         fail("the recovery key file can not be opened with this passphrase")
+
+
+def _anchor_passphrases() -> tuple[str, str]:
+    s = settings()
+    if not s.is_production and not os.environ.get(ANCHOR_PASSPHRASE_ENV):
+        return DEV_ANCHOR_PASSPHRASES
+    values = []
+    for env, prompt in ((RECOVERY_PASSPHRASE_ENV, "First custodian's passphrase: "),
+                        (ANCHOR_PASSPHRASE_ENV, "Second custodian's passphrase: ")):
+        value = os.environ.get(env)
+        if not value:
+            if not sys.stdin.isatty():
+                fail(f"set {env} or run this on a terminal")
+            value = getpass.getpass(prompt)
+        values.append(value)
+    return values[0], values[1]
+
+
+@keys_group.command("endorse")
+@click.option("--email", required=True, help="The handler whose key is endorsed.")
+@click.option("--role", required=True, type=click.Choice(sorted(HANDLER_ROLES)))
+@click.option("--code", required=True,
+              help="The key code the handler reads from their page 'My account'.")
+@click.option("--anchor-key", type=click.Path(path_type=Path, exists=True), required=True,
+              help="The offline trust anchor file.")
+@with_appcontext
+def keys_endorse(email: str, role: str, code: str, anchor_key: Path) -> None:
+    """The ceremony for the first handlers: endorse a key with the trust
+    anchor, after comparing its code with its owner (both custodians)."""
+    user = find_user_by_email(db.session, email)
+    if user is None:
+        fail("unknown user")
+        return
+    try:
+        seed = unlock_secret(anchor_key.read_bytes(), anchor_passphrase(_anchor_passphrases()))
+    except (WrongPassphrase, OSError):
+        fail("the anchor file can not be opened with these passphrases")
+        return
+    try:
+        with unit_of_work(db.session):
+            trust.endorse_with_anchor(db.session, runtime(), seed, user, role, code)
+    except trust.EndorsementRefused as error:
+        fail(f"not endorsed: {error}")
+    click.echo(f"Endorsed the key of {user.email} as {role}.")
+
+
+@keys_group.command("status")
+@with_appcontext
+def keys_status() -> None:
+    """Which handlers' keys are endorsed, per role."""
+    rt = runtime()
+    if rt.keyring.anchor_public is None:
+        click.echo(f"No trust anchor (keys/{ANCHOR_PUBLIC}): run `meldpunt init`.")
+    handlers = db.session.scalars(select(User).where(User.active).order_by(User.email)).all()
+    intake = False
+    for user in handlers:
+        roles = sorted(user.roles & HANDLER_ROLES)
+        if not roles:
+            continue
+        endorsed = trust.endorsed_roles(db.session, rt, user)
+        intake = intake or Role.INTAKE in endorsed
+        marks = ", ".join(f"{role}{'' if role in endorsed else ' (NOT endorsed)'}"
+                          for role in roles)
+        click.echo(f"{user.email:<40} {marks}")
+    if not intake:
+        click.echo("WARNING: no intake officer has an endorsed key: new reports reach only the "
+                   "recovery key.")
 
 
 @keys_group.command("recover")

@@ -17,12 +17,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.accounts import service, totp
+from app.accounts import service, totp, trust
 from app.cli.context import runtime
 from app.cli.demo_year import YearSummary, demo_users, seed_year
-from app.models import Unit
+from app.crypto.keys import unlock_private_key
+from app.keyring import DEV_ANCHOR_FILE, DEV_ANCHOR_PASSPHRASES, anchor_passphrase, unlock_secret
+from app.models import Unit, User
 from app.transactions import unit_of_work
-from app.vocabulary import Role, UnitKind
+from app.vocabulary import HANDLER_ROLES, Role, UnitKind
 from app.web.extensions import db
 
 if TYPE_CHECKING:
@@ -107,6 +109,8 @@ def seed_demo(session: Session, rt: Runtime) -> DemoSeed:
     year = None
     if created_any:
         users = demo_users(session, [(local, demo_email(local)) for local, *_ in USERS])
+        with unit_of_work(session):
+            endorse_demo_handlers(session, rt, users)
         year = seed_year(session, rt, users, DEMO_PASSWORD)
     accounts = []
     for local, _name, _unit, roles in USERS:
@@ -117,6 +121,25 @@ def seed_demo(session: Session, rt: Runtime) -> DemoSeed:
                                      enrolled.id)
         accounts.append((enrolled.email, ", ".join(sorted(roles)), secret))
     return DemoSeed(accounts=accounts, year=year)
+
+
+def endorse_demo_handlers(session: Session, rt: Runtime, users: dict[str, User]) -> None:
+    """The ceremony a new ministry goes through, played for the demo: the
+    two custodians endorse the ICC's key with the trust anchor (here a
+    development anchor with published passphrases), after comparing its
+    code; the ICC then endorses every other handler's key, each after
+    comparing codes with them. The admin endorses nobody."""
+    anchor_file = rt.settings.instance_dir / DEV_ANCHOR_FILE
+    seed = unlock_secret(anchor_file.read_bytes(), anchor_passphrase(DEV_ANCHOR_PASSPHRASES))
+    icc = users["icc"]
+    if not trust.endorsed(session, rt, icc, Role.ICC):
+        trust.endorse_with_anchor(session, rt, seed, icc, Role.ICC, trust.key_code(icc) or "")
+    assert icc.private_key_protected is not None  # noqa: S101 - enrolled above
+    icc_key = unlock_private_key(icc.private_key_protected, DEMO_PASSWORD)
+    for user in users.values():
+        for role in sorted(user.roles & HANDLER_ROLES):
+            if user.id != icc.id and not trust.endorsed(session, rt, user, role):
+                trust.endorse(session, rt, icc, icc_key, user, role, trust.key_code(user) or "")
 
 
 def _echo_year(year: YearSummary | None) -> None:

@@ -36,7 +36,7 @@ class AuditEntry(Base):
     origin: Mapped[str] = mapped_column(String(10), default="web")
     # Whom the action concerns besides the object, e.g. "user:7" for a grant
     # of a case to user 7 (empty for most entries; hashed with the object).
-    target: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    target: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Until sealed: HMAC of seq and the fields (empty on entries written
     # before sealing existed: they were chained as they were written).
     row_mac: Mapped[str | None] = mapped_column(String(64))

@@ -68,7 +68,7 @@ def _floor(track: str, outcome: str) -> int:
 
 
 def upgrade() -> None:
-    op.add_column("audit_entry", sa.Column("target", sa.String(length=40), nullable=False,
+    op.add_column("audit_entry", sa.Column("target", sa.String(length=200), nullable=False,
                                            server_default=""))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_sealable_trigger(" AND NEW.target = OLD.target"))

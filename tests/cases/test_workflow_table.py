@@ -207,7 +207,7 @@ def test_the_case_page_renders_every_declared_field_of_every_action_one_may_take
         case.state = sorted(transition.from_states)[0]
         case.consent_given_at = utcnow()  # fields offered only with consent too
         key = custody.open_case_key(session, case, intake.user, key_of(intake))
-        custody.wrap_for_user(session, case, key, staff.user, granted_by=intake.user)
+        custody.wrap_for_user(session, rt, case, key, staff.user, granted_by=intake.user)
         session.commit()
         html = clients[role].get(f"/medewerkers/zaken/{case.number}",
                                  headers={"Accept-Language": "en"}).get_data(as_text=True)

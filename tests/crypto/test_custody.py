@@ -4,6 +4,8 @@ recovery key re-grants; rotating it re-wraps every case; shredding."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -15,7 +17,14 @@ from app.cases.intake import NewReport, open_mailbox, submit_report
 from app.crypto.keys import fingerprint, public_key_bytes, unlock_private_key
 from app.errors import NotFound
 from app.models import Attachment, AuditEntry, Case, KeyWrap, Message, Receipt, User
-from tests.conftest import PASSWORD, RECOVERY_PASSPHRASE, IsolatedClient, post_form, sign_in
+from tests.conftest import (
+    PASSWORD,
+    RECOVERY_PASSPHRASE,
+    IsolatedClient,
+    endorse_with_test_anchor,
+    post_form,
+    sign_in,
+)
 
 NEW_PASSWORD = "a fresh sentence after the reset"  # noqa: S105
 
@@ -120,10 +129,24 @@ def test_reset_makes_old_wraps_useless_until_a_colleague_regrants(
     home = anna_client.get("/medewerkers/").get_data(as_text=True)
     assert "/medewerkers/zaken/toegang" in home
 
-    # Bert, a current holder, sees the request and grants it again.
+    # Bert, a current holder, sees the request. Anna's new key is not
+    # confirmed yet (issue #19): no case is wrapped to it until a colleague
+    # compares its code with her.
     sign_in(client, bert)
     access = client.get("/medewerkers/zaken/toegang").get_data(as_text=True)
     regrant_url = f"/medewerkers/zaken/toegang/{case.number}/{anna.user.id}"
+    assert regrant_url not in access and "/medewerkers/sleutels/" in access
+    refused = post_form(client, regrant_url, {}, page="/medewerkers/zaken/toegang")
+    assert refused.status_code == 302
+    session.expire_all()
+    assert session.scalar(select(KeyWrap.key_fingerprint).where(
+        KeyWrap.case_id == case.id, KeyWrap.user_id == anna.user.id)) == old_fingerprint
+    # Anna reads the code on her account page to Bert, who types it in.
+    code = re.search(r'class="key-code"><code>([A-Z0-9-]+)</code>',
+                     anna_client.get("/medewerkers/account").get_data(as_text=True)).group(1)
+    post_form(client, f"/medewerkers/sleutels/{anna.user.id}/intake", {"code": code},
+              page="/medewerkers/sleutels/")
+    access = client.get("/medewerkers/zaken/toegang").get_data(as_text=True)
     assert regrant_url in access
     response = post_form(client, regrant_url, {}, page="/medewerkers/zaken/toegang")
     assert response.status_code == 302
@@ -165,6 +188,7 @@ def _only_holder_reset(session, rt, units, make_staff):  # type: ignore[no-untyp
     user = session.get(User, anna.user.id)
     service.admin_reset_password(session, rt, user, user)
     service.enrol_directly(session, rt, user, NEW_PASSWORD, anna.totp_secret)
+    endorse_with_test_anchor(session, rt, user)  # the new key confirmed (issue #19)
     session.commit()
     private = unlock_private_key(user.private_key_protected, NEW_PASSWORD)
     with pytest.raises(custody.NoAccess):

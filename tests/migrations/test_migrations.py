@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.config import _normalise_database_url
 from app.models import Base
-from tests.conftest import BASE_URL, ON_POSTGRES, _worker
+from tests.conftest import BASE_URL, ON_POSTGRES, _worker, endorse_with_test_anchor
 
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 
@@ -506,6 +506,7 @@ def test_0017_keeps_cases_from_before_compartments_readable(empty_database, rt):
     hold the old key sealed: they are closed."""
     from sqlalchemy.orm import Session as OrmSession
 
+    from app.accounts import trust
     from app.cases import custody, legacy
     from app.cases.content import read_identity, read_report
     from app.crypto.envelope import encrypt_field, new_case_key, wrap_case_key
@@ -559,6 +560,11 @@ def test_0017_keeps_cases_from_before_compartments_readable(empty_database, rt):
         with OrmSession(engine) as session:
             case = session.get(Case, 1)
             user = session.get(User, 1)
+            # Issue #19: the key is endorsed (as at the first handlers'
+            # ceremony after the upgrade) before anything is wrapped to it.
+            assert not trust.endorsed(session, rt, user, "intake")
+            user.signing_public = trust.signing_public_hex(private)
+            endorse_with_test_anchor(session, rt, user)
             assert legacy.move_if_needed(session, rt, case, user, private)
             keys = custody.open_case_key(session, case, user, private)
             assert read_report(keys, case) == {"what": "oud"}

@@ -2,28 +2,67 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.cases.intake import NewReport, submit_report
-from app.models import AuditEntry, Case
-from app.retention.policy import load_policy
+from app.models import AuditEntry, Case, RetentionChange
+from app.retention.policy import RetentionRuleRefused, decide_change, load_policy
 from tests.conftest import csrf_from, post_form, sign_in
 
 
-def test_admin_changes_a_period_and_it_is_logged(client, session, make_staff):
+def _set(client, fields):  # type: ignore[no-untyped-def]
+    html = client.get("/medewerkers/bewaren/termijnen").get_data(as_text=True)
+    return client.post("/medewerkers/bewaren/termijnen",
+                       data={"csrf_token": csrf_from(html), **fields})
+
+
+def test_admin_lengthens_a_period_at_once_and_it_is_logged(client, session, make_staff):
     admin = make_staff("admin")
     sign_in(client, admin)
-    page = client.get("/medewerkers/bewaren/termijnen")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    fields = {"months-report-founded": "96"}
-    response = client.post("/medewerkers/bewaren/termijnen",
-                           data={"csrf_token": csrf_from(html), **fields})
-    assert response.status_code == 302
+    assert client.get("/medewerkers/bewaren/termijnen").status_code == 200
+    assert _set(client, {"months-report-founded": "144"}).status_code == 302
     session.expire_all()
-    assert load_policy(session).months_for("report", "founded") == 96
+    assert load_policy(session).months_for("report", "founded") == 144
     assert session.scalar(select(AuditEntry).where(
         AuditEntry.action == "admin.retention_rule_set")) is not None
+
+
+def test_one_admin_alone_can_not_shorten_a_period(app, client, session, make_staff):
+    """Issue #19: a shorter period waits for a second person; the admin who
+    proposed it can not approve it; the ICC (or a second admin) can."""
+    admin = make_staff("admin")
+    sign_in(client, admin)
+    assert _set(client, {"months-report-founded": "96"}).status_code == 302
+    session.expire_all()
+    assert load_policy(session).months_for("report", "founded") == 120
+    change = session.scalar(select(RetentionChange).where(RetentionChange.status == "pending"))
+    assert (change.months, change.previous_months) == (96, 120)
+    assert session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "admin.retention_proposed")) is not None
+    # The proposer can not approve it, through the page or directly.
+    post_form(client, f"/medewerkers/bewaren/wijzigingen/{change.id}",
+              {"decision": "approve"}, page="/medewerkers/bewaren/termijnen")
+    with pytest.raises(RetentionRuleRefused):
+        decide_change(session, app.extensions["meldpunt.runtime"], admin.user, change.id, True)
+    session.expire_all()
+    assert load_policy(session).months_for("report", "founded") == 120
+    assert session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "admin.retention_approved", AuditEntry.result == "denied"))
+    # Below the floor is refused outright, for anyone.
+    assert _set(client, {"months-report-founded": "12"}).status_code == 200
+    session.expire_all()
+    assert session.scalar(select(RetentionChange).where(RetentionChange.months == 12)) is None
+    # The ICC approves.
+    icc_client = app.test_client()
+    sign_in(icc_client, make_staff("icc"))
+    page = icc_client.get("/medewerkers/bewaren/wijzigingen").get_data(as_text=True)
+    assert f"/medewerkers/bewaren/wijzigingen/{change.id}" in page
+    post_form(icc_client, f"/medewerkers/bewaren/wijzigingen/{change.id}",
+              {"decision": "approve"}, page="/medewerkers/bewaren/wijzigingen")
+    session.expire_all()
+    assert load_policy(session).months_for("report", "founded") == 96
+    assert session.get(RetentionChange, change.id).status == "approved"
 
 
 def test_invalid_period_saves_nothing(client, session, make_staff):
@@ -55,7 +94,7 @@ def _grant(session, rt, case, holder, target):
     key = custody.open_case_key(session, case, holder.user,
                                 unlock_private_key(holder.user.private_key_protected,
                                                    holder.password))
-    custody.wrap_for_user(session, case, key, target.user)
+    custody.wrap_for_user(session, rt, case, key, target.user)
     session.commit()
 
 

@@ -21,11 +21,12 @@ from app.models import (
     KeyWrap,
     Message,
     Receipt,
+    RetentionChange,
     utcnow,
 )
 from app.retention import sweep
 from app.retention.hold import HoldNotAllowed, lift_legal_hold, set_legal_hold
-from app.retention.policy import load_policy, set_rule
+from app.retention.policy import RetentionRuleRefused, load_policy, set_rule
 from app.retention.sweep import run_sweep
 
 MARKER = "RETENTION-PLAINTEXT-MARKER-7731"
@@ -123,12 +124,30 @@ def test_open_cases_are_never_deleted(session, rt, units, intake):
     assert run_sweep(session, rt, now=datetime(2040, 1, 1, tzinfo=UTC)).deleted == []
 
 
-def test_admin_rule_changes_the_period(session, rt, units, intake):
-    case = closed_case(session, rt, units, closed_at=datetime(2026, 1, 1, tzinfo=UTC))
-    set_rule(session, rt, "user:1", "report", "unfounded", 3)
+def test_a_shorter_period_applies_only_to_cases_closed_after_it(session, rt, units, intake):
+    """Issue #19: a period put in force (after a second person approved it)
+    changes the sweep for cases closed from then on; a case closed before
+    keeps the period it had when it closed."""
+    before = closed_case(session, rt, units, closed_at=datetime(2026, 1, 1, tzinfo=UTC))
+    set_rule(session, rt, "user:1", "report", "unfounded", 24)
     session.commit()
-    assert load_policy(session).months_for("report", "unfounded") == 3
-    assert run_sweep(session, rt, now=datetime(2026, 11, 23, tzinfo=UTC)).deleted == [case.number]
+    changed = session.scalar(select(RetentionChange.effective_from))
+    after = closed_case(session, rt, units, closed_at=changed.replace(tzinfo=UTC)
+                        + timedelta(days=1))
+    assert load_policy(session).months_for("report", "unfounded") == 24
+    two_years_on = after.closed_at.replace(tzinfo=UTC) + timedelta(days=2 * 366)
+    assert run_sweep(session, rt, now=two_years_on).deleted == [after.number]
+    assert session.get(Case, before.id).shredded_at is None
+    # The case closed before the change is deleted at its own, longer period.
+    assert before.number in run_sweep(
+        session, rt, now=datetime(2031, 1, 2, tzinfo=UTC)).deleted
+
+
+def test_no_rule_goes_below_its_floor(session, rt):
+    with pytest.raises(RetentionRuleRefused):
+        set_rule(session, rt, "user:1", "report", "unfounded", 3)
+    session.rollback()
+    assert load_policy(session).months_for("report", "unfounded") == 60
 
 
 def test_legal_hold_suspends_deletion_and_lifting_it_resumes(session, rt, units, make_staff):

@@ -146,6 +146,9 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("admin.reset_page_text", "POST"): _staff_page(ADMIN, {REDIRECT}),
     ("retention.periods", "GET"): _staff_page(ADMIN, {OK}),
     ("retention.periods", "POST"): _staff_page(ADMIN, {OK, BAD, REDIRECT}),
+    # Shorter periods wait for a second person: the ICC or another admin.
+    ("retention.changes", "GET"): _staff_page(ADMIN | {"icc"}, {OK}),
+    ("retention.decide", "POST"): _staff_page(ADMIN | {"icc"}, {REDIRECT}),
     # --- audit and statistics -----------------------------------------------------
     ("audit.index", "GET"): _staff_page(AUDIT, {OK}),
     ("audit.export", "GET"): _staff_page(AUDIT, {OK}),
@@ -165,6 +168,10 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("cases.my_cases", "GET"): _staff_page(ALL_HANDLERS, {OK}),
     ("cases.search", "GET"): _staff_page(ALL_HANDLERS, {OK}),
     ("cases.access", "GET"): _staff_page(ALL_HANDLERS, {OK}),
+    # --- confirming colleagues' keys (issue #19) -----------------------------------
+    ("keys.index", "GET"): _staff_page(ALL_HANDLERS, {OK}),
+    # An empty code is refused with a message on the page it came from.
+    ("keys.endorse", "POST"): _staff_page(ALL_HANDLERS, {REDIRECT}),
     ("cases.register", "GET"): _staff_page(REGISTRARS, {OK}),
     ("cases.register", "POST"): _staff_page(REGISTRARS, {OK, BAD}),
     ("cases.signal", "GET"): _staff_page({"vertrouwenspersoon"}, {OK}),
@@ -273,7 +280,8 @@ def visitors(app, client, session, rt, units, make_staff):  # type: ignore[no-un
     values = {"number": case.number, "attachment_id": str(attachment), "action": "classify",
               "restriction_id": "999999", "minutes_id": "999999",
               "user_id": str(target.user.id), "lang": "en",
-              "fmt": "csv", "filename": "meldpunt.css", "section": "what"}
+              "fmt": "csv", "filename": "meldpunt.css", "section": "what",
+              "role": "intake", "change_id": "999999"}
     return clients, values, case, reporter_case
 
 

@@ -243,7 +243,7 @@ def test_admin_and_auditor_can_never_hold_a_wrap(session, rt, units, make_staff,
     outsider = make_staff(role)
     assert outsider.user.public_key is not None  # they have a key pair, but no case key
     with pytest.raises(custody.CustodyError):
-        custody.wrap_for_user(session, case, new_case_key(), outsider.user)
+        custody.wrap_for_user(session, rt, case, new_case_key(), outsider.user)
     wraps = session.scalars(select(KeyWrap.user_id).where(KeyWrap.case_id == case.id)).all()
     assert outsider.user.id not in wraps
     # Even a handed-over wrap would not open: open_case_key refuses non-handlers.

@@ -88,7 +88,9 @@ def _describer(people: Mapping[str, str]) -> Describe:
             text = people[f"user:{entry.object_id}"]
         else:
             text = f"{labels.audit_object_label(entry.object_type)} {entry.object_id}".strip()
-        return f"{text} → {target(entry.target)}" if entry.target else text
+        if not entry.target:
+            return text
+        return f"{text} → {', '.join(target(code) for code in entry.target.split(','))}"
 
     return actor, subject
 

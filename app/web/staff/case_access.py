@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.audit.events import record_event
+from app.accounts import trust
 from app.cases import conflicts, custody
 from app.cases.access import open_case
 from app.models import Case, CaseRestriction, User
@@ -97,10 +98,17 @@ def lift_restriction(user: User, number: str, restriction_id: int) -> BaseRespon
 @blueprint.route("/toegang")
 @handler_required
 def access(user: User) -> str:
+    rt = runtime()
+    can_give = custody.regrants_i_can_give(db.session, user)
+    colleagues = {colleague.id: colleague for _case, colleague in can_give}
     return render_template(
         "cases/access.html",
         waiting=custody.cases_awaiting_regrant(db.session, user),
-        can_give=custody.regrants_i_can_give(db.session, user),
+        can_give=can_give,
+        # A new key (after a password reset) is confirmed before any case
+        # is wrapped to it.
+        unconfirmed={uid for uid, colleague in colleagues.items()
+                     if not trust.endorsed_roles(db.session, rt, colleague)},
         form=EmptyForm(),
     )
 

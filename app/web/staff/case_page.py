@@ -82,19 +82,29 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
                                  AuditEntry.action.not_in(TIMELINE_SKIP))
         .order_by(AuditEntry.seq)
     ).all()
-    ids = {int(e.actor.split(":", 1)[1]) for e in entries if e.actor.startswith("user:")}
+    people = [code for e in entries for code in (e.actor, *e.target.split(","))
+              if code.startswith("user:")]
+    ids = {int(code.split(":", 1)[1]) for code in people}
     names = dict(db.session.execute(
         select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+
+    def name(code: str) -> str:
+        return str(names.get(int(code.split(":", 1)[1]), _("a former colleague")))
+
     items = []
     for entry in entries:
         if entry.actor.startswith("user:"):
-            who = names.get(int(entry.actor.split(":", 1)[1]), _("a former colleague"))
+            who = name(entry.actor)
         elif entry.actor == "reporter":
             who = _("Reporter")
         else:
             who = _("System")
-        items.append({"at": entry.at, "who": who,
-                      "what": labels.audit_action_label(entry.action)})
+        what = str(labels.audit_action_label(entry.action))
+        targets = [name(code) for code in entry.target.split(",") if code.startswith("user:")]
+        if targets:
+            # Every holder sees who was added to (or excluded from) the case.
+            what = _("%(what)s: %(name)s", what=what, name=", ".join(targets))
+        items.append({"at": entry.at, "who": who, "what": what})
     return items
 
 
