@@ -88,15 +88,22 @@ def _revocations(session: Session, rt: Runtime, user_id: int) -> list[tuple[str,
     return found
 
 
-def _revoked(revocations: list[tuple[str, str, str]], key_fp: str, role: str, at: str) -> bool:
+def _revoked(revocations: list[tuple[str, str, str]], key_fp: str, role: str, at: str,
+             as_of: str | None) -> bool:
+    """Whether a revocation made after the endorsement (at `at`) and, when
+    `as_of` is given, before that moment, covers this key and role."""
     return any(fp == key_fp and rrole in (role, ANY_ROLE) and rat >= at
+               and (as_of is None or rat <= as_of)
                for fp, rrole, rat in revocations)
 
 
 def _valid_statements(session: Session, rt: Runtime, user_id: int, role: str,
-                      seen: frozenset[int]) -> Iterable[dict[str, object]]:
+                      seen: frozenset[int], as_of: str | None = None
+                      ) -> Iterable[dict[str, object]]:
     """The endorsement statements of this user and role whose signature
-    chain verifies up to the anchor and that no revocation covers."""
+    chain verifies up to the anchor and that no revocation covers — now, or
+    (for a signer) at the moment `as_of` they signed: what a colleague
+    endorsed before they left stands."""
     anchor = rt.keyring.anchor_public
     if anchor is None or user_id in seen or len(seen) > MAX_CHAIN:
         return
@@ -117,7 +124,7 @@ def _valid_statements(session: Session, rt: Runtime, user_id: int, role: str,
             continue
         if revocations is None:
             revocations = _revocations(session, rt, user_id)
-        if _revoked(revocations, str(fields.get("key")), role, str(fields.get("at"))):
+        if _revoked(revocations, str(fields.get("key")), role, str(fields.get("at")), as_of):
             continue
         if signer_key == anchor or _signer_endorsed(session, rt, fields, role,
                                                      seen | {user_id}):
@@ -132,7 +139,8 @@ def _signer_endorsed(session: Session, rt: Runtime, fields: dict[str, object], r
     if not isinstance(signer_id, int) or signer_id == fields.get("user"):
         return False
     for signer_role in dict.fromkeys((role, Role.ICC.value)):
-        for own in _valid_statements(session, rt, signer_id, signer_role, seen):
+        for own in _valid_statements(session, rt, signer_id, signer_role, seen,
+                                     as_of=str(fields.get("at"))):
             if own.get("signing") == fields.get("signer_key") and str(own.get("at")) <= str(
                     fields.get("at")):
                 return True

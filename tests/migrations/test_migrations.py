@@ -617,3 +617,67 @@ def test_0020_adds_the_reporter_events_and_the_outbox_beside_existing_cases(empt
             assert conn.execute(text("SELECT COUNT(*) FROM user_account")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_0021_raises_rules_below_the_floors_and_keeps_the_audit_chain(empty_database, rt):
+    """Issue #19: existing retention rules below the new floors are raised
+    to their floor (with a history row); rules above stay. Audit entries
+    written before the `target` column hash as before, so the chain still
+    verifies; on PostgreSQL sealing still may not change an entry's target."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    from app.audit.log import AuditLog
+
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0020")
+    engine = create_engine(empty_database)
+    log = AuditLog(rt.keyring.audit_key)
+    try:
+        with engine.begin() as conn:
+            # Entries as 0020's code wrote them: no target, a row HMAC.
+            for seq in (1, 2, 3):
+                at = datetime(2026, 1, 1, 12, 0, seq)
+                conn.execute(text(
+                    "INSERT INTO audit_entry (seq, at, actor, action, object_type, object_id,"
+                    " result, origin, row_mac) VALUES (:seq, :at, 'system',"
+                    " 'admin.unit_created', 'unit', :obj, 'ok', 'cli', :mac)"),
+                    {"seq": seq, "at": at, "obj": f"u{seq}", "mac": log.row_mac(
+                        seq, at, "system", "admin.unit_created", "unit", f"u{seq}", "ok",
+                        "cli")})
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT setval('audit_entry_seq_seq', 3)"))
+        with engine.begin() as conn:
+            for track, outcome, months in (("report", "unfounded", 3), ("advice", "*", 6),
+                                           ("report", "founded", 200), ("audit", "*", 300)):
+                conn.execute(text("INSERT INTO retention_rule (track, outcome, months,"
+                                  " updated_at) VALUES (:t, :o, :m, '2026-01-01')"),
+                             {"t": track, "o": outcome, "m": months})
+        command.upgrade(config, "0021")
+        with engine.begin() as conn:
+            rules = dict(((t, o), m) for t, o, m in conn.execute(text(
+                "SELECT track, outcome, months FROM retention_rule")))
+            assert rules == {("report", "unfounded"): 24, ("advice", "*"): 12,
+                             ("report", "founded"): 200, ("audit", "*"): 300}
+            history = conn.execute(text(
+                "SELECT track, outcome, months, previous_months, status FROM retention_change"
+                " ORDER BY track")).all()
+            assert sorted(tuple(row) for row in history) == [
+                ("advice", "*", 12, 6, "applied"), ("report", "unfounded", 24, 3, "applied")]
+            assert conn.execute(text("SELECT COUNT(*) FROM audit_entry WHERE target <> ''")
+                                ).scalar() == 0
+        with OrmSession(engine) as session:
+            log.record(session, actor="user:1", action="case.grant", object_type="case",
+                       object_id="MP-1", target="user:2")
+            session.commit()
+            log.seal(session)
+            session.commit()
+            result = log.verify(session)
+            assert result.ok and result.checked == 4, result
+            if engine.dialect.name == "postgresql":
+                with pytest.raises(DBAPIError):
+                    session.execute(text("UPDATE audit_entry SET target = 'user:9'"))
+                session.rollback()
+        command.downgrade(config, "0020")
+        assert "key_endorsement" not in set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
