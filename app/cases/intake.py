@@ -259,8 +259,10 @@ def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
         custody.wrap_for_user(session, rt, case, keys, registered_by, granted_by=registered_by,
                               role=Role.VP, log=False)
     elif (registered_by is None and case.track == Track.ADVICE
-          and (pool := _endorsed(session, rt, case, _only(_chosen_counsellor(session, report))
-                                 or counsellor_pool(session, case.unit_id), Role.VP))):
+          and (pool := _endorsed(session, rt, case, _only(_chosen_counsellor(session, report)),
+                                 Role.VP)
+               or _endorsed(session, rt, case, counsellor_pool(session, case.unit_id),
+                            Role.VP))):
         for counsellor in pool:
             custody.wrap_for_user(session, rt, case, keys, counsellor, role=Role.VP, log=False)
     else:

@@ -99,6 +99,24 @@ def test_case_from_first_sign_in_to_feedback(server, browser, contexts, a11y, sh
     assert "/medewerkers/inloggen" not in vp.url, vp.inner_text("main")[:1000]
     look(vp, a11y, shot, "new vp signed in")
 
+    # Her key is confirmed by a colleague of her role (issue #19): she reads
+    # the code on her account page; Vera types it in. Until then no case can
+    # be passed to her.
+    vp.click("header nav a[href$='/medewerkers/account']")
+    code_of_key = vp.inner_text(".key-code code").strip()
+    look(vp, a11y, shot, "my key code")
+    vera = new_page(browser, contexts)
+    staff_sign_in(vera, server, demo_email("vp"), DEMO_PASSWORD, lang)
+    vera.click("header nav a[href$='/medewerkers/sleutels/']")
+    row = vera.locator("main tr", has_text=NEW_VP)
+    row.locator("input[name=code]").fill(code_of_key)
+    look(vera, a11y, shot, "confirm a colleague's key")
+    row.locator("button[type=submit]").click()
+    # The success message names her; she no longer waits in the list.
+    assert "Nina Nieuw" in vera.inner_text("main")
+    assert vera.locator("main tr", has_text=NEW_VP).count() == 0
+    look(vera, a11y, shot, "key confirmed")
+
     # Intake acknowledges and routes to the new VP.
     intake = new_page(browser, contexts)
     staff_sign_in(intake, server, demo_email("intake"), DEMO_PASSWORD, lang)
