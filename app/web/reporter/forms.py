@@ -17,11 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from app.accounts import trust
 from app.cases import typology
 from app.models import Unit, User, UserRole
 from app.vocabulary import Role, UnitKind
 from app.web import typology_labels
 from app.web.forms import Form
+from app.web.security import runtime
 
 TRACK_CHOICES = [
     ("advice", _l("Talk in confidence to a confidential counsellor (advice and support)")),
@@ -144,11 +146,12 @@ COUNSELLOR_KINDS = {UnitKind.EXTERNAL: _l("external"), UnitKind.CENTRAL: _l("cen
 
 
 def counsellor_choices(session: Session) -> list[tuple[int, str]]:
-    """Confidential counsellors by name, unit and internal/external."""
-    users = session.scalars(
+    """Confidential counsellors by name, unit and internal/external: only
+    those whose key is endorsed (a report can reach no one else)."""
+    users = trust.only_endorsed(session, runtime(), session.scalars(
         select(User).join(UserRole).where(UserRole.role == Role.VP, User.active)
         .order_by(User.display_name)
-    ).unique().all()
+    ).unique(), Role.VP)
     choices = []
     for user in users:
         where = COUNSELLOR_KINDS.get(user.unit.kind, _l("internal"))
