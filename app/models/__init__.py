@@ -21,6 +21,9 @@ from app.models.retention import CaseTally, RetentionRule
 from app.models.user import RecoveryCode, StaffSession, User, UserRole
 from app.models.vp_report import CounsellorNarrative
 
+# Registers the flush listener that keeps reporter-driven times to the day.
+import app.daytime  # noqa: E402, F401, I001
+
 __all__ = [
     "Attachment",
     "AuditAnchor",
