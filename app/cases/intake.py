@@ -34,7 +34,6 @@ from app.cases.content import (
 )
 from app.cases.deadlines import acknowledge_due, feedback_due
 from app.crypto.compartments import CaseKeys
-from app.daytime import reporter_driven, reporter_today
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params
 from app.crypto.keys import PrivateKey
@@ -49,6 +48,7 @@ from app.crypto.receipts import (
     receipt_locator,
     verify_receipt,
 )
+from app.daytime import reporter_driven, reporter_today
 from app.errors import Conflict
 from app.models import (
     Attachment,

@@ -81,8 +81,8 @@ from app.crypto.receipts import (
 from app.crypto.tokens import b64, token_digest, unb64
 from app.daytime import reporter_action
 from app.errors import Conflict, Invalid, NotAuthenticated, TooManyAttempts
-from app.localtime import local_date, start_of_day
 from app.errors import NotAllowed as Refused
+from app.localtime import local_date, start_of_day
 from app.models import (
     Attachment,
     Case,

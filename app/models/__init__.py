@@ -1,5 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+# Registers the flush listener that keeps reporter-driven times to the day.
+import app.daytime  # noqa: F401
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import Base, utcnow
 from app.models.case import (
@@ -20,9 +22,6 @@ from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
 from app.models.retention import CaseTally, RetentionRule
 from app.models.user import RecoveryCode, StaffSession, User, UserRole
 from app.models.vp_report import CounsellorNarrative
-
-# Registers the flush listener that keeps reporter-driven times to the day.
-import app.daytime  # noqa: E402, F401, I001
 
 __all__ = [
     "Attachment",
