@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,7 @@ from app.cases.content import (
     read_report,
 )
 from app.cases.intake import issue_receipt, keep_upload, open_mailbox, reporter_keys
-from app.cases.uploads import CleanFile
+from app.cases.uploads import CleanFile, with_neutral_names
 from app.crypto import secretbox
 from app.crypto.compartments import IDENTITY, CaseKeys
 from app.crypto.errors import CryptoError
@@ -494,10 +494,16 @@ def correct_minutes(session: Session, rt: Runtime, mailbox: OpenMailbox, minutes
 
 @reporter_action
 def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
-              files: list[CleanFile]) -> int:
+              files: list[CleanFile], *, neutral_names: bool = False) -> int:
+    """Add checked files to the report; with `neutral_names` they are called
+    "bijlage-<n>", numbered on from the files the reporter already added."""
     case = _open_case(mailbox)
     if not files:
         raise NotAllowed("no_files")
+    if neutral_names:
+        earlier = session.scalar(select(func.count()).select_from(Attachment).where(
+            Attachment.case_id == case.id, Attachment.uploaded_by_kind == "reporter")) or 0
+        files = with_neutral_names(files, first=earlier + 1)
     stored: list[Attachment] = []
     try:
         for clean in files:

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app.cases import documents
 from app.cases.agenda import AgendaItem
 from app.vocabulary import (
     AuditAction,
@@ -321,6 +322,25 @@ AUDIT_ORIGIN_LABELS = {
     "cli": _l("Command line"),
     "job": _l("Scheduled job"),
 }
+
+
+# What document cleaning removed (app/cases/documents.py), for the reporter.
+HIDDEN_DATA_LABELS = {
+    documents.AUTHOR: _l("the author"),
+    documents.LAST_MODIFIED_BY: _l("who saved it last"),
+    documents.COMPANY: _l("the company or manager"),
+    documents.COMMENTS: _l("comments and their authors"),
+    documents.REVISIONS: _l("the revision history (who changed what, and when)"),
+    documents.CUSTOM_PROPERTIES: _l("custom properties"),
+    documents.PROPERTIES: _l("other document properties (title, dates, program, template)"),
+    documents.XMP: _l("embedded metadata (XMP)"),
+}
+
+
+def hidden_data_removed(codes: Iterable[str]) -> list[str]:
+    """What was removed from the files, in words, in a fixed order."""
+    found = set(codes)
+    return [str(text) for code, text in HIDDEN_DATA_LABELS.items() if code in found]
 
 
 def audit_result_label(code: str) -> str:

@@ -32,6 +32,7 @@ from app.cases.uploads import (
     MAX_FILES,
     CleanFile,
     UploadRefused,
+    with_neutral_names,
 )
 from app.crypto.kdf import KeyDerivationBusy
 from app.errors import Conflict, NotFound
@@ -178,7 +179,14 @@ def new_report() -> Page | str:
         files = collect_files(request.files.getlist("attachments"))
     except UploadRefused as error:
         return _render_review(form, message_for(error), error.status)
+    if _neutral_names_chosen():
+        files = with_neutral_names(files)
     return _submit(form, files)
+
+
+def _neutral_names_chosen() -> bool:
+    """The upload forms offer neutral file names, ticked by default."""
+    return request.form.get("neutral_names") == "yes"
 
 
 def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
@@ -208,7 +216,13 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
     # Rendered in the POST response itself (never redirected, never in the
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,
-                           files=len(files), button_form=EmptyForm()), 200
+                           files=len(files), removed=_removed(files),
+                           button_form=EmptyForm()), 200
+
+
+def _removed(files: list[CleanFile]) -> list[str]:
+    """What the cleaning took out of the files, in words."""
+    return labels.hidden_data_removed(code for clean in files for code in clean.removed)
 
 
 @blueprint.route("/melden/opgeschreven", methods=["POST"])
@@ -448,8 +462,14 @@ def mailbox_files() -> Response | tuple[str, int]:
             return _render_mailbox(opened, error.status, file_error=message_for(error))
         if not files:
             return _render_mailbox(opened, 400, file_error=_("Choose one or more files."))
-        count = mailbox.add_files(db.session, runtime(), opened, files)
-        return _("%(n)d file(s) added to your report.", n=count)
+        count = mailbox.add_files(db.session, runtime(), opened, files,
+                                  neutral_names=_neutral_names_chosen())
+        added = _("%(n)d file(s) added to your report.", n=count)
+        if removed := _removed(files):
+            added += " " + _("We removed hidden data from your documents: %(what)s. Names or "
+                             "other details in the text itself are not removed.",
+                             what=", ".join(removed))
+        return added
     return _action(run)
 
 
