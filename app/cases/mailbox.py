@@ -51,6 +51,7 @@ from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.audit import floods
 from app.cases import custody, notify, workflow
 from app.cases import minutes as meeting_minutes
 from app.cases.content import (
@@ -278,6 +279,8 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
     access = open_mailbox(session, rt, entered_code)
     if access is None:
         _count_failure(session, bucket, now)
+        # Nobody is locked out by a flood, so somebody must hear of it.
+        floods.check_mailbox_flood(session, rt, _window(now))
         rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_SIGN_IN_FAILED,
                         object_type="mailbox", result="failed")
         session.commit()
