@@ -202,6 +202,30 @@ class OpenDocumentRules(Rules):
         return None
 
 
+def _refuse_dtd(*_args: object) -> None:
+    raise DocumentNotCleanable("a DTD in the document's XML")
+
+
+def _parser() -> expat.XMLParserType:
+    """An expat parser that refuses any DTD (no entity expansion, no
+    external entities) and hands attributes over in their order."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.ordered_attributes = True
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    return parser
+
+
+def _parse(parser: expat.XMLParserType, chunks: Iterator[bytes], what: str) -> None:
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise DocumentNotCleanable(f"{what} is damaged") from exc
+
+
 def rewrite_xml(chunks: Iterator[bytes], write: Callable[[bytes], object], rules: Rules) -> None:
     """Stream XML from `chunks` to `write`, applying `rules`; UTF-8 out.
     A DTD (entity tricks) or malformed XML raises DocumentNotCleanable."""
@@ -278,25 +302,13 @@ def rewrite_xml(chunks: Iterator[bytes], write: Callable[[bytes], object], rules
             close_start()
             emit(f"<?{target} {data}?>")
 
-    def refuse(*_args: object) -> None:
-        raise DocumentNotCleanable("a DTD in the document's XML")
-
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
+    parser = _parser()
     parser.XmlDeclHandler = xml_decl
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
     parser.ProcessingInstructionHandler = instruction
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.ordered_attributes = True
-    try:
-        for chunk in chunks:
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except expat.ExpatError as exc:
-        raise DocumentNotCleanable("the document's XML is damaged") from exc
+    _parse(parser, chunks, "the document's XML")
     flush()
 
 
@@ -317,21 +329,11 @@ def _fields(data: bytes, table: dict[str, str], found: set[str]) -> None:
             field = _local(stack[1] if len(stack) == 2 else stack[2])
             found.add(table.get(field, PROPERTIES))
 
-    def refuse(*_args: object) -> None:
-        raise DocumentNotCleanable("a DTD in the document's XML")
-
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.ordered_attributes = True
+    parser = _parser()
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise DocumentNotCleanable("the document's properties are damaged") from exc
+    _parse(parser, iter([data]), "the document's properties")
 
 
 # --- zip packages -----------------------------------------------------------------
@@ -380,18 +382,9 @@ def _relationships(data: bytes) -> list[dict[str, str]]:
         if _local(name) == "Relationship":
             found.append(dict(zip(attributes[::2], attributes[1::2], strict=True)))
 
-    def refuse(*_args: object) -> None:
-        raise DocumentNotCleanable("a DTD in the document's XML")
-
-    parser = expat.ParserCreate()
-    parser.ordered_attributes = True
+    parser = _parser()
     parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise DocumentNotCleanable("the package's relationships are damaged") from exc
+    _parse(parser, iter([data]), "the package's relationships")
     return found
 
 
@@ -497,44 +490,65 @@ def _part_rules(name: str, found: set[str]) -> Rules:
     return Rules(found)
 
 
+# A part the format treats specially: write it (cleaned) and return True,
+# or return False to have it rewritten (XML) or copied (anything else).
+SpecialPart = Callable[[zipfile.ZipFile, zipfile.ZipInfo, zipfile.ZipInfo, zipfile.ZipFile],
+                       bool]
+
+
+def _rewrite_package(archive: zipfile.ZipFile, target: BinaryIO, budget: _Budget,
+                     skip: set[str], special: SpecialPart,
+                     rules_for: Callable[[str], Rules]) -> None:
+    """Write the archive's entries to `target` in their order: left out
+    when in `skip`, by `special` when it takes them, XML streamed through
+    `rules_for(name)`, anything else copied; every entry with a fixed date."""
+    try:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in archive.infolist():
+                if info.filename in skip or info.is_dir():
+                    continue
+                entry = _zip_entry(info)
+                if special(archive, info, entry, out):
+                    continue
+                with out.open(entry, "w") as stream:
+                    if info.filename.endswith(".xml"):
+                        rewrite_xml(_chunks(archive, info, budget), stream.write,
+                                    rules_for(info.filename))
+                    else:
+                        for chunk in _chunks(archive, info, budget):
+                            stream.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise DocumentNotCleanable("the package is damaged") from exc
+
+
 def clean_office_open_xml(source: BinaryIO, target: BinaryIO) -> frozenset[str]:
     """Write a cleaned copy of a docx, xlsx or pptx; the codes of what was
     removed. Raises DocumentNotCleanable."""
     found: set[str] = set()
     budget = _Budget()
     with _open_archive(source) as archive:
-        names = {info.filename for info in archive.infolist()}
-        try:
-            removed = _removed_parts(archive, names, budget)
-            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-                for info in archive.infolist():
-                    name = info.filename
-                    if name in removed or info.is_dir():
-                        continue
-                    entry = _zip_entry(info)
-                    if name == "docProps/core.xml":
-                        _fields(_small(archive, info, budget), CORE_FIELDS, found)
-                        out.writestr(entry, EMPTY_CORE)
-                    elif name == "docProps/app.xml":
-                        _fields(_small(archive, info, budget), APP_FIELDS, found)
-                        out.writestr(entry, EMPTY_APP)
-                    elif name.endswith(".rels") or name == "[Content_Types].xml":
-                        rules: Rules = (
-                            _DropOverrides(found, removed) if name == "[Content_Types].xml"
-                            else _DropRelations(found, removed, _rels_source_dir(name)))
-                        with out.open(entry, "w") as stream:
-                            rewrite_xml(iter([_small(archive, info, budget)]), stream.write,
-                                        rules)
-                    elif name.endswith(".xml"):
-                        with out.open(entry, "w") as stream:
-                            rewrite_xml(_chunks(archive, info, budget), stream.write,
-                                        _part_rules(name, found))
-                    else:
-                        with out.open(entry, "w") as stream:
-                            for chunk in _chunks(archive, info, budget):
-                                stream.write(chunk)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
-            raise DocumentNotCleanable("the package is damaged") from exc
+        removed = _removed_parts(archive, {i.filename for i in archive.infolist()}, budget)
+
+        def special(archive: zipfile.ZipFile, info: zipfile.ZipInfo, entry: zipfile.ZipInfo,
+                    out: zipfile.ZipFile) -> bool:
+            name = info.filename
+            if name in ("docProps/core.xml", "docProps/app.xml"):
+                core = name == "docProps/core.xml"
+                _fields(_small(archive, info, budget), CORE_FIELDS if core else APP_FIELDS,
+                        found)
+                out.writestr(entry, EMPTY_CORE if core else EMPTY_APP)
+                return True
+            if name.endswith(".rels") or name == "[Content_Types].xml":
+                rules: Rules = (
+                    _DropOverrides(found, removed) if name == "[Content_Types].xml"
+                    else _DropRelations(found, removed, _rels_source_dir(name)))
+                with out.open(entry, "w") as stream:
+                    rewrite_xml(iter([_small(archive, info, budget)]), stream.write, rules)
+                return True
+            return False
+
+        _rewrite_package(archive, target, budget, removed, special,
+                         lambda name: _part_rules(name, found))
     return frozenset(found)
 
 
@@ -548,29 +562,21 @@ def clean_open_document(source: BinaryIO, target: BinaryIO) -> frozenset[str]:
         if "META-INF/manifest.xml" in names and b"encryption-data" in _small(
                 archive, archive.getinfo("META-INF/manifest.xml"), budget):
             raise DocumentNotCleanable("encrypted")
-        try:
-            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-                for info in archive.infolist():
-                    name = info.filename
-                    if info.is_dir():
-                        continue
-                    entry = _zip_entry(info)
-                    if name == "mimetype":
-                        entry.compress_type = zipfile.ZIP_STORED
-                        out.writestr(entry, _small(archive, info, budget))
-                    elif name == "meta.xml":
-                        _fields(_small(archive, info, budget), META_FIELDS, found)
-                        out.writestr(entry, EMPTY_META)
-                    elif name.endswith(".xml"):
-                        with out.open(entry, "w") as stream:
-                            rewrite_xml(_chunks(archive, info, budget), stream.write,
-                                        OpenDocumentRules(found))
-                    else:
-                        with out.open(entry, "w") as stream:
-                            for chunk in _chunks(archive, info, budget):
-                                stream.write(chunk)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
-            raise DocumentNotCleanable("the package is damaged") from exc
+
+        def special(archive: zipfile.ZipFile, info: zipfile.ZipInfo, entry: zipfile.ZipInfo,
+                    out: zipfile.ZipFile) -> bool:
+            if info.filename == "mimetype":  # first, uncompressed: how ODF is recognised
+                entry.compress_type = zipfile.ZIP_STORED
+                out.writestr(entry, _small(archive, info, budget))
+                return True
+            if info.filename == "meta.xml":
+                _fields(_small(archive, info, budget), META_FIELDS, found)
+                out.writestr(entry, EMPTY_META)
+                return True
+            return False
+
+        _rewrite_package(archive, target, budget, set(), special,
+                         lambda _name: OpenDocumentRules(found))
     return frozenset(found)
 
 

@@ -41,8 +41,8 @@ def _moment(pattern: str) -> Callable[[datetime | None], str]:
         if not value:
             return "–"
         if _day_only(value):
-            return format_date(value, "d MMM y")
-        return format_datetime(value, pattern)
+            return str(format_date(value, "d MMM y"))
+        return str(format_datetime(value, pattern))
     return show
 
 
