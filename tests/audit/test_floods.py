@@ -40,7 +40,7 @@ def test_a_flood_of_wrong_receipt_codes_is_shown_to_the_admin(app, client, sessi
     sign_in(staff, admin)
     page = staff.get("/medewerkers/").get_data(as_text=True)
     assert 'id="flood-alerts"' in page
-    assert "Veel verkeerde persoonlijke codes" in page or "Many wrong receipt codes" in page
+    assert "veel verkeerde persoonlijke codes" in page or "Many wrong receipt codes" in page
     assert code not in page
     other = app.test_client()
     sign_in(other, intake)

@@ -174,27 +174,27 @@ def test_deadlines_still_count_from_the_local_day_of_receipt(client, session, rt
 
 
 def test_an_audit_entry_of_the_reporter_from_before_is_shown_by_its_day(
-        client, app, session, rt, make_staff):
+        client, app, session, rt, make_staff, monkeypatch):
     """Entries written before times were cut keep their hashed time in the
     table; the page and the export show their day only."""
+    import app.audit.log as audit_log
+
     auditor = make_staff("auditor")
-    rt.audit.record(session, actor="reporter", action="mailbox.opened",
-                    object_type="case", object_id="MP-OUDE-REGL")
+    # As the code before migration 0024 wrote it: to the microsecond.
+    monkeypatch.setattr(audit_log, "day_start", lambda moment, _zone: moment)
+    rt.audit.record(session, actor="reporter", action="mailbox.read", object_type="case",
+                    object_id="MP-OUDE-REGL")
     session.commit()
-    moment = datetime(2025, 3, 14, 13, 37, 21, 123456, tzinfo=mailbox.utcnow().tzinfo)
-    old = AuditEntry(at=moment, actor="reporter", action="mailbox.read", object_type="case",
-                     object_id="MP-OUDE-REGL")
-    session.add(old)
-    session.flush()
-    old.row_mac = rt.audit.row_mac(old.seq, old.at, old.actor, old.action, old.object_type,
-                                   old.object_id, old.result, old.origin)
-    session.commit()
+    monkeypatch.undo()
+    old = session.scalars(select(AuditEntry).where(AuditEntry.object_id == "MP-OUDE-REGL")).one()
+    assert not is_day_start(old.at, rt.settings.zone)
     staff = app.test_client()
     sign_in(staff, auditor)
     exported = staff.get("/medewerkers/audit/export.csv?case=MP-OUDE").get_data(as_text=True)
     times = [row[1] for row in list(csv.reader(io.StringIO(exported)))[1:]]
-    assert "2025-03-14" in times
-    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", t) for t in times), times
+    assert times == [local_date(old.at, rt.settings.zone).isoformat()]
+    page = staff.get("/medewerkers/audit/?case=MP-OUDE").get_data(as_text=True)
+    assert not re.search(r"\d{2}:\d{2}:\d{2}", page.split("<tbody>")[1].split("</tbody>")[0])
 
 
 # --- the mailbox still closes: its limits count from the cookie -------------------
