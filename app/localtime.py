@@ -59,3 +59,16 @@ def day_stamp(day: date) -> datetime:
 def calendar_days(start: datetime, end: datetime, zone: ZoneInfo) -> int:
     """Calendar days between two instants on the local calendar."""
     return (local_date(end, zone) - local_date(start, zone)).days
+
+
+def day_start(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The instant cut to the start of its local day: what is kept of a
+    reporter-driven time (app/daytime.py), which says the day and nothing
+    finer."""
+    return start_of_day(local_date(moment, zone), zone)
+
+
+def is_day_start(moment: datetime, zone: ZoneInfo) -> bool:
+    """True for an instant that is exactly the start of a local day, as
+    every reporter-driven time is stored."""
+    return moment == day_start(moment, zone)

@@ -30,7 +30,7 @@ class Runtime:
         return cls(
             settings=settings,
             keyring=keyring,
-            audit=AuditLog(keyring.audit_key),
+            audit=AuditLog(keyring.audit_key, settings.zone),
             files=FileStore(settings.storage_dir),
             picture_slots=threading.BoundedSemaphore(max(1, settings.image_workers)),
             kdf_gate=KdfGate.from_settings(

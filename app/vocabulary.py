@@ -235,6 +235,8 @@ class AuditAction(StrEnum):
     SIGNIN_SUCCESS = "signin.success"
     SIGNOUT = "signout"
     ACCOUNT_LOCKED = "account.locked"
+    # Many wrong receipt codes or failed sign-ins: told to the admin (#25).
+    SECURITY_FLOOD_DETECTED = "security.flood_detected"
     ACCESS_DENIED = "access.denied"
     MFA_ENROL = "mfa.enrol"
     MFA_ENROLLED = "mfa.enrolled"

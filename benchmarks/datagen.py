@@ -240,11 +240,34 @@ def make_staff(app, roles: tuple[str, ...], count: int, *,  # type: ignore[no-un
 # --- cases through the real code -------------------------------------------------------
 
 
+def pdf_frame(body_size: int) -> tuple[bytes, bytes]:
+    """The bytes before and after a page's content stream of `body_size`
+    bytes: a real one-page PDF (uploads are opened and cleaned, issue #25)
+    whose bulk can be streamed in between."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>"]
+    head = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(head))
+        head += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    offsets.append(len(head))
+    head += b"4 0 obj\n<< /Length %d >>\nstream\n" % body_size
+    xref_at = len(head) + body_size + len(b"\nendstream\nendobj\n")
+    tail = bytearray(b"\nendstream\nendobj\nxref\n0 5\n0000000000 65535 f \n")
+    for offset in offsets:
+        tail += b"%010d 00000 n \n" % offset
+    tail += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(head), bytes(tail)
+
+
 def pdf_bytes(size: int, seed: int = 0) -> bytes:
-    """A file that passes the PDF type check (magic bytes), `size` bytes long."""
-    head, tail = b"%PDF-1.4\n%bench\n", b"\n%%EOF\n"
-    body = random.Random(seed).randbytes(max(0, size - len(head) - len(tail)))
-    return head + body + tail
+    """A real PDF of about `size` bytes (random bytes as its page content)."""
+    head, tail = pdf_frame(0)
+    body_size = max(0, size - len(head) - len(tail))
+    head, tail = pdf_frame(body_size)
+    return head + random.Random(seed).randbytes(body_size) + tail
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from benchmarks.datagen import (
     bulk_cases,
     make_instance,
     make_staff,
+    pdf_bytes,
     real_cases,
 )
 from benchmarks.results import emit, row
@@ -168,9 +169,12 @@ def main() -> None:
             sampler.start()
             for phase, seconds in phases:
                 data_file = instance.root / f"load-{phase}.json"
+                # A real PDF: uploads are opened and cleaned (issue #25).
+                pdf_file = instance.root / "load.pdf"
+                pdf_file.write_bytes(pdf_bytes(200_000, seed=2))
                 data_file.write_text(json.dumps({
                     "staff": [s.as_dict() for s in staff[phase]],
-                    "cases": [c.number for c in cases]}))
+                    "cases": [c.number for c in cases], "pdf": str(pdf_file)}))
                 prefix = instance.root / f"locust-{phase}"
                 command = [
                     sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",

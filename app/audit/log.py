@@ -35,18 +35,23 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.crypto.mac import prepared_hmac_sha256
+from app.daytime import reporter_zone
+from app.localtime import day_start, is_day_start
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import utcnow
 from app.vocabulary import AuditAction
 
 GENESIS = "0" * 64
+REPORTER_ACTOR = "reporter"
+_UTC_ZONE = ZoneInfo("UTC")
 RESULTS = ("ok", "denied", "failed")
 ORIGINS = ("web", "cli", "job")
 ANCHOR_DOMAIN = "meldpunt-audit-anchor-v1"
@@ -149,8 +154,11 @@ def _row_message(seq: int, at: str, actor: str, action: str, object_type: str, o
 
 
 class AuditLog:
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, zone: ZoneInfo = _UTC_ZONE) -> None:
         self._key = key
+        # The organisation's zone: an entry of the reporter's keeps only the
+        # start of its local day (`day_only`).
+        self.zone = zone
 
     def __repr__(self) -> str:
         return "<AuditLog>"
@@ -208,8 +216,14 @@ class AuditLog:
                     or event.get("origin", "web") not in ORIGINS):
                 raise ValueError("unknown audit result or origin")
         now = utcnow()
+        # A reporter's action, or anything written while a session acts for
+        # the reporter (app/daytime.py), keeps the day only; the order of
+        # entries stays exact in their numbers.
+        acting_for_reporter = reporter_zone(session) is not None
+        day = day_start(now, self.zone)
         entries = [AuditEntry(
-            at=now, actor=str(event["actor"]), action=_action(event["action"]).value,
+            at=day if acting_for_reporter or event["actor"] == REPORTER_ACTOR else now,
+            actor=str(event["actor"]), action=_action(event["action"]).value,
             object_type=str(event.get("object_type", "")),
             object_id=str(event.get("object_id", "")),
             result=str(event.get("result", "ok")), origin=str(event.get("origin", "web")),
@@ -228,7 +242,7 @@ class AuditLog:
         if not postgres:
             session.flush()  # SQLite's AUTOINCREMENT numbers them
         for entry in entries:
-            entry.row_mac = self.row_mac(entry.seq, now, entry.actor, entry.action,
+            entry.row_mac = self.row_mac(entry.seq, entry.at, entry.actor, entry.action,
                                          entry.object_type,
                                          hashed_object(entry.object_id, entry.target),
                                          entry.result, entry.origin)
@@ -358,6 +372,15 @@ class AuditLog:
                         .execution_options(synchronize_session=False))
         session.expunge(last_entry)
         return PruneResult(last - start_seq, last, False)
+
+    def day_only(self, entry: AuditEntry) -> date | None:
+        """The local day an entry is shown with instead of its time: every
+        entry of the reporter (also one written before times were cut to the
+        day, whose hashed time stays as it was) and every entry kept to the
+        day. None: show the time."""
+        if entry.actor == REPORTER_ACTOR or is_day_start(_as_utc(entry.at), self.zone):
+            return _as_utc(entry.at).astimezone(self.zone).date()
+        return None
 
     @staticmethod
     def head(session: Session) -> tuple[int, str]:

@@ -232,7 +232,9 @@ def read_messages(session: Session, case: Case, key: CaseKeys, *,
         select(Message, User.display_name)
         .outerjoin(User, User.id == Message.author_id)
         .where(Message.case_id == case.id)
-        .order_by(Message.created_at, Message.id)
+        # In the order they were written: the reporter's keep only their day
+        # (app/daytime.py), so their time can not order them.
+        .order_by(Message.id)
     ).all()
     return [
         MessageView(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -49,6 +49,7 @@ from app.crypto.receipts import (
     receipt_locator,
     verify_receipt,
 )
+from app.daytime import reporter_driven, reporter_today
 from app.errors import Conflict
 from app.models import (
     Attachment,
@@ -303,7 +304,10 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
         raise ValueError("unknown track or channel")
     if send_token is not None:
         use_send_token(session, rt, send_token)
-    now = utcnow()
+    # The day of receipt, not its time (app/daytime.py): the deadlines are
+    # days on the same calendar. Also for a report staff registered: the
+    # reporter chose the moment of the call or the letter.
+    now = reporter_today(rt.settings.zone)
     case = Case(
         number=new_case_number(session), unit_id=new.unit_id, track=new.track,
         category=new.category, subcategory=new.subcategory, channel=new.channel,
@@ -343,8 +347,11 @@ def submit_report(session: Session, rt: Runtime, new: NewReport, *,
                   send_token: str | None = None) -> tuple[Case, ReceiptCode | None]:
     """Create the case, encrypted and wrapped, and commit it whole — or
     nothing, not even the files of its attachments. Owns its transaction.
-    A `send_token` used before raises AlreadySent and creates nothing."""
-    with new_case_transaction(session, rt) as stored:
+    A `send_token` used before raises AlreadySent and creates nothing.
+    Sent by the reporter, everything it writes keeps the day only."""
+    acting = (reporter_driven(session, rt.settings.zone) if registered_by is None
+              else nullcontext())
+    with acting, new_case_transaction(session, rt) as stored:
         return add_report(session, rt, new, stored, registered_by=registered_by,
                           with_receipt=with_receipt, send_token=send_token)
 

@@ -8,6 +8,16 @@ reporter's cookie carries token and secret, so neither a copy of the
 database nor the cookie alone opens the case. Closing the mailbox, or 15
 idle minutes, deletes the row and with it the sealed key.
 
+The row keeps the day it was opened, nothing finer (app/daytime.py: the
+moments of a reporter's visits could be joined with proxy logs). The times
+the limits are counted from travel in the reporter's signed cookie instead
+(`MailboxCookie.opened_at`, `seen_at`), never stored: the moment it was
+opened is also bound into the seal of the row's key, so a cookie that claims
+another one opens nothing, and a cookie whose idle or absolute limit has
+passed closes the mailbox and deletes its row. A row whose cookie never
+comes back is deleted once its day and the next have passed
+(`purge_expired_mailboxes`, at every sign-in).
+
 Wrong codes are counted per minute and per locator bucket: the top 10 bits
 of the keyed tag of the code that was tried (app/crypto/receipts.py).
 Nothing about who tried (no IP address, no cookie) is stored. A bucket that
@@ -37,10 +47,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.audit import floods
 from app.cases import custody, notify, workflow
 from app.cases import minutes as meeting_minutes
 from app.cases.content import (
@@ -55,7 +66,7 @@ from app.cases.content import (
     read_report,
 )
 from app.cases.intake import issue_receipt, keep_upload, open_mailbox, reporter_keys
-from app.cases.uploads import CleanFile
+from app.cases.uploads import CleanFile, with_neutral_names
 from app.crypto import secretbox
 from app.crypto.compartments import IDENTITY, CaseKeys
 from app.crypto.errors import CryptoError
@@ -69,8 +80,10 @@ from app.crypto.receipts import (
     verify_receipt,
 )
 from app.crypto.tokens import b64, token_digest, unb64
+from app.daytime import reporter_action
 from app.errors import Conflict, Invalid, NotAuthenticated, TooManyAttempts
 from app.errors import NotAllowed as Refused
+from app.localtime import local_date, start_of_day
 from app.models import (
     Attachment,
     Case,
@@ -153,6 +166,10 @@ class NewCodeMismatch(Invalid):
 class MailboxCookie:
     token: str
     secret: str
+    # When the mailbox was opened (whole seconds: bound into the row's seal)
+    # and last used: the limits count from these; the database keeps neither.
+    opened_at: datetime
+    seen_at: datetime
 
     def __repr__(self) -> str:
         return "<MailboxCookie>"
@@ -167,6 +184,9 @@ class OpenMailbox:
     # What seals the private key in the row (from the cookie's secret): a
     # new code's key pair is sealed in the same row.
     seal_key: bytes
+    # From the cookie, never stored: when it was opened, and this visit.
+    opened_at: datetime
+    seen_at: datetime
 
     def __repr__(self) -> str:
         return f"<OpenMailbox {self.case.number}>"
@@ -199,8 +219,9 @@ def _seal_key(secret: bytes, row_id: str) -> bytes:
     return hkdf_sha256(secret, b"meldpunt reporter session v1|" + row_id.encode())
 
 
-def _seal_aad(row_id: str) -> bytes:
-    return b"meldpunt-reporter-session-key-v1\0" + row_id.encode()
+def _seal_aad(row_id: str, opened_at: datetime) -> bytes:
+    return (b"meldpunt-reporter-session-key-v2\0" + row_id.encode()
+            + b"\0" + str(int(opened_at.timestamp())).encode())
 
 
 def _window(now: datetime) -> datetime:
@@ -243,11 +264,12 @@ def _count_failure(session: Session, bucket: int, now: datetime) -> None:
     session.execute(delete(MailboxThrottle).where(MailboxThrottle.window_start < window))
 
 
+@reporter_action
 def sign_in(session: Session, rt: Runtime, entered_code: str, *,
             limit: int = THROTTLE_LIMIT) -> tuple[OpenMailbox, MailboxCookie]:
     """Open the mailbox for a receipt code, or raise WrongCode / MailboxThrottled
     (when this code's bucket had `limit` wrong codes this minute)."""
-    now = utcnow()
+    now = utcnow().replace(microsecond=0)
     bucket = sign_in_bucket(rt, entered_code)
     if failures_this_window(session, bucket, now) >= limit:
         rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_SIGN_IN_THROTTLED,
@@ -257,6 +279,8 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
     access = open_mailbox(session, rt, entered_code)
     if access is None:
         _count_failure(session, bucket, now)
+        # Nobody is locked out by a flood, so somebody must hear of it.
+        floods.check_mailbox_flood(session, rt, _window(now))
         rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_SIGN_IN_FAILED,
                         object_type="mailbox", result="failed")
         session.commit()
@@ -265,10 +289,10 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
     secret = secrets.token_bytes(32)
     row_id = token_digest(token)
     row = ReporterSession(
-        id=row_id, case_id=access.case.id, created_at=now, last_seen_at=now,
+        id=row_id, case_id=access.case.id, created_at=now,  # kept as its day
         new_code_pending=access.handed_over,
         sealed_case_key=secretbox.seal(_seal_key(secret, row_id), access.private_key.raw(),
-                                       _seal_aad(row_id)),
+                                       _seal_aad(row_id, now)),
     )
     session.add(row)
     if not access.handed_over:
@@ -276,43 +300,48 @@ def sign_in(session: Session, rt: Runtime, entered_code: str, *,
         # (routed after the report was sent): the reporter's keys pass it on.
         custody.pass_identity(session, rt, access.case, access.key)
     # Rows of mailboxes left open are useless without their cookie; tidy up.
-    purge_expired_mailboxes(session, now)
+    purge_expired_mailboxes(session, rt, now)
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_OPENED,
                     object_type="case",
                     object_id=access.case.number)
     session.commit()
     return OpenMailbox(row=row, case=access.case, key=access.key,
                        private_key=access.private_key,
-                       seal_key=_seal_key(secret, row_id)), MailboxCookie(
-        token=token, secret=b64(secret))
+                       seal_key=_seal_key(secret, row_id), opened_at=now,
+                       seen_at=now), MailboxCookie(
+        token=token, secret=b64(secret), opened_at=now, seen_at=now)
 
 
 def find_open_mailbox(session: Session, cookie: MailboxCookie,
                       now: datetime | None = None) -> OpenMailbox | None:
-    """The open mailbox for this cookie, or None (an expired one is deleted)."""
+    """The open mailbox for this cookie, or None. A cookie past the idle or
+    the absolute limit (its own times: the database keeps only the day)
+    closes the mailbox: the row is deleted."""
     now = now or utcnow()
     row = session.get(ReporterSession, token_digest(cookie.token))
     if row is None:
         return None
     case = session.get(Case, row.case_id)
-    expired = (now - row.last_seen_at > IDLE_TIMEOUT
-               or now - row.created_at > ABSOLUTE_TIMEOUT)
+    expired = (now - cookie.seen_at > IDLE_TIMEOUT
+               or now - cookie.opened_at > ABSOLUTE_TIMEOUT)
     if expired or case is None or case.shredded_at is not None:
         session.delete(row)
         session.commit()
         return None
     try:
         seal_key = _seal_key(unb64(cookie.secret), row.id)
-        private = PrivateKey.from_raw(secretbox.open_sealed(seal_key, row.sealed_case_key,
-                                                            _seal_aad(row.id)))
+        # The moment it was opened is bound into the seal: a cookie that
+        # moved it (to stretch the absolute limit) opens nothing.
+        private = PrivateKey.from_raw(secretbox.open_sealed(
+            seal_key, row.sealed_case_key, _seal_aad(row.id, cookie.opened_at)))
         keys = reporter_keys(session, case, private)
-    except (CryptoError, ValueError):
+    except (CryptoError, ValueError, OverflowError):
         return None
-    row.last_seen_at = now
-    session.commit()
-    return OpenMailbox(row=row, case=case, key=keys, private_key=private, seal_key=seal_key)
+    return OpenMailbox(row=row, case=case, key=keys, private_key=private, seal_key=seal_key,
+                       opened_at=cookie.opened_at, seen_at=now)
 
 
+@reporter_action
 def close_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
     session.delete(mailbox.row)
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_CLOSED,
@@ -321,12 +350,14 @@ def close_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
     session.commit()
 
 
-def purge_expired_mailboxes(session: Session, now: datetime | None = None) -> int:
-    now = now or utcnow()
+def purge_expired_mailboxes(session: Session, rt: Runtime, now: datetime | None = None) -> int:
+    """Delete the rows of mailboxes that must have closed: opened before
+    yesterday (a row keeps only its day; a mailbox lives at most
+    ABSOLUTE_TIMEOUT, so one opened late yesterday may still be open)."""
+    zone = rt.settings.zone
+    today = local_date(now or utcnow(), zone)
     result = cast(CursorResult[Any], session.execute(delete(ReporterSession).where(
-        (ReporterSession.last_seen_at < now - IDLE_TIMEOUT)
-        | (ReporterSession.created_at < now - ABSOLUTE_TIMEOUT)
-    )))
+        ReporterSession.created_at < start_of_day(today - timedelta(days=1), zone))))
     return result.rowcount or 0
 
 
@@ -342,6 +373,7 @@ def handed_over_code_in_use(session: Session, mailbox: OpenMailbox) -> bool:
                                .where(Receipt.case_id == mailbox.case.id)))
 
 
+@reporter_action
 def replace_code(session: Session, rt: Runtime, mailbox: OpenMailbox) -> ReceiptCode:
     """A fresh receipt code for a mailbox opened with a code staff handed over
     (or again, while the new code is not confirmed: the reporter did not
@@ -365,13 +397,14 @@ def replace_code(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Receipt
     code, private = issue_receipt(session, rt, case, mailbox.key)
     # This mailbox goes on with the new key pair (the old one's wraps are gone).
     mailbox.row.sealed_case_key = secretbox.seal(mailbox.seal_key, private.raw(),
-                                                 _seal_aad(mailbox.row.id))
+                                                 _seal_aad(mailbox.row.id, mailbox.opened_at))
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_CODE_REPLACED,
                     object_type="case", object_id=case.number)
     session.commit()
     return code
 
 
+@reporter_action
 def confirm_new_code(session: Session, rt: Runtime, mailbox: OpenMailbox,
                      entered_code: str) -> None:
     """The reporter types the new code back: then the mailbox opens. Raises
@@ -391,6 +424,7 @@ def confirm_new_code(session: Session, rt: Runtime, mailbox: OpenMailbox,
     session.commit()
 
 
+@reporter_action
 def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> MailboxView:
     _usable(mailbox)
     case = mailbox.case
@@ -422,6 +456,7 @@ def _open_case(mailbox: OpenMailbox) -> Case:
     return mailbox.case
 
 
+@reporter_action
 def send_message(session: Session, rt: Runtime, mailbox: OpenMailbox, body: str,
                  action: AuditAction = AuditAction.MAILBOX_MESSAGE_SENT) -> None:
     case = _open_case(mailbox)
@@ -435,6 +470,7 @@ def send_message(session: Session, rt: Runtime, mailbox: OpenMailbox, body: str,
     session.commit()
 
 
+@reporter_action
 def request_meeting(session: Session, rt: Runtime, mailbox: OpenMailbox, heading: str,
                     note: str) -> None:
     """A message the handler sees as a request for a meeting (oral report,
@@ -443,6 +479,7 @@ def request_meeting(session: Session, rt: Runtime, mailbox: OpenMailbox, heading
     send_message(session, rt, mailbox, text, action=AuditAction.MAILBOX_MEETING_REQUESTED)
 
 
+@reporter_action
 def approve_minutes(session: Session, rt: Runtime, mailbox: OpenMailbox, minutes_id: int,
                     version: int) -> None:
     """The reporter agrees with this version of the minutes of a meeting.
@@ -451,17 +488,25 @@ def approve_minutes(session: Session, rt: Runtime, mailbox: OpenMailbox, minutes
     meeting_minutes.reporter_approve(session, rt, _open_case(mailbox), minutes_id, version)
 
 
+@reporter_action
 def correct_minutes(session: Session, rt: Runtime, mailbox: OpenMailbox, minutes_id: int,
                     version: int, corrections: str) -> None:
     meeting_minutes.reporter_correct(session, rt, _open_case(mailbox), mailbox.key, minutes_id,
                                      version, corrections)
 
 
+@reporter_action
 def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
-              files: list[CleanFile]) -> int:
+              files: list[CleanFile], *, neutral_names: bool = False) -> int:
+    """Add checked files to the report; with `neutral_names` they are called
+    "bijlage-<n>", numbered on from the files the reporter already added."""
     case = _open_case(mailbox)
     if not files:
         raise NotAllowed("no_files")
+    if neutral_names:
+        earlier = session.scalar(select(func.count()).select_from(Attachment).where(
+            Attachment.case_id == case.id, Attachment.uploaded_by_kind == "reporter")) or 0
+        files = with_neutral_names(files, first=earlier + 1)
     stored: list[Attachment] = []
     try:
         for clean in files:
@@ -477,6 +522,7 @@ def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
     return len(stored)
 
 
+@reporter_action
 def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool) -> None:
     """Consent for the vertrouwenspersoon to pass the case to the integrity
     coordinator. `consent_given_at` is set only while consent stands."""
@@ -515,6 +561,7 @@ def name_consents(session: Session, case: Case) -> set[str]:
         IdentityConsent.case_id == case.id, IdentityConsent.withdrawn_at.is_(None))))
 
 
+@reporter_action
 def set_name_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, recipient: str,
                      give: bool) -> None:
     """The reporter agrees, or no longer agrees, that one recipient — "ic"
@@ -548,6 +595,7 @@ def set_name_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, recipi
     session.commit()
 
 
+@reporter_action
 def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, channel: str,
                       identity: dict) -> None:
     """An anonymous reporter makes themselves known, confidentially or openly."""
@@ -579,6 +627,7 @@ def disclose_identity(session: Session, rt: Runtime, mailbox: OpenMailbox, chann
     session.commit()
 
 
+@reporter_action
 def withdraw(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
     case = _open_case(mailbox)
     now = utcnow()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.cases import notify
 from app.cases.content import _writable, decrypt_json, decrypt_text, encrypt_json, encrypt_text
 from app.crypto.compartments import CONVERSATION, CaseKeys
+from app.daytime import reporter_today
 from app.errors import Conflict, DomainError, NotFound
 from app.localtime import local_date
 from app.models import Case, MeetingMinutes, MinutesVersion, Receipt, User, utcnow
@@ -220,8 +221,10 @@ def approve_on_paper(session: Session, rt: Runtime, case: Case, author: User,
 def reporter_approve(session: Session, rt: Runtime, case: Case, minutes_id: int,
                      version: int) -> None:
     minutes = _minutes_of(session, case, minutes_id)
+    # A conditional UPDATE passes no flush: it keeps the day itself.
     _move(session, minutes, from_status=("awaiting_reporter",), version=version,
-          status="approved", approved_via="mailbox", decided_at=utcnow())
+          status="approved", approved_via="mailbox",
+          decided_at=reporter_today(rt.settings.zone, utcnow()))
     notify.reporter_event(session, rt, case, "minutes_approved")
     _audit(session, rt, "reporter", AuditAction.MAILBOX_MINUTES_APPROVED, case)
     session.commit()
@@ -233,7 +236,7 @@ def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKeys, m
     if not text:
         raise MinutesError("empty")
     minutes = _minutes_of(session, case, minutes_id)
-    now = utcnow()
+    now = reporter_today(rt.settings.zone, utcnow())
     _move(session, minutes, from_status=("awaiting_reporter",), version=version,
           status="corrections_received", decided_at=now)
     row = session.scalar(select(MinutesVersion).where(MinutesVersion.minutes_id == minutes.id,

@@ -12,11 +12,15 @@ than the attachment budget: once the budget is spent, every pending file of
 the request is deleted and the rest of the file data is read and dropped, so
 the typed text survives and the page can say what was too large.
 
-Accepted: pdf, jpg/jpeg, png, txt, docx, odt - by extension AND content (the
-first bytes; for docx the zip directory, read back through the decrypting
-stream). Pictures are decrypted back into Pillow, decoded and re-encoded from
-their pixels only - which drops EXIF (GPS position, camera, time) and every
-other metadata block - into a new pending file; the original is deleted.
+Accepted: pdf, jpg/jpeg, png, txt, docx, xlsx, pptx, odt - by extension AND
+content (the first bytes; for the Office formats the zip directory, read
+back through the decrypting stream). Pictures are decrypted back into
+Pillow, decoded and re-encoded from their pixels only - which drops EXIF
+(GPS position, camera, time) and every other metadata block - into a new
+pending file; the original is deleted. Documents are rewritten the same way,
+stream to stream, without their hidden data (author, last editor, company,
+comments, revision history, custom properties, XMP: app/cases/documents.py);
+what was removed is told to the reporter (CleanFile.removed).
 
 Decoding is what costs memory (a 155 kB PNG can hold 40 million pixels, 160 MB
 decoded), so it is bounded before it starts, from the size in the picture's
@@ -40,12 +44,18 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Protocol, cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.cases.content import PendingFile
+from app.cases.documents import (
+    ODF_EXTENSIONS,
+    OOXML_EXTENSIONS,
+    DocumentNotCleanable,
+    clean_document,
+)
 from app.cases.intake import Upload
 from app.crypto.errors import CryptoError
 from app.errors import Invalid
@@ -72,9 +82,15 @@ CONTENT_TYPES = {
     "png": "image/png",
     "txt": "text/plain",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "odt": "application/vnd.oasis.opendocument.text",
 }
+# The folder of an Office Open XML package's main part, per extension.
+OOXML_FOLDERS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 ALLOWED_EXTENSIONS = tuple(sorted(CONTENT_TYPES))
+# Documents rewritten without their hidden data (app/cases/documents.py).
+CLEANED_DOCUMENTS = ("pdf", *OOXML_EXTENSIONS, *ODF_EXTENSIONS)
 
 
 class UploadRefused(Invalid, ValueError):
@@ -184,6 +200,8 @@ class CleanFile:
     filename: str
     content_type: str
     pending: PendingFile
+    # What the cleaning removed (app/cases/documents.py codes), to tell.
+    removed: frozenset[str] = frozenset()
 
     @property
     def size(self) -> int:
@@ -237,10 +255,10 @@ def _content_matches(extension: str, part: PendingPart) -> bool:
         return head.startswith(b"\x89PNG\r\n\x1a\n")
     if extension == "txt":
         return _is_plain_text(head)
-    if extension == "docx":
+    if extension in OOXML_FOLDERS:
         names = _zip_names(part) if head.startswith(b"PK\x03\x04") else None
         return names is not None and "[Content_Types].xml" in names and any(
-            name.startswith("word/") for name in names)
+            name.startswith(OOXML_FOLDERS[extension]) for name in names)
     if extension == "odt":
         if not head.startswith(b"PK\x03\x04"):
             return False
@@ -372,6 +390,28 @@ def _clean_image(part: PendingPart, extension: str) -> PendingFile:
     return clean
 
 
+def _clean_document(part: PendingPart, extension: str) -> frozenset[str]:
+    """Decrypt the pending original into the document cleaner, encrypt the
+    cleaned copy into a new pending file (fresh key and id), delete the
+    original. Returns what was removed."""
+    assert part.file is not None
+    clean = PendingFile(part._request.file_store())
+    try:
+        with part.file.reader() as plain:
+            removed = clean_document(extension, cast(BinaryIO, plain),
+                                     cast(BinaryIO, _EncryptingSink(clean)))
+        clean.finish()
+    except DocumentNotCleanable as exc:
+        clean.discard()
+        raise UploadRefused("not_cleanable", part.filename) from exc
+    except BaseException:
+        clean.discard()
+        raise
+    part.file.discard()
+    part.file = clean
+    return removed
+
+
 def check_part(part: PendingPart) -> CleanFile:
     name = part.filename
     extension = _extension(name)
@@ -382,12 +422,27 @@ def check_part(part: PendingPart) -> CleanFile:
     part.file.finish()
     if not _content_matches(extension, part):
         raise UploadRefused("content", name)
+    removed: frozenset[str] = frozenset()
     if extension in ("jpg", "jpeg", "png"):
         try:
             _clean_image(part, extension)
         except UploadRefused as exc:
             raise UploadRefused(exc.reason, name, megapixels=exc.megapixels) from exc
-    return CleanFile(filename=name, content_type=CONTENT_TYPES[extension], pending=part.file)
+    elif extension in CLEANED_DOCUMENTS:
+        removed = _clean_document(part, extension)
+    return CleanFile(filename=name, content_type=CONTENT_TYPES[extension], pending=part.file,
+                     removed=removed)
+
+
+# A neutral name instead of the file's own (issue #25): "IMG_2024_<name>.jpg"
+# or "Klacht Jan de Vries.docx" can say who made it.
+NEUTRAL_STEM = "bijlage"
+
+
+def with_neutral_names(files: list[CleanFile], first: int = 1) -> list[CleanFile]:
+    """The files renamed "bijlage-<n>.<extension>", numbered from `first`."""
+    return [replace(clean, filename=f"{NEUTRAL_STEM}-{first + index}.{_extension(clean.filename)}")
+            for index, clean in enumerate(files)]
 
 
 def check_parts(parts: list[PendingPart]) -> list[CleanFile]:

@@ -1,5 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+# Registers the flush listener that keeps reporter-driven times to the day.
+import app.daytime  # noqa: F401
 from app.models.audit import AuditAnchor, AuditEntry
 from app.models.base import Base, utcnow
 from app.models.case import (

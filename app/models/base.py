@@ -46,6 +46,11 @@ def code_column(enum: type[StrEnum], length: int) -> Enum:
                 values_callable=lambda members: [member.value for member in members])
 
 
+# Column info of a datetime column that a reporter's action may write as it
+# is given (app/daytime.py cuts every other one to the day).
+EXACT = {"exact_time": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, code_column, utcnow
+from app.models.base import EXACT, Base, code_column, utcnow
 from app.models.org import Unit
 from app.models.user import User
 from app.vocabulary import (
@@ -69,9 +69,12 @@ class Case(Base):
     state: Mapped[State] = mapped_column(code_column(State, 30), default=State.RECEIVED)
 
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    acknowledge_due_at: Mapped[datetime]
+    # Deadlines: the end of a local day, computed from the day of receipt;
+    # kept as computed also when a reporter's action writes them
+    # (app/daytime.py).
+    acknowledge_due_at: Mapped[datetime] = mapped_column(info=EXACT)
     acknowledged_at: Mapped[datetime | None]
-    feedback_due_at: Mapped[datetime]
+    feedback_due_at: Mapped[datetime] = mapped_column(info=EXACT)
     closed_at: Mapped[datetime | None]
     outcome: Mapped[Outcome | None] = mapped_column(code_column(Outcome, 40))
     measure: Mapped[Measure | None] = mapped_column(code_column(Measure, 40))

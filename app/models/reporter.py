@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import EXACT, Base, utcnow
 
 
 class ReporterSession(Base):
@@ -27,8 +27,9 @@ class ReporterSession(Base):
         ForeignKey("case_file.id", ondelete="CASCADE"), index=True
     )
     sealed_case_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # The day it was opened, nothing finer (app/daytime.py); the moments the
+    # idle and absolute limits count from are in the reporter's cookie.
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Opened with a code staff handed over: nothing of the mailbox opens
     # until the reporter has confirmed the new code that replaces it.
     new_code_pending: Mapped[bool] = mapped_column(default=False)
@@ -41,7 +42,9 @@ class MailboxThrottle(Base):
 
     __tablename__ = "mailbox_throttle"
 
-    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    # A minute, about nobody, gone when the minute has passed: kept exact
+    # (app/daytime.py).
+    window_start: Mapped[datetime] = mapped_column(primary_key=True, info=EXACT)
     bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     failures: Mapped[int] = mapped_column(default=0)
 

@@ -9,6 +9,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app.audit import floods
+from app.cases import documents
 from app.cases.agenda import AgendaItem
 from app.vocabulary import (
     AuditAction,
@@ -241,6 +243,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.CASE_SHREDDED: _l("Case deleted"),
     AuditAction.ATTACHMENT_DOWNLOAD: _l("File downloaded"),
     AuditAction.SIGNIN_PASSWORD: _l("Sign-in: password"),
+    AuditAction.SECURITY_FLOOD_DETECTED: _l("Flood of wrong codes or sign-ins"),
     AuditAction.SIGNIN_SECOND_FACTOR: _l("Sign-in: second factor"),
     AuditAction.SIGNIN_SUCCESS: _l("Signed in"),
     AuditAction.SIGNOUT: _l("Signed out"),
@@ -326,6 +329,31 @@ AUDIT_ORIGIN_LABELS = {
     "web": _l("Web"),
     "cli": _l("Command line"),
     "job": _l("Scheduled job"),
+}
+
+
+# What document cleaning removed (app/cases/documents.py), for the reporter.
+HIDDEN_DATA_LABELS = {
+    documents.AUTHOR: _l("the author"),
+    documents.LAST_MODIFIED_BY: _l("who saved it last"),
+    documents.COMPANY: _l("the company or manager"),
+    documents.COMMENTS: _l("comments and their authors"),
+    documents.REVISIONS: _l("the revision history (who changed what, and when)"),
+    documents.CUSTOM_PROPERTIES: _l("custom properties"),
+    documents.PROPERTIES: _l("other document properties (title, dates, program, template)"),
+    documents.XMP: _l("embedded metadata (XMP)"),
+}
+
+
+def hidden_data_removed(codes: Iterable[str]) -> list[str]:
+    """What was removed from the files, in words, in a fixed order."""
+    found = set(codes)
+    return [str(text) for code, text in HIDDEN_DATA_LABELS.items() if code in found]
+
+
+FLOOD_LABELS = {
+    floods.MAILBOX: _l("Many wrong receipt codes were tried at the reporters' mailbox."),
+    floods.SIGNIN: _l("Many staff sign-ins failed (wrong passwords or unknown addresses)."),
 }
 
 

@@ -159,6 +159,10 @@ MESSAGES: dict[str, LazyString] = {
     "upload.busy": _l("%(name)s: the server is busy with other pictures. Nothing has been "
                       "saved. Try again in a minute."),
     "upload.image_file_too_large": _l("%(name)s: this picture file is larger than %(mb)d MB."),
+    "upload.not_cleanable": _l(
+        "%(name)s: we could not remove the hidden data (such as the author's name) from this "
+        "document, so it was not added. It may be damaged or protected with a password. Save "
+        "it again, or as PDF, and add it once more."),
     "upload.too_many": _l("You can add at most %(n)d files at once."),
     "upload.file_too_large": PAGES[413][0],
     "upload.together_too_large": _l(

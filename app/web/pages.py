@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 from flask_babel import get_locale
 
+from app.audit import floods
 from app.cases import agenda, custody
 from app.models import User
+from app.vocabulary import Role
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
-from app.web.security import staff_required
+from app.web.security import runtime, staff_required
 from app.web.start_page import page_texts
 
 blueprint = Blueprint("pages", __name__)
@@ -40,5 +42,9 @@ def staff_home(user: User) -> str:
     waiting = custody.cases_awaiting_regrant(db.session, user) if holds else []
     can_give = custody.regrants_i_can_give(db.session, user) if holds else []
     today = agenda.agenda(db.session, user) if holds else None
+    # The admin hears of floods of wrong codes or sign-ins (content-free).
+    flood_alerts = (floods.recent_floods(db.session, runtime()) if user.has_role(Role.ADMIN)
+                    else [])
     return render_template("staff_home.html", user=user, waiting=waiting, can_give=can_give,
-                           today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm())
+                           today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm(),
+                           flood_alerts=flood_alerts, flood_labels=labels.FLOOD_LABELS)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime
 
 from app.config import Settings
+from app.localtime import is_day_start
 from app.models import User, utcnow
 from app.vocabulary import Role
 from app.web import labels
@@ -27,15 +29,28 @@ def _staff_user() -> User | None:
     return row.user if row is not None else None
 
 
+def _day_only(value: datetime) -> bool:
+    """A reporter-driven time, kept as the start of its local day
+    (app/daytime.py): shown as the date it is, never as "00:00"."""
+    settings: Settings = current_app.extensions["meldpunt.settings"]
+    return is_day_start(value, settings.zone)
+
+
+def _moment(pattern: str) -> Callable[[datetime | None], str]:
+    def show(value: datetime | None) -> str:
+        if not value:
+            return "–"
+        if _day_only(value):
+            return str(format_date(value, "d MMM y"))
+        return str(format_datetime(value, pattern))
+    return show
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["datetimeformat"] = (
-        lambda v: format_datetime(v, "d MMM y HH:mm") if v else "–"
-    )
+    app.jinja_env.filters["datetimeformat"] = _moment("d MMM y HH:mm")
     app.jinja_env.filters["dateformat"] = lambda v: format_date(v, "d MMM y") if v else "–"
     # To the second, with the offset from UTC (the audit log).
-    app.jinja_env.filters["timestampformat"] = (
-        lambda v: format_datetime(v, "y-MM-dd HH:mm:ss xxx") if v else "–"
-    )
+    app.jinja_env.filters["timestampformat"] = _moment("y-MM-dd HH:mm:ss xxx")
     # Templates name roles as the code does: Role.ADMIN, not a string.
     app.jinja_env.globals["Role"] = Role
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import io
 
+import pikepdf
 from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from app.cases import content, custody
 from app.cases.workflow import perform
+from app.crypto.keys import unlock_private_key
 from app.models import Attachment, utcnow
 from tests.cases.conftest import key_of
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import PASSWORD, csrf_from, sign_in
+from tests.documents import AUTHOR, COMMENT, EDITOR, contains_any, minimal_pdf, pdf_with_author
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real PDF: documents are opened to be cleaned (issue #25).
+PDF = minimal_pdf()
 FINDINGS = "De getuigen bevestigen de melding; zie het rapport."
 
 
@@ -70,7 +74,8 @@ def test_a_bureau_pdf_report_still_goes_in(client, session, rt, make_staff, new_
     key = custody.open_case_key(session, case, case.ic.user, key_of(case.ic))
     view, chunks = content.open_attachment(rt, case, key, row)
     assert (view.name, view.content_type) == ("rapport.pdf", "application/pdf")
-    assert b"".join(chunks) == PDF
+    # Rewritten without hidden data (issue #25): the same one page.
+    assert len(pikepdf.open(io.BytesIO(b"".join(chunks))).pages) == 1
     assert row.uploaded_by_kind == "external"
 
 
@@ -92,3 +97,27 @@ def test_a_bureau_photo_loses_its_gps_position(client, session, rt, make_staff, 
     assert b"PhoneMaker" not in stored
     with Image.open(io.BytesIO(stored)) as image:
         assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+
+# Issue #25: the bureau's report loses its hidden data like a reporter's file.
+
+
+def test_a_bureau_pdf_with_an_author_comes_out_without_it(client, session, rt, make_staff,
+                                                          new_case, units):
+    case, investigator = _referred(session, rt, make_staff, new_case, units)
+    sign_in(client, investigator)
+    page = client.get(f"/medewerkers/zaken/{case.number}").get_data(as_text=True)
+    response = client.post(
+        f"/medewerkers/zaken/{case.number}/actie/deliver_external_report",
+        data={"csrf_token": csrf_from(page), "findings": "Bevestigd.",
+              "report_file": (io.BytesIO(pdf_with_author()), "rapport.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    session.expire_all()
+    row = session.scalars(select(Attachment)).one()
+    key = custody.open_case_key(session, case, case.ic.user,
+                                unlock_private_key(case.ic.user.private_key_protected, PASSWORD))
+    _view, chunks = content.open_attachment(rt, case, key, row)
+    stored = b"".join(chunks)
+    assert contains_any(stored, (AUTHOR, EDITOR, COMMENT)) == []
+    assert len(pikepdf.open(io.BytesIO(stored)).pages) == 1

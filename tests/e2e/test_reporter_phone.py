@@ -67,7 +67,9 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     staff = new_page(browser, contexts)
     staff_sign_in(staff, server, demo_email("vp"), DEMO_PASSWORD, lang)
     staff.goto(f"{server.url}/medewerkers/zaken/{newest_case_number(server)}")
-    assert "aantekeningen.txt" in staff.inner_text("main")
+    # Stored under a neutral name: the box is ticked by default (issue #25).
+    assert "bijlage-1.txt" in staff.inner_text("main")
+    assert "aantekeningen.txt" not in staff.inner_text("main")
     look(staff, a11y, shot, "vp case page")
     act(staff, "acknowledge")
     look(staff, a11y, shot, "vp acknowledged")

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Page
 
 from app.cli.demo import DEMO_PASSWORD, demo_email
+from tests.documents import minimal_pdf
 from tests.e2e.conftest import Server
 from tests.e2e.steps import act, look, new_page, staff_sign_in, use_language
 
@@ -167,7 +168,7 @@ def test_case_from_first_sign_in_to_feedback(server, browser, contexts, a11y, sh
     form.locator("[name=findings]").fill("De opmerkingen zijn door twee getuigen bevestigd.")
     form.locator("[name=report_file]").set_input_files(files=[{
         "name": "rapport.pdf", "mimeType": "application/pdf",
-        "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}])
+        "buffer": minimal_pdf()}])
     form.locator("button[type=submit]").click()
     inv.wait_for_load_state()
     look(inv, a11y, shot, "investigator delivered")

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 from app.config import Settings
 from app.models import Unit
 from tests.conftest import csrf_from, send_token_from
+from tests.documents import minimal_pdf
 
 RECEIPT_RE = re.compile(r'<p class="receipt"[^>]*>(.*?)</p>', re.S)
 
@@ -88,7 +89,8 @@ def mailbox_post(client: FlaskClient, url: str, data: dict | None = None,
     return client.post(url, data={"csrf_token": csrf_from(html), **(data or {})}, **kwargs)
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real PDF: documents are opened to be cleaned (issue #25).
+PDF = minimal_pdf()
 TXT = b"Aantekeningen van het overleg op 12 maart.\n"
 
 

@@ -135,7 +135,8 @@ def test_the_session_row_holds_the_reporters_key_only_sealed(client, session, un
     open_mailbox(client, code)
     row = session.scalars(select(ReporterSession)).one()
     # The cookie's secret is not in the database, and without it the key does not open.
-    forged = mailbox.MailboxCookie(token="x" * 43, secret="A" * 43)
+    now = mailbox.utcnow()
+    forged = mailbox.MailboxCookie(token="x" * 43, secret="A" * 43, opened_at=now, seen_at=now)
     assert mailbox.find_open_mailbox(session, forged) is None
     # nonce | the reporter's 96-byte private key | tag
     assert len(row.sealed_case_key) == 12 + 96 + 16

@@ -32,6 +32,7 @@ from app.cases.uploads import (
     MAX_FILES,
     CleanFile,
     UploadRefused,
+    with_neutral_names,
 )
 from app.crypto.kdf import KeyDerivationBusy
 from app.errors import Conflict, NotFound
@@ -58,6 +59,10 @@ from app.web.uploads import accepts_uploads, collect_files
 blueprint = Blueprint("reporting", __name__)
 
 MAILBOX_TOKEN, MAILBOX_SECRET = "mb", "mbk"
+# When the mailbox was opened and last used (seconds since the epoch): the
+# idle and absolute limits count from these, kept only in this signed
+# cookie; the database keeps the day (app/cases/mailbox.py).
+MAILBOX_OPENED, MAILBOX_SEEN = "mbo", "mbs"
 
 # A rendered page and its status, with extra headers (Retry-After) or without.
 Page = tuple[str, int] | tuple[str, int, list[tuple[str, str]]]
@@ -174,7 +179,14 @@ def new_report() -> Page | str:
         files = collect_files(request.files.getlist("attachments"))
     except UploadRefused as error:
         return _render_review(form, message_for(error), error.status)
+    if _neutral_names_chosen():
+        files = with_neutral_names(files)
     return _submit(form, files)
+
+
+def _neutral_names_chosen() -> bool:
+    """The upload forms offer neutral file names, ticked by default."""
+    return request.form.get("neutral_names") == "yes"
 
 
 def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
@@ -204,7 +216,13 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
     # Rendered in the POST response itself (never redirected, never in the
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,
-                           files=len(files), button_form=EmptyForm()), 200
+                           files=len(files), removed=_removed(files),
+                           button_form=EmptyForm()), 200
+
+
+def _removed(files: list[CleanFile]) -> list[str]:
+    """What the cleaning took out of the files, in words."""
+    return labels.hidden_data_removed(code for clean in files for code in clean.removed)
 
 
 @blueprint.route("/melden/opgeschreven", methods=["POST"])
@@ -217,25 +235,44 @@ def receipt_written_down() -> Response:
 
 # --- the mailbox ---------------------------------------------------------------
 
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**40:
+        return None
+    return datetime.fromtimestamp(value, UTC)
+
+
 def _cookie() -> mailbox.MailboxCookie | None:
     token, secret = session.get(MAILBOX_TOKEN), session.get(MAILBOX_SECRET)
-    if not isinstance(token, str) or not isinstance(secret, str):
+    opened_at, seen_at = _moment(session.get(MAILBOX_OPENED)), _moment(session.get(MAILBOX_SEEN))
+    if (not isinstance(token, str) or not isinstance(secret, str) or opened_at is None
+            or seen_at is None):
         return None
-    return mailbox.MailboxCookie(token=token, secret=secret)
+    return mailbox.MailboxCookie(token=token, secret=secret, opened_at=opened_at,
+                                 seen_at=seen_at)
+
+
+def _remember(cookie: mailbox.MailboxCookie) -> None:
+    session[MAILBOX_TOKEN], session[MAILBOX_SECRET] = cookie.token, cookie.secret
+    session[MAILBOX_OPENED] = int(cookie.opened_at.timestamp())
+    session[MAILBOX_SEEN] = int(cookie.seen_at.timestamp())
 
 
 def _forget_cookie() -> None:
-    session.pop(MAILBOX_TOKEN, None)
-    session.pop(MAILBOX_SECRET, None)
+    for name in (MAILBOX_TOKEN, MAILBOX_SECRET, MAILBOX_OPENED, MAILBOX_SEEN):
+        session.pop(name, None)
 
 
 def _open() -> mailbox.OpenMailbox | None:
     cookie = _cookie()
     if cookie is None:
+        _forget_cookie()
         return None
     opened = mailbox.find_open_mailbox(db.session, cookie)
     if opened is None:
         _forget_cookie()
+    else:
+        # This visit restarts the idle limit: in the cookie, not the database.
+        session[MAILBOX_SEEN] = int(opened.seen_at.timestamp())
     return opened
 
 
@@ -244,17 +281,12 @@ def _closed_notice() -> Response:
     return redirect(url_for("reporting.mailbox_page"))
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they are UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def closing_times(opened: mailbox.OpenMailbox) -> dict[str, object]:
     """When this mailbox closes by itself (WCAG 2.2.1: the limits are told
     before they bite): after the idle limit, and at the latest the absolute
     limit after it was opened - the earlier of the two is the next close."""
-    idle = _aware(opened.row.last_seen_at) + mailbox.IDLE_TIMEOUT
-    latest = _aware(opened.row.created_at) + mailbox.ABSOLUTE_TIMEOUT
+    idle = opened.seen_at + mailbox.IDLE_TIMEOUT
+    latest = opened.opened_at + mailbox.ABSOLUTE_TIMEOUT
     return {
         "idle_minutes": int(mailbox.IDLE_TIMEOUT.total_seconds() // 60),
         "absolute_hours": int(mailbox.ABSOLUTE_TIMEOUT.total_seconds() // 3600),
@@ -321,7 +353,7 @@ def mailbox_page() -> tuple[str, int] | str | Response:
     session.clear()
     if lang:
         session["lang"] = lang
-    session[MAILBOX_TOKEN], session[MAILBOX_SECRET] = cookie.token, cookie.secret
+    _remember(cookie)
     _send_pending_message(opened, form.pending_message.data or "")
     return redirect(url_for("reporting.mailbox_page"))
 
@@ -430,8 +462,14 @@ def mailbox_files() -> Response | tuple[str, int]:
             return _render_mailbox(opened, error.status, file_error=message_for(error))
         if not files:
             return _render_mailbox(opened, 400, file_error=_("Choose one or more files."))
-        count = mailbox.add_files(db.session, runtime(), opened, files)
-        return _("%(n)d file(s) added to your report.", n=count)
+        count = mailbox.add_files(db.session, runtime(), opened, files,
+                                  neutral_names=_neutral_names_chosen())
+        added = _("%(n)d file(s) added to your report.", n=count)
+        if removed := _removed(files):
+            added += " " + _("We removed hidden data from your documents: %(what)s. Names or "
+                             "other details in the text itself are not removed.",
+                             what=", ".join(removed))
+        return added
     return _action(run)
 
 

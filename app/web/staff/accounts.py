@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts import service, totp, trust
 from app.accounts.passwords import PasswordPolicyError
+from app.audit import floods
 from app.cases import notify
 from app.models import User
 from app.vocabulary import HANDLER_ROLES
@@ -56,6 +57,8 @@ def login() -> Response | str | tuple[str, int]:
                 db.session, runtime(), form.email.data or "", form.password.data or ""
             )
         except service.SignInFailed as error:
+            # Wrong passwords lock nobody out: a flood of them is told to the admin.
+            floods.check_sign_in_flood(db.session, runtime())
             flash(message_for(error), "error")
             return render_template("accounts/login.html", form=form), error.status
         store_cookie(cookie)

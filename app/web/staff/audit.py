@@ -118,6 +118,7 @@ def index(user: User) -> str:
                            actions=actions, head=head, actors=actors,
                            actor_label=actor_label, object_label=object_label,
                            action_label=labels.audit_action_label,
+                           day_only=rt.audit.day_only,
                            result_label=labels.audit_result_label,
                            origin_label=labels.audit_origin_label)
 
@@ -134,8 +135,12 @@ def export(user: User) -> Response:
     writer.writerow(["seq", "time_utc", "actor", "action", "object_type", "object_id",
                      "target", "result", "origin", "entry_hash"])
     for entry in db.session.scalars(query.limit(EXPORT_LIMIT)):
+        # The reporter's entries say the day only (on the organisation's
+        # calendar): their order is in `seq`.
+        day = rt.audit.day_only(entry)
         writer.writerow([spreadsheet_safe(v) for v in (
-            entry.seq, entry.at.isoformat(timespec="seconds"), entry.actor, entry.action,
+            entry.seq, day.isoformat() if day else entry.at.isoformat(timespec="seconds"),
+            entry.actor, entry.action,
             entry.object_type, entry.object_id, entry.target, entry.result, entry.origin,
             # Empty until the sealer has linked the entry into the chain.
             entry.entry_hash or "")])
