@@ -497,27 +497,50 @@ def mailbox_minutes_correct(minutes_id: int) -> Response | tuple[str, int]:
     return _action(run)
 
 
-@blueprint.route("/postbus/toestemming", methods=["POST"])
+def _consent_change() -> tuple[bool, bool]:
+    """(give, confirmed) of a consent request: GET shows what it means,
+    only a POST with confirm=yes (from that page) carries it out."""
+    give = (request.values.get("consent") or "") == "give"
+    confirmed = (request.method == "POST" and EmptyForm().validate()
+                 and request.form.get("confirm") == "yes")
+    return give, confirmed
+
+
+@blueprint.route("/postbus/toestemming", methods=["GET", "POST"])
 def mailbox_consent() -> Response | tuple[str, int]:
-    def run(opened: mailbox.OpenMailbox) -> str:
-        if not EmptyForm().validate():
-            raise mailbox.NotAllowed("form")
-        give = request.form.get("consent") == "give"
+    """Consent for the vertrouwenspersoon to pass the report on: first a
+    page that says what is passed on, to whom, what happens next and how to
+    withdraw; only its confirmation changes anything."""
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        give, confirmed = _consent_change()
+        if request.method == "GET":
+            change = mailbox.pass_on_request(db.session, runtime(), opened, give)
+            return render_template("reporting/consent_confirm.html", pass_on=change,
+                                   feedback_months=runtime().settings.feedback_months,
+                                   button_form=EmptyForm()), 200
+        if not confirmed:
+            raise mailbox.NotAllowed("confirm")
         mailbox.set_consent(db.session, runtime(), opened, give)
         return (_("You gave permission to pass your report on to the integrity coordinator.")
-                if give else _("You withdrew your permission."))
+                if give else _("You withdrew your permission. Your report is not passed on."))
     return _action(run)
 
 
-@blueprint.route("/postbus/naam", methods=["POST"])
+@blueprint.route("/postbus/naam", methods=["GET", "POST"])
 def mailbox_name_consent() -> Response | tuple[str, int]:
-    """Consent, per recipient, that they may learn the reporter's name."""
-    def run(opened: mailbox.OpenMailbox) -> str:
-        if not EmptyForm().validate():
-            raise mailbox.NotAllowed("form")
-        give = request.form.get("consent") == "give"
-        mailbox.set_name_consent(db.session, runtime(), opened,
-                                 request.form.get("recipient", "")[:40], give)
+    """Consent, per recipient, that they may learn the reporter's name: a
+    page that shows exactly what they would see, then its confirmation."""
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        give, confirmed = _consent_change()
+        recipient = (request.values.get("recipient") or "")[:40]
+        if request.method == "GET":
+            change = mailbox.name_consent_request(db.session, runtime(), opened, recipient,
+                                                  give)
+            return render_template("reporting/consent_confirm.html", name=change,
+                                   button_form=EmptyForm()), 200
+        if not confirmed:
+            raise mailbox.NotAllowed("confirm")
+        mailbox.set_name_consent(db.session, runtime(), opened, recipient, give)
         return (_("Done: from now on they may see your name.") if give else
                 _("Done: from now on they can no longer see your name. What they already "
                   "read, they know."))
