@@ -35,13 +35,15 @@ from app.cases.uploads import (
 )
 from app.crypto.kdf import KeyDerivationBusy
 from app.errors import Conflict, NotFound
+from app.retention.policy import load_policy
+from app.vocabulary import Outcome, Track
 from app.web import labels, typology_labels
 from app.web.errors import busy_headers
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.i18n import LANGUAGES
 from app.web.messages import message_for
-from app.web.reporter import keuzehulp
+from app.web.reporter import keuzehulp, organisation
 from app.web.reporter.forms import (
     DiscloseForm,
     MeetingForm,
@@ -49,6 +51,7 @@ from app.web.reporter.forms import (
     MinutesCorrectionForm,
     NewCodeForm,
     ReportForm,
+    TRACK_EXAMPLES,
     SignInForm,
     counsellor_choices,
 )
@@ -56,6 +59,8 @@ from app.web.security import runtime
 from app.web.uploads import accepts_uploads, collect_files
 
 blueprint = Blueprint("reporting", __name__)
+# The "need help now?" line and the desks' contacts, on every page.
+blueprint.app_context_processor(organisation.template_values)
 
 MAILBOX_TOKEN, MAILBOX_SECRET = "mb", "mbk"
 
@@ -93,12 +98,26 @@ def decision_aid() -> str:
 
 @blueprint.route("/privacy")
 def privacy() -> str:
-    return render_template("reporting/privacy.html")
+    """The privacy statement; its retention periods are the ones in force
+    (the admin may have changed the defaults)."""
+    policy = load_policy(db.session)
+    report = {outcome: policy.months_for(Track.REPORT, outcome) for outcome in (
+        Outcome.FOUNDED, Outcome.UNFOUNDED, Outcome.NOT_ESTABLISHED, Outcome.NOT_ADMISSIBLE,
+        Outcome.REFERRED, Outcome.WITHDRAWN)}
+    retention = {
+        "advice": policy.months_for(Track.ADVICE, None),
+        **{str(outcome): months for outcome, months in report.items()},
+        "other": policy.months_for(Track.REPORT, None),
+        "mailbox": policy.mailbox_months,
+        "audit": max(policy.audit_months, policy.audit_minimum_months),
+    }
+    return render_template("reporting/privacy.html", retention=retention)
 
 
 @blueprint.route("/toegankelijkheid")
 def accessibility() -> str:
-    return render_template("reporting/toegankelijkheid.html")
+    return render_template("reporting/toegankelijkheid.html",
+                           statement_date=runtime().settings.organisation.statement_date)
 
 
 # --- the report ----------------------------------------------------------------
@@ -114,7 +133,8 @@ def _report_form() -> ReportForm:
 
 def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
     return render_template("reporting/report_form.html", form=form, typology=typology,
-                           typology_labels=typology_labels, limits=upload_limits()), status
+                           typology_labels=typology_labels, limits=upload_limits(),
+                           track_examples=TRACK_EXAMPLES), status
 
 
 def _render_review(form: ReportForm, file_error: str | None = None,
