@@ -45,13 +45,13 @@ from app.web.i18n import LANGUAGES
 from app.web.messages import message_for
 from app.web.reporter import keuzehulp, organisation
 from app.web.reporter.forms import (
+    TRACK_EXAMPLES,
     DiscloseForm,
     MeetingForm,
     MessageForm,
     MinutesCorrectionForm,
     NewCodeForm,
     ReportForm,
-    TRACK_EXAMPLES,
     SignInForm,
     counsellor_choices,
 )
