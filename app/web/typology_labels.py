@@ -39,52 +39,44 @@ KIND_TEXTS: dict[str, LazyString] = {
 REPORTER_TEXTS: dict[str, tuple[LazyString, LazyString]] = {
     "financiele_schendingen": (
         _l("Money or goods: fraud, theft or bribery"),
-        _l("For example: someone claims expenses they never made, or takes money from a "
-           "supplier.")),
+        _l("For example: false expense claims, or taking money from a supplier.")),
     "misbruik_positie": (
         _l("Misusing a position, or mixing interests"),
-        _l("For example: a manager gives a job or an order to a friend or a family member.")),
+        _l("For example: giving a job or an order to a friend.")),
     "lekken_misbruik_informatie": (
         _l("Leaking or misusing information"),
-        _l("For example: someone passes secret documents to outsiders, or looks at files "
-           "they do not need for their work.")),
+        _l("For example: passing secret documents to outsiders.")),
     "misbruik_geweldsbevoegdheid": (
         _l("Using more force than allowed"),
-        _l("For example: an officer who may use force, such as a guard, hits someone who "
-           "has already given up.")),
+        _l("For example: a guard hits someone who has already given up.")),
     UNWANTED_BEHAVIOUR: (
         _l("Unwanted behaviour"),
-        _l("For example: bullying, sexual harassment, aggression, discrimination or "
-           "racism. You then get one more question.")),
+        _l("For example: bullying, harassment or discrimination. One more question "
+           "follows.")),
     "pesten": (
         _l("Bullying"),
-        _l("For example: being left out again and again, or laughed at in meetings.")),
+        _l("For example: being left out or laughed at, again and again.")),
     "seksuele_intimidatie": (
         _l("Sexual harassment"),
-        _l("For example: remarks about your body, touching you do not want, or sexual "
-           "messages.")),
+        _l("For example: remarks about your body, or touching you do not want.")),
     "agressie_geweld": (
         _l("Aggression and violence"),
         _l("For example: someone shouts at you, threatens you or pushes you.")),
     DISCRIMINATION: (
         _l("Discrimination and racism"),
-        _l("For example: someone is treated worse because of their origin, religion, sex, "
-           "sexuality or a disability.")),
+        _l("For example: being treated worse because of origin, religion or sex.")),
     "overig": (
         _l("Other unwanted behaviour"),
-        _l("For example: someone keeps crossing your boundaries in another way.")),
+        _l("For example: someone crosses your boundaries in another way.")),
     "misdragingen_prive": (
         _l("Misconduct outside work"),
-        _l("For example: a colleague commits a crime in their free time that harms trust "
-           "in the organisation.")),
+        _l("For example: a colleague commits a crime in their free time.")),
     "oneigenlijk_gebruik_dienstmiddelen": (
         _l("Misusing the employer's things or money, or breaking internal rules"),
-        _l("For example: using the work car or laptop for private business, or not "
-           "following the rules for secret documents.")),
+        _l("For example: using the work car or laptop for private business.")),
     "misstand_klokkenluidersregeling": (
         _l("A wrongdoing that harms society"),
-        _l("For example: a danger to public health or safety, or breaking the law on a "
-           "large scale.")),
+        _l("For example: a danger to public health or safety.")),
 }
 GROUND_LABELS: dict[str, LazyString] = {
     "godsdienst": _l("Religion"),
@@ -97,8 +89,7 @@ GROUND_LABELS: dict[str, LazyString] = {
     "andere_grond": _l("Another ground"),
 }
 UNKNOWN_LABEL = _l("I do not know")
-UNKNOWN_EXAMPLE = _l("For example: you are not sure which one fits. The handler chooses "
-                     "with you.")
+UNKNOWN_EXAMPLE = _l("For example: you are not sure. The handler chooses with you.")
 
 
 def kind_label(code: str) -> LazyString:

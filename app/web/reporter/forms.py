@@ -29,7 +29,7 @@ TRACK_CHOICES = [
 ]
 # One line under each route on the form: when it fits.
 TRACK_EXAMPLES = {
-    "advice": _l("For example: you first want to tell your story and hear what you can do."),
+    "advice": _l("For example: you first want to tell your story and get advice."),
     "report": _l("For example: you want something to be done about it."),
 }
 IDENTITY_CHOICES = [
@@ -55,6 +55,9 @@ CHOOSE_IDENTITY = _l("Choose who may know that you made this report.")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
+SHORT_ANSWER = {"rows": 3, "class": "short"}
+
+
 def unit_id(value: str | int | None) -> int:
     """A unit's id from the form; the empty placeholder option is 0."""
     if value is None or value == "":
@@ -78,13 +81,17 @@ class ReportForm(Form):
                        validators=[Optional(), Length(max=300, message=TOO_LONG)])
     where = StringField(_l("Where did it happen?"),
                         validators=[Optional(), Length(max=300, message=TOO_LONG)])
+    # Optional answers are often short: smaller boxes (meldpunt.css, "short").
     involved = TextAreaField(_l("Who was involved?"),
-                             validators=[Optional(), Length(max=5000, message=TOO_LONG)])
+                             validators=[Optional(), Length(max=5000, message=TOO_LONG)],
+                             render_kw=SHORT_ANSWER)
     witnesses = TextAreaField(_l("Were there witnesses?"),
-                              validators=[Optional(), Length(max=5000, message=TOO_LONG)])
+                              validators=[Optional(), Length(max=5000, message=TOO_LONG)],
+                              render_kw=SHORT_ANSWER)
     reported_elsewhere = TextAreaField(_l("Have you reported this elsewhere?"),
                                        validators=[Optional(),
-                                                   Length(max=2000, message=TOO_LONG)])
+                                                   Length(max=2000, message=TOO_LONG)],
+                                       render_kw=SHORT_ANSWER)
     identity = RadioField(_l("Who may know that you made this report?"),
                           choices=IDENTITY_CHOICES,
                           validators=[InputRequired(message=CHOOSE_IDENTITY)])
