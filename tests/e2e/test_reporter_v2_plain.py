@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.e2e.conftest import A11y, Server, Shots
 from tests.e2e.steps import look, use_language
@@ -25,6 +25,15 @@ PHONE_360 = {"width": 360, "height": 740}
 # before #21; with the follow-up questions folded away it must stay well below.
 MAX_FORM_HEIGHT = 4800
 PASS_ON = "#permissions form[action$='/postbus/toestemming']"
+
+
+def phone_in(server: Server, browser: Browser, contexts: list[BrowserContext],
+             lang: str) -> Page:
+    """A 360 px phone, JavaScript off, on the start page in `lang`."""
+    page = phone_at(browser, contexts, PHONE_360)
+    page.goto(server.url + "/")
+    use_language(page, lang)
+    return page
 
 
 def height(page: Page) -> int:
@@ -41,9 +50,7 @@ def submit_form(page: Page) -> None:
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_the_form_shows_follow_up_questions_only_when_they_apply(
         server: Server, browser, contexts, a11y: A11y, shot: Shots, lang: str) -> None:
-    page = phone_at(browser, contexts, PHONE_360)
-    page.goto(server.url + "/")
-    use_language(page, lang)
+    page = phone_in(server, browser, contexts, lang)
     page.goto(server.url + "/melden")
     folded = height(page)
     print(f"\nform height on a 360 px phone ({lang}), nothing chosen: {folded} px")
@@ -124,9 +131,7 @@ def send_advice_report(page: Page, server: Server) -> str:
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_consent_is_explained_and_confirmed_before_it_takes_effect(
         server: Server, browser, contexts, a11y: A11y, shot: Shots, lang: str) -> None:
-    page = phone_at(browser, contexts, PHONE_360)
-    page.goto(server.url + "/")
-    use_language(page, lang)
+    page = phone_in(server, browser, contexts, lang)
     code = send_advice_report(page, server)
     open_mailbox(page, server, code)
 
@@ -190,9 +195,7 @@ def test_consent_is_explained_and_confirmed_before_it_takes_effect(
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_help_now_on_every_page_and_every_place_to_go(
         server: Server, browser, contexts, a11y: A11y, shot: Shots, lang: str) -> None:
-    page = phone_at(browser, contexts, PHONE_360)
-    page.goto(server.url + "/")
-    use_language(page, lang)
+    page = phone_in(server, browser, contexts, lang)
     for path in ("/", "/melden", "/postbus", "/keuzehulp", "/privacy", "/toegankelijkheid"):
         page.goto(server.url + path)
         line = page.locator("aside.help-now")
