@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +34,99 @@ class PasswordHashParams:
     time_cost: int = 3
     memory_kib: int = 65536
     parallelism: int = 4
+
+
+# What the reporter's pages tell about places to go and about the
+# organisation (the decision aid, the "need help now?" line, the privacy and
+# accessibility statements). Each contact is a few lines of plain text; in
+# the environment a "|" separates the lines. The organisation's own entries
+# default to the demo's made-up ones: replace them before going live.
+DEMO_ADDRESS = "Postbus 12345, 1234 AB Voorbeeldstad"
+ACCESSIBILITY_STATUSES = ("A", "B", "C", "D", "E")
+
+
+def contact_lines(value: str) -> tuple[str, ...]:
+    """"Postbus 1 | 070 123" -> ("Postbus 1", "070 123"): empty lines dropped."""
+    return tuple(part.strip() for part in value.split("|") if part.strip())
+
+
+@dataclass(frozen=True)
+class OrganisationDetails:
+    """Contacts and statement details, per organisation (README, "Places to
+    go, privacy and accessibility statements")."""
+
+    complaints_committee: tuple[str, ...] = (
+        DEMO_ADDRESS, "klachtencommissie@voorbeeldzaken.example")
+    central_counsellor: tuple[str, ...] = (
+        "centrale.vertrouwenspersoon@voorbeeldzaken.example",)
+    integrity_committee: tuple[str, ...] = (
+        DEMO_ADDRESS, "integriteitscommissie@voorbeeldzaken.example")
+    whistleblowers_house: tuple[str, ...] = (
+        "Postbus 85860, 2508 CJ Den Haag", "088 – 133 10 00", "huisvoorklokkenluiders.nl")
+    crisis_line: tuple[str, ...] = ("113", "0800-0113", "113.nl")
+    emergency_number: str = "112"
+    # The privacy statement: who is responsible, and their data protection
+    # officer (functionaris gegevensbescherming).
+    controller: tuple[str, ...] = ("De minister van Voorbeeldzaken", DEMO_ADDRESS)
+    data_protection_officer: tuple[str, ...] = (
+        DEMO_ADDRESS, "fg@voorbeeldzaken.example")
+    # The accessibility statement (model of digitoegankelijk.nl): status A
+    # (complies fully) to E (no insight), the date of the statement, an
+    # independent evaluation if there was one, a contact that needs no name.
+    accessibility_status: str = "B"
+    accessibility_date: str = "2026-12-01"
+    accessibility_audit: str = ""
+    accessibility_contact: tuple[str, ...] = (
+        DEMO_ADDRESS, "toegankelijkheid@voorbeeldzaken.example")
+    accessibility_response_days: int = 5
+
+    def __post_init__(self) -> None:
+        if self.accessibility_status not in ACCESSIBILITY_STATUSES:
+            raise ConfigError("MELDPUNT_ACCESSIBILITY_STATUS must be one of A, B, C, D, E"
+                              f" (the model statement's status), got {self.accessibility_status!r}")
+        try:
+            date.fromisoformat(self.accessibility_date)
+        except ValueError as exc:
+            raise ConfigError("MELDPUNT_ACCESSIBILITY_DATE must be a date such as 2026-12-01,"
+                              f" got {self.accessibility_date!r}") from exc
+
+    @property
+    def statement_date(self) -> date:
+        return date.fromisoformat(self.accessibility_date)
+
+    @classmethod
+    def from_env(cls, env: os._Environ[str] | dict[str, str]) -> OrganisationDetails:
+        defaults = cls()
+        changes: dict[str, Any] = {}
+        for name, variable in ORGANISATION_VARIABLES.items():
+            raw = env.get(variable, "").strip()
+            if not raw:
+                continue
+            default = getattr(defaults, name)
+            if isinstance(default, tuple):
+                changes[name] = contact_lines(raw)
+            elif isinstance(default, int):
+                changes[name] = _int(env, variable, default)
+            else:
+                changes[name] = raw
+        return replace(defaults, **changes)
+
+
+ORGANISATION_VARIABLES = {
+    "complaints_committee": "MELDPUNT_CONTACT_COMPLAINTS_COMMITTEE",
+    "central_counsellor": "MELDPUNT_CONTACT_CENTRAL_COUNSELLOR",
+    "integrity_committee": "MELDPUNT_CONTACT_INTEGRITY_COMMITTEE",
+    "whistleblowers_house": "MELDPUNT_CONTACT_WHISTLEBLOWERS_HOUSE",
+    "crisis_line": "MELDPUNT_CONTACT_CRISIS_LINE",
+    "emergency_number": "MELDPUNT_EMERGENCY_NUMBER",
+    "controller": "MELDPUNT_PRIVACY_CONTROLLER",
+    "data_protection_officer": "MELDPUNT_PRIVACY_DPO",
+    "accessibility_status": "MELDPUNT_ACCESSIBILITY_STATUS",
+    "accessibility_date": "MELDPUNT_ACCESSIBILITY_DATE",
+    "accessibility_audit": "MELDPUNT_ACCESSIBILITY_AUDIT",
+    "accessibility_contact": "MELDPUNT_CONTACT_ACCESSIBILITY",
+    "accessibility_response_days": "MELDPUNT_ACCESSIBILITY_RESPONSE_DAYS",
+}
 
 
 @dataclass(frozen=True)
@@ -88,6 +182,7 @@ class Settings:
     organisation_name: str = DEFAULT_ORGANISATION_NAME
     organisation_name_en: str = ""
     logo: str = DEFAULT_LOGO
+    organisation: OrganisationDetails = field(default_factory=OrganisationDetails)
     # Admission control for Argon2id (app/crypto/kdf.py KdfGate): per worker
     # process at most kdf_max_concurrent runs at a time, and only as many as
     # kdf_memory_budget_mib holds (64 MiB each for a staff password, less for
@@ -166,6 +261,7 @@ class Settings:
             or DEFAULT_ORGANISATION_NAME,
             organisation_name_en=env.get("MELDPUNT_ORGANISATION_NAME_EN", ""),
             logo=env.get("MELDPUNT_LOGO", "") or DEFAULT_LOGO,
+            organisation=OrganisationDetails.from_env(env),
             kdf_max_concurrent=_int(env, "MELDPUNT_KDF_MAX_CONCURRENT", 2),
             kdf_memory_budget_mib=_int(env, "MELDPUNT_KDF_MEMORY_BUDGET_MIB", 256),
             kdf_wait_seconds=float(_int(env, "MELDPUNT_KDF_WAIT_SECONDS", 15)),

@@ -62,6 +62,7 @@ from app.cases.content import (
     discard_files,
     encrypt_json,
     list_attachments,
+    read_identity,
     read_messages,
     read_report,
 )
@@ -526,9 +527,7 @@ def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
 def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool) -> None:
     """Consent for the vertrouwenspersoon to pass the case to the integrity
     coordinator. `consent_given_at` is set only while consent stands."""
-    case = _open_case(mailbox)
-    if case.track != "advice":
-        raise NotAllowed("not_advice")
+    case = _advice_case(mailbox)
     now = utcnow()
     if give:
         case.consent_given_at = now
@@ -536,10 +535,62 @@ def set_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, give: bool)
     else:
         case.consent_given_at = None
         case.consent_withdrawn_at = now
+    _consent_recorded(session, rt, case, give, AuditAction.MAILBOX_CONSENT_GIVEN,
+                      AuditAction.MAILBOX_CONSENT_WITHDRAWN)
+
+
+def _consent_recorded(session: Session, rt: Runtime, case: Case, give: bool,
+                      given: AuditAction, withdrawn: AuditAction) -> None:
+    """The end of every consent change: the handlers are told (without
+    content), the audit log records it, and it is committed."""
     notify.reporter_event(session, rt, case, "consent_given" if give else "consent_withdrawn")
-    rt.audit.record(session, actor="reporter",
-                    action=(AuditAction.MAILBOX_CONSENT_GIVEN if give
-                            else AuditAction.MAILBOX_CONSENT_WITHDRAWN),
+    rt.audit.record(session, actor="reporter", action=given if give else withdrawn,
+                    object_type="case", object_id=case.number)
+    session.commit()
+
+
+def _advice_case(mailbox: OpenMailbox) -> Case:
+    case = _open_case(mailbox)
+    if case.track != Track.ADVICE:
+        raise NotAllowed("not_advice")
+    return case
+
+
+@dataclass(frozen=True)
+class PassOnRequest:
+    """What the reporter agrees to (or no longer agrees to) when the
+    vertrouwenspersoon may pass the case on: told on a page of its own
+    before it takes effect."""
+
+    case: Case
+    give: bool
+    # Consent on record now.
+    standing: bool
+    # The integrity coordinators of this unit receive it.
+    unit_name: str
+    # The reporter's name is in the case, and whether it goes along (the
+    # reporter's consent that names the integrity coordinator).
+    has_identity: bool
+    name_goes_along: bool
+
+
+def pass_on_request(session: Session, rt: Runtime, mailbox: OpenMailbox,
+                    give: bool) -> PassOnRequest:
+    """What giving or withdrawing consent to pass the case on means, for the
+    confirmation page. Changes nothing; the look is audit-logged."""
+    case = _advice_case(mailbox)
+    request = PassOnRequest(
+        case=case, give=give, standing=workflow.has_consent(case),
+        unit_name=case.unit.name,
+        has_identity=case.identity_ciphertext is not None,
+        name_goes_along=custody.consent_stands(session, case, custody.IDENTITY_CONSENT[Role.IC]),
+    )
+    _read_logged(session, rt, case)
+    return request
+
+
+def _read_logged(session: Session, rt: Runtime, case: Case) -> None:
+    rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_READ,
                     object_type="case", object_id=case.number)
     session.commit()
 
@@ -561,6 +612,17 @@ def name_consents(session: Session, case: Case) -> set[str]:
         IdentityConsent.case_id == case.id, IdentityConsent.withdrawn_at.is_(None))))
 
 
+def _name_case(session: Session, mailbox: OpenMailbox, recipient: str) -> Case:
+    """The open case, when the reporter's name is in it and `recipient` is
+    one they may name: "ic" or an active bureau's "bureau:<id>"."""
+    case = _open_case(mailbox)
+    if case.identity_ciphertext is None:
+        raise NotAllowed("no_identity")
+    if recipient != "ic" and bureau_recipient(session, recipient) is None:
+        raise NotAllowed("recipient")
+    return case
+
+
 @reporter_action
 def set_name_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, recipient: str,
                      give: bool) -> None:
@@ -569,11 +631,7 @@ def set_name_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, recipi
     learn their identity. Giving it passes the identity at once to the
     holders it covers; withdrawing takes it from them and moves the identity
     to a new key generation. Recorded and audit-logged."""
-    case = _open_case(mailbox)
-    if case.identity_ciphertext is None:
-        raise NotAllowed("no_identity")
-    if recipient != "ic" and bureau_recipient(session, recipient) is None:
-        raise NotAllowed("recipient")
+    case = _name_case(session, mailbox, recipient)
     now = utcnow()
     standing = session.scalars(select(IdentityConsent).where(
         IdentityConsent.case_id == case.id, IdentityConsent.recipient == recipient,
@@ -587,12 +645,46 @@ def set_name_consent(session: Session, rt: Runtime, mailbox: OpenMailbox, recipi
             row.withdrawn_at = now
         session.flush()
         custody.withhold_identity(session, rt, case, recipient, mailbox.key)
-    notify.reporter_event(session, rt, case, "consent_given" if give else "consent_withdrawn")
-    rt.audit.record(session, actor="reporter",
-                    action=(AuditAction.MAILBOX_NAME_CONSENT_GIVEN if give
-                            else AuditAction.MAILBOX_NAME_CONSENT_WITHDRAWN),
-                    object_type="case", object_id=case.number)
-    session.commit()
+    _consent_recorded(session, rt, case, give, AuditAction.MAILBOX_NAME_CONSENT_GIVEN,
+                      AuditAction.MAILBOX_NAME_CONSENT_WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class NameConsentRequest:
+    """What the reporter agrees to when one recipient may (or may no longer)
+    see their name: told on a page of its own before it takes effect."""
+
+    case: Case
+    recipient: str
+    give: bool
+    standing: bool
+    # The bureau's name for "bureau:<id>"; None for the integrity coordinator.
+    bureau_name: str | None
+    # Exactly what the recipient would see: the reporter's name and contact
+    # details as they gave them.
+    identity: dict[str, str]
+
+    def __repr__(self) -> str:  # never the identity in a log line
+        return f"<NameConsentRequest {self.case.number} {self.recipient}>"
+
+
+def name_consent_request(session: Session, rt: Runtime, mailbox: OpenMailbox, recipient: str,
+                         give: bool) -> NameConsentRequest:
+    """What giving or withdrawing consent for one recipient to see the name
+    means, for the confirmation page. Changes nothing; reading the identity
+    (with the reporter's own keys) is audit-logged."""
+    case = _name_case(session, mailbox, recipient)
+    bureau = None
+    if recipient != "ic":
+        unit = session.get(Unit, int(recipient.partition(":")[2]))
+        bureau = unit.name if unit is not None else None
+    request = NameConsentRequest(
+        case=case, recipient=recipient, give=give,
+        standing=recipient in name_consents(session, case), bureau_name=bureau,
+        identity=read_identity(mailbox.key, case) or {},
+    )
+    _read_logged(session, rt, case)
+    return request
 
 
 @reporter_action

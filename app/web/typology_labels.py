@@ -16,53 +16,67 @@ from app.cases.typology import (
     subtypes,
 )
 
-# Category and subtype codes: (label, explanation).
-KIND_TEXTS: dict[str, tuple[LazyString, LazyString]] = {
+# Category and subtype codes: their names in the Rijk typology, as staff,
+# the statistics and the annual report use them.
+KIND_TEXTS: dict[str, LazyString] = {
+    "financiele_schendingen": _l("Financial violations"),
+    "misbruik_positie": _l("Abuse of position, powers and conflicts of interest"),
+    "lekken_misbruik_informatie": _l("Leaking and misuse of information"),
+    "misbruik_geweldsbevoegdheid": _l("Misuse of the power to use force"),
+    UNWANTED_BEHAVIOUR: _l("Unwanted behaviour"),
+    "pesten": _l("Bullying"),
+    "seksuele_intimidatie": _l("Sexual harassment"),
+    "agressie_geweld": _l("Aggression and violence"),
+    DISCRIMINATION: _l("Discrimination and racism"),
+    "overig": _l("Other unwanted behaviour"),
+    "misdragingen_prive": _l("Misconduct in private life"),
+    "oneigenlijk_gebruik_dienstmiddelen": _l(
+        "Improper use of official resources / breaking internal rules"),
+    "misstand_klokkenluidersregeling": _l("Wrongdoing under the whistleblower rules"),
+}
+# The same codes as the reporter reads them (plain language, B1): a name
+# and one line "for example ...".
+REPORTER_TEXTS: dict[str, tuple[LazyString, LazyString]] = {
     "financiele_schendingen": (
-        _l("Financial violations"),
-        _l("Fraud, theft, embezzlement, bribery or accepting improper gifts or payments.")),
+        _l("Money or goods: fraud, theft or bribery"),
+        _l("For example: false expense claims, or taking money from a supplier.")),
     "misbruik_positie": (
-        _l("Abuse of position, powers and conflicts of interest"),
-        _l("Using your position or powers for yourself or others, or mixing private and "
-           "official interests.")),
+        _l("Misusing a position, or mixing interests"),
+        _l("For example: giving a job or an order to a friend.")),
     "lekken_misbruik_informatie": (
-        _l("Leaking and misuse of information"),
-        _l("Passing on confidential information, or using it for purposes it is not meant "
-           "for.")),
+        _l("Leaking or misusing information"),
+        _l("For example: passing secret documents to outsiders.")),
     "misbruik_geweldsbevoegdheid": (
-        _l("Misuse of the power to use force"),
-        _l("Using force beyond what is allowed, by staff who have that power.")),
+        _l("Using more force than allowed"),
+        _l("For example: a guard hits someone who has already given up.")),
     UNWANTED_BEHAVIOUR: (
         _l("Unwanted behaviour"),
-        _l("Bullying, sexual harassment, aggression and violence, discrimination and racism.")),
+        _l("For example: bullying, harassment or discrimination. One more question "
+           "follows.")),
     "pesten": (
         _l("Bullying"),
-        _l("Repeatedly hurting, excluding or belittling someone.")),
+        _l("For example: being left out or laughed at, again and again.")),
     "seksuele_intimidatie": (
         _l("Sexual harassment"),
-        _l("Unwanted sexual remarks, gestures, advances or touching.")),
+        _l("For example: remarks about your body, or touching you do not want.")),
     "agressie_geweld": (
         _l("Aggression and violence"),
-        _l("Threatening, shouting, intimidating or physically attacking someone.")),
+        _l("For example: someone shouts at you, threatens you or pushes you.")),
     DISCRIMINATION: (
         _l("Discrimination and racism"),
-        _l("Treating someone worse because of who they are, for example their "
-           "origin, religion, sex, sexual orientation or disability.")),
+        _l("For example: being treated worse because of origin, religion or sex.")),
     "overig": (
         _l("Other unwanted behaviour"),
-        _l("Other behaviour that crosses a line.")),
+        _l("For example: someone crosses your boundaries in another way.")),
     "misdragingen_prive": (
-        _l("Misconduct in private life"),
-        _l("Behaviour outside work that harms the trust in the organisation, for example a "
-           "criminal offence.")),
+        _l("Misconduct outside work"),
+        _l("For example: a colleague commits a crime in their free time.")),
     "oneigenlijk_gebruik_dienstmiddelen": (
-        _l("Improper use of official resources / breaking internal rules"),
-        _l("Using equipment, money or time of the employer for private ends, or not "
-           "following internal rules.")),
+        _l("Misusing the employer's things or money, or breaking internal rules"),
+        _l("For example: using the work car or laptop for private business.")),
     "misstand_klokkenluidersregeling": (
-        _l("Wrongdoing under the whistleblower rules"),
-        _l("A wrongdoing that affects the public interest, such as a danger to public health "
-           "or safety, or a breach of law.")),
+        _l("A wrongdoing that harms society"),
+        _l("For example: a danger to public health or safety.")),
 }
 GROUND_LABELS: dict[str, LazyString] = {
     "godsdienst": _l("Religion"),
@@ -75,11 +89,11 @@ GROUND_LABELS: dict[str, LazyString] = {
     "andere_grond": _l("Another ground"),
 }
 UNKNOWN_LABEL = _l("I do not know")
-UNKNOWN_EXPLANATION = _l("The handler will choose a category with you.")
+UNKNOWN_EXAMPLE = _l("For example: you are not sure. The handler chooses with you.")
 
 
 def kind_label(code: str) -> LazyString:
-    return KIND_TEXTS[code][0]
+    return KIND_TEXTS[code]
 
 
 def category_choices() -> list[tuple[str, LazyString]]:
@@ -87,8 +101,14 @@ def category_choices() -> list[tuple[str, LazyString]]:
             + [(UNKNOWN, UNKNOWN_LABEL)])
 
 
-def subtype_choices() -> list[tuple[str, LazyString]]:
-    return [(kind.code, kind_label(kind.code)) for kind in subtypes(UNWANTED_BEHAVIOUR)]
+def reporter_category_choices() -> list[tuple[str, LazyString]]:
+    return ([(kind.code, REPORTER_TEXTS[kind.code][0]) for kind in CATEGORIES]
+            + [(UNKNOWN, UNKNOWN_LABEL)])
+
+
+def reporter_subtype_choices() -> list[tuple[str, LazyString]]:
+    return [(kind.code, REPORTER_TEXTS[kind.code][0])
+            for kind in subtypes(UNWANTED_BEHAVIOUR)]
 
 
 def ground_choices() -> list[tuple[str, LazyString]]:
@@ -97,9 +117,10 @@ def ground_choices() -> list[tuple[str, LazyString]]:
 
 
 def label_for(code: str | None) -> str:
-    """A category, subtype or ground code in the user's language."""
+    """A category, subtype or ground code in the user's language (the
+    typology's own names: staff pages and statistics)."""
     if code in KIND_TEXTS:
-        return str(KIND_TEXTS[code][0])
+        return str(KIND_TEXTS[code])
     if code in GROUND_LABELS:
         return str(GROUND_LABELS[code])
     if code == UNKNOWN:
@@ -107,9 +128,17 @@ def label_for(code: str | None) -> str:
     return code or "–"
 
 
-def explanation_for(code: str | None) -> str:
-    if code in KIND_TEXTS:
-        return str(KIND_TEXTS[code][1])
+def reporter_label_for(code: str | None) -> str:
+    """The same, as the reporter reads it (the form's plain names)."""
+    if code in REPORTER_TEXTS:
+        return str(REPORTER_TEXTS[code][0])
+    return label_for(code)
+
+
+def example_for(code: str | None) -> str:
+    """The form's line "For example ..." under a category or subtype."""
+    if code in REPORTER_TEXTS:
+        return str(REPORTER_TEXTS[code][1])
     if code == UNKNOWN:
-        return str(UNKNOWN_EXPLANATION)
+        return str(UNKNOWN_EXAMPLE)
     return ""

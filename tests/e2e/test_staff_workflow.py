@@ -142,6 +142,11 @@ def test_case_from_first_sign_in_to_feedback(server, browser, contexts, a11y, sh
     assert "integriteitscoördinator" in reporter.inner_text("main")
     reporter.click("form[action$='/postbus/toestemming'] button[type=submit]")
     reporter.wait_for_load_state()
+    # First what it means (#21): only the confirmation gives the permission.
+    assert reporter.locator("input[name=confirm][value=yes]").count() == 1
+    look(reporter, a11y, shot, "consent confirmation")
+    reporter.click("form[method=post][action$='/postbus/toestemming'] button[type=submit]")
+    reporter.wait_for_load_state()
     assert reporter.locator("input[name=consent][value=withdraw]").count() == 1
     look(reporter, a11y, shot, "mailbox consent given")
 

@@ -161,10 +161,10 @@ def test_anonymous_reporter_can_disclose_identity_later(client, session, units, 
 def test_consent_for_the_counsellor_is_clear_metadata(client, session, units):
     code = receipt_code(send(client, report_fields(units, track="advice")))
     open_mailbox(client, code)
-    mailbox_post(client, "/postbus/toestemming", {"consent": "give"})
+    mailbox_post(client, "/postbus/toestemming", {"consent": "give", "confirm": "yes"})
     case = only_case(session)
     assert case.consent_given_at is not None and case.consent_withdrawn_at is None
-    mailbox_post(client, "/postbus/toestemming", {"consent": "withdraw"})
+    mailbox_post(client, "/postbus/toestemming", {"consent": "withdraw", "confirm": "yes"})
     case = only_case(session)
     assert case.consent_given_at is None and case.consent_withdrawn_at is not None
 

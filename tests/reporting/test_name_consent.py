@@ -37,7 +37,8 @@ def test_the_reporter_decides_per_recipient_who_sees_their_name(client, session,
     keys = custody.open_case_key(session, case, ic.user, key_of(ic))
     assert read_identity(keys, case)["name"] == "Anna Melder"
 
-    response = mailbox_post(client, "/postbus/naam", {"recipient": "ic", "consent": "withdraw"},
+    response = mailbox_post(client, "/postbus/naam", {"recipient": "ic", "consent": "withdraw",
+                                                      "confirm": "yes"},
                             follow_redirects=True)
     assert "they can no longer see your name" in response.get_data(as_text=True)
     session.expire_all()
@@ -45,7 +46,8 @@ def test_the_reporter_decides_per_recipient_who_sees_their_name(client, session,
     assert read_identity(keys, case) is None
     assert session.scalar(select(IdentityConsent.withdrawn_at)) is not None
 
-    response = mailbox_post(client, "/postbus/naam", {"recipient": "ic", "consent": "give"},
+    response = mailbox_post(client, "/postbus/naam", {"recipient": "ic", "consent": "give",
+                                                      "confirm": "yes"},
                             follow_redirects=True)
     assert "from now on they may see your name" in response.get_data(as_text=True)
     session.expire_all()
@@ -64,6 +66,6 @@ def test_a_made_up_recipient_is_refused(client, session, units):
     open_mailbox(client, code)
     for recipient in ("admin", "bureau:999", f"bureau:{units['kerndepartement'].id}"):
         response = mailbox_post(client, "/postbus/naam",
-                                {"recipient": recipient, "consent": "give"})
+                                {"recipient": recipient, "consent": "give", "confirm": "yes"})
         assert response.status_code in (302, 400, 403)
     assert session.scalars(select(IdentityConsent.recipient)).all() == ["ic"]

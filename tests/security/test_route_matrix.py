@@ -102,7 +102,12 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("reporting.receipt_written_down", "POST"): _everyone({REDIRECT}),
     ("reporting.mailbox_files", "POST"): _mailbox({BAD}),          # no files
     ("reporting.mailbox_meeting", "POST"): _mailbox({REDIRECT}),   # note is optional
+    # Consent: GET shows what it means (here refused: a formal report has no
+    # pass-on consent, and no recipient is named); POST without confirm=yes
+    # changes nothing (#21).
+    ("reporting.mailbox_consent", "GET"): _mailbox({REDIRECT}),
     ("reporting.mailbox_consent", "POST"): _mailbox({REDIRECT}),
+    ("reporting.mailbox_name_consent", "GET"): _mailbox({REDIRECT}),
     ("reporting.mailbox_name_consent", "POST"): _mailbox({REDIRECT}),
     ("reporting.mailbox_disclose", "POST"): _mailbox({BAD}),       # no name
     ("reporting.mailbox_withdraw", "POST"): _mailbox({REDIRECT}),  # no confirm: refused

@@ -29,6 +29,11 @@ TRACK_CHOICES = [
     ("advice", _l("Talk in confidence to a confidential counsellor (advice and support)")),
     ("report", _l("Make a formal report to the integrity coordinator (it will be looked into)")),
 ]
+# One line under each route on the form: when it fits.
+TRACK_EXAMPLES = {
+    "advice": _l("For example: you first want to tell your story and get advice."),
+    "report": _l("For example: you want something to be done about it."),
+}
 IDENTITY_CHOICES = [
     ("anonymous", _l("Anonymous: nobody learns who I am")),
     ("confidential", _l("Confidential: only the people handling my report know my name")),
@@ -39,8 +44,20 @@ IDENTITY_FIELDS = ("name", "email", "phone", "contact")
 REQUIRED = _l("Please fill this in.")
 CHOOSE = _l("Please choose one.")
 # Plain shape check; no third-party validator needed for a contact address.
-NOT_EMAIL = _l("This is not an e-mail address.")
+NOT_EMAIL = _l("Write your e-mail address in full, for example name@example.nl.")
+TOO_LONG = _l("This is too long: use at most %(max)d characters.")
+# The report form's error lines: each a sentence that names what to do, so
+# that the summary at the top reads well without the question before it.
+CHOOSE_TRACK = _l("Choose whether you want to talk in confidence or make a formal report.")
+CHOOSE_UNIT = _l("Choose which part of the organisation it is about.")
+CHOOSE_CATEGORY = _l("Choose what it is about. Not sure? Then choose “I do not know”.")
+CHOOSE_SUBCATEGORY = _l("Choose what kind of unwanted behaviour it is.")
+WRITE_WHAT = _l("Write down what happened.")
+CHOOSE_IDENTITY = _l("Choose who may know that you made this report.")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+SHORT_ANSWER = {"rows": 3, "class": "short"}
 
 
 def unit_id(value: str | int | None) -> int:
@@ -52,33 +69,45 @@ def unit_id(value: str | int | None) -> int:
 
 class ReportForm(Form):
     track = RadioField(_l("What would you like?"), choices=TRACK_CHOICES,
-                       validators=[InputRequired(message=CHOOSE)])
+                       validators=[InputRequired(message=CHOOSE_TRACK)])
     unit = SelectField(_l("Which part of the organisation is it about?"), coerce=unit_id,
-                       validators=[InputRequired(message=CHOOSE)])
-    category = RadioField(_l("What is it about?"), validators=[InputRequired(message=CHOOSE)])
+                       validators=[InputRequired(message=CHOOSE_UNIT)])
+    category = RadioField(_l("What is it about?"),
+                          validators=[InputRequired(message=CHOOSE_CATEGORY)])
     subcategory = RadioField(_l("What kind of unwanted behaviour?"), validators=[Optional()])
-    ground = SelectField(_l("If it is discrimination: on what ground?"), validators=[Optional()])
+    ground = SelectField(_l("Discrimination because of what?"), validators=[Optional()])
     what = TextAreaField(_l("What happened?"),
-                         validators=[DataRequired(message=REQUIRED), Length(max=20000)])
-    when = StringField(_l("When did it happen?"), validators=[Optional(), Length(max=300)])
-    where = StringField(_l("Where did it happen?"), validators=[Optional(), Length(max=300)])
-    involved = TextAreaField(_l("Who was involved?"), validators=[Optional(), Length(max=5000)])
+                         validators=[DataRequired(message=WRITE_WHAT),
+                                     Length(max=20000, message=TOO_LONG)])
+    when = StringField(_l("When did it happen?"),
+                       validators=[Optional(), Length(max=300, message=TOO_LONG)])
+    where = StringField(_l("Where did it happen?"),
+                        validators=[Optional(), Length(max=300, message=TOO_LONG)])
+    # Optional answers are often short: smaller boxes (meldpunt.css, "short").
+    involved = TextAreaField(_l("Who was involved?"),
+                             validators=[Optional(), Length(max=5000, message=TOO_LONG)],
+                             render_kw=SHORT_ANSWER)
     witnesses = TextAreaField(_l("Were there witnesses?"),
-                              validators=[Optional(), Length(max=5000)])
+                              validators=[Optional(), Length(max=5000, message=TOO_LONG)],
+                              render_kw=SHORT_ANSWER)
     reported_elsewhere = TextAreaField(_l("Have you reported this elsewhere?"),
-                                       validators=[Optional(), Length(max=2000)])
+                                       validators=[Optional(),
+                                                   Length(max=2000, message=TOO_LONG)],
+                                       render_kw=SHORT_ANSWER)
     identity = RadioField(_l("Who may know that you made this report?"),
-                          choices=IDENTITY_CHOICES, validators=[InputRequired(message=CHOOSE)])
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)],
+                          choices=IDENTITY_CHOICES,
+                          validators=[InputRequired(message=CHOOSE_IDENTITY)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200, message=TOO_LONG)],
                        render_kw={"autocomplete": "name"})
     email = EmailField(_l("E-mail address"),
                        validators=[Optional(), Regexp(EMAIL, message=NOT_EMAIL),
-                                   Length(max=254)],
+                                   Length(max=254, message=TOO_LONG)],
                        render_kw={"autocomplete": "email"})
-    phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=40)],
+    phone = StringField(_l("Telephone"),
+                        validators=[Optional(), Length(max=40, message=TOO_LONG)],
                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
     contact = StringField(_l("Other way to reach you, or best times"),
-                          validators=[Optional(), Length(max=300)])
+                          validators=[Optional(), Length(max=300, message=TOO_LONG)])
     preferred_counsellor = SelectField(_l("A specific confidential counsellor (optional)"),
                                        coerce=int, validators=[Optional()])
     # This form's send token (app/cases/intake.py): set when the form is
@@ -95,8 +124,8 @@ class ReportForm(Form):
         # The empty first option makes `required` mean something (HTML's
         # placeholder label option); unit_id reads it as 0, "none chosen".
         self.unit.choices = [("", _l("Choose…"))] + [(u.id, u.name) for u in units]
-        self.category.choices = typology_labels.category_choices()
-        self.subcategory.choices = typology_labels.subtype_choices()
+        self.category.choices = typology_labels.reporter_category_choices()
+        self.subcategory.choices = typology_labels.reporter_subtype_choices()
         self.ground.choices = typology_labels.ground_choices()
         self.preferred_counsellor.choices = [(0, _l("No preference"))] + [
             (user_id, label) for user_id, label in counsellor_choices(session)]
@@ -107,10 +136,10 @@ class ReportForm(Form):
         ok: bool = super().validate(extra_validators)
         if not self.unit.data:
             if not self.unit.errors:
-                self.unit.errors = [str(CHOOSE)]
+                self.unit.errors = [str(CHOOSE_UNIT)]
             ok = False
         if self.category.data == typology.UNWANTED_BEHAVIOUR and not self.subcategory.data:
-            self.subcategory.errors = [str(CHOOSE)]
+            self.subcategory.errors = [str(CHOOSE_SUBCATEGORY)]
             ok = False
         if self.identity.data in ("confidential", "open"):
             if not (self.name.data or "").strip():

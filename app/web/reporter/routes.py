@@ -36,14 +36,17 @@ from app.cases.uploads import (
 )
 from app.crypto.kdf import KeyDerivationBusy
 from app.errors import Conflict, NotFound
+from app.retention.policy import load_policy
+from app.vocabulary import Outcome, Track
 from app.web import labels, typology_labels
 from app.web.errors import busy_headers
 from app.web.extensions import db
 from app.web.forms import EmptyForm
 from app.web.i18n import LANGUAGES
 from app.web.messages import message_for
-from app.web.reporter import keuzehulp
+from app.web.reporter import keuzehulp, organisation
 from app.web.reporter.forms import (
+    TRACK_EXAMPLES,
     DiscloseForm,
     MeetingForm,
     MessageForm,
@@ -57,6 +60,8 @@ from app.web.security import runtime
 from app.web.uploads import accepts_uploads, collect_files
 
 blueprint = Blueprint("reporting", __name__)
+# The "need help now?" line and the desks' contacts, on every page.
+blueprint.app_context_processor(organisation.template_values)
 
 MAILBOX_TOKEN, MAILBOX_SECRET = "mb", "mbk"
 # When the mailbox was opened and last used (seconds since the epoch): the
@@ -98,12 +103,26 @@ def decision_aid() -> str:
 
 @blueprint.route("/privacy")
 def privacy() -> str:
-    return render_template("reporting/privacy.html")
+    """The privacy statement; its retention periods are the ones in force
+    (the admin may have changed the defaults)."""
+    policy = load_policy(db.session)
+    report = {outcome: policy.months_for(Track.REPORT, outcome) for outcome in (
+        Outcome.FOUNDED, Outcome.UNFOUNDED, Outcome.NOT_ESTABLISHED, Outcome.NOT_ADMISSIBLE,
+        Outcome.REFERRED, Outcome.WITHDRAWN)}
+    retention = {
+        "advice": policy.months_for(Track.ADVICE, None),
+        **{str(outcome): months for outcome, months in report.items()},
+        "other": policy.months_for(Track.REPORT, None),
+        "mailbox": policy.mailbox_months,
+        "audit": max(policy.audit_months, policy.audit_minimum_months),
+    }
+    return render_template("reporting/privacy.html", retention=retention)
 
 
 @blueprint.route("/toegankelijkheid")
 def accessibility() -> str:
-    return render_template("reporting/toegankelijkheid.html")
+    return render_template("reporting/toegankelijkheid.html",
+                           statement_date=runtime().settings.organisation.statement_date)
 
 
 # --- the report ----------------------------------------------------------------
@@ -119,7 +138,8 @@ def _report_form() -> ReportForm:
 
 def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
     return render_template("reporting/report_form.html", form=form, typology=typology,
-                           typology_labels=typology_labels, limits=upload_limits()), status
+                           typology_labels=typology_labels, limits=upload_limits(),
+                           track_examples=TRACK_EXAMPLES), status
 
 
 def _render_review(form: ReportForm, file_error: str | None = None,
@@ -535,27 +555,50 @@ def mailbox_minutes_correct(minutes_id: int) -> Response | tuple[str, int]:
     return _action(run)
 
 
-@blueprint.route("/postbus/toestemming", methods=["POST"])
+def _consent_change() -> tuple[bool, bool]:
+    """(give, confirmed) of a consent request: GET shows what it means,
+    only a POST with confirm=yes (from that page) carries it out."""
+    give = (request.values.get("consent") or "") == "give"
+    confirmed = (request.method == "POST" and EmptyForm().validate()
+                 and request.form.get("confirm") == "yes")
+    return give, confirmed
+
+
+@blueprint.route("/postbus/toestemming", methods=["GET", "POST"])
 def mailbox_consent() -> Response | tuple[str, int]:
-    def run(opened: mailbox.OpenMailbox) -> str:
-        if not EmptyForm().validate():
-            raise mailbox.NotAllowed("form")
-        give = request.form.get("consent") == "give"
+    """Consent for the vertrouwenspersoon to pass the report on: first a
+    page that says what is passed on, to whom, what happens next and how to
+    withdraw; only its confirmation changes anything."""
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        give, confirmed = _consent_change()
+        if request.method == "GET":
+            change = mailbox.pass_on_request(db.session, runtime(), opened, give)
+            return render_template("reporting/consent_confirm.html", pass_on=change,
+                                   feedback_months=runtime().settings.feedback_months,
+                                   button_form=EmptyForm()), 200
+        if not confirmed:
+            raise mailbox.NotAllowed("confirm")
         mailbox.set_consent(db.session, runtime(), opened, give)
         return (_("You gave permission to pass your report on to the integrity coordinator.")
-                if give else _("You withdrew your permission."))
+                if give else _("You withdrew your permission. Your report is not passed on."))
     return _action(run)
 
 
-@blueprint.route("/postbus/naam", methods=["POST"])
+@blueprint.route("/postbus/naam", methods=["GET", "POST"])
 def mailbox_name_consent() -> Response | tuple[str, int]:
-    """Consent, per recipient, that they may learn the reporter's name."""
-    def run(opened: mailbox.OpenMailbox) -> str:
-        if not EmptyForm().validate():
-            raise mailbox.NotAllowed("form")
-        give = request.form.get("consent") == "give"
-        mailbox.set_name_consent(db.session, runtime(), opened,
-                                 request.form.get("recipient", "")[:40], give)
+    """Consent, per recipient, that they may learn the reporter's name: a
+    page that shows exactly what they would see, then its confirmation."""
+    def run(opened: mailbox.OpenMailbox) -> str | tuple[str, int]:
+        give, confirmed = _consent_change()
+        recipient = (request.values.get("recipient") or "")[:40]
+        if request.method == "GET":
+            change = mailbox.name_consent_request(db.session, runtime(), opened, recipient,
+                                                  give)
+            return render_template("reporting/consent_confirm.html", name=change,
+                                   button_form=EmptyForm()), 200
+        if not confirmed:
+            raise mailbox.NotAllowed("confirm")
+        mailbox.set_name_consent(db.session, runtime(), opened, recipient, give)
         return (_("Done: from now on they may see your name.") if give else
                 _("Done: from now on they can no longer see your name. What they already "
                   "read, they know."))
