@@ -20,6 +20,7 @@ SECRET_FILES = {
     "receipt_pepper": 32,  # HMAC pepper for receipt-code locators and verifiers
     "audit_hmac.key": 32,  # HMAC key over every audit entry
     "totp.key": 32,  # encrypts TOTP secrets and keys recovery-code hashes
+    "person_index.key": 32,  # HMAC key of the blind index of persons concerned
 }
 RECOVERY_PUBLIC = "recovery.pub"
 
@@ -35,6 +36,7 @@ class Keyring:
     audit_key: bytes
     totp_key: bytes
     keys_dir: Path
+    person_index_key: bytes
 
     def __repr__(self) -> str:  # never print key bytes
         return "<Keyring>"
@@ -65,6 +67,7 @@ def load_keyring(keys_dir: Path) -> Keyring:
         audit_key=read("audit_hmac.key"),
         totp_key=read("totp.key"),
         keys_dir=keys_dir,
+        person_index_key=read("person_index.key"),
     )
 
 

@@ -16,6 +16,14 @@ from app.models.minutes import MeetingMinutes, MinutesVersion
 from app.models.notify import Notification, NotifyPreference, ReporterEvent
 from app.models.org import Unit
 from app.models.page_text import PageText
+from app.models.persons import (
+    Hearing,
+    HearingVersion,
+    PersonConcerned,
+    PersonIndexEntry,
+    RepeatReview,
+    SubjectRequest,
+)
 from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
 from app.models.retention import CaseTally, RetentionRule
 from app.models.user import RecoveryCode, StaffSession, User, UserRole
@@ -32,6 +40,8 @@ __all__ = [
     "CaseTally",
     "CounsellorNarrative",
     "ExternalReferral",
+    "Hearing",
+    "HearingVersion",
     "CompartmentWrap",
     "IdentityConsent",
     "KeyWrap",
@@ -42,13 +52,17 @@ __all__ = [
     "Notification",
     "NotifyPreference",
     "PageText",
+    "PersonConcerned",
+    "PersonIndexEntry",
     "Receipt",
     "RecoveryCode",
+    "RepeatReview",
     "ReporterEvent",
     "ReporterSession",
     "RetentionRule",
     "SendToken",
     "StaffSession",
+    "SubjectRequest",
     "Unit",
     "User",
     "UserRole",
