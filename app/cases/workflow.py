@@ -251,6 +251,13 @@ class IdentityConsentMissing(RequirementMissing):
     area = "referral"
 
 
+class HearingRefused(RequirementMissing):
+    """The hearing can not be recorded (a date ahead, no minutes): the
+    hearing's own code and text."""
+
+    area = "hearing"
+
+
 class CaseChanged(WorkflowError, Conflict):
     """Someone else changed the case since the actor loaded it."""
 
@@ -569,7 +576,7 @@ def _record_hearing(ctx: _Ctx) -> None:
     except persons.PersonNotFound:
         raise RequirementMissing("invalid_person_id") from None
     except hearings.HearingError as exc:
-        raise RequirementMissing(f"hearing_{exc.code}") from None
+        raise HearingRefused(exc.code) from None
 
 
 def _date(ctx: _Ctx, name: str) -> date:

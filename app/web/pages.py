@@ -10,7 +10,7 @@ from app.models import User
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
-from app.web.security import staff_required
+from app.web.security import runtime, staff_required
 from app.web.start_page import page_texts
 
 blueprint = Blueprint("pages", __name__)
@@ -39,6 +39,6 @@ def staff_home(user: User) -> str:
     holds = user.may_hold_cases
     waiting = custody.cases_awaiting_regrant(db.session, user) if holds else []
     can_give = custody.regrants_i_can_give(db.session, user) if holds else []
-    today = agenda.agenda(db.session, user) if holds else None
+    today = agenda.agenda(db.session, user, zone=runtime().settings.zone) if holds else None
     return render_template("staff_home.html", user=user, waiting=waiting, can_give=can_give,
                            today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm())

@@ -133,7 +133,7 @@ def test_a_hearing_in_the_future_or_of_another_case_is_refused(session, rt, make
     stranger = concerned(session, rt, other, other_ic, "Iemand Anders")
     accused = concerned(session, rt, case, ic, "Henk Bakker")
     perform(session, rt, case, ic.user, key_of(ic), "start_inquiry")
-    with pytest.raises(RequirementMissing, match="hearing_future_date"):
+    with pytest.raises(RequirementMissing, match="future_date"):
         perform(session, rt, case, ic.user, key_of(ic), "record_hearing",
                 person_id=str(accused.id), held_on="2999-01-01", minutes=MINUTES)
     with pytest.raises(RequirementMissing, match="invalid_person_id"):
