@@ -217,3 +217,59 @@ def test_the_icc_sees_the_linked_numbers_it_may_open(app, session, rt, make_staf
     assert icc_client.get(f"/medewerkers/zaken/{case_a.number}").status_code == 200
     # Not for anyone but the ICC.
     assert client.get(review_url).status_code == 403
+
+
+def test_the_persons_pages_are_well_formed_in_both_languages(app, session, rt, make_staff,
+                                                              new_case):
+    from tests.web import html_checks as check
+
+    icc = make_staff("icc")
+    intake = make_staff("intake")
+    case_a, ic_a = formal_report_with_ic(session, rt, make_staff, new_case, intake=intake)
+    case_b, ic_b = formal_report_with_ic(session, rt, make_staff, new_case, unit="rivm",
+                                         intake=intake)
+    a = concerned(session, rt, case_a, ic_a, "Zoë van den Berg")
+    concerned(session, rt, case_a, ic_a, "Marieke Smit", role="witness")  # type: ignore[arg-type]
+    concerned(session, rt, case_b, ic_b, "zoe van den berg")
+    perform(session, rt, case_a, ic_a.user, key_of(ic_a), "start_inquiry")
+    perform(session, rt, case_a, ic_a.user, key_of(ic_a), "record_hearing",
+            person_id=str(a.id), held_on=_today(rt).isoformat(), minutes="Gehoord.")
+    from app.cases import persons, subject_requests
+    from tests.cases.persons_support import keys
+
+    request = subject_requests.register_request(
+        session, rt, case_a, keys(session, case_a, ic_a), ic_a.user, kind="access",
+        received_on=_today(rt), person_id=a.id)
+    review = persons.ask_icc(session, rt, case_a, keys(session, case_a, ic_a), ic_a.user, a.id)
+    pages = {}
+    client, icc_client = _client(app, ic_a), _client(app, icc)
+    base = f"/medewerkers/zaken/{case_a.number}"
+    extract_url = f"{base}/verzoeken/{request.id}/uittreksel"
+    for lang in ("nl", "en"):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        icc_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        for name, url in (("case", base), ("persons", _persons_url(case_a)),
+                          ("choose", extract_url), ("register", "/medewerkers/zaken/verzoeken"),
+                          ("home", "/medewerkers/")):
+            response = client.get(url)
+            assert response.status_code == 200, name
+            pages[f"{lang} {name}"] = response.get_data(as_text=True)
+        pages[f"{lang} extract"] = post_form(client, extract_url, {
+            "person_ids": str(a.id), "report_fields": ["what"], "outcome": "1"},
+            page=extract_url).get_data(as_text=True)
+        pages[f"{lang} refused"] = _add(client, case_a, name="").get_data(as_text=True)
+        pages[f"{lang} reviews"] = icc_client.get("/medewerkers/zaken/herhaling").get_data(
+            as_text=True)
+        pages[f"{lang} review"] = icc_client.get(
+            f"/medewerkers/zaken/herhaling/{review.id}").get_data(as_text=True)
+    problems = {}
+    for name, html in pages.items():
+        page = check.parse(html)
+        found = (check.duplicate_ids(page) + check.broken_fragment_links(page)
+                 + check.required_selects_with_a_value_first(page)
+                 + check.names_on_plain_elements(page) + check.unnamed_headers(page)
+                 + check.stray_less_than(html))
+        if found:
+            problems[name] = found
+    assert problems == {}
+    assert "Deze betrokkene komt in 1 ander dossier voor." in pages["nl persons"]

@@ -27,6 +27,9 @@ LINE = 200
 NOTE = 5000
 TEXT = 20000
 CHOOSE = _l("Choose one.")
+# These selects start with a real choice, so they always send one: no HTML
+# `required`, which asks for an empty first option.
+STARTS_WITH_A_CHOICE = {"required": False}
 DATE = _l("Give a date (day, month, year).")
 
 
@@ -42,21 +45,21 @@ class PersonForm(Form):
                        validators=[Optional(), Length(max=LINE)])
     role = SelectField(_l("Role in the case"), choices=_choices(PERSON_ROLE_LABELS),
                        default=PersonRole.ACCUSED.value,
-                       validators=[InputRequired(message=CHOOSE)])
+                       validators=[InputRequired(message=CHOOSE)], render_kw=STARTS_WITH_A_CHOICE)
 
 
 class InformedForm(Form):
     on = DateField(_l("Informed on"), validators=[InputRequired(message=DATE)])
     means = SelectField(_l("How"), choices=_choices(NOTICE_MEANS_LABELS),
                         default=NoticeMeans.LETTER.value,
-                        validators=[InputRequired(message=CHOOSE)])
+                        validators=[InputRequired(message=CHOOSE)], render_kw=STARTS_WITH_A_CHOICE)
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=NOTE)])
 
 
 class DeferForm(Form):
     ground = SelectField(_l("Legal ground"), choices=_choices(RESTRICTION_GROUND_LABELS),
                          default=RestrictionGround.INQUIRY.value,
-                         validators=[InputRequired(message=CHOOSE)])
+                         validators=[InputRequired(message=CHOOSE)], render_kw=STARTS_WITH_A_CHOICE)
     review_on = DateField(_l("Review on"), validators=[InputRequired(message=DATE)])
     note = TextAreaField(_l("Why (optional; never shown to the person)"),
                          validators=[Optional(), Length(max=NOTE)])
@@ -77,7 +80,7 @@ class HearingCommentsForm(Form):
 class RequestForm(Form):
     kind = SelectField(_l("What is asked"), choices=_choices(REQUEST_KIND_LABELS),
                        default=SubjectRequestKind.ACCESS.value,
-                       validators=[InputRequired(message=CHOOSE)])
+                       validators=[InputRequired(message=CHOOSE)], render_kw=STARTS_WITH_A_CHOICE)
     received_on = DateField(_l("Received on"), validators=[InputRequired(message=DATE)])
     # Filled with the case's persons concerned on the page.
     person_id = SelectField(_l("Who asked"), choices=[], validate_choice=False, default="")
@@ -91,7 +94,8 @@ class RequestForm(Form):
 
 class DecisionForm(Form):
     decision = SelectField(_l("Decision"), choices=_choices(REQUEST_DECISION_LABELS),
-                           validators=[InputRequired(message=CHOOSE)])
+                           validators=[InputRequired(message=CHOOSE)],
+                           render_kw=STARTS_WITH_A_CHOICE)
     ground = SelectField(_l("Legal ground (for a refusal or a partial grant)"),
                          choices=[("", _l("None"))] + _choices(RESTRICTION_GROUND_LABELS),
                          default="", validators=[Optional()])
