@@ -164,7 +164,8 @@ def test_the_extract_shows_what_was_chosen_and_blacks_out_the_reporter_and_other
     assert _text(person.name) == "Henk Bakker" and _text(person.function) == "inkoper"
     shown = dict((name, _text(segments)) for name, segments in extract.report)
     assert set(shown) == {"what", "involved"}  # "name" is never offered
-    assert shown["what"] == "Henk Bakker splitste opdrachten. █ zag het, en ook █. Bel █ voor details."
+    assert shown["what"] == ("Henk Bakker splitste opdrachten. █ zag het, en ook █. "
+                             "Bel █ voor details.")
     assert shown["involved"] == "Henk Bakker; collega █"
     assert _text(extract.hearings[0].text) == "Henk Bakker reageert op wat █ en █ zagen."
     assert extract.identity_checked
