@@ -28,7 +28,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from app.cases.content import _writable, decrypt_json, decrypt_text, encrypt_json, encrypt_text
+from app.cases.content import _writable, encrypt_json, encrypt_text
+from app.cases.minutes import open_version
 from app.cases.persons import PersonView, person_of, read_persons
 from app.crypto.compartments import CASEFILE, CaseKeys
 from app.errors import Conflict, DomainError, NotFound
@@ -255,12 +256,10 @@ def read_hearings(session: Session, case: Case, key: CaseKeys,
         .order_by(HearingVersion.hearing_id, HearingVersion.version)).all()
     versions: dict[int, list[HearingVersionView]] = {}
     for row, name in rows:
-        body = decrypt_json(key, case, _body_field(row.hearing_id, row.version),
-                            row.body_ciphertext, compartment=CASEFILE,
-                            context={"created_by_id": row.created_by_id})
-        comments = (decrypt_text(key, row.comments_ciphertext, compartment=CASEFILE,
-                                 field=_comments_field(row.hearing_id, row.version))
-                    if row.comments_ciphertext is not None else None)
+        body, comments = open_version(
+            key, case, CASEFILE, body=(_body_field(row.hearing_id, row.version),
+                                       row.body_ciphertext, row.created_by_id),
+            answer=(_comments_field(row.hearing_id, row.version), row.comments_ciphertext))
         versions.setdefault(row.hearing_id, []).append(HearingVersionView(
             version=row.version, author_name=name, created_at=row.created_at, text=body["text"],
             present=body.get("present", ""), comments=comments, commented_at=row.commented_at))

@@ -44,3 +44,18 @@ def concerned(session: Session, rt: Runtime, case: Case, staff: Staff, name: str
                                 PersonDetails(name=name, function=function, unit=unit,
                                               role=role))
     return row
+
+
+def two_cases_naming_one_person(session: Session, rt: Runtime,
+                                make_staff: Callable[..., Staff], new_case: Callable[..., Any],
+                                ) -> tuple[tuple[Case, Staff, PersonConcerned],
+                                           tuple[Case, Staff, PersonConcerned]]:
+    """Two formal reports, each with its own integrity coordinator (units
+    kerndepartement and rivm), naming one person spelled differently."""
+    intake = make_staff("intake")
+    case_a, ic_a = formal_report_with_ic(session, rt, make_staff, new_case, intake=intake)
+    case_b, ic_b = formal_report_with_ic(session, rt, make_staff, new_case, unit="rivm",
+                                         intake=intake)
+    a = concerned(session, rt, case_a, ic_a, "Zoë van den Berg")
+    b = concerned(session, rt, case_b, ic_b, "  zoe VAN DEN  berg")
+    return (case_a, ic_a, a), (case_b, ic_b, b)

@@ -40,7 +40,12 @@ from app.models import (
 )
 from app.vocabulary import NoticeStatus, PersonRole, RestrictionGround
 from tests.cases.conftest import case_actions, key_of
-from tests.cases.persons_support import concerned, formal_report_with_ic, keys
+from tests.cases.persons_support import (
+    concerned,
+    formal_report_with_ic,
+    keys,
+    two_cases_naming_one_person,
+)
 
 
 def _today(rt):  # type: ignore[no-untyped-def]
@@ -190,14 +195,9 @@ def test_the_review_day_of_a_closed_case_still_shows_as_due(session, rt, make_st
 
 
 def _two_cases_naming_one_person(session, rt, make_staff, new_case):  # type: ignore[no-untyped-def]
-    intake = make_staff("intake")
-    case_a, ic_a = formal_report_with_ic(session, rt, make_staff, new_case, intake=intake)
-    case_b, ic_b = formal_report_with_ic(session, rt, make_staff, new_case, unit="rivm",
-                                         intake=intake)
-    a = concerned(session, rt, case_a, ic_a, "Zoë van den Berg")
-    b = concerned(session, rt, case_b, ic_b, "  zoe VAN DEN  berg")
+    first, (case_b, ic_b, b) = two_cases_naming_one_person(session, rt, make_staff, new_case)
     concerned(session, rt, case_b, ic_b, "Anna Jansen", role=PersonRole.WITNESS)
-    return (case_a, ic_a, a), (case_b, ic_b, b)
+    return first, (case_b, ic_b, b)
 
 
 def test_the_repeat_signal_appears_for_the_handlers_of_both_cases_and_nobody_else(

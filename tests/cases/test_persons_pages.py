@@ -16,7 +16,11 @@ from app.cases.workflow import perform
 from app.localtime import local_date
 from app.models import PersonConcerned, utcnow
 from tests.cases.conftest import key_of
-from tests.cases.persons_support import concerned, formal_report_with_ic
+from tests.cases.persons_support import (
+    concerned,
+    formal_report_with_ic,
+    two_cases_naming_one_person,
+)
 from tests.conftest import IsolatedClient, post_form, sign_in
 
 
@@ -64,12 +68,8 @@ def test_a_handler_records_a_person_and_a_refused_form_keeps_what_was_typed(
 
 def test_the_repeat_signal_shows_for_the_handlers_of_both_cases_and_is_not_found_for_others(
         app, session, rt, make_staff, new_case):
-    intake = make_staff("intake")
-    case_a, ic_a = formal_report_with_ic(session, rt, make_staff, new_case, intake=intake)
-    case_b, ic_b = formal_report_with_ic(session, rt, make_staff, new_case, unit="rivm",
-                                         intake=intake)
-    concerned(session, rt, case_a, ic_a, "Zoë van den Berg")
-    concerned(session, rt, case_b, ic_b, "ZOE  van den berg")
+    (case_a, ic_a, _a), (case_b, ic_b, _b) = two_cases_naming_one_person(
+        session, rt, make_staff, new_case)
     signal = "This person is concerned in 1 other case."
     for case, ic in ((case_a, ic_a), (case_b, ic_b)):
         client = _client(app, ic)
@@ -194,12 +194,8 @@ def test_the_redacted_extract_contains_no_reporter_identity_and_no_blacked_out_t
 
 def test_the_icc_sees_the_linked_numbers_it_may_open(app, session, rt, make_staff, new_case):
     icc = make_staff("icc")
-    intake = make_staff("intake")
-    case_a, ic_a = formal_report_with_ic(session, rt, make_staff, new_case, intake=intake)
-    case_b, ic_b = formal_report_with_ic(session, rt, make_staff, new_case, unit="rivm",
-                                         intake=intake)
-    a = concerned(session, rt, case_a, ic_a, "Zoë van den Berg")
-    concerned(session, rt, case_b, ic_b, "zoe van den berg")
+    (case_a, ic_a, a), (case_b, _ic_b, _b) = two_cases_naming_one_person(
+        session, rt, make_staff, new_case)
     client = _client(app, ic_a)
     assert post_form(client, f"{_persons_url(case_a)}/{a.id}/icc", {},
                      page=_persons_url(case_a)).status_code == 302
@@ -224,13 +220,8 @@ def test_the_persons_pages_are_well_formed_in_both_languages(app, session, rt, m
     from tests.web import html_checks as check
 
     icc = make_staff("icc")
-    intake = make_staff("intake")
-    case_a, ic_a = formal_report_with_ic(session, rt, make_staff, new_case, intake=intake)
-    case_b, ic_b = formal_report_with_ic(session, rt, make_staff, new_case, unit="rivm",
-                                         intake=intake)
-    a = concerned(session, rt, case_a, ic_a, "Zoë van den Berg")
+    (case_a, ic_a, a), _b = two_cases_naming_one_person(session, rt, make_staff, new_case)
     concerned(session, rt, case_a, ic_a, "Marieke Smit", role="witness")  # type: ignore[arg-type]
-    concerned(session, rt, case_b, ic_b, "zoe van den berg")
     perform(session, rt, case_a, ic_a.user, key_of(ic_a), "start_inquiry")
     perform(session, rt, case_a, ic_a.user, key_of(ic_a), "record_hearing",
             person_id=str(a.id), held_on=_today(rt).isoformat(), minutes="Gehoord.")
