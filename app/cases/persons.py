@@ -511,10 +511,16 @@ def _may_open(session: Session, case: Case, user: User) -> bool:
             and not conflicts.is_restricted(session, case, user))
 
 
-def _review(session: Session, review_id: int) -> tuple[RepeatReview, Case]:
+def _review(session: Session, rt: Runtime, icc: User, review_id: int,
+            action: AuditAction) -> tuple[RepeatReview, Case]:
+    """The review and its case; one that does not exist is refused and the
+    refusal logged, like a look-up by someone who holds none of the cases."""
     found = session.execute(select(RepeatReview, Case).join(Case, Case.id == RepeatReview.case_id)
                             .where(RepeatReview.id == review_id)).first()
     if found is None:
+        with unit_of_work(session):
+            rt.audit.record(session, actor=_actor(icc), action=action,
+                            object_type="repeat_review", object_id=review_id, result="denied")
         raise LookupRefused
     return found[0], found[1]
 
@@ -525,7 +531,7 @@ def review_lookup(session: Session, rt: Runtime, icc: User, private_key: Private
     was shared), and the numbers of the cases naming them that it may open.
     Someone who holds none of the cases gets nothing: the name can only be
     read with the asking case's keys. Audit-logged either way."""
-    review, case = _review(session, review_id)
+    review, case = _review(session, rt, icc, review_id, AuditAction.PERSON_REVIEW_LOOKUP)
     try:
         opened = open_case(session, rt, icc, private_key, case.number,
                            action=AuditAction.PERSON_REVIEW_LOOKUP)
@@ -553,10 +559,12 @@ def review_lookup(session: Session, rt: Runtime, icc: User, private_key: Private
 
 def finish_review(session: Session, rt: Runtime, icc: User, review_id: int) -> None:
     """The ICC has looked."""
+    review, case = _review(session, rt, icc, review_id, AuditAction.PERSON_REVIEW_DONE)
+    if not _may_open(session, case, icc):
+        with unit_of_work(session):
+            _audit(session, rt, icc, AuditAction.PERSON_REVIEW_DONE, case, result="denied")
+        raise LookupRefused
     with unit_of_work(session):
-        review, case = _review(session, review_id)
-        if not _may_open(session, case, icc):
-            raise LookupRefused
         if review.done_at is None:
             review.done_at, review.done_by_id = utcnow(), icc.id
             _audit(session, rt, icc, AuditAction.PERSON_REVIEW_DONE, case)

@@ -332,6 +332,7 @@ AUDIT_OBJECT_LABELS = {
     "user": _l("Account"),
     "vp_report": _l("VP annual report"),
     "route": _l("Page"),
+    "repeat_review": _l("Request to the ICC to look at a person concerned"),
 }
 AUDIT_ACTOR_LABELS = {
     "reporter": _l("Reporter"),

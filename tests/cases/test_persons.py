@@ -29,6 +29,7 @@ from app.crypto.blind_index import blind_index, normalise_name
 from app.crypto.compartments import CASEFILE, CONVERSATION, IDENTITY, REPORT
 from app.localtime import local_date
 from app.models import (
+    AuditEntry,
     Case,
     CaseRestriction,
     CompartmentWrap,
@@ -222,6 +223,10 @@ def test_the_repeat_signal_appears_for_the_handlers_of_both_cases_and_nobody_els
     assert persons.reviews(session) == []
     with pytest.raises(LookupRefused):
         persons.review_lookup(session, rt, make_staff("icc").user, None, 1)
+    refused = session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == "repeat_review")).all()
+    assert [(e.action, e.object_id, e.result) for e in refused] == [
+        ("person.review_lookup", "1", "denied")]
 
 
 def test_a_shredded_case_no_longer_counts(session, rt, make_staff, new_case):
@@ -269,8 +274,6 @@ def test_the_icc_asked_to_look_sees_the_numbers_only_of_the_cases_it_may_open(
 
 
 def _entries(session, number):  # type: ignore[no-untyped-def]
-    from app.models import AuditEntry
-
     return session.scalars(select(AuditEntry).where(AuditEntry.object_id == number)).all()
 
 

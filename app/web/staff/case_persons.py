@@ -113,8 +113,7 @@ def _submit(user: User, number: str, cls: type[Form], prefix: str, act: Action,
     if prefix == REQUEST_PREFIX:
         form.person_id.choices = []
     if not form.validate_on_submit():
-        if not EmptyForm().validate_on_submit():
-            abort(400)  # the CSRF token is wrong: not a form to show again
+        # (A wrong CSRF token never gets here: CSRFProtect refuses it first.)
         return _page(user, opened, bound={prefix: form}, status=400,
                      error=_("Check the form: something is missing or not valid."))
     try:
