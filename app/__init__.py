@@ -30,7 +30,14 @@ from app.web.reporter import routes as reporting_routes
 from app.web.staff import accounts as account_routes
 from app.web.staff import admin as admin_routes
 from app.web.staff import audit as audit_routes
-from app.web.staff import case_access, case_minutes, case_page, queue, registration
+from app.web.staff import (
+    case_access,
+    case_minutes,
+    case_page,
+    case_persons,
+    queue,
+    registration,
+)
 from app.web.staff import keys as keys_routes
 from app.web.staff import retention as retention_routes
 from app.web.staff import stats as stats_routes
@@ -99,7 +106,7 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
     templating.init_app(app)
 
     # The staff case pages' topic modules add their routes to one blueprint.
-    for topic in (case_access, case_minutes, case_page, queue, registration):
+    for topic in (case_access, case_minutes, case_page, case_persons, queue, registration):
         assert topic.blueprint is case_blueprint
     for blueprint in (pages.blueprint, health.blueprint, account_routes.blueprint,
                       admin_routes.blueprint, case_blueprint, reporting_routes.blueprint,

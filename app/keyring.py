@@ -31,6 +31,7 @@ SECRET_FILES = {
     "audit_hmac.key": 32,  # HMAC key over every audit entry
     "totp.key": 32,  # encrypts TOTP secrets and keys recovery-code hashes
     "revocation.key": 32,  # Ed25519 seed: signs revocations of staff keys
+    "person_index.key": 32,  # HMAC key of the blind index of persons concerned
 }
 RECOVERY_PUBLIC = "recovery.pub"
 # The trust anchor's Ed25519 public key: every staff key that may receive a
@@ -58,6 +59,7 @@ class Keyring:
     audit_key: bytes
     totp_key: bytes
     keys_dir: Path
+    person_index_key: bytes
 
     def __repr__(self) -> str:  # never print key bytes
         return "<Keyring>"
@@ -112,6 +114,7 @@ def load_keyring(keys_dir: Path) -> Keyring:
         audit_key=read("audit_hmac.key"),
         totp_key=read("totp.key"),
         keys_dir=keys_dir,
+        person_index_key=read("person_index.key"),
     )
 
 

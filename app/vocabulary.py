@@ -165,6 +165,82 @@ class ReporterEventKind(StrEnum):
     MINUTES_CORRECTED = "minutes_corrected"
 
 
+class PersonRole(StrEnum):
+    """The part a person concerned plays in a case (kept encrypted, in the
+    case file; the code is what the sealed record holds)."""
+
+    ACCUSED = "accused"
+    WITNESS = "witness"
+    OTHER = "other"
+
+
+class NoticeStatus(StrEnum):
+    """Whether a person concerned was told that the case records them (GDPR
+    art. 14): not yet decided, informed, or informing deferred on a ground."""
+
+    PENDING = "pending"
+    INFORMED = "informed"
+    DEFERRED = "deferred"
+
+
+class NoticeMeans(StrEnum):
+    """How a person concerned was informed."""
+
+    LETTER = "letter"
+    EMAIL = "email"
+    CONVERSATION = "conversation"
+    OTHER = "other"
+
+
+class RestrictionGround(StrEnum):
+    """The legal grounds on which informing a person concerned, or their
+    request, may be deferred or restricted (GDPR art. 23(1), UAVG art. 41(1),
+    Directive 2019/1937 art. 16 and 22, Wbk)."""
+
+    # The inquiry would be harmed (UAVG art. 41(1)(d), prevention and
+    # investigation of offences and breaches of professional rules: (1)(g)).
+    INQUIRY = "inquiry"
+    # The reporter's identity and protection (Directive art. 16, Wbk; UAVG
+    # art. 41(1)(i): the rights and freedoms of others).
+    REPORTER_PROTECTION = "reporter_protection"
+    # Other people's rights and freedoms (witnesses, colleagues).
+    RIGHTS_OF_OTHERS = "rights_of_others"
+    # Disciplinary or criminal proceedings (UAVG art. 41(1)(d), (h)).
+    PROCEEDINGS = "proceedings"
+
+
+class SubjectRequestKind(StrEnum):
+    """What a data subject asks (GDPR art. 15-21)."""
+
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+
+
+class SubjectRequestDecision(StrEnum):
+    GRANTED = "granted"
+    PARTLY_GRANTED = "partly_granted"
+    REFUSED = "refused"
+
+
+class HearingStatus(StrEnum):
+    """A hearing's minutes, as the heard person checks them: not yet given,
+    given to them to check, their comments received, approved; or the
+    person declined to be heard (or to approve), which is recorded too."""
+
+    DRAFT = "draft"
+    AWAITING_PERSON = "awaiting_person"
+    COMMENTS_RECEIVED = "comments_received"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+# A hearing with one of these statuses counts as held for the decision.
+HEARING_DONE = (HearingStatus.APPROVED, HearingStatus.DECLINED)
+
+
 class AuditAction(StrEnum):
     """Every action the audit log records; `AuditLog.record` refuses any
     other. Each workflow transition is recorded as `case.<action>`."""
@@ -202,6 +278,7 @@ class AuditAction(StrEnum):
     CASE_REFER_TO_EXTERNAL = "case.refer_to_external"
     CASE_DELIVER_EXTERNAL_REPORT = "case.deliver_external_report"
     CASE_RECORD_DECISION = "case.record_decision"
+    CASE_RECORD_HEARING = "case.record_hearing"
     CASE_CLOSE = "case.close"
     CASE_REOPEN = "case.reopen"
     # Staff work on a case.
@@ -229,6 +306,25 @@ class AuditAction(StrEnum):
     CASE_LEGAL_HOLD_LIFTED = "case.legal_hold_lifted"
     CASE_SHREDDED = "case.shredded"
     ATTACHMENT_DOWNLOAD = "attachment.download"
+    # Persons concerned (app/cases/persons.py, hearings.py, subject_requests.py).
+    PERSON_ADDED = "person.added"
+    PERSON_CHANGED = "person.changed"
+    PERSON_REMOVED = "person.removed"
+    PERSON_INFORMED = "person.informed"
+    PERSON_NOTICE_DEFERRED = "person.notice_deferred"
+    PERSON_REPEAT_LOOKUP = "person.repeat_lookup"
+    PERSON_REVIEW_REQUESTED = "person.review_requested"
+    PERSON_REVIEW_LOOKUP = "person.review_lookup"
+    PERSON_REVIEW_DONE = "person.review_done"
+    PERSON_EXCLUDED_AS_NAMED = "person.excluded_as_named"
+    HEARING_REVISED = "hearing.revised"
+    HEARING_GIVEN = "hearing.given"
+    HEARING_APPROVED = "hearing.approved"
+    HEARING_COMMENTS = "hearing.comments"
+    HEARING_DECLINED = "hearing.declined"
+    SUBJECT_REQUEST_REGISTERED = "subject_request.registered"
+    SUBJECT_REQUEST_DECIDED = "subject_request.decided"
+    SUBJECT_REQUEST_EXTRACT = "subject_request.extract"
     # Accounts and signing in.
     SIGNIN_PASSWORD = "signin.password"  # noqa: S105 - an action, not a password
     SIGNIN_SECOND_FACTOR = "signin.second_factor"

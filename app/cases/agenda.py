@@ -2,11 +2,14 @@
 they hold and that are theirs to act on (queues.mine): acknowledgements and
 feedback overdue or due within a week, reporters' replies and requests for a
 meeting not yet answered, consents received, minutes the reporter corrected
-or has not yet approved.
+or has not yet approved; and, for persons concerned (app/cases/persons.py,
+subject_requests.py), deferred notices whose review day is near or past and
+data-subject requests not yet decided, also on closed cases.
 
 Counted from clear metadata only — deadlines, Case.last_author_kind, the
-consent dates, the minutes' status and the kinds and days of the reporter's
-events (app/models/notify.py) — so no key is opened to build the page.
+consent dates, the minutes' status, the kinds and days of the reporter's
+events (app/models/notify.py), review days and request deadlines — so no key
+is opened to build the page.
 Each item is a count and the first few case numbers; the queue has the rest.
 """
 
@@ -16,13 +19,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cases.queues import DUE_SOON_DAYS, mine, visible_to
-from app.models import Case, MeetingMinutes, Message, ReporterEvent, User, utcnow
-from app.vocabulary import AuthorKind, ReporterEventKind, State, Track
+from app.localtime import local_date
+from app.models import (
+    Case,
+    KeyWrap,
+    MeetingMinutes,
+    Message,
+    PersonConcerned,
+    ReporterEvent,
+    SubjectRequest,
+    User,
+    utcnow,
+)
+from app.vocabulary import AuthorKind, NoticeStatus, ReporterEventKind, State, Track
 
 SHOWN = 10
 
@@ -39,6 +54,8 @@ class AgendaItem(StrEnum):
     CONSENT_GIVEN = "consent_given"
     MINUTES_CORRECTED = "minutes_corrected"
     MINUTES_AWAITING = "minutes_awaiting"
+    NOTICE_REVIEW = "notice_review"
+    SUBJECT_REQUEST = "subject_request"
 
 
 @dataclass(frozen=True)
@@ -132,18 +149,43 @@ def _conditions(now: datetime) -> list[tuple[AgendaItem, ColumnElement[bool], An
     ]
 
 
-def agenda(session: Session, user: User, now: datetime | None = None) -> Agenda:
+def _duties(today: date) -> list[tuple[AgendaItem, ColumnElement[bool], Any]]:
+    """What is owed to persons concerned: a deferred notice to review within
+    a week (or overdue), a data-subject request not yet decided (by its
+    one-month deadline)."""
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    review = and_(PersonConcerned.case_id == Case.id,
+                  PersonConcerned.notice_status == NoticeStatus.DEFERRED)
+    request = and_(SubjectRequest.case_id == Case.id, SubjectRequest.decided_on.is_(None))
+    return [
+        (AgendaItem.NOTICE_REVIEW,
+         select(PersonConcerned.id).where(review, PersonConcerned.review_on <= soon).exists(),
+         select(func.min(PersonConcerned.review_on)).where(review).scalar_subquery()),
+        (AgendaItem.SUBJECT_REQUEST, select(SubjectRequest.id).where(request).exists(),
+         select(func.min(SubjectRequest.due_on)).where(request).scalar_subquery()),
+    ]
+
+
+def agenda(session: Session, user: User, now: datetime | None = None,
+           zone: ZoneInfo | None = None) -> Agenda:
     """What `user` has to do: only the cases they hold, at a stage of their
-    roles (a case passed on is no longer on it), not restricted, not closed."""
+    roles (a case passed on is no longer on it), not restricted, not closed.
+    What is owed to persons concerned stays on it after closing. `zone`:
+    the organisation's, for the day review dates are compared with."""
     now = now or utcnow()
     base = and_(visible_to(user), mine(user), Case.state != State.CLOSED)
+    held = Case.id.in_(select(KeyWrap.case_id).where(KeyWrap.user_id == user.id))
+    duty_base = and_(visible_to(user), or_(mine(user), and_(held, Case.state == State.CLOSED)))
+    today = local_date(now, zone) if zone is not None else now.date()
+    items = [(item, base, condition, when) for item, condition, when in _conditions(now)]
+    items += [(item, duty_base, condition, when) for item, condition, when in _duties(today)]
     sections = []
-    for item, condition, when in _conditions(now):
-        total = session.scalar(select(func.count(Case.id)).where(base, condition)) or 0
+    for item, cases, condition, when in items:
+        total = session.scalar(select(func.count(Case.id)).where(cases, condition)) or 0
         if not total:
             continue
         rows = session.execute(
-            select(Case.number, when.label("when")).where(base, condition)
+            select(Case.number, when.label("when")).where(cases, condition)
             .order_by(when.asc(), Case.id.asc()).limit(SHOWN)
         ).all()
         sections.append(AgendaSection(item=item, total=total,

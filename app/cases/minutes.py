@@ -255,6 +255,23 @@ def reporter_correct(session: Session, rt: Runtime, case: Case, key: CaseKeys, m
 # --- reading ------------------------------------------------------------------------
 
 
+def open_version(key: CaseKeys, case: Case, compartment: str, *,
+                 body: tuple[str, bytes, int | None],
+                 answer: tuple[str, bytes | None]) -> tuple[dict[str, Any], str | None]:
+    """One version of minutes kept in versions (these, or a hearing's:
+    app/cases/hearings.py): its text and who was present — `body` is (field,
+    ciphertext, writer id), bound to its writer — and the answer to it, if
+    any — `answer` is (field, ciphertext): the reporter's corrections, the
+    heard person's comments."""
+    field, blob, writer_id = body
+    data = decrypt_json(key, case, field, blob, compartment=compartment,
+                        context={"created_by_id": writer_id})
+    answer_field, answer_blob = answer
+    reply = (decrypt_text(key, answer_blob, compartment=compartment, field=answer_field)
+             if answer_blob is not None else None)
+    return data, reply
+
+
 def read_minutes(session: Session, case: Case, key: CaseKeys, *,
                  for_reporter: bool = False) -> list[MinutesView]:
     """Every minutes of the case with all versions, newest meeting first. The
@@ -276,12 +293,10 @@ def read_minutes(session: Session, case: Case, key: CaseKeys, *,
     ).all()
     by_minutes: dict[int, list[VersionView]] = {}
     for row, name in rows:
-        body = decrypt_json(key, case, _body_field(row.minutes_id, row.version),
-                            row.body_ciphertext, compartment=CONVERSATION,
-                            context={"created_by_id": row.created_by_id})
-        correction = (decrypt_text(key, row.correction_ciphertext, compartment=CONVERSATION,
-                                   field=_correction_field(row.minutes_id, row.version))
-                      if row.correction_ciphertext is not None else None)
+        body, correction = open_version(
+            key, case, CONVERSATION, body=(_body_field(row.minutes_id, row.version),
+                                           row.body_ciphertext, row.created_by_id),
+            answer=(_correction_field(row.minutes_id, row.version), row.correction_ciphertext))
         by_minutes.setdefault(row.minutes_id, []).append(VersionView(
             version=row.version, author_name=None if for_reporter else name,
             created_at=row.created_at, text=body["text"], present=body.get("present", ""),

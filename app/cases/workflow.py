@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import trust
-from app.cases import conflicts, custody, legacy
+from app.cases import conflicts, custody, hearings, legacy, persons
 from app.cases.content import (
     add_staff_message,
     attach_pending,
@@ -86,6 +86,7 @@ class FieldKind(StrEnum):
     CHECKBOX = "checkbox"
     MULTI_SELECT = "multi_select"
     FILE = "file"
+    DATE = "date"
 
 Code = TypeVar("Code", bound=StrEnum)
 
@@ -120,7 +121,9 @@ class Transition:
     to_state: State | None
     actors: frozenset[Actor]
     # Requirement names checked by `perform` beyond role and state:
-    # "consent" = the reporter's recorded consent to pass the case on.
+    # "consent" = the reporter's recorded consent to pass the case on;
+    # "hearing" = on a formal report, every accused person concerned heard
+    # (hoor en wederhoor: app/cases/hearings.py).
     requires: tuple[str, ...] = ()
     fields: tuple[FormField, ...] = ()
     # Actions that end with the actor holding no key any more.
@@ -195,9 +198,15 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
        FormField("include_identity", FieldKind.CHECKBOX, needs_consent=True)),
     _t("deliver_external_report", [State.EXTERNAL_INVESTIGATION], State.DECISION, [Role.EXTERNAL],
        _textarea("findings", required=True), FormField("report_file", FieldKind.FILE)),
+    # Hoor en wederhoor: a person concerned heard before the decision.
+    _t("record_hearing", [State.INQUIRY, State.EXTERNAL_INVESTIGATION, State.DECISION], None,
+       [Role.IC, Role.ICC], _select("person_id", "persons"),
+       FormField("held_on", FieldKind.DATE, required=True),
+       FormField("present", FieldKind.TEXT), _textarea("minutes", required=True),
+       FormField("declined", FieldKind.CHECKBOX)),
     _t("record_decision", [State.INQUIRY, State.DECISION], State.DECISION, [Role.IC],
        _select("outcome", DECISION_OUTCOMES), _select("measure", tuple(Measure), False),
-       _textarea("feedback")),
+       _textarea("feedback"), requires=("hearing",)),
     _t("close", [State.DECISION], State.CLOSED, [Role.IC],
        _select("close_reason", DECISION_CLOSE_REASONS), _MESSAGE),
     _t("reopen", [State.CLOSED], State.WITH_IC, [Role.IC], _textarea("reason", required=True)),
@@ -241,6 +250,13 @@ class IdentityConsentMissing(RequirementMissing):
     the code is the same "consent" as passing the case on)."""
 
     area = "referral"
+
+
+class HearingRefused(RequirementMissing):
+    """The hearing can not be recorded (a date ahead, no minutes): the
+    hearing's own code and text."""
+
+    area = "hearing"
 
 
 class CaseChanged(WorkflowError, Conflict):
@@ -299,7 +315,9 @@ class _Ctx:
 
 
 def _grant(ctx: _Ctx, target: User, role: Role, compartments: list[str] | None = None) -> None:
-    if conflicts.is_restricted(ctx.session, ctx.case, target):
+    if conflicts.is_restricted(ctx.session, ctx.case, target) or persons.is_named(
+            ctx.session, ctx.rt, ctx.case, target):
+        # Excluded, or named as a person concerned (app/cases/persons.py).
         raise RequirementMissing("target_restricted", name=target.display_name)
     try:
         custody.wrap_for_user(ctx.session, ctx.rt, ctx.case, ctx.key, target, granted_by=ctx.actor,
@@ -350,7 +368,8 @@ def _users_with_role(session: Session, rt: Runtime, role: str, unit_id: int) -> 
 
 def _grant_unit_ics(ctx: _Ctx) -> list[User]:
     ics = [u for u in _users_with_role(ctx.session, ctx.rt, Role.IC, ctx.case.unit_id)
-           if not conflicts.is_restricted(ctx.session, ctx.case, u)]
+           if not conflicts.is_restricted(ctx.session, ctx.case, u)
+           and not persons.is_named(ctx.session, ctx.rt, ctx.case, u)]
     if not ics:
         raise RequirementMissing("no_ic_for_unit")
     for ic in ics:
@@ -549,6 +568,42 @@ def _deliver_external_report(ctx: _Ctx) -> None:
     end_referrals(ctx.session, ctx.rt, ctx.case, ctx.now)
 
 
+def _record_hearing(ctx: _Ctx) -> None:
+    person_id = ctx.int_param("person_id")
+    if person_id is None:
+        raise RequirementMissing("missing_person_id")
+    try:
+        hearings.record_hearing(ctx.session, ctx.rt, ctx.case, ctx.key, ctx.actor,
+                                person_id=person_id, held_on=_date(ctx, "held_on"),
+                                text=ctx.param("minutes") or "",
+                                present=ctx.param("present") or "",
+                                declined=bool(ctx.param("declined")))
+    except persons.PersonNotFound:
+        raise RequirementMissing("invalid_person_id") from None
+    except hearings.HearingError as exc:
+        raise HearingRefused(exc.code) from None
+
+
+def _date(ctx: _Ctx, name: str) -> date:
+    value = ctx.param(name)
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        raise RequirementMissing(f"invalid_{name}") from None
+
+
+def _hearing_requirement(ctx: _Ctx) -> None:
+    """On a formal report, every accused person concerned was heard (the
+    hearing approved, or the person declined) before a decision."""
+    if ctx.case.track is not Track.REPORT:
+        return
+    unheard = hearings.unheard_accused(ctx.session, ctx.case, ctx.key)
+    if unheard is None:
+        raise RequirementMissing("hearing_unknown")
+    if unheard:
+        raise RequirementMissing("hearing", name=unheard[0])
+
+
 def _record_decision(ctx: _Ctx) -> None:
     outcome = _choice(ctx, "outcome", DECISION_OUTCOMES)
     measure = _choice(ctx, "measure", Measure) if outcome is Outcome.FOUNDED else None
@@ -588,6 +643,7 @@ APPLY: dict[str, Callable[[_Ctx], None]] = {
     "start_inquiry": _start_inquiry,
     "refer_to_external": _refer_to_external,
     "deliver_external_report": _deliver_external_report,
+    "record_hearing": _record_hearing,
     "record_decision": _record_decision,
     "close": _close_case,
     "reopen": _reopen,
@@ -637,6 +693,8 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
     ctx = _Ctx(session=session, rt=rt, case=case, actor=actor, key=key, params=params,
                roles=transition.roles)
     try:
+        if "hearing" in transition.requires:
+            _hearing_requirement(ctx)
         if case.state is State.WITH_VP and actor.has_role(Role.VP):
             # The VP who acts on a case while it is with a VP - gives advice,
             # refers, passes it on - is its counsellor (the VP annual report).

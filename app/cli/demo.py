@@ -153,6 +153,10 @@ def _echo_year(year: YearSummary | None) -> None:
     click.echo(f"  Of these, signals of the vertrouwenspersonen: {signals}.")
     click.echo("  Some closed more than two years ago: `meldpunt retention run --dry-run` lists "
                "them (one is on legal hold).")
+    if year.repeated:
+        click.echo(f"  Persons concerned: one person is named in {' and '.join(year.repeated)}, "
+                   f"spelled differently; sign in as {demo_email('ic')} to see the repeat "
+                   "signal, her hearing and her access request (a redacted extract).")
     click.echo("Reporter mailbox: http://127.0.0.1:5000/postbus with one of these receipt codes")
     for number, code, what in year.codes:
         click.echo(f"  {code}   {number}: {what}")

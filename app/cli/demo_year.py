@@ -26,21 +26,36 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.cases import casework, custody, mailbox, minutes, workflow
+from app.cases import (
+    casework,
+    custody,
+    hearings,
+    mailbox,
+    minutes,
+    persons,
+    subject_requests,
+    workflow,
+)
 from app.cases.deadlines import acknowledge_due, feedback_due
 from app.cases.intake import NewReport, submit_report
 from app.cases.registration import Registration, Signal, register_report, register_signal
 from app.crypto.compartments import CaseKeys
 from app.crypto.keys import PrivateKey, unlock_private_key
+from app.localtime import local_date
 from app.models import (
     Case,
     CaseNote,
     ExternalReferral,
+    Hearing,
+    HearingVersion,
     KeyWrap,
     MeetingMinutes,
     Message,
     MinutesVersion,
+    PersonConcerned,
     Receipt,
+    RepeatReview,
+    SubjectRequest,
     Unit,
     User,
     utcnow,
@@ -55,8 +70,11 @@ from app.vocabulary import (
     IntakeChannel,
     Measure,
     Outcome,
+    PersonRole,
     ReferralTarget,
+    RestrictionGround,
     Role,
+    SubjectRequestKind,
     Track,
     UnitKind,
 )
@@ -75,7 +93,10 @@ class Step:
     (the reporter writes back), feedback (a message marked as the feedback),
     note, consent, escalate, inquiry, external, findings, decide, close,
     close_advice, refer, close_early, withdraw, minutes, approve_minutes
-    (the reporter, in the mailbox), paper_approval, hold."""
+    (the reporter, in the mailbox), paper_approval, hold; for persons
+    concerned: concerned (recorded), inform, defer (until a review day
+    `review_in` days from today), hearing (heard, the minutes approved),
+    request (an access request by the person), ask_icc."""
 
     day: int
     act: str
@@ -88,6 +109,15 @@ class Step:
     measure: Measure | None = None
     reason: CloseReason | None = None
     referred_to: ReferralTarget | None = None
+    # A person concerned: their name (as this report spells it), role,
+    # function and unit; a deferral's ground and how many days from today
+    # its review falls.
+    person: str = ""
+    role: PersonRole = PersonRole.ACCUSED
+    function: str = ""
+    unit: str = ""
+    ground: RestrictionGround | None = None
+    review_in: int = 0
 
 
 # What the reporter does, in the mailbox (the story needs a receipt code).
@@ -146,6 +176,36 @@ def minutes_of(day: int, text: str, present: str) -> Step:
     reporter has a mailbox, sent there for approval."""
     return Step(day, "minutes", text, present=present)
 
+
+def concerned(day: int, name: str, role: PersonRole, function: str, unit: str) -> Step:
+    return Step(day, "concerned", person=name, role=role, function=function, unit=unit)
+
+
+def inform(day: int, name: str, text: str = "") -> Step:
+    return Step(day, "inform", text, person=name)
+
+
+def defer(day: int, name: str, ground: RestrictionGround, review_in: int, text: str) -> Step:
+    return Step(day, "defer", text, person=name, ground=ground, review_in=review_in)
+
+
+def hearing(day: int, name: str, text: str, present: str) -> Step:
+    """The person heard on `day`; the minutes given to them and approved."""
+    return Step(day, "hearing", text, present=present, person=name)
+
+
+def access_request(day: int, name: str, text: str) -> Step:
+    return Step(day, "request", text, person=name)
+
+
+def ask_icc(day: int, name: str) -> Step:
+    return Step(day, "ask_icc", person=name)
+
+
+# One person concerned named in two reports, spelled differently each time:
+# the handlers of both see the repeat signal (app/cases/persons.py).
+REPEATED = "Zoë van den Berg"
+REPEATED_ELSEWHERE = "zoe van den  Berg"
 
 ANON, CONF, OPEN = Channel.ANONYMOUS, Channel.CONFIDENTIAL, Channel.OPEN
 ADVICE, REPORT = Track.ADVICE, Track.REPORT
@@ -255,6 +315,8 @@ STORIES: tuple[Story, ...] = (
     Story(30, "kerndepartement", REPORT, CONF, "misbruik_positie", None,
           "Een afdelingshoofd heeft een familielid aangenomen zonder open sollicitatie.",
           steps=(ack(3), to_ic(4),
+                 concerned(6, "Marieke Smit", PersonRole.WITNESS, "secretaresse",
+                           "Directie Personeel"),
                  ask(10, "Weet je of de vacature ergens is gepubliceerd?"),
                  reply(14, "Nee, ik heb haar nergens gezien. De functie stond ook niet op "
                            "intranet."))),
@@ -277,6 +339,10 @@ STORIES: tuple[Story, ...] = (
     Story(120, "kerndepartement", REPORT, ANON, "financiele_schendingen", None,
           "Bij inkoop worden opdrachten steeds net onder de aanbestedingsgrens opgeknipt.",
           steps=(ack(2), to_ic(3), inquiry(10),
+                 concerned(11, REPEATED_ELSEWHERE, PersonRole.ACCUSED, "projectleider inkoop",
+                           "Directie Bedrijfsvoering"),
+                 defer(11, REPEATED_ELSEWHERE, RestrictionGround.INQUIRY, 4,
+                       "Informeren zou het opvragen van de inkoopdossiers schaden."),
                  ask(12, "Om welke opdrachten gaat het ongeveer, en over welke periode?"),
                  reply(20, "Drie ICT-opdrachten in het afgelopen jaar, steeds hetzelfde "
                            "bureau."),
@@ -308,13 +374,27 @@ STORIES: tuple[Story, ...] = (
     Story(240, "kerndepartement", REPORT, ANON, "misbruik_positie", None,
           "Een beleidsmedewerker beïnvloedt subsidiebesluiten voor een stichting waar hij "
           "bestuurder is.",
-          steps=(ack(2), to_ic(3), inquiry(7), external(21),
+          steps=(ack(2), to_ic(3), inquiry(7),
+                 concerned(8, REPEATED, PersonRole.ACCUSED, "beleidsmedewerker",
+                           "Directie Subsidies"),
+                 concerned(8, "Jeroen Kok", PersonRole.WITNESS, "teamleider",
+                           "Directie Subsidies"),
+                 inform(20, REPEATED, "Per brief geïnformeerd over de melding en haar "
+                                      "rechten."),
+                 external(21),
                  feedback(60, "Een extern bureau onderzoekt je melding."),
                  findings(100, "Bevindingen: belangenverstrengeling vastgesteld bij twee "
                                "besluiten."),
+                 hearing(110, REPEATED, "Zoë van den Berg erkent bestuurder van de stichting "
+                                        "te zijn. Zij zegt dat Jeroen Kok daarvan wist en dat "
+                                        "zij zich bij één besluit heeft verschoond.",
+                         "Zoë van den Berg, integriteitscoördinator, jurist"),
+                 ask_icc(111, REPEATED),
                  decide(120, Outcome.FOUNDED, Measure.REPRIMAND,
                         "Het onderzoek is klaar. Je melding is gegrond en er is een "
-                        "maatregel genomen."))),
+                        "maatregel genomen."),
+                 access_request(225, REPEATED, "Zoë van den Berg vraagt per e-mail welke "
+                                               "gegevens over haar zijn vastgelegd."))),
     Story(90, "igj", REPORT, CONF, UNWANTED, "agressie_geweld",
           "Een collega dreigde mij na een meningsverschil 'op te wachten' na het werk.",
           steps=(ack(1), to_ic(2), inquiry(5),
@@ -493,6 +573,8 @@ class YearSummary:
     narratives: int = 0
     # (case number, receipt code, what the mailbox shows)
     codes: list[tuple[str, str, str]] = field(default_factory=list)
+    # The cases that name the same person concerned, spelled differently.
+    repeated: list[str] = field(default_factory=list)
 
 
 class _Cast:
@@ -634,8 +716,47 @@ def _take(run: _Run, step: Step) -> None:
                                  latest.current_version)
     elif act == "hold":
         set_legal_hold(session, rt, case, run.handler, run.key(), step.text)
+    elif act in PERSON_ACTS:
+        _person_step(run, step)
     else:
         raise ValueError(f"unknown demo step {act!r}")
+
+
+PERSON_ACTS = ("concerned", "inform", "defer", "hearing", "request", "ask_icc")
+
+
+def _person_step(run: _Run, step: Step) -> None:
+    """A step about a person concerned, as the case's handler."""
+    session, rt, case, handler = run.session, run.rt, run.case, run.handler
+    key = run.key()
+    if step.act == "concerned":
+        persons.add_person(session, rt, case, key, handler, persons.PersonDetails(
+            name=step.person, function=step.function, unit=step.unit, role=step.role))
+        return
+    # As recorded: white space runs are one space.
+    person_id = next(p.id for p in persons.read_persons(session, case, key)
+                     if p.name == " ".join(step.person.split()))
+    on = _moment(run.received, step.day).date()
+    if step.act == "inform":
+        persons.record_informed(session, rt, case, key, handler, person_id, on=on,
+                                means="letter", note=step.text)
+    elif step.act == "defer":
+        assert step.ground is not None
+        today = local_date(utcnow(), rt.settings.zone)
+        persons.defer_notice(session, rt, case, key, handler, person_id, ground=step.ground,
+                             review_on=today + timedelta(days=step.review_in), note=step.text)
+    elif step.act == "hearing":
+        run.perform(handler, "record_hearing", person_id=str(person_id), held_on=on.isoformat(),
+                    minutes=step.text, present=step.present)
+        heard = hearings.read_hearings(session, case, run.key())[0]
+        hearings.give_to_person(session, rt, case, handler, heard.id, heard.current_version)
+        hearings.record_approval(session, rt, case, handler, heard.id, heard.current_version)
+    elif step.act == "request":
+        subject_requests.register_request(session, rt, case, key, handler,
+                                          kind=SubjectRequestKind.ACCESS, received_on=on,
+                                          person_id=person_id, details=step.text)
+    else:
+        persons.ask_icc(session, rt, case, key, handler, person_id)
 
 
 # --- back-dating ------------------------------------------------------------------------
@@ -654,6 +775,11 @@ _ROW_MOMENTS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (KeyWrap, ("granted_at",)),
     (ExternalReferral, ("created_at",)),
     (Receipt, ("created_at",)),
+    (PersonConcerned, ("created_at", "notice_decided_at")),
+    (Hearing, ("created_at", "given_at", "decided_at")),
+    (HearingVersion, ("created_at", "commented_at")),
+    (SubjectRequest, ("created_at",)),
+    (RepeatReview, ("requested_at",)),
 )
 
 
@@ -793,6 +919,8 @@ def seed_year(session: Session, rt: Runtime, users: dict[str, User],
         summary.states[case.state] += 1
         if story.show_code and code is not None:
             summary.codes.append((case.number, code, story.show_code))
+        if any(step.person in (REPEATED, REPEATED_ELSEWHERE) for step in story.steps):
+            summary.repeated.append(case.number)
     for signal in SIGNALS:
         case = play_signal(session, rt, cast, signal, today)
         summary.cases += 1

@@ -18,6 +18,14 @@ from app.models.minutes import MeetingMinutes, MinutesVersion
 from app.models.notify import Notification, NotifyPreference, ReporterEvent
 from app.models.org import Unit
 from app.models.page_text import PageText
+from app.models.persons import (
+    Hearing,
+    HearingVersion,
+    PersonConcerned,
+    PersonIndexEntry,
+    RepeatReview,
+    SubjectRequest,
+)
 from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
 from app.models.retention import CaseTally, RetentionChange, RetentionRule
 from app.models.trust import KeyEndorsement, KeyRevocation
@@ -35,6 +43,8 @@ __all__ = [
     "CaseTally",
     "CounsellorNarrative",
     "ExternalReferral",
+    "Hearing",
+    "HearingVersion",
     "CompartmentWrap",
     "IdentityConsent",
     "KeyEndorsement",
@@ -47,14 +57,18 @@ __all__ = [
     "Notification",
     "NotifyPreference",
     "PageText",
+    "PersonConcerned",
+    "PersonIndexEntry",
     "Receipt",
     "RecoveryCode",
+    "RepeatReview",
     "ReporterEvent",
     "ReporterSession",
     "RetentionChange",
     "RetentionRule",
     "SendToken",
     "StaffSession",
+    "SubjectRequest",
     "Unit",
     "User",
     "UserRole",

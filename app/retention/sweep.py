@@ -24,7 +24,7 @@ from sqlalchemy import Row, Table, delete, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from app.cases import custody
+from app.cases import custody, persons
 from app.cases.deadlines import add_months
 from app.cases.intake import purge_send_tokens
 from app.localtime import calendar_days, day_stamp, local_date
@@ -127,6 +127,8 @@ def shred_and_delete(session: Session, rt: Runtime, cases: Sequence[Case | Row],
     session.execute(insert(cast(Table, CaseTally.__table__)),
                     [tally_values(case, tally_time, rt.settings.zone) for case in cases])
     ids = [case.id for case in cases]
+    # Persons concerned, their index entries, hearings and requests.
+    persons.destroy_person_data(session, ids)
     file_ids = custody.destroy_key_material(session, ids)
     # Restrictions and anything else case-owned go by ON DELETE CASCADE.
     session.execute(delete(Case).where(custody.ids_in(session, Case.id, ids)),

@@ -17,12 +17,19 @@ from app.vocabulary import (
     Channel,
     CloseReason,
     CounsellorKind,
+    HearingStatus,
     IntakeChannel,
     Measure,
+    NoticeMeans,
+    NoticeStatus,
     Outcome,
+    PersonRole,
     ReferralTarget,
+    RestrictionGround,
     Role,
     State,
+    SubjectRequestDecision,
+    SubjectRequestKind,
     Track,
     UnitKind,
 )
@@ -182,6 +189,8 @@ AGENDA_LABELS: dict[AgendaItem, LazyString] = {
     AgendaItem.CONSENT_GIVEN: _l("The reporter consents to passing the case on"),
     AgendaItem.MINUTES_CORRECTED: _l("The reporter sent corrections to minutes"),
     AgendaItem.MINUTES_AWAITING: _l("Minutes waiting for the reporter's approval"),
+    AgendaItem.NOTICE_REVIEW: _l("Review whether a person concerned can be informed now"),
+    AgendaItem.SUBJECT_REQUEST: _l("Data-subject request to answer (deadline)"),
 }
 AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.REPORT_SUBMITTED: _l("Report submitted by the reporter"),
@@ -198,6 +207,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.CASE_REFER_TO_EXTERNAL: _l("Referred to an external bureau"),
     AuditAction.CASE_DELIVER_EXTERNAL_REPORT: _l("External report delivered"),
     AuditAction.CASE_RECORD_DECISION: _l("Decision recorded"),
+    AuditAction.CASE_RECORD_HEARING: _l("Hearing of a person concerned recorded"),
     AuditAction.CASE_CLOSE: _l("Closed"),
     AuditAction.CASE_REOPEN: _l("Reopened"),
     AuditAction.CASE_MESSAGE_SENT: _l("Message sent to the reporter"),
@@ -242,6 +252,26 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.CASE_LEGAL_HOLD_LIFTED: _l("Legal hold lifted"),
     AuditAction.CASE_SHREDDED: _l("Case deleted"),
     AuditAction.ATTACHMENT_DOWNLOAD: _l("File downloaded"),
+    AuditAction.PERSON_ADDED: _l("Person concerned recorded"),
+    AuditAction.PERSON_CHANGED: _l("Person concerned corrected"),
+    AuditAction.PERSON_REMOVED: _l("Person concerned removed"),
+    AuditAction.PERSON_INFORMED: _l("Person concerned informed"),
+    AuditAction.PERSON_NOTICE_DEFERRED: _l("Informing a person concerned deferred"),
+    AuditAction.PERSON_REPEAT_LOOKUP: _l("Looked up whether persons concerned are named in "
+                                         "other cases"),
+    AuditAction.PERSON_REVIEW_REQUESTED: _l("The ICC was asked to look at a person concerned"),
+    AuditAction.PERSON_REVIEW_LOOKUP: _l("The ICC looked up the cases of a person concerned"),
+    AuditAction.PERSON_REVIEW_DONE: _l("The ICC finished looking at a person concerned"),
+    AuditAction.PERSON_EXCLUDED_AS_NAMED: _l("A colleague named as a person concerned was "
+                                             "excluded"),
+    AuditAction.HEARING_REVISED: _l("Hearing minutes revised"),
+    AuditAction.HEARING_GIVEN: _l("Hearing minutes given to the person heard"),
+    AuditAction.HEARING_APPROVED: _l("Hearing minutes approved by the person heard"),
+    AuditAction.HEARING_COMMENTS: _l("Comments of the person heard recorded"),
+    AuditAction.HEARING_DECLINED: _l("The person heard declined"),
+    AuditAction.SUBJECT_REQUEST_REGISTERED: _l("Data-subject request registered"),
+    AuditAction.SUBJECT_REQUEST_DECIDED: _l("Data-subject request decided"),
+    AuditAction.SUBJECT_REQUEST_EXTRACT: _l("Extract made for a data-subject request"),
     AuditAction.SIGNIN_PASSWORD: _l("Sign-in: password"),
     AuditAction.SECURITY_FLOOD_DETECTED: _l("Flood of wrong codes or sign-ins"),
     AuditAction.SIGNIN_SECOND_FACTOR: _l("Sign-in: second factor"),
@@ -311,6 +341,7 @@ AUDIT_OBJECT_LABELS = {
     "user": _l("Account"),
     "vp_report": _l("VP annual report"),
     "route": _l("Page"),
+    "repeat_review": _l("Request to the ICC to look at a person concerned"),
 }
 AUDIT_ACTOR_LABELS = {
     "reporter": _l("Reporter"),
@@ -469,6 +500,7 @@ ACTION_LABELS = {
     "start_inquiry": _l("Start preliminary inquiry"),
     "refer_to_external": _l("Refer to an external bureau"),
     "deliver_external_report": _l("Deliver the investigation report"),
+    "record_hearing": _l("Record a hearing (hoor en wederhoor)"),
     "record_decision": _l("Record decision"),
     "close": _l("Close the case"),
     "reopen": _l("Reopen"),
@@ -478,6 +510,11 @@ ACTION_HINTS = {
     "route_to_vp": _l("Intake's access to the case ends when it is routed."),
     "route_to_ic": _l("The integrity coordinator(s) of the unit receive the case; "
                       "intake's access ends."),
+    "record_hearing": _l("Hear every accused person concerned before the decision. The person "
+                         "heard checks the minutes; record their approval or comments under "
+                         "Persons concerned."),
+    "record_decision": _l("On a formal report, every accused person concerned must have been "
+                          "heard first (the minutes approved, or the person declined)."),
 }
 # Shown on an action that requires the reporter's consent while there is none.
 ACTION_WITHOUT_CONSENT = {
@@ -507,10 +544,17 @@ FIELD_LABELS = {
     "measure": _l("Measure (if founded)"),
     "feedback": _l("Feedback to the reporter (optional)"),
     "close_reason": _l("Close reason"),
+    "person_id": _l("Person heard"),
+    "held_on": _l("Date of the hearing"),
+    "present": _l("Who was present (optional)"),
+    "minutes": _l("Minutes of the hearing"),
+    "declined": _l("The person declined to be heard (write in the minutes how they were "
+                   "invited)"),
 }
 FIELD_HINTS = {
     "text": _l("The reporter reads this in their mailbox. You may edit the standard text."),
     "feedback": _l("The reporter reads this in their mailbox. Do not name other people."),
+    "minutes": _l("Never shown to the reporter. The person heard checks it."),
 }
 # The first, empty option of an optional select.
 FIELD_EMPTY_OPTIONS = {
@@ -521,6 +565,95 @@ FIELD_EMPTY_OPTIONS = {
 # Shown instead of a field offered only with the reporter's consent.
 FIELD_WITHOUT_CONSENT = {
     "include_identity": _l("The reporter's identity is never sent without their consent."),
+}
+
+
+# --- persons concerned (app/cases/persons.py, hearings.py, subject_requests.py) ---------
+
+PERSON_ROLE_LABELS: dict[PersonRole, LazyString] = {
+    PersonRole.ACCUSED: _l("Accused (the report is about them)"),
+    PersonRole.WITNESS: _l("Witness"),
+    PersonRole.OTHER: _l("Otherwise concerned"),
+}
+NOTICE_STATUS_LABELS: dict[NoticeStatus, LazyString] = {
+    NoticeStatus.PENDING: _l("Not yet informed"),
+    NoticeStatus.INFORMED: _l("Informed"),
+    NoticeStatus.DEFERRED: _l("Informing deferred"),
+}
+NOTICE_MEANS_LABELS: dict[NoticeMeans, LazyString] = {
+    NoticeMeans.LETTER: _l("By letter"),
+    NoticeMeans.EMAIL: _l("By e-mail"),
+    NoticeMeans.CONVERSATION: _l("In a conversation"),
+    NoticeMeans.OTHER: _l("Otherwise"),
+}
+RESTRICTION_GROUND_LABELS: dict[RestrictionGround, LazyString] = {
+    RestrictionGround.INQUIRY: _l("It would harm the inquiry (GDPR art. 23(1)(d) and (h), UAVG "
+                                  "art. 41(1)(d) and (g))"),
+    RestrictionGround.REPORTER_PROTECTION: _l("It would reveal or endanger the reporter "
+                                              "(Directive 2019/1937 art. 16 and 22, Wbk; UAVG "
+                                              "art. 41(1)(i))"),
+    RestrictionGround.RIGHTS_OF_OTHERS: _l("It would harm the rights and freedoms of others, "
+                                           "such as witnesses (UAVG art. 41(1)(i))"),
+    RestrictionGround.PROCEEDINGS: _l("Disciplinary or criminal proceedings are under way "
+                                      "(UAVG art. 41(1)(d) and (h))"),
+}
+REQUEST_KIND_LABELS: dict[SubjectRequestKind, LazyString] = {
+    SubjectRequestKind.ACCESS: _l("Access (GDPR art. 15)"),
+    SubjectRequestKind.RECTIFICATION: _l("Rectification (art. 16)"),
+    SubjectRequestKind.ERASURE: _l("Erasure (art. 17)"),
+    SubjectRequestKind.RESTRICTION: _l("Restriction of processing (art. 18)"),
+    SubjectRequestKind.OBJECTION: _l("Objection (art. 21)"),
+}
+REQUEST_DECISION_LABELS: dict[SubjectRequestDecision, LazyString] = {
+    SubjectRequestDecision.GRANTED: _l("Granted"),
+    SubjectRequestDecision.PARTLY_GRANTED: _l("Partly granted"),
+    SubjectRequestDecision.REFUSED: _l("Refused"),
+}
+HEARING_STATUS_LABELS: dict[HearingStatus, LazyString] = {
+    HearingStatus.DRAFT: _l("not yet given to the person heard"),
+    HearingStatus.AWAITING_PERSON: _l("with the person heard, to check"),
+    HearingStatus.COMMENTS_RECEIVED: _l("comments received: make a revised version"),
+    HearingStatus.APPROVED: _l("approved by the person heard"),
+    HearingStatus.DECLINED: _l("the person declined"),
+}
+
+
+def person_role_label(code: str | None) -> str:
+    return _label(PERSON_ROLE_LABELS, code)
+
+
+def notice_status_label(code: str | None) -> str:
+    return _label(NOTICE_STATUS_LABELS, code)
+
+
+def notice_means_label(code: str | None) -> str:
+    return _label(NOTICE_MEANS_LABELS, code)
+
+
+def restriction_ground_label(code: str | None) -> str:
+    return _label(RESTRICTION_GROUND_LABELS, code)
+
+
+def request_kind_label(code: str | None) -> str:
+    return _label(REQUEST_KIND_LABELS, code)
+
+
+def request_decision_label(code: str | None) -> str:
+    return _label(REQUEST_DECISION_LABELS, code)
+
+
+def hearing_status_label(code: str | None) -> str:
+    return _label(HEARING_STATUS_LABELS, code)
+
+
+PERSON_HELPERS = {
+    "person_role_label": person_role_label,
+    "notice_status_label": notice_status_label,
+    "notice_means_label": notice_means_label,
+    "restriction_ground_label": restriction_ground_label,
+    "request_kind_label": request_kind_label,
+    "request_decision_label": request_decision_label,
+    "hearing_status_label": hearing_status_label,
 }
 
 

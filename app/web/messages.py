@@ -50,7 +50,7 @@ _HOLD_REASON = _l("Give a reason for the legal hold.")
 
 # Workflow parameters checked by a choice or a number (`invalid_<name>`).
 CHOSEN_PARAMS = ("track", "unit_id", "vp_id", "bureau_id", "referred_to", "reason", "outcome",
-                 "measure", "close_reason")
+                 "measure", "close_reason", "person_id")
 
 MESSAGES: dict[str, LazyString] = {
     # --- the case workflow (app/cases/workflow.py) ---
@@ -78,6 +78,11 @@ MESSAGES: dict[str, LazyString] = {
     "workflow.consent": _l(
         "The reporter has not (or no longer) consented to passing the case on."),
     "workflow.not_holder": _l("You do not hold this case."),
+    "workflow.hearing": _l("First hear %(name)s (hoor en wederhoor): record the hearing, and "
+                           "the approval of its minutes or that the person declined."),
+    "workflow.hearing_unknown": _l("Your key does not open the case file, so it can not be "
+                                   "checked whether everyone was heard."),
+    "workflow.invalid_held_on": _l("Give the date of the hearing."),
     "referral.consent": _l("The reporter has not consented to sharing their identity."),
     # --- opening a case, key custody, conflicts of interest, legal hold ---
     "case.not_found": _NOT_FOUND,
@@ -142,6 +147,43 @@ MESSAGES: dict[str, LazyString] = {
     "reporter/minutes.not_found": _l("This record was not found."),
     "reporter/minutes.stale": _ALREADY_ANSWERED,
     "reporter/minutes.empty": _ALREADY_ANSWERED,
+    # --- persons concerned, hearings, data-subject requests ---
+    "persons.not_found": _NOT_FOUND,
+    "persons.empty_name": _l("Fill in the name of the person concerned."),
+    "persons.too_long": _l("A text is too long: a name, function or unit at most 200 "
+                           "characters, a note at most 5,000."),
+    "persons.unknown_role": _CHOOSE,
+    "persons.unknown_means": _CHOOSE,
+    "persons.unknown_ground": _l("Choose the legal ground for deferring."),
+    "persons.future_date": _l("The date can not be in the future."),
+    "persons.review_date": _l("Choose a review date after today."),
+    "persons.heard": _l("This person was heard; the hearing is part of the case, so the "
+                        "person stays recorded."),
+    "persons.named_yourself": _l("You are named as a person concerned yourself, and you are the "
+                                 "only one who holds this case. Hand the case over to a "
+                                 "colleague first; they record the person."),
+    "persons.not_a_report": _l("Only a formal report can be passed to the ICC to look at. A "
+                               "confidential counsellor keeps a signal confidential."),
+    "persons.no_other_cases": _l("This person is not named in any other case."),
+    "persons.no_icc": _l("There is no ICC who can receive the case."),
+    "persons.already_asked": _l("The ICC was already asked to look at this person."),
+    "hearing.not_found": _NOT_FOUND,
+    "hearing.stale": _l("The hearing was changed in the meantime. Check the current status and "
+                        "try again."),
+    "hearing.empty": _l("Write the text before saving."),
+    "hearing.too_long": _l("The text is too long (at most 20,000 characters)."),
+    "hearing.future_date": _l("The date of the hearing can not be in the future."),
+    "subject_request.not_found": _NOT_FOUND,
+    "subject_request.unknown_kind": _CHOOSE,
+    "subject_request.requester_missing": _l("Choose the person concerned who asked, or fill in "
+                                            "who asked."),
+    "subject_request.future_date": _l("The date of receipt can not be in the future."),
+    "subject_request.too_long": _l("A text is too long: at most 200 characters on a line, "
+                                   "5,000 for the request, 50 words to black out."),
+    "subject_request.unknown_decision": _CHOOSE,
+    "subject_request.ground_missing": _l("A refusal or a partial grant needs its legal ground."),
+    "subject_request.unknown_ground": _CHOOSE,
+    "subject_request.decided": _l("This request was already decided."),
     # --- the report form (its own page: reporting/already_sent.html) ---
     "report.already_sent": _l("This report was already sent"),
     # --- uploads ---

@@ -41,7 +41,7 @@ def staff_home(user: User) -> str:
     holds = user.may_hold_cases
     waiting = custody.cases_awaiting_regrant(db.session, user) if holds else []
     can_give = custody.regrants_i_can_give(db.session, user) if holds else []
-    today = agenda.agenda(db.session, user) if holds else None
+    today = agenda.agenda(db.session, user, zone=runtime().settings.zone) if holds else None
     # The admin hears of floods of wrong codes or sign-ins (content-free).
     flood_alerts = (floods.recent_floods(db.session, runtime()) if user.has_role(Role.ADMIN)
                     else [])

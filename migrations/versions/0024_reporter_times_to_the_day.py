@@ -1,7 +1,7 @@
 """reporter-driven times kept no finer than the day
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-01 12:00:00
 
 Issue #25: the moments a reporter sent a report, opened the mailbox, wrote,
@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -85,6 +85,26 @@ EXPECTED: dict[tuple[str, str], Callable[[str], int]] = {
     ("cases.minutes_revise", "POST"): _holder_only(302),
     ("cases.minutes_send", "POST"): _holder_only(302),
     ("cases.minutes_paper", "POST"): _holder_only(302),
+    # Persons concerned (#24): the holder gets the page back with a refused
+    # form (400), or 404 for a person, hearing or request of no case of theirs.
+    ("cases.persons_page", "GET"): _holder_only(200),
+    ("cases.person_add", "POST"): _holder_only(400),
+    ("cases.person_change", "POST"): _holder_only(400),
+    ("cases.person_remove", "POST"): _holder_only(404),
+    ("cases.person_informed", "POST"): _holder_only(400),
+    ("cases.person_deferred", "POST"): _holder_only(400),
+    ("cases.person_ask_icc", "POST"): _holder_only(404),
+    ("cases.hearing_revise", "POST"): _holder_only(400),
+    ("cases.hearing_comments", "POST"): _holder_only(400),
+    ("cases.hearing_step", "POST"): _holder_only(404),
+    ("cases.request_add", "POST"): _holder_only(400),
+    ("cases.request_decide", "POST"): _holder_only(400),
+    ("cases.extract_choose", "GET"): _holder_only(404),
+    ("cases.extract_make", "POST"): _holder_only(404),
+    ("cases.request_register", "GET"): _handler_page(200),
+    ("cases.reviews", "GET"): _roles({"icc"}, 200),
+    ("cases.review", "GET"): _roles({"icc"}, 404),
+    ("cases.review_done", "POST"): _roles({"icc"}, 404),
 }
 
 
@@ -149,6 +169,8 @@ def test_authorisation_matrix(app, session, rt, units, people):
                 "attachment_id": case_attachment_id(session, case),
                 "restriction_id": restriction.id, "user_id": staff["holder"].user.id,
                 "minutes_id": _minutes_of(session, case),
+                "person_id": 999999, "hearing_id": 999999, "request_id": 999999,
+                "review_id": 999999, "step": "akkoord",
             }
             with app.test_request_context():
                 from flask import url_for

@@ -199,6 +199,27 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     # The target (an intake officer) holds the case: the holder may re-grant it.
     ("cases.regrant", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
     ("retention.legal_hold", "POST"): _holder_only(HOLD, {REDIRECT}),
+    # Persons concerned (#24): an empty form is shown again (400); a person,
+    # hearing or request id 999999 is not this case's (404).
+    ("cases.persons_page", "GET"): _holder_only(ALL_HANDLERS, {OK}),
+    ("cases.person_add", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.person_change", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.person_remove", "POST"): _holder_only(ALL_HANDLERS, {MISSING}),
+    ("cases.person_informed", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.person_deferred", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.person_ask_icc", "POST"): _holder_only(ALL_HANDLERS, {MISSING}),
+    ("cases.hearing_revise", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.hearing_comments", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.hearing_step", "POST"): _holder_only(ALL_HANDLERS, {MISSING}),
+    ("cases.request_add", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.request_decide", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.extract_choose", "GET"): _holder_only(ALL_HANDLERS, {MISSING}),
+    ("cases.extract_make", "POST"): _holder_only(ALL_HANDLERS, {MISSING}),
+    ("cases.request_register", "GET"): _staff_page(ALL_HANDLERS, {OK}),
+    # The ICC's requests to look: review id 999999 does not exist (404).
+    ("cases.reviews", "GET"): _staff_page({"icc"}, {OK}),
+    ("cases.review", "GET"): _staff_page({"icc"}, {MISSING}),
+    ("cases.review_done", "POST"): _staff_page({"icc"}, {MISSING}),
 }
 
 # Routes that end the visitor's session (or, recusing, their access to the
@@ -284,6 +305,8 @@ def visitors(app, client, session, rt, units, make_staff):  # type: ignore[no-un
     attachment = session.scalar(select(Attachment.id).where(Attachment.case_id == case.id))
     values = {"number": case.number, "attachment_id": str(attachment), "action": "classify",
               "restriction_id": "999999", "minutes_id": "999999",
+              "person_id": "999999", "hearing_id": "999999", "request_id": "999999",
+              "review_id": "999999", "step": "akkoord",
               "user_id": str(target.user.id), "lang": "en",
               "fmt": "csv", "filename": "meldpunt.css", "section": "what",
               "role": "intake", "change_id": "999999"}

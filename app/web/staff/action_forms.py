@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import conflicts
 from app.cases.content import AttachmentView
+from app.cases.persons import PersonView
 from app.cases.workflow import FieldKind, FormField, Transition, has_consent
 from app.models import Case
 from app.vocabulary import CloseReason, Measure, Outcome, ReferralTarget, Role, Track
@@ -100,6 +101,7 @@ class _Sources:
     case: Case
     report: dict[str, Any]
     attachments: list[AttachmentView]
+    persons: list[PersonView]
 
     def options(self, source: tuple[StrEnum, ...] | str) -> Options:
         if not isinstance(source, str):
@@ -122,6 +124,9 @@ class _Sources:
                     if key != PREFERRED_COUNSELLOR_ID]
         if source == "attachments":
             return [(a.id, a.name) for a in self.attachments]
+        if source == "persons":
+            return [(p.id, f"{p.name} ({labels.person_role_label(p.role)})")
+                    for p in self.persons]
         raise KeyError(source)
 
 
@@ -146,9 +151,10 @@ def _field_view(transition: Transition, field: FormField, sources: _Sources,
 
 def action_forms(session: Session, case: Case, actions: list[Transition], report: dict[str, Any],
                  attachments: list[AttachmentView], locale: str,
-                 refill: Refill | None = None) -> list[ActionForm]:
+                 refill: Refill | None = None,
+                 persons: list[PersonView] | None = None) -> list[ActionForm]:
     """One form per available transition, its fields as the table declares them."""
-    sources = _Sources(session, case, report, attachments)
+    sources = _Sources(session, case, report, attachments, persons or [])
     consent = has_consent(case)
     forms = []
     for transition in actions:
@@ -160,7 +166,8 @@ def action_forms(session: Session, case: Case, actions: list[Transition], report
                 continue
             view = _field_view(transition, field, sources, locale)
             if refill is not None and refill.action == transition.action and field.kind in (
-                    FieldKind.TEXT, FieldKind.TEXTAREA) and field.name in refill.values:
+                    FieldKind.TEXT, FieldKind.TEXTAREA, FieldKind.DATE) and (
+                    field.name in refill.values):
                 view = replace(view, value=refill.values[field.name])
             if field.options and not view.options and not view.required:
                 continue  # an optional choice with nothing to choose from

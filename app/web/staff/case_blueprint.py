@@ -1,7 +1,8 @@
 """The staff case pages' blueprint and what its topic modules share: the
 handler checks, CSRF on plain POSTs, and the page for a case awaiting a re-grant.
 
-The routes live by topic: queue, case_page, minutes, case_access, registration.
+The routes live by topic: queue, case_page, minutes, case_access, registration,
+case_persons (persons concerned, hearings, data-subject requests).
 What may happen to a case is decided by the transition table in app/cases/workflow.py.
 """
 
@@ -47,7 +48,8 @@ RESERVED_FORM_NAMES = {"csrf_token", "fields", "attachment_ids", "session", "rt"
 
 @blueprint.context_processor
 def _helpers() -> dict[str, Any]:
-    return {**labels.TEMPLATE_HELPERS, "category_label": choices.category_label}
+    return {**labels.TEMPLATE_HELPERS, **labels.PERSON_HELPERS,
+            "category_label": choices.category_label}
 
 
 @blueprint.errorhandler(AwaitingRegrant)

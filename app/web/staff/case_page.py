@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.audit.events import record_event
-from app.cases import conflicts, custody, minutes, workflow
+from app.cases import conflicts, custody, minutes, persons, workflow
 from app.cases.access import OpenCase, open_case
 from app.cases.casework import send_message_to_reporter, write_note
 from app.cases.content import (
@@ -129,6 +129,9 @@ def _case_page(user: User, number: str, refill: action_forms.Refill | None = Non
     external = external_only(user)
     attachments = _visible_attachments(user, opened)
     report = {} if external else read_report(key, case)
+    # The persons concerned and the repeat signal (a look-up, audit-logged).
+    concerned, repeats = (([], {}) if external
+                          else persons.lookup_repeats(db.session, rt, user, case, key))
     context: dict[str, Any] = {
         "case": case, "external": external, "attachments": attachments,
         "notes": read_notes(db.session, case, key, user),
@@ -139,7 +142,8 @@ def _case_page(user: User, number: str, refill: action_forms.Refill | None = Non
         # table declares for it and their options (in the user's language).
         "actions": action_forms.action_forms(
             db.session, case, workflow.available_actions(case, user), report, attachments,
-            rt.settings.default_locale, refill),
+            rt.settings.default_locale, refill, persons=concerned),
+        "persons_concerned": concerned, "repeat_counts": repeats,
     }
     if external:
         found = workflow.referral_package(db.session, case, key, user.unit_id)
