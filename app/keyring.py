@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.crypto.kdf import Argon2Params
-from app.crypto.keys import fingerprint, generate_keypair, protect_private_key, public_key_bytes
+from app.crypto.keys import (
+    PrivateKey,
+    fingerprint,
+    generate_keypair,
+    protect_private_key,
+    public_key_bytes,
+)
 
 SECRET_FILES = {
     "session_secret": 48,  # Flask cookie signing, when MELDPUNT_SECRET_KEY is not set
@@ -22,6 +28,12 @@ SECRET_FILES = {
     "totp.key": 32,  # encrypts TOTP secrets and keys recovery-code hashes
 }
 RECOVERY_PUBLIC = "recovery.pub"
+# The notifier key pair (issue #23): reporters' news addresses are wrapped to
+# the public half, which the web app reads; only `meldpunt notify send` reads
+# the private half, to address the e-mail. Optional: without it the mailbox
+# does not offer the news e-mail.
+NOTIFY_PUBLIC = "notify.pub"
+NOTIFY_PRIVATE = "notify.key"
 
 
 class KeyMaterialMissing(RuntimeError):
@@ -45,6 +57,20 @@ class Keyring:
         # rotate-recovery` every running worker wraps new cases to the new
         # key at once (the old private half is meant to be destroyed).
         return (self.keys_dir / RECOVERY_PUBLIC).read_bytes()
+
+    @property
+    def notify_public(self) -> bytes | None:
+        """The notifier's public key, or None where it was not created."""
+        path = self.keys_dir / NOTIFY_PUBLIC
+        return path.read_bytes() if path.is_file() else None
+
+
+def load_notify_private(keys_dir: Path) -> PrivateKey:
+    """The notifier's private key: only `meldpunt notify send` calls this."""
+    path = keys_dir / NOTIFY_PRIVATE
+    if not path.is_file():
+        raise KeyMaterialMissing(f"missing in {keys_dir}: {NOTIFY_PRIVATE} (run 'meldpunt init')")
+    return PrivateKey.from_raw(path.read_bytes())
 
 
 def missing_key_files(keys_dir: Path) -> list[str]:
@@ -77,6 +103,13 @@ def create_missing_secrets(keys_dir: Path) -> list[str]:
         if not path.exists():
             write_private_file(path, secrets.token_bytes(size))
             created.append(name)
+    # Both halves or neither: a public half without its private half here
+    # may be on purpose (the private half kept where only the sender runs).
+    if not (keys_dir / NOTIFY_PUBLIC).exists() and not (keys_dir / NOTIFY_PRIVATE).exists():
+        private = generate_keypair()
+        write_private_file(keys_dir / NOTIFY_PRIVATE, private.raw())
+        write_private_file(keys_dir / NOTIFY_PUBLIC, public_key_bytes(private))
+        created += [NOTIFY_PRIVATE, NOTIFY_PUBLIC]
     return created
 
 

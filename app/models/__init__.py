@@ -11,9 +11,15 @@ from app.models.case import (
     Message,
     Receipt,
 )
-from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
+from app.models.casework import CaseNote, CaseRestriction, ExternalReferral, RegrantRequest
 from app.models.minutes import MeetingMinutes, MinutesVersion
-from app.models.notify import Notification, NotifyPreference, ReporterEvent
+from app.models.notify import (
+    CaseSeen,
+    Notification,
+    NotifyPreference,
+    ReporterContact,
+    ReporterEvent,
+)
 from app.models.org import Unit
 from app.models.page_text import PageText
 from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
@@ -29,6 +35,7 @@ __all__ = [
     "Case",
     "CaseNote",
     "CaseRestriction",
+    "CaseSeen",
     "CaseTally",
     "CounsellorNarrative",
     "ExternalReferral",
@@ -43,7 +50,9 @@ __all__ = [
     "NotifyPreference",
     "PageText",
     "Receipt",
+    "ReporterContact",
     "RecoveryCode",
+    "RegrantRequest",
     "ReporterEvent",
     "ReporterSession",
     "RetentionRule",

@@ -93,6 +93,25 @@ MESSAGES: dict[str, LazyString] = {
     "conflicts.use_recuse": _NOT_EXCLUDED,
     "conflicts.reason_required": _LIFT_REASON,
     "conflicts.not_active": _LIFT_REASON,
+    # --- handing a case over, stranded cases (app/cases/handover.py) ---
+    "handover.no_reason": _l("Give a reason for the handover: your colleague reads it in the "
+                             "case file."),
+    "handover.same_person": _l("Choose a colleague: you hold this case already."),
+    "handover.closed": _l("A closed case is not handed over."),
+    "handover.not_a_colleague": _l(
+        "%(name)s can not receive this case: choose an active colleague in the role the "
+        "case needs (an integrity coordinator of the case's unit, or the ICC)."),
+    "handover.target_restricted": _l("%(name)s is excluded from this case or recused."),
+    "handover.not_a_handler": _COLLEAGUE_NO_KEY,
+    "handover.no_key_yet": _COLLEAGUE_NO_KEY,
+    "handover.invalid_reason": _CHOOSE,
+    "handover.not_stranded": _l("An active colleague holds this case: ask them to hand it "
+                                "over or to restore access."),
+    # --- the reporter's news e-mail (app/cases/reporter_contact.py) ---
+    "news_address.invalid": _l("This does not look like an e-mail address. Check it: it looks "
+                               "like name@example.nl."),
+    "news_address.unavailable": _l("E-mail about news is not available here."),
+    "news_address.closed": _NOT_FOR_YOUR_REPORT,
     "hold.role": _HOLD_REASON,
     "hold.reason_required": _HOLD_REASON,
     "retention.invalid_rule": PAGES[400][1],

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 from flask_babel import get_locale
 
-from app.cases import agenda, custody
+from app.cases import agenda, custody, handover
 from app.models import User
+from app.vocabulary import Role
 from app.web import labels
 from app.web.extensions import db
 from app.web.forms import EmptyForm
@@ -40,5 +41,7 @@ def staff_home(user: User) -> str:
     waiting = custody.cases_awaiting_regrant(db.session, user) if holds else []
     can_give = custody.regrants_i_can_give(db.session, user) if holds else []
     today = agenda.agenda(db.session, user) if holds else None
+    stranded = handover.count_stranded(db.session) if user.has_role(Role.ICC) else 0
     return render_template("staff_home.html", user=user, waiting=waiting, can_give=can_give,
-                           today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm())
+                           today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm(),
+                           stranded=stranded)

@@ -17,7 +17,7 @@ from flask_babel import refresh as refresh_language
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.cases import mailbox, typology
+from app.cases import mailbox, reporter_contact, typology
 from app.cases.content import UploadTooLarge
 from app.cases.intake import (
     AlreadySent,
@@ -43,11 +43,13 @@ from app.web.i18n import LANGUAGES
 from app.web.messages import message_for
 from app.web.reporter import keuzehulp
 from app.web.reporter.forms import (
+    NEWS_PREFIX,
     DiscloseForm,
     MeetingForm,
     MessageForm,
     MinutesCorrectionForm,
     NewCodeForm,
+    NewsAddressForm,
     ReportForm,
     SignInForm,
     counsellor_choices,
@@ -204,7 +206,8 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
     # Rendered in the POST response itself (never redirected, never in the
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,
-                           files=len(files), button_form=EmptyForm()), 200
+                           files=len(files), button_form=EmptyForm(),
+                           news_available=reporter_contact.available(rt)), 200
 
 
 @blueprint.route("/melden/opgeschreven", methods=["POST"])
@@ -270,6 +273,7 @@ def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: obj
     all_forms = {
         "message_form": MessageForm(), "meeting_form": MeetingForm(),
         "disclose_form": DiscloseForm(), "button_form": EmptyForm(),
+        "news_form": NewsAddressForm(prefix=NEWS_PREFIX),
         "correction_form": _correction_form,
     }
     all_forms.update(forms)
