@@ -158,6 +158,40 @@ def hand_over(session: Session, rt: Runtime, case: Case, actor: User,
     custody.remove_holders(session, rt, case, own)
 
 
+def colleagues_in_my_roles(session: Session, actor: User) -> list[User]:
+    """Active colleagues with a key who share a handler role with `actor`
+    (the page that hands several cases over at once; each case is still
+    checked on its own by `hand_over`)."""
+    mine = actor.roles & frozenset({Role.INTAKE, Role.VP, Role.IC, Role.ICC, Role.EXTERNAL})
+    if mine & _COORDINATORS:
+        mine |= _COORDINATORS
+    users = session.scalars(select(User).where(User.active, User.id != actor.id,
+                                               User.public_key.is_not(None))
+                            .order_by(User.display_name, User.id)).all()
+    return [user for user in users if user.roles & mine]
+
+
+def hand_over_many(session: Session, rt: Runtime, actor: User, actor_key: PrivateKey | None,
+                   numbers: list[str], target: User, reason: str) -> list[tuple[str, str | None]]:
+    """Hand several cases to one colleague, each in its own transaction
+    (`hand_over`). Returns (number, None) for each case handed over and
+    (number, reason code) for each that was not."""
+    results: list[tuple[str, str | None]] = []
+    for number in dict.fromkeys(numbers):
+        case = session.scalar(select(Case).where(Case.number == number))
+        try:
+            if case is None:
+                raise custody.NoAccess
+            hand_over(session, rt, case, actor, actor_key, target, reason)
+        except custody.NoAccess:
+            results.append((number, "no_access"))
+        except HandoverError as error:
+            results.append((number, error.code))
+        else:
+            results.append((number, None))
+    return results
+
+
 # --- before deactivating a holder ----------------------------------------------------------
 
 

@@ -332,7 +332,11 @@ def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT
         select(KeyWrap.case_id).where(KeyWrap.user_id == user.id, KeyWrap.case_id.in_(ids))
     )) if cases else set()
     last_messages = _last_messages(session, ids)
-    unread = unread_kinds(session, user, held)
+    # News is marked only where the user has work: their open cases at a
+    # stage of their role (not one they passed on, not a closed one).
+    stages = stages_of(user)
+    unread = unread_kinds(session, user, [c.id for c in cases
+                                          if c.id in held and c.state in stages])
     soon = now + timedelta(days=DUE_SOON_DAYS)
     rows = []
     for case in cases:

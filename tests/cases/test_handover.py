@@ -162,7 +162,7 @@ def test_deactivating_a_holder_with_open_cases_lists_them_and_asks_for_handover_
     assert first.status_code == 409
     html = first.get_data(as_text=True)
     assert case.number in html and "nog 1 open dossier" in html
-    assert "Vraag" in html and "over te dragen" in html
+    assert "Vraag" in html and "over te dragen" in html and "Mijn dossiers overdragen" in html
     session.refresh(vp.user)
     assert vp.user.active  # nothing changed yet
 
@@ -280,3 +280,27 @@ def test_a_mailbox_reply_after_the_handover_tells_the_new_holder_only(
     handover.hand_over(session, rt, case, leaving.user, key_of(leaving), staying.user, "Weg.")
     mailbox.send_message(session, rt, mailbox.sign_in(session, rt, str(code))[0], "Hallo?")
     assert [u.id for u in notify.holders_to_tell(session, case)] == [staying.user.id]
+
+
+def test_a_leaver_hands_several_cases_over_at_once(client, session, rt, make_staff, new_case):
+    leaving, staying = make_staff("vertrouwenspersoon"), make_staff("vertrouwenspersoon")
+    first, _ = _with_vp(session, rt, make_staff, new_case, leaving)
+    second, _ = _with_vp(session, rt, make_staff, new_case, leaving)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    sign_in(client, leaving)
+    url = "/medewerkers/zaken/overdragen"
+    page = client.get(url).get_data(as_text=True)
+    assert first.number in page and second.number in page and "alleen jij hebt het" in page
+
+    refused = post_form(client, url, {"numbers": [first.number, second.number],
+                                      "user_id": str(staying.user.id), "reason": ""})
+    assert refused.status_code == 400
+    assert f'value="{first.number}" checked' in refused.get_data(as_text=True)
+
+    done = post_form(client, url, {"numbers": [first.number, second.number],
+                                   "user_id": str(staying.user.id), "reason": "Ik vertrek."})
+    assert done.status_code == 302
+    assert "2 dossiers zijn overgedragen" in client.get(url).get_data(as_text=True)
+    assert handover.open_cases_of(session, leaving.user) == []
+    assert {h.case.number for h in handover.open_cases_of(session, staying.user)} == {
+        first.number, second.number}

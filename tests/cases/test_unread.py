@@ -102,3 +102,30 @@ def test_marks_are_asked_only_for_the_cases_of_the_page(session, rt, make_staff,
     on_events = [s for s in statements if "reporter_event" in s and "case_seen" in s]
     assert len(on_events) == 1
     assert " IN (" in on_events[0] or "IN (__[POSTCOMPILE" in on_events[0]
+
+
+def test_no_mark_once_the_case_is_no_longer_the_holders_to_act_on(
+        session, rt, make_staff, new_case):
+    """A counsellor who passed the case on, or a closed case: no news marks."""
+    vp = make_staff("vertrouwenspersoon")
+    make_staff("integriteitscoordinator")
+    case, code = new_case(track="advice")
+    perform(session, rt, case, vp.user, key_of(vp), "acknowledge", text="Ontvangen.")
+    perform(session, rt, case, vp.user, key_of(vp), "route_to_vp", vp_id=str(vp.user.id))
+    opened = mailbox.sign_in(session, rt, str(code))[0]
+    mailbox.set_consent(session, rt, opened, True)
+    perform(session, rt, case, vp.user, key_of(vp), "escalate_to_ic")
+    [row] = [r for r in queues.queue(session, vp.user).rows if r.case.id == case.id]
+    assert row.holder and row.unread == ()
+
+    other = make_staff("vertrouwenspersoon")
+    closed, code = new_case(track="advice")
+    perform(session, rt, closed, other.user, key_of(other), "acknowledge", text="Ontvangen.")
+    perform(session, rt, closed, other.user, key_of(other), "route_to_vp",
+            vp_id=str(other.user.id))
+    mailbox.send_message(session, rt, mailbox.sign_in(session, rt, str(code))[0], "Dank.")
+    assert _row(session, other.user, closed).unread == (ReporterEventKind.REPLY,)
+    perform(session, rt, closed, other.user, key_of(other), "close_advice",
+            outcome="advice_given")
+    [row] = [r for r in queues.queue(session, other.user).rows if r.case.id == closed.id]
+    assert row.unread == ()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.audit.events import record_event
@@ -54,6 +55,45 @@ def hand_over(user: User, number: str) -> BaseResponse | tuple[str, int]:
     flash(_("Case %(number)s has been handed over to %(name)s. You no longer hold it.",
             number=case.number, name=target.display_name), "success")
     return redirect(url_for("cases.my_cases"))
+
+
+@blueprint.route("/overdragen", methods=["GET", "POST"])
+@handler_required
+def hand_over_several(user: User) -> str | BaseResponse | tuple[str, int]:
+    """Before leaving: hand several of my open cases to one colleague."""
+    held = handover.open_cases_of(db.session, user)
+    colleagues = handover.colleagues_in_my_roles(db.session, user)
+    chosen = request.form.getlist("numbers") if request.method == "POST" else [
+        h.case.number for h in held]
+    reason = request.form.get("reason", "")[:handover.MAX_REASON]
+    error, status = None, 200
+    if request.method == "POST":
+        check_csrf()
+        target = _chosen_user()
+        if target is None or target.id not in {c.id for c in colleagues}:
+            error, status = _("Choose the colleague who takes the cases over."), 400
+        elif not reason.strip():
+            error, status = message_for(handover.HandoverError("no_reason")), 400
+        elif not chosen:
+            error, status = _("Tick the cases to hand over."), 400
+        else:
+            results = handover.hand_over_many(db.session, runtime(), user,
+                                              current_private_key(), chosen[:500], target,
+                                              reason)
+            done = [number for number, refused in results if refused is None]
+            if done:
+                flash(ngettext("%(num)d case has been handed over to %(name)s.",
+                               "%(num)d cases have been handed over to %(name)s.", len(done),
+                               name=target.display_name), "success")
+            for number, refused in results:
+                if refused is not None:
+                    flash(_("%(number)s was not handed over: %(why)s", number=number,
+                            why=message_for(handover.HandoverError(
+                                refused, name=target.display_name))), "error")
+            return redirect(url_for("cases.hand_over_several"))
+    return render_template("cases/hand_over_several.html", held=held, colleagues=colleagues,
+                           chosen=set(chosen), reason=reason, error=error,
+                           chosen_user=request.form.get("user_id", ""), form=EmptyForm()), status
 
 
 @blueprint.route("/vastgelopen")
