@@ -28,10 +28,11 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.cases import conflicts, custody, recovery
+from app.cases.access import CaseNotFound
 from app.cases.content import writer_role
 from app.cases.notes import add_note
 from app.crypto.keys import PrivateKey
-from app.errors import Invalid, NotFound
+from app.errors import DomainError, Invalid
 from app.models import Case, KeyWrap, RegrantRequest, User, utcnow
 from app.runtime import Runtime
 from app.transactions import transactional, unit_of_work
@@ -172,21 +173,20 @@ def colleagues_in_my_roles(session: Session, actor: User) -> list[User]:
 
 
 def hand_over_many(session: Session, rt: Runtime, actor: User, actor_key: PrivateKey | None,
-                   numbers: list[str], target: User, reason: str) -> list[tuple[str, str | None]]:
+                   numbers: list[str], target: User, reason: str
+                   ) -> list[tuple[str, DomainError | None]]:
     """Hand several cases to one colleague, each in its own transaction
     (`hand_over`). Returns (number, None) for each case handed over and
-    (number, reason code) for each that was not."""
-    results: list[tuple[str, str | None]] = []
+    (number, why not) for each that was not."""
+    results: list[tuple[str, DomainError | None]] = []
     for number in dict.fromkeys(numbers):
         case = session.scalar(select(Case).where(Case.number == number))
         try:
             if case is None:
                 raise custody.NoAccess
             hand_over(session, rt, case, actor, actor_key, target, reason)
-        except custody.NoAccess:
-            results.append((number, "no_access"))
-        except HandoverError as error:
-            results.append((number, error.code))
+        except (custody.NoAccess, HandoverError) as error:
+            results.append((number, error))
         else:
             results.append((number, None))
     return results
@@ -285,10 +285,8 @@ def request_regrant(session: Session, rt: Runtime, requester: User, case: Case, 
                     reason: str) -> RegrantRequest:
     """The ICC asks for a stranded case to be re-granted to `target` with
     the recovery key. Owns its transaction."""
-    if not requester.has_role(Role.ICC):
-        raise NotFound
-    if case.shredded_at is not None:
-        raise NotFound
+    if not requester.has_role(Role.ICC) or case.shredded_at is not None:
+        raise CaseNotFound
     if reason not in tuple(RegrantReason):
         raise HandoverError("invalid_reason")
     if not is_stranded(session, case):

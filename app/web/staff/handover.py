@@ -40,6 +40,9 @@ def hand_over(user: User, number: str) -> BaseResponse | tuple[str, int]:
     reason = request.form.get("reason", "")[:handover.MAX_REASON]
     target = _chosen_user()
     try:
+        if not custody.holds(db.session, case, user):
+            # Before any other check: a non-holder learns nothing.
+            raise custody.NoAccess
         if target is None:
             raise handover.HandoverError("not_a_colleague", name=_("This colleague"))
         handover.hand_over(db.session, rt, case, user, current_private_key(), target, reason)
@@ -88,8 +91,7 @@ def hand_over_several(user: User) -> str | BaseResponse | tuple[str, int]:
             for number, refused in results:
                 if refused is not None:
                     flash(_("%(number)s was not handed over: %(why)s", number=number,
-                            why=message_for(handover.HandoverError(
-                                refused, name=target.display_name))), "error")
+                            why=message_for(refused)), "error")
             return redirect(url_for("cases.hand_over_several"))
     return render_template("cases/hand_over_several.html", held=held, colleagues=colleagues,
                            chosen=set(chosen), reason=reason, error=error,
