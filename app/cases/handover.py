@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.cases import conflicts, custody, recovery
@@ -195,9 +195,10 @@ def hand_over_many(session: Session, rt: Runtime, actor: User, actor_key: Privat
 # --- before deactivating a holder ----------------------------------------------------------
 
 
-def _usable_holder(case_id: object, *, besides: int | None = None) -> object:
-    """EXISTS: an active user holds the case under the key they have now."""
-    condition = and_(KeyWrap.case_id == case_id, User.active,
+def _usable_holder(*, besides: int | None = None) -> ColumnElement[bool]:
+    """EXISTS: an active user holds the case (Case.id of the outer query)
+    under the key they have now."""
+    condition = and_(KeyWrap.case_id == Case.id, User.active,
                      User.key_fingerprint == KeyWrap.key_fingerprint)
     if besides is not None:
         condition = and_(condition, User.id != besides)
@@ -215,7 +216,7 @@ def open_cases_of(session: Session, user: User) -> list[HeldCase]:
     """The open cases `user` holds, oldest first, each saying whether a
     colleague holds it too (clear metadata only)."""
     rows = session.execute(
-        select(Case, _usable_holder(Case.id, besides=user.id))
+        select(Case, _usable_holder(besides=user.id))
         .where(Case.id.in_(select(KeyWrap.case_id).where(KeyWrap.user_id == user.id)),
                Case.state != State.CLOSED, Case.shredded_at.is_(None))
         .order_by(Case.received_at, Case.id)).all()
@@ -234,9 +235,9 @@ class StrandedCase:
     requested: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
-def stranded_condition() -> object:
+def stranded_condition() -> ColumnElement[bool]:
     return and_(Case.shredded_at.is_(None), Case.state != State.CLOSED,
-                ~_usable_holder(Case.id))
+                ~_usable_holder())
 
 
 def count_stranded(session: Session) -> int:

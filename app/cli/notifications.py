@@ -99,7 +99,8 @@ def notify_send() -> None:
     if smtp is None or rt.settings.env in ("development", "testing"):
         sent = send_outbox(db.session, rt, log_sender)
         click.echo(f"{sent} notification(s) written to the log (no SMTP in {rt.settings.env}).")
-        send, sender = log_sender, "meldpunt@localhost"
+        send: Sender = log_sender
+        sender = "meldpunt@localhost"
     else:
         sent = send_outbox(db.session, rt, smtp_sender(smtp), smtp.sender)
         click.echo(f"{sent} notification(s) sent.")

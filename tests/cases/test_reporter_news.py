@@ -136,8 +136,9 @@ def test_minutes_sent_for_approval_are_news_too(session, rt, make_staff, new_cas
     vp, case, opened = _vp_case(session, rt, make_staff, new_case)
     mailbox.set_news_address(session, rt, opened, ADDRESS)
     keys = open_case(session, rt, vp.user, key_of(vp), case.number).key
-    record = minutes.record_minutes(session, rt, case, keys, vp.user,
-                                    meeting_on=local_date(utcnow(), rt.settings.zone), text="Wat besproken is.")
+    today = local_date(utcnow(), rt.settings.zone)
+    record = minutes.record_minutes(session, rt, case, keys, vp.user, meeting_on=today,
+                                    text="Wat besproken is.")
     assert not session.get(ReporterContact, case.id).news_pending
     minutes.send_minutes(session, rt, case, vp.user, record.id)
     session.expire_all()

@@ -93,6 +93,16 @@ def notify_send(server: Server, settings) -> int:  # type: ignore[no-untyped-def
         return send_outbox(db.session, _runtime(server), smtp_sender(settings), settings.sender)
 
 
+def hand_over(page: Page, server: Server, number: str, colleague: str, reason: str) -> None:
+    """On the case page: open "Overdragen aan een collega", choose, say why."""
+    page.goto(f"{server.url}/medewerkers/zaken/{number}")
+    page.click("#handover summary")
+    page.select_option("#handover-user", label=colleague)
+    page.fill("#handover-reason", reason)
+    page.click("#handover button[type=submit]")
+    page.wait_for_load_state()
+
+
 def queue_row(page: Page, number: str):  # type: ignore[no-untyped-def]
     return page.locator("main table tbody tr", has_text=number)
 
@@ -162,12 +172,7 @@ def test_the_vps_day(server, browser, contexts, a11y, shot):
     assert "Nieuw: antwoord" not in queue_row(vp, number).inner_text()
 
     # A handover moves the case; the old holder loses it.
-    vp.goto(f"{server.url}/medewerkers/zaken/{number}")
-    vp.click("#handover summary")
-    vp.select_option("#handover-user", label="Victor Extern")
-    vp.fill("#handover-reason", "Ik ben drie maanden met verlof.")
-    vp.click("#handover button[type=submit]")
-    vp.wait_for_load_state()
+    hand_over(vp, server, number, "Victor Extern", "Ik ben drie maanden met verlof.")
     assert "is overgedragen aan Victor Extern" in vp.inner_text("main")
     look(vp, a11y, shot, "vp after handover")
     assert vp.goto(f"{server.url}/medewerkers/zaken/{number}").status == 404
@@ -237,12 +242,8 @@ def test_the_ics_day(server, browser, contexts, a11y, shot):
     ic.emulate_media(media="screen")
 
     # Handed over to the ICC: the IC loses it, the ICC has it.
-    ic.goto(f"{server.url}/medewerkers/zaken/{number}")
-    ic.click("#handover summary")
-    ic.select_option("#handover-user", label="Coen Concerncoördinator")
-    ic.fill("#handover-reason", "Conflict of interest: ik ken de betrokkene.")
-    ic.click("#handover button[type=submit]")
-    ic.wait_for_load_state()
+    hand_over(ic, server, number, "Coen Concerncoördinator",
+              "Belangenconflict: ik ken de betrokkene.")
     assert ic.goto(f"{server.url}/medewerkers/zaken/{number}").status == 404
     icc = new_page(browser, contexts)
     staff_sign_in(icc, server, demo_email("icc"), DEMO_PASSWORD, "nl")
