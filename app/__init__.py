@@ -26,15 +26,18 @@ from app.web import errors as error_pages
 from app.web.converters import IntegerConverter, UnicodeConverter
 from app.web.cookies import SplitSessionInterface
 from app.web.extensions import babel, csrf, db, login_manager
+from app.web.reporter import news as reporter_news
 from app.web.reporter import routes as reporting_routes
 from app.web.staff import accounts as account_routes
 from app.web.staff import admin as admin_routes
 from app.web.staff import audit as audit_routes
 from app.web.staff import (
     case_access,
+    case_file,
     case_minutes,
     case_page,
     case_persons,
+    handover,
     queue,
     registration,
 )
@@ -105,8 +108,11 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
     i18n.init_app(app)
     templating.init_app(app)
 
+    # The reporter's news e-mail adds its routes to the reporter's blueprint.
+    assert reporter_news.blueprint is reporting_routes.blueprint
     # The staff case pages' topic modules add their routes to one blueprint.
-    for topic in (case_access, case_minutes, case_page, case_persons, queue, registration):
+    for topic in (case_access, case_file, case_minutes, case_page, case_persons, handover,
+                  queue, registration):
         assert topic.blueprint is case_blueprint
     for blueprint in (pages.blueprint, health.blueprint, account_routes.blueprint,
                       admin_routes.blueprint, case_blueprint, reporting_routes.blueprint,

@@ -46,6 +46,12 @@ DEV_ANCHOR_PASSPHRASES = ("development anchor - not secret (1)",
 # Fingerprints of revoked staff keys, one line each, appended and never
 # rewritten: a database writer can delete a revocation row, not this line.
 REVOKED_LIST = "revoked"
+# The notifier key pair (issue #23): reporters' news addresses are wrapped to
+# the public half, which the web app reads; only `meldpunt notify send` reads
+# the private half, to address the e-mail. Optional: without it the mailbox
+# does not offer the news e-mail.
+NOTIFY_PUBLIC = "notify.pub"
+NOTIFY_PRIVATE = "notify.key"
 
 
 class KeyMaterialMissing(RuntimeError):
@@ -95,6 +101,20 @@ class Keyring:
         # key at once (the old private half is meant to be destroyed).
         return (self.keys_dir / RECOVERY_PUBLIC).read_bytes()
 
+    @property
+    def notify_public(self) -> bytes | None:
+        """The notifier's public key, or None where it was not created."""
+        path = self.keys_dir / NOTIFY_PUBLIC
+        return path.read_bytes() if path.is_file() else None
+
+
+def load_notify_private(keys_dir: Path) -> PrivateKey:
+    """The notifier's private key: only `meldpunt notify send` calls this."""
+    path = keys_dir / NOTIFY_PRIVATE
+    if not path.is_file():
+        raise KeyMaterialMissing(f"missing in {keys_dir}: {NOTIFY_PRIVATE} (run 'meldpunt init')")
+    return PrivateKey.from_raw(path.read_bytes())
+
 
 def missing_key_files(keys_dir: Path) -> list[str]:
     names = [*SECRET_FILES, RECOVERY_PUBLIC]
@@ -127,6 +147,13 @@ def create_missing_secrets(keys_dir: Path) -> list[str]:
         if not path.exists():
             write_private_file(path, secrets.token_bytes(size))
             created.append(name)
+    # Both halves or neither: a public half without its private half here
+    # may be on purpose (the private half kept where only the sender runs).
+    if not (keys_dir / NOTIFY_PUBLIC).exists() and not (keys_dir / NOTIFY_PRIVATE).exists():
+        private = generate_keypair()
+        write_private_file(keys_dir / NOTIFY_PRIVATE, private.raw())
+        write_private_file(keys_dir / NOTIFY_PUBLIC, public_key_bytes(private))
+        created += [NOTIFY_PRIVATE, NOTIFY_PUBLIC]
     return created
 
 

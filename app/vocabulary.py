@@ -239,6 +239,13 @@ class HearingStatus(StrEnum):
 
 # A hearing with one of these statuses counts as held for the decision.
 HEARING_DONE = (HearingStatus.APPROVED, HearingStatus.DECLINED)
+class RegrantReason(StrEnum):
+    """Why the ICC asks for a stranded case to be re-granted with the
+    recovery key (a code, never free text: the request is clear metadata)."""
+
+    HOLDER_LEFT = "holder_left"
+    KEY_LOST = "key_lost"
+    ABSENT = "absent"
 
 
 class AuditAction(StrEnum):
@@ -265,6 +272,8 @@ class AuditAction(StrEnum):
     MAILBOX_WITHDRAWN = "mailbox.withdrawn"
     MAILBOX_MINUTES_APPROVED = "mailbox.minutes_approved"
     MAILBOX_MINUTES_CORRECTED = "mailbox.minutes_corrected"
+    MAILBOX_NEWS_ADDRESS_SET = "mailbox.news_address_set"
+    MAILBOX_NEWS_ADDRESS_REMOVED = "mailbox.news_address_removed"
     # The workflow transitions (app/cases/workflow.py TRANSITIONS).
     CASE_ACKNOWLEDGE = "case.acknowledge"
     CASE_CLASSIFY = "case.classify"
@@ -302,6 +311,11 @@ class AuditAction(StrEnum):
     CASE_GRANT = "case.grant"
     CASE_REGRANT = "case.regrant"
     CASE_REVOKE = "case.revoke"
+    # A holder hands the case to a colleague (two entries: the case, and the
+    # colleague as a user object, so the log names the recipient).
+    CASE_HANDOVER = "case.handover"
+    CASE_REGRANT_REQUESTED = "case.regrant_requested"
+    CASE_FILE_EXPORTED = "case.file_exported"
     CASE_LEGAL_HOLD_SET = "case.legal_hold_set"
     CASE_LEGAL_HOLD_LIFTED = "case.legal_hold_lifted"
     CASE_SHREDDED = "case.shredded"
@@ -373,6 +387,7 @@ class AuditAction(StrEnum):
     AUDIT_PRUNE_REFUSED = "audit.prune_refused"
     REMINDERS_SENT = "reminders.sent"
     NOTIFICATIONS_SENT = "notifications.sent"
+    REPORTER_NEWS_SENT = "reporter_news.sent"
     NOTIFY_PREFERENCE_SET = "account.notify_preference_set"
     RETENTION_CASE_DELETED = "retention.case_deleted"
     RETENTION_MAILBOX_CLOSED = "retention.mailbox_closed"

@@ -7,7 +7,8 @@ cases, for every role's queue (PostgreSQL).
 
 For each size a scratch database `meldpunt_bench_queue_page_<size>` is created,
 filled ONCE (bulk COPY) with metadata-only cases (no content is needed to list
-them), key wraps, messages and referrals shaped like a ministry's backlog:
+them), key wraps, messages, referrals, the reporters' events and the holders'
+unread marks (where the schema has them) shaped like a ministry's backlog:
 - intake officer: holds every case still at intake plus the cases closed at
   intake (a third of all cases), sees "all" of them;
 - vertrouwenspersoon (VP): only the cases they hold;
@@ -109,11 +110,15 @@ def _fill(url: str, count: int, units: dict[str, int], staff: dict[str, int]) ->
     unit_ids = [units[code] for code in ("kerndepartement", "cibg", "cbg", "igj", "rivm", "scp")]
     home = units["kerndepartement"]
     bureau = units["bureau-integriteit"]
-    cases, wraps, messages, referrals = [], [], [], []
+    cases, wraps, messages, referrals, events, seen = [], [], [], [], [], []
     expected = dict.fromkeys(staff, 0)
     engine = create_engine(url)
     with_last_author = "last_author_kind" in {
         column["name"] for column in inspect(engine).get_columns("case_file")}
+    # The reporter's events and the holders' unread marks (#23), where the
+    # schema has them.
+    tables = set(inspect(engine).get_table_names())
+    with_events, with_seen = "reporter_event" in tables, "case_seen" in tables
 
     def wrap(case_id: int, role: str) -> None:
         wraps.append((case_id, f"user:{staff[role]}", staff[role], "bench", "x", b"x", now))
@@ -145,6 +150,11 @@ def _fill(url: str, count: int, units: dict[str, int], staff: dict[str, int]) ->
             messages.append((case_id, "staff", acknowledged, b"x"))
             if i % 3 == 0:
                 messages.append((case_id, "reporter", acknowledged + timedelta(days=2), b"x"))
+                events.append((case_id, "reply", (acknowledged + timedelta(days=2)).date()))
+                # Half the holders have seen it (opened the case since).
+                for role in held:
+                    if i % 2 == 0:
+                        seen.append((staff[role], case_id, len(events)))
                 if i % 6 == 0:
                     messages.append((case_id, "staff", acknowledged + timedelta(days=4), b"x"))
         last_author = messages[-1][1] if len(messages) > first_message else None
@@ -176,6 +186,10 @@ def _fill(url: str, count: int, units: dict[str, int], staff: dict[str, int]) ->
         _copy(raw, "external_referral", ["case_id", "bureau_id", "created_at",
                                          "package_ciphertext", "attachment_ids",
                                          "includes_identity"], referrals)
+        if with_events:
+            _copy(raw, "reporter_event", ["case_id", "kind", "happened_on"], events)
+        if with_seen:
+            _copy(raw, "case_seen", ["user_id", "case_id", "seen_event_id"], seen)
         raw.commit()
     finally:
         raw.close()

@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.cases import reporter_contact
 from app.crypto.compartments import (
     CASEFILE,
     CONVERSATION,
@@ -201,9 +202,12 @@ def _message_context(message: Message) -> dict:
 
 def add_staff_message(session: Session, case: Case, key: CaseKeys, body: str, author: User, *,
                       allowed: frozenset[Role] | None = None) -> Message:
-    """A handler's message, with the role they act in on this case."""
-    return add_message(session, case, key, body, author_kind=AuthorKind.STAFF, author=author,
-                       author_role=writer_role(case.state, case.track, author.roles, allowed))
+    """A handler's message, with the role they act in on this case (and
+    news for the reporter's opt-in e-mail, if they left an address)."""
+    message = add_message(session, case, key, body, author_kind=AuthorKind.STAFF, author=author,
+                          author_role=writer_role(case.state, case.track, author.roles, allowed))
+    reporter_contact.news(session, case)
+    return message
 
 
 def add_message(session: Session, case: Case, key: CaseKeys, body: str, *, author_kind: str,

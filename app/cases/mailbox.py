@@ -52,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import floods
-from app.cases import custody, notify, workflow
+from app.cases import custody, notify, reporter_contact, workflow
 from app.cases import minutes as meeting_minutes
 from app.cases.content import (
     IDENTITY_FIELD,
@@ -214,6 +214,9 @@ class MailboxView:
     # and the bureaus they could name (recipient, name).
     name_consents: frozenset[str] = frozenset()
     bureaus: tuple[tuple[str, str], ...] = ()
+    # The news e-mail: offered on this installation, and an address left.
+    news_available: bool = False
+    news_address: bool = False
 
 
 def _seal_key(secret: bytes, row_id: str) -> bytes:
@@ -443,6 +446,8 @@ def view_mailbox(session: Session, rt: Runtime, mailbox: OpenMailbox) -> Mailbox
         name_consents=frozenset(name_consents(session, case)),
         bureaus=tuple((custody.bureau_consent(unit.id), unit.name) for unit in session.scalars(
             select(Unit).where(Unit.kind == UnitKind.BUREAU, Unit.active).order_by(Unit.name))),
+        news_available=reporter_contact.available(rt),
+        news_address=reporter_contact.has_address(session, case),
     )
     rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_READ, object_type="case",
                     object_id=case.number)
@@ -521,6 +526,27 @@ def add_files(session: Session, rt: Runtime, mailbox: OpenMailbox,
         discard_files(rt, stored)
         raise
     return len(stored)
+
+
+@reporter_action
+def set_news_address(session: Session, rt: Runtime, mailbox: OpenMailbox, address: str) -> None:
+    """The reporter opts in to the content-free news e-mail (or changes the
+    address): kept sealed for the sender only (app/cases/reporter_contact.py)."""
+    case = _open_case(mailbox)
+    reporter_contact.set_address(session, rt, case, address)
+    rt.audit.record(session, actor="reporter", action=AuditAction.MAILBOX_NEWS_ADDRESS_SET,
+                    object_type="case", object_id=case.number)
+    session.commit()
+
+
+@reporter_action
+def remove_news_address(session: Session, rt: Runtime, mailbox: OpenMailbox) -> None:
+    _usable(mailbox)
+    if reporter_contact.remove_address(session, mailbox.case):
+        rt.audit.record(session, actor="reporter",
+                        action=AuditAction.MAILBOX_NEWS_ADDRESS_REMOVED, object_type="case",
+                        object_id=mailbox.case.number)
+    session.commit()
 
 
 @reporter_action

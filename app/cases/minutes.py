@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from app.cases import notify
+from app.cases import notify, reporter_contact
 from app.cases.content import _writable, decrypt_json, decrypt_text, encrypt_json, encrypt_text
 from app.crypto.compartments import CONVERSATION, CaseKeys
 from app.daytime import reporter_today
@@ -200,6 +200,7 @@ def send_minutes(session: Session, rt: Runtime, case: Case, author: User,
         raise MinutesError("no_mailbox")
     _move(session, minutes, from_status=("draft",), version=minutes.current_version,
           status="awaiting_reporter", sent_version=minutes.current_version, sent_at=utcnow())
+    reporter_contact.news(session, case)
     _audit(session, rt, _staff(author), AuditAction.CASE_MINUTES_SENT, case)
     session.commit()
 

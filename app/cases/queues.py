@@ -5,8 +5,9 @@ SQL (LIMIT/OFFSET), so the page stays fast with a hundred thousand cases:
 the tab counts are one pass over the case table with no per-case subquery
 (the user's wraps are joined once; "waiting for reporter" reads
 Case.last_author_kind instead of each case's newest message), the list
-loads only the columns it shows (the newest message's date is one grouped
-query over the page's rows), and the tab filters match partial indexes on
+loads only the columns it shows (the newest message's date, and what the
+reporter did that the user has not seen, are one query each over the
+page's rows), and the tab filters match partial indexes on
 open cases (migration 0010).
 
 Only clear metadata is listed here; opening a case still needs a key.
@@ -24,6 +25,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased, load_only
 
 from app.cases.typology import CATEGORIES, UNKNOWN
+from app.cases.unread import unread_kinds
 from app.models import (
     Case,
     CaseRestriction,
@@ -34,7 +36,7 @@ from app.models import (
     UserRole,
     utcnow,
 )
-from app.vocabulary import AuthorKind, Role, State, Track
+from app.vocabulary import AuthorKind, ReporterEventKind, Role, State, Track
 
 PAGE_SIZE = 25
 DUE_SOON_DAYS = 7
@@ -101,6 +103,8 @@ class QueueRow:
     # The newest message: when, and by whom (reporter | staff), never its text.
     last_activity_at: datetime | None = None
     last_activity_by: AuthorKind | None = None
+    # What the reporter did that this holder has not seen yet (app/cases/unread.py).
+    unread: tuple[ReporterEventKind, ...] = ()
 
     @property
     def reporter_waits(self) -> bool:
@@ -328,6 +332,11 @@ def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT
         select(KeyWrap.case_id).where(KeyWrap.user_id == user.id, KeyWrap.case_id.in_(ids))
     )) if cases else set()
     last_messages = _last_messages(session, ids)
+    # News is marked only where the user has work: their open cases at a
+    # stage of their role (not one they passed on, not a closed one).
+    stages = stages_of(user)
+    unread = unread_kinds(session, user, [c.id for c in cases
+                                          if c.id in held and c.state in stages])
     soon = now + timedelta(days=DUE_SOON_DAYS)
     rows = []
     for case in cases:
@@ -341,7 +350,8 @@ def queue(session: Session, user: User, *, tab: str = "all", sort: str = DEFAULT
         rows.append(QueueRow(case=case, holder=case.id in held, overdue=overdue,
                              due_soon=due_soon, next_deadline=kind, next_due_at=due,
                              last_activity_at=last_messages.get(case.id),
-                             last_activity_by=case.last_author_kind))
+                             last_activity_by=case.last_author_kind,
+                             unread=tuple(unread.get(case.id, ()))))
     return QueuePage(tab=tab, sort=sort, page=page, pages=pages, total=total,
                      counts=tab_counts, rows=rows, filters=chosen)
 

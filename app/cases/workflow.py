@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import trust
-from app.cases import conflicts, custody, hearings, legacy, persons
+from app.cases import conflicts, custody, hearings, legacy, persons, reporter_contact
 from app.cases.content import (
     add_staff_message,
     attach_pending,
@@ -702,6 +702,8 @@ def perform(session: Session, rt: Runtime, case: Case, actor: User,
         APPLY[action](ctx)
         if transition.to_state is not None:
             case.state = transition.to_state
+        if transition.to_state is State.CLOSED:
+            reporter_contact.at_closure(session, case)
         # Every action bumps the version, also one that changes no column.
         flag_modified(case, "state")
         rt.audit.record(session, actor=custody.recipient_for(actor),
@@ -750,6 +752,8 @@ def enter(session: Session, rt: Runtime, case: Case, action: str, actor: User | 
         raise TransitionNotAllowed("shredded")
     assert transition.to_state is not None, "every such transition leads to a state"
     case.state = transition.to_state
+    if transition.to_state is State.CLOSED:
+        reporter_contact.at_closure(session, case)
     who = actor.value if isinstance(actor, Reporter) else custody.recipient_for(actor)
     rt.audit.record(session, actor=who, action=transition.audit_action, object_type="case",
                     object_id=case.number)

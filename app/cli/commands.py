@@ -32,6 +32,7 @@ from app.cli.cases import case_group, reminders_group
 from app.cli.context import fail, runtime, settings
 from app.cli.demo import demo_group
 from app.cli.notifications import notify_group
+from app.cli.regrants import regrant_requested_command
 from app.cli.retention import retention_group
 from app.cli.stats import stats_group
 from app.crypto.errors import WrongPassphrase
@@ -538,6 +539,9 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
     click.echo(f"The new private half is in {new_out}: move it offline; destroy the old one.")
     if generated:
         click.echo(f"Its passphrase (shown once): {passphrase}")
+
+
+keys_group.add_command(regrant_requested_command(_load_recovery_private))
 
 
 def register_commands(app: Flask) -> None:

@@ -13,9 +13,15 @@ from app.models.case import (
     Message,
     Receipt,
 )
-from app.models.casework import CaseNote, CaseRestriction, ExternalReferral
+from app.models.casework import CaseNote, CaseRestriction, ExternalReferral, RegrantRequest
 from app.models.minutes import MeetingMinutes, MinutesVersion
-from app.models.notify import Notification, NotifyPreference, ReporterEvent
+from app.models.notify import (
+    CaseSeen,
+    Notification,
+    NotifyPreference,
+    ReporterContact,
+    ReporterEvent,
+)
 from app.models.org import Unit
 from app.models.page_text import PageText
 from app.models.persons import (
@@ -40,6 +46,7 @@ __all__ = [
     "Case",
     "CaseNote",
     "CaseRestriction",
+    "CaseSeen",
     "CaseTally",
     "CounsellorNarrative",
     "ExternalReferral",
@@ -60,7 +67,9 @@ __all__ = [
     "PersonConcerned",
     "PersonIndexEntry",
     "Receipt",
+    "ReporterContact",
     "RecoveryCode",
+    "RegrantRequest",
     "RepeatReview",
     "ReporterEvent",
     "ReporterSession",

@@ -87,3 +87,23 @@ class CaseRestriction(Base):
     )
     # Why it was lifted, encrypted under the case key (field "restriction:<id>").
     lift_reason_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class RegrantRequest(Base):
+    """The ICC asks for a stranded case (no active holder can open it) to
+    be re-granted to `target_id` with the offline recovery key. The
+    ceremony (`meldpunt keys regrant-requested`) fulfils the open requests
+    at once and sets `done_at`."""
+
+    __tablename__ = "regrant_request"
+    __table_args__ = (Index("ix_regrant_request_open", "done_at", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    # app.vocabulary.RegrantReason (a code, never free text).
+    reason: Mapped[str] = mapped_column(String(30))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, code_column
@@ -56,3 +56,40 @@ class NotifyPreference(Base):
     daily_digest: Mapped[bool] = mapped_column(default=False)
     # The organisation's local date of the last digest sent.
     last_digest_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CaseSeen(Base):
+    """How far a holder has seen the reporter's news on a case: the newest
+    `reporter_event` there was when they last opened the case page. An
+    event with a higher id is unread for them (the queue marks it)."""
+
+    __tablename__ = "case_seen"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), primary_key=True)
+    seen_event_id: Mapped[int] = mapped_column(default=0)
+
+
+class ReporterContact(Base):
+    """The reporter's opt-in address for a content-free "there is news in
+    your mailbox" e-mail (app/cases/reporter_contact.py).
+
+    The address is sealed (AES-256-GCM) under a random key, and that key is
+    wrapped with HPKE to the server's notifier key (keys/notify.pub); only
+    the holder of keys/notify.key — `meldpunt notify send` — can open it.
+    No handler's key opens it, and no time finer than the day is kept."""
+
+    __tablename__ = "reporter_contact"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), primary_key=True)
+    # Which notifier key it is wrapped to (SHA-256 of its public half).
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    address_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # A handler wrote to the reporter since the last e-mail.
+    news_pending: Mapped[bool] = mapped_column(default=False)
+    # The organisation's local date of the last e-mail (at most one a day).
+    last_sent_on: Mapped[date | None] = mapped_column(Date)

@@ -25,6 +25,8 @@ from app.vocabulary import (
     Outcome,
     PersonRole,
     ReferralTarget,
+    RegrantReason,
+    ReporterEventKind,
     RestrictionGround,
     Role,
     State,
@@ -178,6 +180,21 @@ TAB_LABELS = {
     "mine": _l("Mine"),
     "waiting": _l("Waiting for reporter"),
 }
+# What the reporter did that a holder has not seen yet (the queue's markers,
+# app/cases/unread.py).
+UNREAD_LABELS: dict[ReporterEventKind, LazyString] = {
+    ReporterEventKind.REPLY: _l("New: reply from the reporter"),
+    ReporterEventKind.MEETING: _l("New: meeting requested"),
+    ReporterEventKind.CONSENT_GIVEN: _l("New: consent given"),
+    ReporterEventKind.CONSENT_WITHDRAWN: _l("New: consent withdrawn"),
+    ReporterEventKind.MINUTES_APPROVED: _l("New: minutes approved"),
+    ReporterEventKind.MINUTES_CORRECTED: _l("New: corrections to minutes"),
+}
+REGRANT_REASON_LABELS: dict[RegrantReason, LazyString] = {
+    RegrantReason.HOLDER_LEFT: _l("The holder has left or was deactivated"),
+    RegrantReason.KEY_LOST: _l("The holder's key was replaced (password reset)"),
+    RegrantReason.ABSENT: _l("The holder is absent for a long time"),
+}
 # The staff start page's items (app/cases/agenda.py).
 AGENDA_LABELS: dict[AgendaItem, LazyString] = {
     AgendaItem.ACKNOWLEDGE_OVERDUE: _l("Acknowledgement overdue"),
@@ -219,11 +236,17 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.CASE_MINUTES_APPROVED_ON_PAPER: _l("Minutes approved by the reporter on paper"),
     AuditAction.MAILBOX_MINUTES_APPROVED: _l("Minutes approved by the reporter"),
     AuditAction.MAILBOX_MINUTES_CORRECTED: _l("Corrections to the minutes sent by the reporter"),
+    AuditAction.MAILBOX_NEWS_ADDRESS_SET: _l("E-mail address for news left by the reporter"),
+    AuditAction.MAILBOX_NEWS_ADDRESS_REMOVED: _l(
+        "E-mail address for news removed by the reporter"),
     AuditAction.CASE_RECUSED: _l("A handler recused"),
     AuditAction.CASE_EXCLUDED: _l("A person was excluded"),
     AuditAction.CASE_RESTRICTION_LIFTED: _l("A restriction was lifted"),
     AuditAction.CASE_GRANT: _l("Access granted"),
     AuditAction.CASE_REGRANT: _l("Access restored"),
+    AuditAction.CASE_HANDOVER: _l("Case handed over to a colleague"),
+    AuditAction.CASE_REGRANT_REQUESTED: _l("Re-grant with the recovery key requested"),
+    AuditAction.CASE_FILE_EXPORTED: _l("Case file printed or saved"),
     AuditAction.CASE_REVOKE: _l("Access removed"),
     AuditAction.CASE_SIGNAL_REGISTERED: _l("Signal registered"),
     AuditAction.CASE_REGISTERED_WITH_VP: _l("With the confidential counsellor"),
@@ -316,6 +339,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.AUDIT_PRUNE_REFUSED: _l("Removing old audit log entries refused"),
     AuditAction.REMINDERS_SENT: _l("Reminders sent"),
     AuditAction.NOTIFICATIONS_SENT: _l("Notifications of reporters' actions sent"),
+    AuditAction.REPORTER_NEWS_SENT: _l("News e-mails to reporters sent"),
     AuditAction.NOTIFY_PREFERENCE_SET: _l("E-mail notification preference changed"),
     AuditAction.RETENTION_CASE_DELETED: _l("Case deleted after its retention period"),
     AuditAction.RETENTION_MAILBOX_CLOSED: _l("Mailbox closed after its retention period"),
@@ -483,6 +507,7 @@ TEMPLATE_HELPERS = {
     "intake_channel_label": intake_channel_label,
     "audit_action_label": audit_action_label,
     "note_visibility_label": note_visibility_label,
+    "writer_label": writer_label,
 }
 
 

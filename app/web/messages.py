@@ -45,6 +45,10 @@ _CHECK_CHOICES = _l("Check the choices in the form.")
 _NOT_EXCLUDED = _l("This person can not be excluded (already excluded, or it is you: "
                    "use recuse instead).")
 _LIFT_REASON = _l("Give a reason for lifting the restriction.")
+_NOT_ENDORSED = _l(
+    "This colleague's key has not been confirmed yet, so the case can not be passed to "
+    "them. Ask a colleague with the same role, or the central integrity coordinator, to "
+    "confirm their key under \"Confirm keys\" first.")
 _COLLEAGUE_NO_KEY = _l("This colleague has no key yet: they must sign in once first.")
 _HOLD_REASON = _l("Give a reason for the legal hold.")
 
@@ -92,14 +96,8 @@ MESSAGES: dict[str, LazyString] = {
                            "share this note with. Choose another kind of note."),
     "custody.not_a_handler": _COLLEAGUE_NO_KEY,
     "custody.no_key_yet": _COLLEAGUE_NO_KEY,
-    "custody.not_endorsed": _l(
-        "This colleague's key has not been confirmed yet, so the case can not be passed to "
-        "them. Ask a colleague with the same role, or the central integrity coordinator, to "
-        "confirm their key under \"Confirm keys\" first."),
-    "workflow.not_endorsed": _l(
-        "This colleague's key has not been confirmed yet, so the case can not be passed to "
-        "them. Ask a colleague with the same role, or the central integrity coordinator, to "
-        "confirm their key under \"Confirm keys\" first."),
+    "custody.not_endorsed": _NOT_ENDORSED,
+    "workflow.not_endorsed": _NOT_ENDORSED,
     "trust.code_mismatch": _l(
         "That code does not match this colleague's key. Check it with them again, by phone "
         "or in person. If it still differs, do not confirm: tell the security officer."),
@@ -121,6 +119,26 @@ MESSAGES: dict[str, LazyString] = {
     "conflicts.use_recuse": _NOT_EXCLUDED,
     "conflicts.reason_required": _LIFT_REASON,
     "conflicts.not_active": _LIFT_REASON,
+    # --- handing a case over, stranded cases (app/cases/handover.py) ---
+    "handover.no_reason": _l("Give a reason for the handover: your colleague reads it in the "
+                             "case file."),
+    "handover.same_person": _l("Choose a colleague: you hold this case already."),
+    "handover.closed": _l("A closed case is not handed over."),
+    "handover.not_a_colleague": _l(
+        "%(name)s can not receive this case: choose an active colleague in the role the "
+        "case needs (an integrity coordinator of the case's unit, or the ICC)."),
+    "handover.target_restricted": _l("%(name)s is excluded from this case or recused."),
+    "handover.not_a_handler": _COLLEAGUE_NO_KEY,
+    "handover.no_key_yet": _COLLEAGUE_NO_KEY,
+    "handover.not_endorsed": _NOT_ENDORSED,
+    "handover.invalid_reason": _CHOOSE,
+    "handover.not_stranded": _l("An active colleague holds this case: ask them to hand it "
+                                "over or to restore access."),
+    # --- the reporter's news e-mail (app/cases/reporter_contact.py) ---
+    "news_address.invalid": _l("This does not look like an e-mail address. Check it: it looks "
+                               "like name@example.nl."),
+    "news_address.unavailable": _l("E-mail about news is not available here."),
+    "news_address.closed": _NOT_FOR_YOUR_REPORT,
     "hold.role": _HOLD_REASON,
     "hold.reason_required": _HOLD_REASON,
     "retention.invalid_rule": PAGES[400][1],

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, render_template, send_from_d
 from flask_babel import get_locale
 
 from app.audit import floods
-from app.cases import agenda, custody
+from app.cases import agenda, custody, handover
 from app.models import User
 from app.vocabulary import Role
 from app.web import labels
@@ -45,6 +45,8 @@ def staff_home(user: User) -> str:
     # The admin hears of floods of wrong codes or sign-ins (content-free).
     flood_alerts = (floods.recent_floods(db.session, runtime()) if user.has_role(Role.ADMIN)
                     else [])
+    stranded = handover.count_stranded(db.session) if user.has_role(Role.ICC) else 0
     return render_template("staff_home.html", user=user, waiting=waiting, can_give=can_give,
                            today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm(),
-                           flood_alerts=flood_alerts, flood_labels=labels.FLOOD_LABELS)
+                           flood_alerts=flood_alerts, flood_labels=labels.FLOOD_LABELS,
+                           stranded=stranded)

@@ -105,6 +105,18 @@ EXPECTED: dict[tuple[str, str], Callable[[str], int]] = {
     ("cases.reviews", "GET"): _roles({"icc"}, 200),
     ("cases.review", "GET"): _roles({"icc"}, 404),
     ("cases.review_done", "POST"): _roles({"icc"}, 404),
+    # Issue #23: the case file is the case page's content (the holder only);
+    # a handover to the IC is refused for the holder (an intake case goes to
+    # intake colleagues), the rest learn nothing; handing over several needs
+    # a colleague in one's own roles and ticked cases (none here: 400); the
+    # stranded cases are the ICC's (this case has an active holder: refused
+    # with a message on the page).
+    ("cases.case_file", "GET"): _holder_only(200),
+    ("cases.hand_over", "POST"): _holder_only(400),
+    ("cases.hand_over_several", "GET"): _handler_page(200),
+    ("cases.hand_over_several", "POST"): _handler_page(400),
+    ("cases.stranded", "GET"): _roles({"icc"}, 200),
+    ("cases.request_regrant", "POST"): _roles({"icc"}, 302),
 }
 
 

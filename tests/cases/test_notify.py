@@ -6,16 +6,12 @@ action wrote; a mail server that is down never breaks that action."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage as Email
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from app.cases import custody, mailbox, minutes, notify
@@ -25,37 +21,15 @@ from app.cli.notifications import send_outbox
 from app.models import Notification, ReporterEvent, User, utcnow
 from tests.cases.conftest import key_of
 from tests.conftest import IsolatedClient, post_form, sign_in
+from tests.mailserver import Inbox, free_port, running_smtp
 
 SECRET = "NOTIFY-CONTENT-MARKER-6614"
 
 
-@dataclass
-class Inbox:
-    messages: list[Email] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        email = message_from_bytes(envelope.content, policy=policy.default)
-        email["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
-        self.messages.append(email)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture()
 def smtp() -> Iterator[tuple[Inbox, SmtpSettings]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield inbox, SmtpSettings(host="127.0.0.1", port=controller.port, starttls=False,
-                                  sender="meldpunt@ministerie.example")
-    finally:
-        controller.stop()
+    with running_smtp() as server:
+        yield server
 
 
 def _send(session, rt, settings: SmtpSettings, now: datetime | None = None) -> int:  # type: ignore[no-untyped-def]
@@ -151,7 +125,7 @@ def test_a_mail_server_that_is_down_loses_nothing_and_the_mail_goes_on_the_next_
     case, code = new_case(track="advice")
     _routed(session, rt, intake, vp, case)
     mailbox.send_message(session, rt, _mailbox(session, rt, code), "Nog iets.")
-    down = SmtpSettings(host="127.0.0.1", port=_free_port(), starttls=False)
+    down = SmtpSettings(host="127.0.0.1", port=free_port(), starttls=False)
     with app.app_context():
         assert _send(session, rt, down) == 0
     assert session.scalar(select(func.count()).select_from(Notification)) == 1

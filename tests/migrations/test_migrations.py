@@ -607,14 +607,74 @@ def test_0020_adds_the_reporter_events_and_the_outbox_beside_existing_cases(empt
             conn.execute(text("DELETE FROM case_file WHERE id = 1"))
             assert conn.execute(text("SELECT case_id FROM reporter_event")).scalars().all() == [2]
             assert conn.execute(text("SELECT event_id FROM notification")).scalars().all() == [2]
-        command.downgrade(config, "0016")
         engine.dispose()
-        engine = create_engine(empty_database)
-        tables = set(inspect(engine).get_table_names())
-        assert not {"reporter_event", "notification", "notify_preference"} & tables
+        command.downgrade(config, "0016")
+        _only_these_tables_went(empty_database, {"reporter_event", "notification",
+                                                 "notify_preference"},
+                                {"case_file": 1, "user_account": 1})
+    finally:
+        engine.dispose()
+
+
+def _only_these_tables_went(url: str, gone: set[str], kept: dict[str, int]) -> None:
+    """After a downgrade: the tables `gone` are gone, and the others still
+    hold their rows (`kept`: table -> row count)."""
+    engine = create_engine(url)
+    try:
+        assert not gone & set(inspect(engine).get_table_names())
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT COUNT(*) FROM case_file")).scalar() == 1
-            assert conn.execute(text("SELECT COUNT(*) FROM user_account")).scalar() == 1
+            for table, count in kept.items():
+                assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() == count
+    finally:
+        engine.dispose()
+
+
+def test_0025_adds_unread_marks_regrant_requests_and_news_addresses_beside_existing_rows(
+        empty_database):
+    """Issue #23: new tables only, starting empty. Existing cases, users and
+    reporter events stay as they were; a mark, a request and an address can
+    be written for them, go with the case (and the user) when deleted, and
+    the downgrade drops the tables and nothing else."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0020")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            _insert_unit(conn)
+            for user_id in (1, 2):
+                _insert_user(conn, user_id)
+            for case_id in (1, 2):
+                _insert_case(conn, case_id, track="advice", state="with_vp")
+                conn.execute(text(
+                    "INSERT INTO reporter_event (id, case_id, kind, happened_on)"
+                    " VALUES (:id, :id, 'reply', '2026-12-01')"), {"id": case_id})
+        command.upgrade(config, "0025")
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA foreign_keys = ON"))
+            for case_id in (1, 2):
+                conn.execute(text("INSERT INTO case_seen (user_id, case_id, seen_event_id)"
+                                  " VALUES (1, :id, :id)"), {"id": case_id})
+                conn.execute(text(
+                    "INSERT INTO regrant_request (case_id, target_id, requested_by_id, reason,"
+                    " requested_at) VALUES (:id, 2, 1, 'holder_left', '2026-12-01')"),
+                    {"id": case_id})
+                conn.execute(text(
+                    "INSERT INTO reporter_contact (case_id, key_fingerprint, wrapped_key,"
+                    " address_ciphertext, news_pending) VALUES (:id, 'f', :b, :b, false)"),
+                    {"id": case_id, "b": b"x"})
+            conn.execute(text("DELETE FROM case_file WHERE id = 1"))
+            for table in ("case_seen", "regrant_request", "reporter_contact"):
+                assert conn.execute(text(f"SELECT case_id FROM {table}")).scalars().all() == [2]
+            conn.execute(text("UPDATE regrant_request SET requested_by_id = NULL"))
+            conn.execute(text("DELETE FROM user_account WHERE id = 2"))
+            assert conn.execute(text("SELECT COUNT(*) FROM regrant_request")).scalar() == 0
+            assert conn.execute(text("SELECT COUNT(*) FROM reporter_event")).scalar() == 1
+        engine.dispose()
+        command.downgrade(config, "0020")
+        _only_these_tables_went(empty_database, {"case_seen", "regrant_request",
+                                                 "reporter_contact"},
+                                {"case_file": 1, "reporter_event": 1, "user_account": 1})
     finally:
         engine.dispose()
 

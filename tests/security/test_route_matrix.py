@@ -118,6 +118,10 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     # The reporter's code was not handed over by staff: nothing to replace.
     ("reporting.mailbox_new_code", "POST"): _mailbox({REDIRECT}),
     ("reporting.mailbox_confirm_code", "POST"): _mailbox({REDIRECT}),
+    # Issue #23: the news e-mail (no address posted: the form again; no
+    # confirmation: refused with a message).
+    ("reporting.mailbox_news_address", "POST"): _mailbox({BAD}),
+    ("reporting.mailbox_news_address_remove", "POST"): _mailbox({REDIRECT}),
     # --- staff sign-in steps (open to everybody) ----------------------------------
     ("accounts.login", "GET"): {**_everyone({OK}), **{r: {OK, REDIRECT} for r in STAFF_ROLES}},
     ("accounts.login", "POST"): _everyone({OK, BAD}),
@@ -198,6 +202,15 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
                                                      {MISSING}),
     # The target (an intake officer) holds the case: the holder may re-grant it.
     ("cases.regrant", "POST"): _holder_only(ALL_HANDLERS, {REDIRECT}),
+    # Issue #23: the case file; a handover without a colleague (the holder:
+    # the form again); handing over several without one; the ICC's stranded
+    # cases and a request without a colleague (refused with a message).
+    ("cases.case_file", "GET"): _holder_only(ALL_HANDLERS, {OK}),
+    ("cases.hand_over", "POST"): _holder_only(ALL_HANDLERS, {BAD}),
+    ("cases.hand_over_several", "GET"): _staff_page(ALL_HANDLERS, {OK}),
+    ("cases.hand_over_several", "POST"): _staff_page(ALL_HANDLERS, {BAD}),
+    ("cases.stranded", "GET"): _staff_page({"icc"}, {OK}),
+    ("cases.request_regrant", "POST"): _staff_page({"icc"}, {REDIRECT}),
     ("retention.legal_hold", "POST"): _holder_only(HOLD, {REDIRECT}),
     # Persons concerned (#24): an empty form is shown again (400); a person,
     # hearing or request id 999999 is not this case's (404).

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     RadioField,
@@ -249,3 +250,21 @@ class DiscloseForm(Form):
     def identity_data(self) -> dict:
         data = {f: (getattr(self, f).data or "").strip() for f in IDENTITY_FIELDS}
         return {k: v for k, v in data.items() if v}
+
+
+# Its fields' names and ids on the mailbox page ("news-address"), apart from
+# the disclose form's e-mail field.
+NEWS_PREFIX = "news"
+
+
+class NewsAddressForm(Form):
+    """The opt-in news e-mail: an address, and that the reporter read what it
+    costs. The address is checked again by the domain (reporter_contact)."""
+
+    address = EmailField(_l("Your e-mail address"),
+                         validators=[DataRequired(message=_l("Fill in an e-mail address.")),
+                                     Length(max=254)],
+                         render_kw={"autocomplete": "off", "spellcheck": "false"})
+    understood = BooleanField(
+        _l("I have read what this means for my anonymity."),
+        validators=[DataRequired(message=_l("Tick this box if you still want the e-mail."))])

@@ -17,7 +17,7 @@ from flask_babel import refresh as refresh_language
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from app.cases import mailbox, typology
+from app.cases import mailbox, reporter_contact, typology
 from app.cases.content import UploadTooLarge
 from app.cases.intake import (
     AlreadySent,
@@ -46,12 +46,14 @@ from app.web.i18n import LANGUAGES
 from app.web.messages import message_for
 from app.web.reporter import keuzehulp, organisation
 from app.web.reporter.forms import (
+    NEWS_PREFIX,
     TRACK_EXAMPLES,
     DiscloseForm,
     MeetingForm,
     MessageForm,
     MinutesCorrectionForm,
     NewCodeForm,
+    NewsAddressForm,
     ReportForm,
     SignInForm,
     counsellor_choices,
@@ -237,7 +239,8 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
     # URL or the title); every response carries Cache-Control: no-store.
     return render_template("reporting/receipt.html", code=code, case=case,
                            files=len(files), removed=_removed(files),
-                           button_form=EmptyForm()), 200
+                           button_form=EmptyForm(),
+                           news_available=reporter_contact.available(rt)), 200
 
 
 def _removed(files: list[CleanFile]) -> list[str]:
@@ -322,6 +325,7 @@ def _render_mailbox(opened: mailbox.OpenMailbox, status: int = 200, **forms: obj
     all_forms = {
         "message_form": MessageForm(), "meeting_form": MeetingForm(),
         "disclose_form": DiscloseForm(), "button_form": EmptyForm(),
+        "news_form": NewsAddressForm(prefix=NEWS_PREFIX),
         "correction_form": _correction_form,
     }
     all_forms.update(forms)

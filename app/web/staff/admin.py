@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from app.accounts import service
+from app.cases import handover
 from app.models import Unit, User
 from app.vocabulary import Role
 from app.web import start_page
@@ -75,13 +76,20 @@ def new_user(admin: User) -> str | Response:
 
 @blueprint.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
 @admin_required
-def edit_user(admin: User, user_id: int) -> str | Response:
+def edit_user(admin: User, user_id: int) -> str | Response | tuple[str, int]:
     user = _get_user(user_id)
     form = _user_form(user)
     if not form.is_submitted():
         form.roles.data = sorted(user.roles)
         form.unit.data = user.unit_id
     if form.validate_on_submit():
+        held = _deactivation_holds(user, bool(form.active.data))
+        if held:
+            # Their cases first: the same form, what was typed kept, with the
+            # open cases listed and a box to deactivate all the same.
+            form.email.render_kw = {"readonly": True}
+            return render_template("admin/user_form.html", form=form, user=user,
+                                   action_form=EmptyForm(), held=held), 409
         unit = db.session.get(Unit, form.unit.data)
         try:
             if unit is None:
@@ -96,6 +104,14 @@ def edit_user(admin: User, user_id: int) -> str | Response:
             return redirect(url_for("admin.users"))
     form.email.render_kw = {"readonly": True}
     return render_template("admin/user_form.html", form=form, user=user, action_form=EmptyForm())
+
+
+def _deactivation_holds(user: User, stays_active: bool) -> list[handover.HeldCase]:
+    """Deactivating a holder: their open cases, unless the admin confirmed
+    after seeing them (then, and for any other change, nothing)."""
+    if stays_active or not user.active or request.form.get("confirm_deactivate") == "yes":
+        return []
+    return handover.open_cases_of(db.session, user)
 
 
 @blueprint.route("/gebruikers/<int:user_id>/wachtwoord-herstellen", methods=["POST"])

@@ -38,7 +38,7 @@ SAFE_INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf", "text/plain"}
 # Reads are logged too, but the timeline shows what happened, not who looked.
 TIMELINE_SKIP = {AuditAction.CASE_OPEN, AuditAction.CASE_MESSAGE_READ_FOR_REPLY,
                  AuditAction.ATTACHMENT_DOWNLOAD,
-                 AuditAction.CASE_OPEN_FOR_ACTION}
+                 AuditAction.CASE_OPEN_FOR_ACTION, AuditAction.CASE_FILE_EXPORTED}
 CHUNK = 64 * 1024
 # Form fields that are not workflow parameters: the names of perform()'s own
 # arguments would clash with them (a TypeError, or a forged audit `origin`).

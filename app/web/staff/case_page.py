@@ -4,6 +4,8 @@ notes and attachment downloads."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.audit.events import record_event
-from app.cases import conflicts, custody, minutes, persons, workflow
+from app.cases import conflicts, custody, handover, minutes, persons, unread, workflow
 from app.cases.access import OpenCase, open_case
 from app.cases.casework import send_message_to_reporter, write_note
 from app.cases.content import (
@@ -39,10 +41,12 @@ from app.cases.notes import read_notes
 from app.cases.uploads import UploadRefused
 from app.crypto.compartments import IDENTITY
 from app.errors import Conflict
-from app.models import Attachment, AuditEntry, Case, User
+from app.localtime import local_date
+from app.models import Attachment, AuditEntry, Case, User, utcnow
 from app.vocabulary import (
     AuditAction,
     Role,
+    State,
 )
 from app.web import labels
 from app.web.extensions import db
@@ -74,7 +78,9 @@ from app.web.uploads import accepts_uploads, collect_files
 # --- the case page -------------------------------------------------------------
 
 
-def _timeline(case: Case) -> list[dict[str, Any]]:
+def timeline(case: Case) -> list[dict[str, Any]]:
+    """What happened to the case, in words: when, who (name and roles, or
+    the reporter, or the system) and what."""
     entries = db.session.scalars(
         select(AuditEntry).where(AuditEntry.object_type == "case",
                                  AuditEntry.object_id == case.number,
@@ -85,8 +91,9 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
     people = [code for e in entries for code in (e.actor, *e.target.split(","))
               if code.startswith("user:")]
     ids = {int(code.split(":", 1)[1]) for code in people}
-    names = dict(db.session.execute(
-        select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = {person.id: labels.person_label(person.display_name, person.roles)
+             for person in db.session.scalars(select(User).where(User.id.in_(ids)))
+             } if ids else {}
 
     def name(code: str) -> str:
         return str(names.get(int(code.split(":", 1)[1]), _("a former colleague")))
@@ -96,9 +103,9 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
         if entry.actor.startswith("user:"):
             who = name(entry.actor)
         elif entry.actor == "reporter":
-            who = _("Reporter")
+            who = _("The reporter")
         else:
-            who = _("System")
+            who = _("Meldpunt (automatically)")
         what = str(labels.audit_action_label(entry.action))
         targets = [name(code) for code in entry.target.split(",") if code.startswith("user:")]
         if targets:
@@ -106,6 +113,37 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
             what = _("%(what)s: %(name)s", what=what, name=", ".join(targets))
         items.append({"at": entry.at, "who": who, "what": what})
     return items
+
+
+@dataclass(frozen=True)
+class HandoverRefill:
+    """The handover form, open again with what was typed and why not."""
+
+    user_id: int | None
+    reason: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline in words: what, by when, and where it stands."""
+
+    kind: str  # acknowledge | feedback
+    due: datetime
+    done: datetime | None
+    # Whole local days from today to the due day (negative: overdue).
+    days_left: int
+
+
+def deadlines(case: Case, now: datetime) -> list[Deadline]:
+    zone = runtime().settings.zone
+    today = local_date(now, zone)
+
+    def one(kind: str, due: datetime, done: datetime | None) -> Deadline:
+        return Deadline(kind, due, done, (local_date(due, zone) - today).days)
+
+    return [one("acknowledge", case.acknowledge_due_at, case.acknowledged_at),
+            one("feedback", case.feedback_due_at, case.feedback_given_at)]
 
 
 def _visible_attachments(user: User, opened: OpenCase) -> list[AttachmentView]:
@@ -117,15 +155,19 @@ def _visible_attachments(user: User, opened: OpenCase) -> list[AttachmentView]:
 @blueprint.route("/<number>")
 @handler_required
 def show(user: User, number: str) -> str:
-    return _case_page(user, number)
+    return case_page(user, number)
 
 
-def _case_page(user: User, number: str, refill: action_forms.Refill | None = None) -> str:
-    """The case page; with `refill`, one action's form open again with what
-    was typed in it and why it was not done."""
+def case_page(user: User, number: str, refill: action_forms.Refill | None = None,
+              handover_refill: HandoverRefill | None = None) -> str:
+    """The case page: summary, deadlines, what is new and the actions that
+    apply now at the top; the detail below, folded where it is long. With
+    `refill` (or `handover_refill`), that form open again with what was typed
+    in it and why it was not done. Opening it marks the reporter's news seen."""
     rt = runtime()
     opened = open_case(db.session, rt, user, current_private_key(), number)
     case, key = opened.case, opened.key
+    news = unread.take_news(db.session, user, case)
     external = external_only(user)
     attachments = _visible_attachments(user, opened)
     report = {} if external else read_report(key, case)
@@ -138,6 +180,11 @@ def _case_page(user: User, number: str, refill: action_forms.Refill | None = Non
         "note_form": NoteForm(), "form": EmptyForm(),
         "deadline_days": rt.settings.acknowledge_days,
         "deadline_months": rt.settings.feedback_months,
+        "deadlines": [] if case.state == State.CLOSED else deadlines(case, utcnow()),
+        "news": [labels.UNREAD_LABELS[kind] for kind in news],
+        "holders": handover.current_holders(db.session, case),
+        "colleagues": handover.colleagues(db.session, case, user),
+        "handover_refill": handover_refill,
         # The actions the user may take, each with the fields the workflow
         # table declares for it and their options (in the user's language).
         "actions": action_forms.action_forms(
@@ -162,7 +209,7 @@ def _case_page(user: User, number: str, refill: action_forms.Refill | None = Non
             minutes_form=NewMinutesForm(prefix=NEW_MINUTES_PREFIX),
             revision_form=lambda m: MinutesForm(prefix=revision_prefix(m.id)),
             has_mailbox=minutes.has_mailbox(db.session, case),
-            timeline=_timeline(case),
+            timeline=timeline(case),
             restrictions=conflicts.restrictions(db.session, case),
             may_exclude=user.has_role(Role.INTAKE, Role.IC),
             people=[u for u in choices.handlers(db.session) if u.id != user.id],
@@ -209,7 +256,7 @@ def act(user: User, number: str, action: str) -> BaseResponse | tuple[str, int]:
     except (UploadRefused, UploadTooLarge) as error:
         # Nothing was done and no file kept: the form again, with what was typed.
         refill = action_forms.Refill(action, request.form.to_dict(), message_for(error))
-        return _case_page(user, number, refill), error.status
+        return case_page(user, number, refill), error.status
     try:
         workflow.perform(db.session, rt, case, user, current_private_key(), action, **params)
     except workflow.TransitionNotAllowed as error:

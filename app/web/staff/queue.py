@@ -46,6 +46,7 @@ def my_cases(user: User) -> str:
 def _render(result: queues.QueuePage, searched: str | None = None) -> str:
     return render_template("cases/queue.html", q=result, tabs=queues.TABS,
                            tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS),
+                           unread_labels=labels.UNREAD_LABELS,
                            units=choices.unit_choices(db.session),
                            tracks=list(labels.TRACK_LABELS.items()),
                            states=list(labels.STATE_LABELS.items()),
