@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app.crypto import ratchet
 from app.crypto.kdf import Argon2Params
 from app.crypto.keys import (
     PrivateKey,
@@ -116,7 +118,8 @@ def load_keyring(keys_dir: Path) -> Keyring:
 
 
 def create_missing_secrets(keys_dir: Path) -> list[str]:
-    """Create the random server secrets that do not exist yet; never overwrite."""
+    """Create the random server secrets that do not exist yet, and the
+    erasure ratchet starting today (app/crypto/ratchet.py); never overwrite."""
     _ensure_private_dir(keys_dir)
     created = []
     for name, size in SECRET_FILES.items():
@@ -124,6 +127,8 @@ def create_missing_secrets(keys_dir: Path) -> list[str]:
         if not path.exists():
             write_private_file(path, secrets.token_bytes(size))
             created.append(name)
+    if ratchet.create_state(keys_dir, datetime.now(UTC).date()):
+        created.append(ratchet.STATE_FILE)
     return created
 
 
