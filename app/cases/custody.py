@@ -20,12 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    Integer,
-    SQLColumnExpression,
-    any_,
-    bindparam,
     delete,
     func,
     select,
@@ -34,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import trust
 from app.cases import seals
+from app.cases.seals import ids_in
 from app.crypto import secretbox
 from app.crypto.compartments import (
     BASE_COMPARTMENTS,
@@ -576,16 +571,6 @@ def destroy_key_material(session: Session, case_ids: list[int]) -> list[str]:
         session.execute(delete(model).where(ids_in(session, model.case_id, case_ids)),
                         execution_options={"synchronize_session": False})
     return file_ids
-
-
-def ids_in(session: Session, column: SQLColumnExpression[int],
-           ids: list[int]) -> ColumnElement[bool]:
-    """`column IN ids`. On PostgreSQL one array parameter (`= ANY`): an IN
-    list of a retention batch (hundreds of ids) costs more to render and
-    parse than the delete costs to run."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",

@@ -499,7 +499,8 @@ def keys_recover(number: str, email: str, key_file: Path) -> None:
 
 @keys_group.command("backup")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
-              help="Folder for the dated backups (outside keys/).")
+              envvar="MELDPUNT_KEYS_BACKUP_DIR",
+              help="Folder for the dated backups (outside keys/; or MELDPUNT_KEYS_BACKUP_DIR).")
 @click.option("--keep-days", type=click.IntRange(min=0), default=7, show_default=True,
               help="Delete backups older than this many days (the newest always stays).")
 @with_appcontext

@@ -45,7 +45,7 @@ def test_an_advanced_copy_derives_every_later_day_and_no_earlier_one(tmp_path):
             assert after.key(day) == key
     # The file holds only the new day and its secret: no earlier secret.
     raw = (keys / "ratchet").read_bytes()
-    assert before.state.secret.hex().encode() not in raw
+    assert before.start.secret.hex().encode() not in raw
     assert ratchet.read_state(keys).day == DAY + timedelta(days=10)
 
 

@@ -34,6 +34,15 @@ def file_report(session, rt, units):
         report={"what": "Mijn leidinggevende schreeuwt"}, identity={"name": "Anna Melder"}))
 
 
+@pytest.fixture()
+def filed(session, rt, units, make_staff):
+    """An intake officer and a report they hold, committed."""
+    intake = make_staff("intake")
+    case, _code = file_report(session, rt, units)
+    session.commit()
+    return intake, case
+
+
 def _seal_days(session, case):
     days = set(session.scalars(select(CompartmentWrap.seal_day)
                                .where(CompartmentWrap.case_id == case.id)))
@@ -45,11 +54,8 @@ def _today():
     return utcnow().date()
 
 
-def test_every_wrap_of_a_new_case_is_sealed_to_a_day_a_lease_ahead(session, rt, units,
-                                                                   make_staff):
-    intake = make_staff("intake")
-    case, _code = file_report(session, rt, units)
-    session.commit()
+def test_every_wrap_of_a_new_case_is_sealed_to_a_day_a_lease_ahead(session, rt, filed):
+    intake, case = filed
     assert _seal_days(session, case) == {_today() + timedelta(days=30)}
     receipt = session.scalar(select(Receipt).where(Receipt.case_id == case.id))
     assert receipt.private_key_ciphertext is not None
@@ -65,11 +71,8 @@ def test_every_wrap_of_a_new_case_is_sealed_to_a_day_a_lease_ahead(session, rt, 
     assert custody.open_case_key(session, case, intake.user, key_of(intake)).compartments()
 
 
-def test_a_live_case_survives_a_sweep_outage_longer_than_its_lease(session, rt, units,
-                                                                  make_staff):
-    intake = make_staff("intake")
-    case, _code = file_report(session, rt, units)
-    session.commit()
+def test_a_live_case_survives_a_sweep_outage_longer_than_its_lease(session, rt, filed):
+    intake, case = filed
     later = utcnow() + timedelta(days=45)
     # No sweep for 45 days: this instance may not move its ratchet past the
     # case's seal day, and says why.
@@ -121,14 +124,19 @@ def test_a_closed_case_is_never_sealed_past_its_expiry_day(session, rt, units, m
     assert (case.number, expires.astimezone(UTC).date()) in report.ending
 
 
-def test_legal_hold_keeps_a_case_alive_past_its_original_expiry(session, rt, units,
-                                                                make_staff):
-    intake = make_staff("intake")
+@pytest.fixture()
+def closing(session, rt, filed, make_staff):
+    """A case an integrity coordinator holds, closed so that it expires in
+    5 days: (ic, its keys, case, expiry)."""
+    intake, case = filed
     ic = make_staff("integriteitscoordinator")
-    case, _code = file_report(session, rt, units)
     keys = custody.open_case_key(session, case, intake.user, key_of(intake))
     custody.wrap_for_user(session, rt, case, keys, ic.user, role=Role.IC)
-    expires = _close_near_expiry(session, rt, case, 5)
+    return ic, keys, case, _close_near_expiry(session, rt, case, 5)
+
+
+def test_legal_hold_keeps_a_case_alive_past_its_original_expiry(session, rt, closing):
+    ic, keys, case, expires = closing
     set_legal_hold(session, rt, case, ic.user, keys, "procedure bij de rechter")
     session.commit()
     past = expires + timedelta(days=40)
@@ -140,14 +148,8 @@ def test_legal_hold_keeps_a_case_alive_past_its_original_expiry(session, rt, uni
                                  key_of(ic)).compartments()
 
 
-def test_reopening_keeps_a_case_alive_past_its_original_expiry(session, rt, units,
-                                                               make_staff):
-    intake = make_staff("intake")
-    ic = make_staff("integriteitscoordinator")
-    case, _code = file_report(session, rt, units)
-    keys = custody.open_case_key(session, case, intake.user, key_of(intake))
-    custody.wrap_for_user(session, rt, case, keys, ic.user, role=Role.IC)
-    expires = _close_near_expiry(session, rt, case, 5)
+def test_reopening_keeps_a_case_alive_past_its_original_expiry(session, rt, closing):
+    ic, _keys, case, expires = closing
     assert _seal_days(session, case) == {expires.astimezone(UTC).date()}
     perform(session, rt, case, ic.user, key_of(ic), "reopen", reason="nieuw feit gemeld")
     assert _seal_days(session, case) == {_today() + timedelta(days=30)}
@@ -187,11 +189,8 @@ def test_two_instances_with_their_own_keys_copies_agree_on_every_seal(
     assert custody.open_case_key(session, second, intake.user, key_of(intake)).compartments()
 
 
-def test_a_wrap_sealed_to_a_day_the_ratchet_passed_opens_for_nobody(session, rt, units,
-                                                                   make_staff):
-    intake = make_staff("intake")
-    case, _code = file_report(session, rt, units)
-    session.commit()
+def test_a_wrap_sealed_to_a_day_the_ratchet_passed_opens_for_nobody(session, rt, filed):
+    intake, case = filed
     day = next(iter(_seal_days(session, case)))
     # Forced past (as an attacker's old copy would be): the holder's own
     # key no longer opens the case.
@@ -263,3 +262,26 @@ def test_a_row_from_before_the_ratchet_is_sealed_by_init(session, rt, app, units
     session.expire_all()
     assert custody.open_case_key(session, session.get(Case, case.id), intake.user,
                                  key_of(intake)).compartments()
+
+
+def test_a_removed_holders_old_wrap_stops_opening_a_lease_later_while_the_case_lives(
+        session, rt, closing, make_staff):
+    ic, keys, case, _expires = closing
+    perform(session, rt, case, ic.user, key_of(ic), "reopen", reason="nieuw feit gemeld")
+    intake_holder = session.scalar(select(KeyWrap).where(
+        KeyWrap.case_id == case.id, KeyWrap.recipient.like("user:%"),
+        KeyWrap.user_id != ic.user.id))
+    # What an old copy of the database (WAL, a backup) keeps of the holder.
+    old = [(row.wrapped_key, row.seal_day) for row in intake_holder.keys]
+    custody.remove_holders(session, rt, case, [intake_holder])
+    session.commit()
+    for day in (20, 40):  # two daily sweeps, each re-sealing what lives
+        report = run_sweep(session, rt, now=utcnow() + timedelta(days=day))
+        assert report.ratchet_held is None
+    now_keys = seals.day_keys(rt)
+    for blob, day in old:
+        with pytest.raises(CryptoError):
+            seals.unseal(now_keys, blob, kind=seals.COMPARTMENT_WRAP, day=day)
+    session.expire_all()
+    assert custody.open_case_key(session, session.get(Case, case.id), ic.user,
+                                 key_of(ic)).compartments()

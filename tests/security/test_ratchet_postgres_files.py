@@ -8,6 +8,7 @@ them — so the test can fail; with the ratchet advanced, none opens."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 from datetime import UTC, datetime, timedelta
@@ -45,9 +46,11 @@ def _files(session, start_lsn: str) -> list[Path]:
         paths += sorted((data / relative).parent.glob(Path(relative).name + "*"))
     first = session.scalar(text("SELECT pg_walfile_name(CAST(:lsn AS pg_lsn))"),
                            {"lsn": start_lsn})
+    last = session.scalar(text("SELECT pg_walfile_name(pg_current_wal_lsn())"))
     wal = data / "pg_wal"
     try:
-        paths += sorted(p for p in wal.iterdir() if len(p.name) == 24 and p.name >= first)
+        paths += sorted(p for p in wal.iterdir()
+                        if len(p.name) == 24 and first <= p.name <= last)
         for path in paths:
             with path.open("rb"):
                 pass
@@ -115,9 +118,27 @@ def _opened(keys: ratchet.DayKeys, candidates: set[bytes], days: list, number: s
     return opened
 
 
+@pytest.fixture()
+def wal_kept(session):  # type: ignore[no-untyped-def]
+    """The WAL position now, with a replication slot that keeps every WAL
+    segment from here on until the test ends (other databases on the same
+    server may write enough WAL to recycle them otherwise)."""
+    name = f"meldpunt_ratchet_test_{os.getpid()}"
+    engine = session.get_bind()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        lsn = conn.execute(text(
+            "SELECT CAST(lsn AS text) FROM pg_create_physical_replication_slot(:n, true)"),
+            {"n": name}).scalar()
+    try:
+        yield lsn
+    finally:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SELECT pg_drop_replication_slot(:n)"), {"n": name})
+
+
 def test_no_wrap_in_postgres_files_opens_after_the_shred_and_the_ratchet(
-        session, rt, settings, units, make_staff, tmp_path):
-    start_lsn = session.scalar(text("SELECT CAST(pg_current_wal_lsn() AS text)"))
+        session, rt, settings, units, make_staff, tmp_path, wal_kept):
+    start_lsn = wal_kept
     intake = make_staff("intake")
     case, code = file_report(session, rt, units)
     session.commit()
