@@ -97,7 +97,7 @@ class Keyring:
 
 
 def missing_key_files(keys_dir: Path) -> list[str]:
-    names = [*SECRET_FILES, RECOVERY_PUBLIC]
+    names = [*SECRET_FILES, ratchet.STATE_FILE, RECOVERY_PUBLIC]
     return [name for name in names if not (keys_dir / name).is_file()]
 
 
