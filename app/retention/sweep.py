@@ -211,6 +211,9 @@ def _ratchet(session: Session, rt: Runtime, report: SweepReport, now: datetime,
     except seals.RatchetHeld as exc:
         report.ratchet_day = seals.day_keys(rt).day
         report.ratchet_held = str(exc)
+    except OSError as exc:  # keys/ read-only for this job
+        report.ratchet_day = seals.day_keys(rt).day
+        report.ratchet_held = f"keys/ratchet can not be replaced here ({exc.strerror})"
     session.rollback()
 
 

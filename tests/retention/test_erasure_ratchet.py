@@ -285,3 +285,14 @@ def test_a_removed_holders_old_wrap_stops_opening_a_lease_later_while_the_case_l
     session.expire_all()
     assert custody.open_case_key(session, session.get(Case, case.id), ic.user,
                                  key_of(ic)).compartments()
+
+
+def test_a_sweep_that_can_not_write_keys_ratchet_says_so(
+        session, rt, filed, monkeypatch):
+    def read_only(*_args, **_kwargs):
+        raise PermissionError(30, "Read-only file system")
+
+    monkeypatch.setattr(ratchet, "advance_file", read_only)
+    report = run_sweep(session, rt, now=utcnow() + timedelta(days=1))
+    assert report.ratchet_held == "keys/ratchet can not be replaced here (Read-only file system)"
+    assert report.resealed == 0 and ratchet.read_state(rt.keyring.keys_dir).day == _today()
