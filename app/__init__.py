@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
     uploads.init_app(app)
     app.session_interface = SplitSessionInterface()
 
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, settings.keys_dir)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)

@@ -192,6 +192,10 @@ class Settings:
     kdf_max_concurrent: int = 2
     kdf_memory_budget_mib: int = 256
     kdf_wait_seconds: float = 15.0
+    # The erasure ratchet (app/cases/seals.py): a live case's wraps are
+    # sealed to a day at most this many days ahead and re-sealed by the
+    # daily sweep; a shredded case's old copies open with no key after it.
+    ratchet_lease_days: int = 30
 
     def __post_init__(self) -> None:
         check_timezone(self.timezone)
@@ -265,6 +269,7 @@ class Settings:
             kdf_max_concurrent=_int(env, "MELDPUNT_KDF_MAX_CONCURRENT", 2),
             kdf_memory_budget_mib=_int(env, "MELDPUNT_KDF_MEMORY_BUDGET_MIB", 256),
             kdf_wait_seconds=float(_int(env, "MELDPUNT_KDF_WAIT_SECONDS", 15)),
+            ratchet_lease_days=max(2, _int(env, "MELDPUNT_RATCHET_LEASE_DAYS", 30)),
         )
 
 

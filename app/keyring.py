@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app.crypto import ratchet
 from app.crypto.kdf import Argon2Params
 from app.crypto.keys import (
     PrivateKey,
@@ -117,7 +119,7 @@ def load_notify_private(keys_dir: Path) -> PrivateKey:
 
 
 def missing_key_files(keys_dir: Path) -> list[str]:
-    names = [*SECRET_FILES, RECOVERY_PUBLIC]
+    names = [*SECRET_FILES, ratchet.STATE_FILE, RECOVERY_PUBLIC]
     return [name for name in names if not (keys_dir / name).is_file()]
 
 
@@ -139,7 +141,8 @@ def load_keyring(keys_dir: Path) -> Keyring:
 
 
 def create_missing_secrets(keys_dir: Path) -> list[str]:
-    """Create the random server secrets that do not exist yet; never overwrite."""
+    """Create the random server secrets that do not exist yet, and the
+    erasure ratchet starting today (app/crypto/ratchet.py); never overwrite."""
     _ensure_private_dir(keys_dir)
     created = []
     for name, size in SECRET_FILES.items():
@@ -154,6 +157,8 @@ def create_missing_secrets(keys_dir: Path) -> list[str]:
         write_private_file(keys_dir / NOTIFY_PRIVATE, private.raw())
         write_private_file(keys_dir / NOTIFY_PUBLIC, public_key_bytes(private))
         created += [NOTIFY_PRIVATE, NOTIFY_PUBLIC]
+    if ratchet.create_state(keys_dir, datetime.now(UTC).date()):
+        created.append(ratchet.STATE_FILE)
     return created
 
 

@@ -20,12 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    Integer,
-    SQLColumnExpression,
-    any_,
-    bindparam,
     delete,
     func,
     select,
@@ -33,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.accounts import trust
+from app.cases import seals
+from app.cases.seals import ids_in
 from app.crypto import secretbox
 from app.crypto.compartments import (
     BASE_COMPARTMENTS,
@@ -163,26 +159,33 @@ def _holder(session: Session, case: Case, recipient: str, key_fp: str, user: Use
     wrap.suite_id = SUITE_ID
     wrap.key_fingerprint = key_fp
     wrap.wrapped_key = None
+    wrap.seal_day = None
     wrap.granted_by_id = granted_by.id if granted_by else None
     wrap.granted_at = utcnow()
     return wrap
 
 
-def _put_keys(session: Session, case: Case, holder: KeyWrap, public: bytes, keys: CaseKeys,
-              compartments: Iterable[str]) -> None:
+def _put_keys(session: Session, rt: Runtime, case: Case, holder: KeyWrap, public: bytes,
+              keys: CaseKeys, compartments: Iterable[str]) -> None:
     """Wrap every generation held of these compartments to the holder (the
-    ones they have already stay as they are)."""
+    ones they have already stay as they are), sealed to the case's day of
+    the erasure ratchet (app/cases/seals.py)."""
     have = {(k.compartment, k.generation) for k in holder.keys}
     wanted = set(compartments)
     public_key = load_public_key(public)
+    days: seals.DayKeys | None = None
+    day = None
     for compartment, generation, raw in keys.items():
         if compartment not in wanted or (compartment, generation) in have:
             continue
+        if days is None or day is None:
+            days = seals.day_keys(rt)
+            day = seals.day_for(session, rt, days, case)
+        wrapped = wrap_key(raw, public_key, case_id=case.number, recipient=holder.recipient,
+                           compartment=compartment, generation=generation)
         holder.keys.append(CompartmentWrap(
-            case_id=case.id, compartment=compartment, generation=generation,
-            wrapped_key=wrap_key(raw, public_key, case_id=case.number,
-                                 recipient=holder.recipient, compartment=compartment,
-                                 generation=generation)))
+            case_id=case.id, compartment=compartment, generation=generation, seal_day=day,
+            wrapped_key=seals.seal(days, wrapped, kind=seals.COMPARTMENT_WRAP, day=day)))
 
 
 def may_hold(session: Session, case: Case, user: User, role: Role, compartment: str) -> bool:
@@ -228,7 +231,7 @@ def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, use
     allowed = {c for c in offered if may_hold(session, case, user, role, c)}
     holder = _holder(session, case, recipient_for(user), fingerprint(user.public_key), user,
                      granted_by)
-    _put_keys(session, case, holder, user.public_key, keys, allowed)
+    _put_keys(session, rt, case, holder, user.public_key, keys, allowed)
     if log:
         rt.audit.record(session,
                         actor=actor or (recipient_for(granted_by) if granted_by else "system"),
@@ -237,17 +240,18 @@ def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, use
     return holder
 
 
-def wrap_for_recovery(session: Session, case: Case, keys: CaseKeys,
+def wrap_for_recovery(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
                       recovery_public: bytes) -> KeyWrap:
     """The recovery key holds every compartment of every case."""
     holder = _holder(session, case, RECOVERY, fingerprint(recovery_public), None, None)
-    _put_keys(session, case, holder, recovery_public, keys, keys.compartments())
+    _put_keys(session, rt, case, holder, recovery_public, keys, keys.compartments())
     return holder
 
 
-def wrap_for_reporter(session: Session, case: Case, keys: CaseKeys, public: bytes) -> KeyWrap:
+def wrap_for_reporter(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
+                      public: bytes) -> KeyWrap:
     holder = _holder(session, case, REPORTER, fingerprint(public), None, None)
-    _put_keys(session, case, holder, public, keys, REPORTER_COMPARTMENTS)
+    _put_keys(session, rt, case, holder, public, keys, REPORTER_COMPARTMENTS)
     return holder
 
 
@@ -255,23 +259,33 @@ def _reporter_key_aad(case: Case) -> bytes:
     return b"meldpunt-reporter-key-v1\0" + case.number.encode()
 
 
-def issue_reporter_keys(session: Session, case: Case, receipt: Receipt, kek: bytes,
-                        keys: CaseKeys) -> PrivateKey:
+def issue_reporter_keys(session: Session, rt: Runtime, case: Case, receipt: Receipt,
+                        kek: bytes, keys: CaseKeys) -> PrivateKey:
     """A fresh key pair for the reporter on this receipt: the private half
-    sealed under the key derived from the code, the reporter's compartments
-    wrapped to the public half (an older key pair's wraps are replaced)."""
+    sealed under the key derived from the code (and to the case's day of the
+    erasure ratchet), the reporter's compartments wrapped to the public half
+    (an older key pair's wraps are replaced)."""
     private = generate_keypair()
     receipt.public_key = public_key_bytes(private)
-    receipt.private_key_ciphertext = secretbox.seal(kek, private.raw(), _reporter_key_aad(case))
-    wrap_for_reporter(session, case, keys, receipt.public_key)
+    sealed = secretbox.seal(kek, private.raw(), _reporter_key_aad(case))
+    days = seals.day_keys(rt)
+    if receipt.seal_day is not None and (receipt.wrapped_key is not None
+                                         or receipt.bridge_ciphertext is not None):
+        day = receipt.seal_day  # the old wrap and bridge stay sealed to theirs
+    else:
+        day = receipt.seal_day = seals.day_for(session, rt, days, case)
+    receipt.private_key_ciphertext = seals.seal(days, sealed, kind=seals.RECEIPT_PRIVATE_KEY,
+                                                day=day)
+    wrap_for_reporter(session, rt, case, keys, receipt.public_key)
     return private
 
 
 def open_reporter_key(receipt: Receipt, case: Case, kek: bytes) -> PrivateKey:
     if receipt.private_key_ciphertext is None:
         raise CryptoError("receipt from before compartments")
-    return PrivateKey.from_raw(secretbox.open_sealed(kek, receipt.private_key_ciphertext,
-                                                     _reporter_key_aad(case)))
+    sealed = seals.unseal(seals.day_keys_of(receipt), receipt.private_key_ciphertext,
+                          kind=seals.RECEIPT_PRIVATE_KEY, day=receipt.seal_day)
+    return PrivateKey.from_raw(secretbox.open_sealed(kek, sealed, _reporter_key_aad(case)))
 
 
 def new_case_keys(case: Case) -> CaseKeys:
@@ -299,8 +313,8 @@ def open_compartment(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
         if holder is None:
             holder = _holder(session, case, recipient_for(user), fingerprint(user.public_key),
                              user, None)
-        _put_keys(session, case, holder, user.public_key, only, [compartment])
-    wrap_for_recovery(session, case, only, rt.keyring.recovery_public)
+        _put_keys(session, rt, case, holder, user.public_key, only, [compartment])
+    wrap_for_recovery(session, rt, case, only, rt.keyring.recovery_public)
 
 
 def _holder_row(session: Session, case: Case, user: User) -> KeyWrap | None:
@@ -332,11 +346,15 @@ def holds_compartment(session: Session, case: Case, user: User, compartment: str
 
 
 def open_holder(case: Case, holder: KeyWrap, private_key: PrivateKey) -> CaseKeys:
-    """Every compartment key wrapped to this holder, unwrapped."""
+    """Every compartment key wrapped to this holder, unsealed with the
+    erasure ratchet and unwrapped."""
     keys = CaseKeys(case.number)
+    days = seals.day_keys_of(holder)
     for wrapped in holder.keys:
         keys.add(wrapped.compartment, wrapped.generation, unwrap_key(
-            wrapped.wrapped_key, private_key, case_id=case.number, recipient=holder.recipient,
+            seals.unseal(days, wrapped.wrapped_key, kind=seals.COMPARTMENT_WRAP,
+                         day=wrapped.seal_day),
+            private_key, case_id=case.number, recipient=holder.recipient,
             compartment=wrapped.compartment, generation=wrapped.generation,
             suite_id=holder.suite_id))
     return keys
@@ -418,7 +436,7 @@ def rekey(session: Session, rt: Runtime, case: Case, compartments: Iterable[str]
         for holder in holders:
             public = _public_of(session, rt, holder)
             if public is not None:
-                _put_keys(session, case, holder, public, fresh, [compartment])
+                _put_keys(session, rt, case, holder, public, fresh, [compartment])
         if keys is not None and keys.has(compartment):
             keys.add(compartment, generation, fresh.key(compartment, generation))
     session.flush()
@@ -470,7 +488,7 @@ def pass_identity(session: Session, rt: Runtime, case: Case, keys: CaseKeys) -> 
             continue
         public = _public_of(session, rt, holder)
         if public is not None:
-            _put_keys(session, case, holder, public, keys, [IDENTITY])
+            _put_keys(session, rt, case, holder, public, keys, [IDENTITY])
             count += 1
     return count
 
@@ -553,16 +571,6 @@ def destroy_key_material(session: Session, case_ids: list[int]) -> list[str]:
         session.execute(delete(model).where(ids_in(session, model.case_id, case_ids)),
                         execution_options={"synchronize_session": False})
     return file_ids
-
-
-def ids_in(session: Session, column: SQLColumnExpression[int],
-           ids: list[int]) -> ColumnElement[bool]:
-    """`column IN ids`. On PostgreSQL one array parameter (`= ANY`): an IN
-    list of a retention batch (hundreds of ids) costs more to render and
-    parse than the delete costs to run."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",

@@ -218,7 +218,7 @@ def issue_receipt(session: Session, rt: Runtime, case: Case, keys: CaseKeys, *,
         handed_over=handed_over,
     )
     session.add(receipt)
-    return code, custody.issue_reporter_keys(session, case, receipt, derived.kek, keys)
+    return code, custody.issue_reporter_keys(session, rt, case, receipt, derived.kek, keys)
 
 
 def _only(user: User | None) -> list[User]:
@@ -274,7 +274,7 @@ def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
         for officer in officers:
             custody.wrap_for_user(session, rt, case, keys, officer, role=Role.INTAKE,
                                   granted_by=registered_by, log=False)
-    custody.wrap_for_recovery(session, case, keys, rt.keyring.recovery_public)
+    custody.wrap_for_recovery(session, rt, case, keys, rt.keyring.recovery_public)
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import trust
-from app.cases import custody
+from app.cases import custody, seals
 from app.cases.content import encrypt_json, encrypt_text, note_context, note_field
 from app.cases.minutes import _body_field, _correction_field
 from app.crypto import secretbox
@@ -73,8 +73,33 @@ _BRIDGE_AAD = b"meldpunt-legacy-bridge-v1\0"
 def unwrap_legacy(wrap: KeyWrap, private_key: PrivateKey, case: Case) -> CaseKey:
     if wrap.wrapped_key is None:
         raise CryptoError("not a wrap of a case from before compartments")
-    return unwrap_case_key(wrap.wrapped_key, private_key, case_id=case.number,
+    opened = seals.unseal(seals.day_keys_of(wrap), wrap.wrapped_key, kind=seals.CASE_KEY_WRAP,
+                          day=wrap.seal_day)
+    return unwrap_case_key(opened, private_key, case_id=case.number,
                            recipient=wrap.recipient, suite_id=wrap.suite_id)
+
+
+def _receipt_value(receipt: Receipt, blob: bytes, kind: str) -> bytes:
+    """One of the receipt's old values, unsealed from its ratchet day."""
+    return seals.unseal(seals.day_keys_of(receipt), blob, kind=kind, day=receipt.seal_day)
+
+
+def _seal_bridge(session: Session, rt: Runtime, case: Case, receipt: Receipt,
+                 bridge: bytes) -> None:
+    """The bridge goes on the receipt sealed to the receipt's day (a
+    receipt not sealed yet gets its day now, its old wrap sealed too)."""
+    days = seals.day_keys(rt)
+    if receipt.seal_day is None:
+        day = seals.day_for(session, rt, days, case)
+        if receipt.wrapped_key is not None:
+            receipt.wrapped_key = seals.seal(days, receipt.wrapped_key, kind=seals.RECEIPT_WRAP,
+                                             day=day)
+        if receipt.private_key_ciphertext is not None:
+            receipt.private_key_ciphertext = seals.seal(
+                days, receipt.private_key_ciphertext, kind=seals.RECEIPT_PRIVATE_KEY, day=day)
+        receipt.seal_day = day
+    receipt.bridge_ciphertext = seals.seal(days, bridge, kind=seals.RECEIPT_BRIDGE,
+                                           day=receipt.seal_day)
 
 
 def _old(legacy: CaseKey, case: Case, blob: bytes, field: str) -> bytes:
@@ -179,9 +204,9 @@ def upgrade_case(session: Session, rt: Runtime, case: Case, legacy: CaseKey) -> 
     receipt = session.scalar(select(Receipt).where(Receipt.case_id == case.id))
     if receipt is not None and receipt.wrapped_key is not None:
         reporter = keys.only(custody.REPORTER_COMPARTMENTS)
-        receipt.bridge_ciphertext = secretbox.seal(legacy.raw, json.dumps(
+        _seal_bridge(session, rt, case, receipt, secretbox.seal(legacy.raw, json.dumps(
             [[c, g, b64(raw)] for c, g, raw in reporter.items()]).encode(),
-            _BRIDGE_AAD + case.number.encode())
+            _BRIDGE_AAD + case.number.encode()))
     session.flush()
     return keys
 
@@ -226,7 +251,7 @@ def _rewrap_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
         elif role is not None:
             custody.wrap_for_user(session, rt, case, keys, user, role=role, log=False)
         holder.wrapped_key = None
-    custody.wrap_for_recovery(session, case, keys, rt.keyring.recovery_public)
+    custody.wrap_for_recovery(session, rt, case, keys, rt.keyring.recovery_public)
 
 
 def upgrade_receipt(session: Session, rt: Runtime, case: Case, receipt: Receipt,
@@ -237,15 +262,17 @@ def upgrade_receipt(session: Session, rt: Runtime, case: Case, receipt: Receipt,
     bridge are deleted."""
     if receipt.wrapped_key is None:
         raise CryptoError("receipt has no old wrap")
-    legacy = unwrap_case_key_symmetric(receipt.wrapped_key, kek, case_id=case.number,
-                                       recipient=RECEIPT_RECIPIENT)
+    legacy = unwrap_case_key_symmetric(
+        _receipt_value(receipt, receipt.wrapped_key, seals.RECEIPT_WRAP), kek,
+        case_id=case.number, recipient=RECEIPT_RECIPIENT)
     if receipt.bridge_ciphertext is None:
         upgrade_case(session, rt, case, legacy)
     assert receipt.bridge_ciphertext is not None
-    entries = json.loads(secretbox.open_sealed(legacy.raw, receipt.bridge_ciphertext,
-                                               _BRIDGE_AAD + case.number.encode()))
+    entries = json.loads(secretbox.open_sealed(
+        legacy.raw, _receipt_value(receipt, receipt.bridge_ciphertext, seals.RECEIPT_BRIDGE),
+        _BRIDGE_AAD + case.number.encode()))
     reporter = CaseKeys(case.number, {(c, g): unb64(raw) for c, g, raw in entries})
-    custody.issue_reporter_keys(session, case, receipt, kek, reporter)
+    custody.issue_reporter_keys(session, rt, case, receipt, kek, reporter)
     receipt.wrapped_key = None
     receipt.bridge_ciphertext = None
     session.flush()

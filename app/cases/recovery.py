@@ -59,7 +59,7 @@ def rewrap_all_for_recovery(session: Session, rt: Runtime, old_private: PrivateK
     cases = session.scalars(select(Case).where(Case.shredded_at.is_(None))).all()
     for case in cases:
         keys = recovery_keys(session, rt, case, old_private)
-        wrap_for_recovery(session, case, keys, new_public)
+        wrap_for_recovery(session, rt, case, keys, new_public)
         count += 1
     return count
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import trust
-from app.cases import conflicts, custody, hearings, legacy, persons, reporter_contact
+from app.cases import conflicts, custody, hearings, legacy, persons, reporter_contact, seals
 from app.cases.content import (
     add_staff_message,
     attach_pending,
@@ -408,6 +408,8 @@ def _close(ctx: _Ctx, outcome: Outcome | None, reason: CloseReason) -> None:
     ctx.case.close_reason = reason
     if outcome is not None:
         ctx.case.outcome = outcome
+    # Never sealed past its expiry day from now on (app/cases/seals.py).
+    seals.reseal_case(ctx.session, ctx.rt, ctx.case, ctx.now)
 
 
 def _choice(ctx: _Ctx, name: str, allowed: Iterable[Code]) -> Code:
@@ -629,6 +631,8 @@ def _reopen(ctx: _Ctx) -> None:
              f"[reopen] {ctx.param('reason')}")
     ctx.case.closed_at = None
     ctx.case.close_reason = None
+    # Live again: sealed a lease ahead, no longer to its expiry day.
+    seals.reseal_case(ctx.session, ctx.rt, ctx.case, ctx.now)
 
 
 APPLY: dict[str, Callable[[_Ctx], None]] = {

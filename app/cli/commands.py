@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from app.accounts.passwords import PasswordPolicyError
 from app.accounts.service import find_user_by_email
 from app.audit.events import seal_audit_log
 from app.audit.log import AuditLog, ChainBroken, VerifyResult
-from app.cases import custody, recovery
+from app.cases import custody, recovery, seals
 from app.cli.cases import case_group, reminders_group
 from app.cli.context import fail, runtime, settings
 from app.cli.demo import demo_group
@@ -58,6 +59,7 @@ from app.keyring import (
     write_private_file,
 )
 from app.models import Case, Unit, User
+from app.retention import keys_backup as keys_backup_module
 from app.transactions import unit_of_work
 from app.vocabulary import HANDLER_ROLES, Role, UnitKind
 from app.web.extensions import db
@@ -81,6 +83,8 @@ def migrations_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(root))
     config.set_main_option("sqlalchemy.url", settings().database_url.replace("%", "%%"))
+    # Migration 0026 seals every key wrap with keys/ratchet (outside the database).
+    config.set_main_option("meldpunt.keys_dir", str(settings().keys_dir).replace("%", "%%"))
     return config
 
 
@@ -204,6 +208,9 @@ def init_command(recovery_out: Path | None) -> None:
     init_keys(recovery_out)
     upgrade_schema()
     runtime().files.ensure()
+    sealed = seals.seal_unsealed(db.session, runtime())
+    if sealed:
+        click.echo(f"Sealed {sealed} key wrap(s) from before the erasure ratchet.")
     click.echo("Database schema is up to date.")
 
 
@@ -489,6 +496,50 @@ def keys_recover(number: str, email: str, key_file: Path) -> None:
     except (custody.NoAccess, custody.CustodyError) as error:
         fail(f"can not re-grant: {type(error).__name__} {error}")
     click.echo(f"Case {case.number} re-granted to {user.email}.")
+
+
+@keys_group.command("backup")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              envvar="MELDPUNT_KEYS_BACKUP_DIR",
+              help="Folder for the dated backups (outside keys/; or MELDPUNT_KEYS_BACKUP_DIR).")
+@click.option("--keep-days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Delete backups older than this many days (the newest always stays).")
+@with_appcontext
+def keys_backup(out_dir: Path, keep_days: int) -> None:
+    """Write today's encrypted backup of keys/ (to the recovery public key)
+    and delete the backups older than --keep-days. A keys/ backup keeps a
+    shredded case's old copies openable while it exists: SECURITY.md, "The
+    erasure ratchet"."""
+    s = settings()
+    if _inside(out_dir, s.keys_dir):
+        fail("--out must be outside keys/")
+    today = datetime.now(UTC).date()
+    path = keys_backup_module.write_backup(s.keys_dir, out_dir, today)
+    click.echo(f"Wrote {path} (encrypted to the recovery key).")
+    for gone in keys_backup_module.rotate(out_dir, today, keep_days):
+        click.echo(f"Deleted {gone.path.name} (older than {keep_days} days).")
+    oldest = keys_backup_module.backups(out_dir)[0].day
+    click.echo(f"Oldest keys/ backup: {oldest.isoformat()}. A shredded case opens from no "
+               f"copy anywhere {s.ratchet_lease_days} days after its seal day once that "
+               "backup is gone too.")
+
+
+@keys_group.command("ratchet")
+@click.option("--now", "now_text", default=None, metavar="YYYY-MM-DD",
+              help="Advance to this date instead of today (testing).")
+@with_appcontext
+def keys_ratchet(now_text: str | None) -> None:
+    """Advance this instance's erasure ratchet to today (run daily on every
+    instance that keeps its own keys/). Refused while a live case is still
+    sealed to an earlier day: run `meldpunt retention run` first."""
+    day = datetime.strptime(now_text, "%Y-%m-%d").date() if now_text else (
+        datetime.now(UTC).date())
+    try:
+        current = seals.advance(db.session, runtime(), day)
+    except seals.RatchetHeld as error:
+        fail(str(error))
+        return
+    click.echo(f"Erasure ratchet at {current.isoformat()}.")
 
 
 @keys_group.command("upgrade-cases")

@@ -13,7 +13,7 @@ from app.audit.log import ChainBroken
 from app.cli.context import runtime
 from app.localtime import start_of_day
 from app.retention.policy import load_policy
-from app.retention.sweep import run_sweep
+from app.retention.sweep import SweepReport, run_sweep
 from app.runtime import Runtime
 from app.web.extensions import db
 
@@ -52,7 +52,26 @@ def _run(dry_run: bool, now_text: str | None) -> None:
     click.echo(f"{verb} {len(report.mailboxes_closed)} reporter mailbox(es).")
     if not dry_run:
         click.echo(f"Removed {report.orphan_files} orphan file(s).")
+    _echo_ratchet(report)
     _prune_audit(runtime(), now or datetime.now(UTC), dry_run)
+    if report.ratchet_held:
+        sys.exit(1)
+
+
+def _echo_ratchet(report: SweepReport) -> None:
+    """The erasure ratchet: what was re-sealed, what becomes unrecoverable
+    and when, where this instance's ratchet stands."""
+    verb = "Would re-seal" if report.dry_run else "Re-sealed"
+    click.echo(f"{verb} {report.resealed} live case(s) whose lease runs out.")
+    if report.ending:
+        click.echo("Unrecoverable from every copy (database, WAL, backups) once the ratchet "
+                   "is past:")
+        for number, day in report.ending:
+            click.echo(f"  {number}  after {day.isoformat()}")
+    if report.ratchet_held:
+        click.echo(f"Erasure ratchet NOT advanced: {report.ratchet_held}", err=True)
+    elif report.ratchet_day is not None:
+        click.echo(f"Erasure ratchet at {report.ratchet_day.isoformat()}.")
 
 
 def _prune_audit(rt: Runtime, now: datetime, dry_run: bool) -> None:

@@ -7,7 +7,7 @@ app/crypto/envelope.py); the key itself exists only as wraps.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -151,6 +151,8 @@ class KeyWrap(Base):
     key_fingerprint: Mapped[str] = mapped_column(String(64))
     # Only on a case from before compartments: its single case key.
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The erasure ratchet's day `wrapped_key` is sealed to (app/cases/seals.py).
+    seal_day: Mapped[date | None] = mapped_column(index=True)
     granted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -178,7 +180,10 @@ class CompartmentWrap(Base):
     # report | identity | conversation | casefile | personal:<user id> | referral:<id>
     compartment: Mapped[str] = mapped_column(String(40))
     generation: Mapped[int]
+    # Sealed to the erasure ratchet's day `seal_day` (app/cases/seals.py);
+    # None only on a row from before migration 0026 not sealed yet.
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    seal_day: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     holder: Mapped[KeyWrap] = relationship(back_populates="keys")
@@ -225,6 +230,8 @@ class Receipt(Base):
     # under that case key until the next sign-in (custody.upgrade_case).
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     bridge_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The erasure ratchet's day the three values above are sealed to.
+    seal_day: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Made by staff who registered the report and handed the code over: they
     # know it, so the reporter replaces it at the first sign-in.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.cases import seals
 from app.cases.content import encrypt_text
 from app.crypto.compartments import CASEFILE, CaseKeys
 from app.errors import NotAllowed
@@ -35,6 +36,8 @@ def set_legal_hold(session: Session, rt: Runtime, case: Case, user: User, key: C
     case.legal_hold_set_at = utcnow()
     case.legal_hold_reason_ciphertext = encrypt_text(key, reason.strip(), field=REASON_FIELD,
                                                      compartment=CASEFILE)
+    # Kept past its expiry: sealed a lease ahead, re-sealed by every sweep.
+    seals.reseal_case(session, rt, case)
     rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_LEGAL_HOLD_SET,
                     object_type="case", object_id=case.number)
 
@@ -47,5 +50,6 @@ def lift_legal_hold(session: Session, rt: Runtime, case: Case, user: User) -> No
     case.legal_hold = False
     case.legal_hold_set_at = None
     case.legal_hold_reason_ciphertext = None
+    seals.reseal_case(session, rt, case)
     rt.audit.record(session, actor=f"user:{user.id}", action=AuditAction.CASE_LEGAL_HOLD_LIFTED,
                     object_type="case", object_id=case.number)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from sqlalchemy import Row, Table, delete, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from app.cases import custody, persons
+from app.cases import custody, persons, seals
 from app.cases.deadlines import add_months
 from app.cases.intake import purge_send_tokens
 from app.localtime import calendar_days, day_stamp, local_date
@@ -46,6 +46,14 @@ class SweepReport:
     held: int = 0
     orphan_files: int = 0
     dry_run: bool = False
+    # The erasure ratchet (app/cases/seals.py): live cases re-sealed, the
+    # closed cases whose wraps end on their expiry day (number, day), the
+    # day this instance's ratchet stands on after the sweep, and why it did
+    # not advance (None: it did).
+    resealed: int = 0
+    ending: list[tuple[str, date]] = field(default_factory=list)
+    ratchet_day: date | None = None
+    ratchet_held: str | None = None
 
 
 # What the sweep reads of a case: its clear metadata (never content).
@@ -177,6 +185,7 @@ def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
         custody.delete_files(rt, file_ids)
         report.deleted += numbers
     report.mailboxes_closed = close_expired_mailboxes(session, rt, policy, now, dry_run, origin)
+    _ratchet(session, rt, report, now, dry_run)
     if not dry_run:
         report.orphan_files = remove_orphan_files(session, rt)
         # Sent report forms' tokens are kept a day (reloads); also when no
@@ -185,6 +194,29 @@ def run_sweep(session: Session, rt: Runtime, *, now: datetime | None = None,
         session.commit()
         _checkpoint_sqlite(session)
     return report
+
+
+def _ratchet(session: Session, rt: Runtime, report: SweepReport, now: datetime,
+             dry_run: bool) -> None:
+    """After the deletions: re-seal the live cases whose lease runs out (and
+    cap a closed case at its expiry day), then advance this instance's
+    ratchet to today — refused, and said why, while a live wrap is still
+    sealed to an earlier day. A dry run only reports."""
+    resealed = seals.reseal_due(session, rt, now=now, dry_run=dry_run)
+    report.resealed = resealed.cases
+    report.ending = seals.ending_within_lease(session, rt, now)
+    if dry_run:
+        report.ratchet_day = seals.day_keys(rt).day
+        return
+    try:
+        report.ratchet_day = seals.advance(session, rt, seals.utc_day(now))
+    except seals.RatchetHeld as exc:
+        report.ratchet_day = seals.day_keys(rt).day
+        report.ratchet_held = str(exc)
+    except OSError as exc:  # keys/ read-only for this job
+        report.ratchet_day = seals.day_keys(rt).day
+        report.ratchet_held = f"keys/ratchet can not be replaced here ({exc.strerror})"
+    session.rollback()
 
 
 def _checkpoint_sqlite(session: Session) -> None:

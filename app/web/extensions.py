@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -10,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from app.crypto.ratchet import KEYS_DIR_INFO
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -23,8 +27,12 @@ class Database:
     `db.session`, which is closed when the app context ends.
     """
 
-    def init_app(self, app: Flask, url: str) -> None:
+    def init_app(self, app: Flask, url: str, keys_dir: Path | None = None) -> None:
         engine = make_engine(url)
+        if keys_dir is not None:
+            # The engine knows the instance's keys/, so a row's erasure-
+            # ratchet seal opens in any session on it (app/cases/seals.py).
+            engine.update_execution_options(**{KEYS_DIR_INFO: str(keys_dir)})
         app.extensions["meldpunt.engine"] = engine
         app.extensions["meldpunt.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
         app.teardown_appcontext(self._close)

@@ -14,7 +14,7 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from app.cases import custody, mailbox
+from app.cases import custody, mailbox, seals
 from app.cases.casework import send_message_to_reporter, write_note
 from app.cases.content import read_identity, read_report
 from app.cases.intake import Upload
@@ -53,7 +53,8 @@ class Insider:
 
     def keys(self) -> CaseKeys:
         """Every compartment key in the database that their key unwraps —
-        trying every wrap of the case, not only the rows named for them."""
+        trying every wrap of the case, not only the rows named for them
+        (with the server's keys/: the erasure ratchet opens every seal)."""
         keys = CaseKeys(self.case.number)
         rows = self.session.execute(
             select(CompartmentWrap, KeyWrap.recipient).join(KeyWrap)
@@ -62,7 +63,9 @@ class Insider:
             for as_whom in {recipient, self.recipient}:
                 try:
                     keys.add(wrapped.compartment, wrapped.generation, unwrap_key(
-                        wrapped.wrapped_key, self.private, case_id=self.case.number,
+                        seals.unseal(seals.day_keys_of(wrapped), wrapped.wrapped_key,
+                                     kind=seals.COMPARTMENT_WRAP, day=wrapped.seal_day),
+                        self.private, case_id=self.case.number,
                         recipient=as_whom, compartment=wrapped.compartment,
                         generation=wrapped.generation))
                 except CryptoError:

@@ -356,6 +356,8 @@ def _unit(path: Path) -> configparser.ConfigParser:
     return parser
 
 
+RATCHET_UNIT = "meldpunt-retention.service"
+KEYS_BACKUP_UNIT = "meldpunt-keys-backup.service"
 SANDBOX = {"ProtectSystem": "strict", "PrivateTmp": "yes", "NoNewPrivileges": "yes",
            "UMask": "0077", "User": "meldpunt", "ProtectHome": "yes"}
 
@@ -366,7 +368,15 @@ def test_every_service_is_sandboxed_as_a_dedicated_user(unit):
     for key, value in SANDBOX.items():
         assert service.get(key) == value, f"{unit}: {key}"
     writable = service.get("ReadWritePaths", "").split()
-    assert set(writable) <= {"/var/lib/meldpunt/instance", "/var/lib/meldpunt/storage"}
+    if unit == RATCHET_UNIT:
+        # Issue #20: the sweep advances keys/ratchet; no other service writes keys/.
+        assert set(writable) <= {"/var/lib/meldpunt/instance", "/var/lib/meldpunt/storage",
+                                 "/var/lib/meldpunt/keys"}
+        return
+    if unit == KEYS_BACKUP_UNIT:  # writes only its own backup folder
+        assert writable == ["/var/backups/meldpunt-keys"]
+    else:
+        assert set(writable) <= {"/var/lib/meldpunt/instance", "/var/lib/meldpunt/storage"}
     assert "/var/lib/meldpunt/keys" in service.get("ReadOnlyPaths", "")
 
 

@@ -518,6 +518,7 @@ def test_0017_keeps_cases_from_before_compartments_readable(empty_database, rt):
         protect_private_key,
         public_key_bytes,
     )
+    from app.crypto.ratchet import KEYS_DIR_INFO
     from app.models import Case, User
 
     config = alembic_config(empty_database)
@@ -557,7 +558,7 @@ def test_0017_keeps_cases_from_before_compartments_readable(empty_database, rt):
         with engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM reporter_session")).scalar() == 0
             assert conn.execute(text("SELECT COUNT(*) FROM compartment_wrap")).scalar() == 0
-        with OrmSession(engine) as session:
+        with OrmSession(engine, info={KEYS_DIR_INFO: rt.keyring.keys_dir}) as session:
             case = session.get(Case, 1)
             user = session.get(User, 1)
             # Issue #19: the key is endorsed (as at the first handlers'
@@ -739,5 +740,77 @@ def test_0021_raises_rules_below_the_floors_and_keeps_the_audit_chain(empty_data
                 session.rollback()
         command.downgrade(config, "0020")
         assert "key_endorsement" not in set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_0026_seals_every_existing_wrap_to_a_day_and_the_downgrade_opens_them(
+        empty_database, tmp_path):
+    """Issue #20: given the keys folder (as `meldpunt init` and `db upgrade`
+    give it), revision 0026 creates the erasure ratchet and seals every
+    compartment wrap, single-key wrap and receipt value to today plus the
+    lease; each opens again with the ratchet; the downgrade unseals them.
+    Without the keys folder the rows stay as they were, unsealed."""
+    from datetime import UTC, timedelta
+
+    from app.crypto import ratchet
+
+    keys_dir = tmp_path / "keys"
+    keys_dir.mkdir()
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0021")
+    engine = create_engine(empty_database)
+    blobs = {"cw": b"hpke compartment wrap", "kw": b"hpke single case key wrap",
+             "rp": b"sealed reporter private key", "rw": b"old receipt wrap"}
+    try:
+        with engine.begin() as conn:
+            _insert_unit(conn)
+            _insert_user(conn, 1)
+            _insert_case(conn, 1, track="report", state="received")
+            conn.execute(text(
+                "INSERT INTO key_wrap (id, case_id, recipient, user_id, suite_id,"
+                " key_fingerprint, wrapped_key, granted_at) VALUES (1, 1, 'user:1', 1, 's',"
+                " 'fp', :kw, '2026-01-01')"), {"kw": blobs["kw"]})
+            conn.execute(text(
+                "INSERT INTO compartment_wrap (key_wrap_id, case_id, compartment, generation,"
+                " wrapped_key, created_at) VALUES (1, 1, 'report', 1, :cw, '2026-01-01')"),
+                {"cw": blobs["cw"]})
+            conn.execute(text(
+                "INSERT INTO receipt (case_id, locator, salt, kdf_params, verifier,"
+                " private_key_ciphertext, wrapped_key, created_at, handed_over) VALUES"
+                " (1, 'abcd1234', :s, '[1,8,1]', :v, :rp, :rw, '2026-01-01', false)"),
+                {"s": b"salt", "v": b"verifier", "rp": blobs["rp"], "rw": blobs["rw"]})
+        config.set_main_option("meldpunt.keys_dir", str(keys_dir))
+        command.upgrade(config, "0026")
+        keys = ratchet.day_keys(keys_dir)
+        day = datetime.now(UTC).date() + timedelta(days=30)
+        with engine.connect() as conn:
+            rows = {
+                "cw": conn.execute(text("SELECT wrapped_key, seal_day FROM compartment_wrap"))
+                .one(),
+                "kw": conn.execute(text("SELECT wrapped_key, seal_day FROM key_wrap")).one(),
+                "rp": conn.execute(text("SELECT private_key_ciphertext, seal_day FROM receipt"))
+                .one(),
+                "rw": conn.execute(text("SELECT wrapped_key, seal_day FROM receipt")).one(),
+            }
+        kinds = {"cw": "compartment_wrap", "kw": "key_wrap", "rp": "receipt_private_key",
+                 "rw": "receipt_wrap"}
+        for name, (blob, seal_day) in rows.items():
+            assert str(seal_day) == day.isoformat()
+            assert bytes(blob) != blobs[name] and blobs[name] not in bytes(blob)
+            assert ratchet.unseal(keys, bytes(blob), kind=kinds[name], day=day) == blobs[name]
+        command.downgrade(config, "0021")
+        with engine.connect() as conn:
+            assert bytes(conn.execute(text("SELECT wrapped_key FROM compartment_wrap"))
+                         .scalar()) == blobs["cw"]
+            assert bytes(conn.execute(text("SELECT wrapped_key FROM receipt")).scalar()) \
+                == blobs["rw"]
+        # Without the keys folder: the columns come, the rows stay unsealed.
+        plain = alembic_config(empty_database)
+        command.upgrade(plain, "0026")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT seal_day FROM key_wrap")).scalar() is None
+            assert bytes(conn.execute(text("SELECT wrapped_key FROM key_wrap")).scalar()) \
+                == blobs["kw"]
     finally:
         engine.dispose()
