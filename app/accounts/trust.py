@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.crypto import signing
-from app.crypto.keys import PrivateKey, fingerprint
+from app.crypto.keys import PrivateKey, fingerprint, public_key_bytes
 from app.errors import Invalid
-from app.models import KeyEndorsement, KeyRevocation, User, utcnow
+from app.models import KeyEndorsement, KeyRevocation, User, UserRole, utcnow
 from app.runtime import Runtime
 from app.vocabulary import HANDLER_ROLES, AuditAction, Role
 
@@ -62,8 +62,6 @@ def own_key_code(private_key: PrivateKey) -> str:
     """The code of the user's own key, from the unlocked private key (what
     the new handler reads out): a public key swapped in the database shows
     a different code on the endorser's screen."""
-    from app.crypto.keys import public_key_bytes
-
     return signing.key_code(public_key_bytes(private_key),
                             signing.public_bytes(signing.signing_key_of(private_key)))
 
@@ -163,6 +161,13 @@ def endorsed(session: Session, rt: Runtime, user: User, role: str) -> bool:
 def endorsed_roles(session: Session, rt: Runtime, user: User) -> frozenset[Role]:
     return frozenset(role for role in user.roles & HANDLER_ROLES
                      if endorsed(session, rt, user, role))
+
+
+def any_endorsed(session: Session, rt: Runtime, role: str) -> bool:
+    """Whether any active user holds an endorsed key in this role."""
+    users = session.scalars(select(User).join(UserRole).where(
+        UserRole.role == role, User.active, User.public_key.is_not(None))).unique()
+    return any(endorsed(session, rt, user, role) for user in users)
 
 
 def only_endorsed(session: Session, rt: Runtime, users: Iterable[User], role: str) -> list[User]:

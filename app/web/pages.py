@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 from flask_babel import get_locale
 
+from app.accounts import trust
 from app.audit import floods
 from app.cases import agenda, custody, handover
 from app.models import User
@@ -46,7 +47,14 @@ def staff_home(user: User) -> str:
     flood_alerts = (floods.recent_floods(db.session, runtime()) if user.has_role(Role.ADMIN)
                     else [])
     stranded = handover.count_stranded(db.session) if user.has_role(Role.ICC) else 0
+    rt = runtime()
+    # Issue #19: a handler whose key nobody confirmed yet receives nothing;
+    # with no confirmed intake officer, new reports reach only the recovery key.
+    key_unconfirmed = holds and not trust.endorsed_roles(db.session, rt, user)
+    no_intake = user.has_role(Role.ADMIN, Role.ICC) and not trust.any_endorsed(
+        db.session, rt, Role.INTAKE)
     return render_template("staff_home.html", user=user, waiting=waiting, can_give=can_give,
                            today=today, agenda_labels=labels.AGENDA_LABELS, form=EmptyForm(),
                            flood_alerts=flood_alerts, flood_labels=labels.FLOOD_LABELS,
-                           stranded=stranded)
+                           stranded=stranded, key_unconfirmed=key_unconfirmed,
+                           no_intake=no_intake)

@@ -366,3 +366,19 @@ def test_every_grant_and_exclusion_names_its_target(app, client, session, rt, un
     page = client.get(f"/medewerkers/zaken/{case.number}",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert colleague.user.display_name in page
+
+
+def test_the_start_page_says_when_a_key_is_unconfirmed_and_when_reports_reach_nobody(
+        app, client, session, rt, units, make_staff):
+    admin = make_staff("admin")
+    newcomer = make_staff("intake", endorse=False)
+    sign_in(client, admin)
+    home = client.get("/medewerkers/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "new reports reach nobody but the recovery key" in home
+    theirs = app.test_client()
+    sign_in(theirs, newcomer)
+    home = theirs.get("/medewerkers/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your key has not been confirmed yet" in home
+    make_staff("intake")  # a confirmed intake officer
+    home = client.get("/medewerkers/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "reach nobody" not in home

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.accounts import trust
 from app.audit.events import record_event
 from app.cases import custody, handover
 from app.models import User
@@ -65,7 +66,9 @@ def hand_over(user: User, number: str) -> BaseResponse | tuple[str, int]:
 def hand_over_several(user: User) -> str | BaseResponse | tuple[str, int]:
     """Before leaving: hand several of my open cases to one colleague."""
     held = handover.open_cases_of(db.session, user)
-    colleagues = handover.colleagues_in_my_roles(db.session, user)
+    # Only colleagues whose key is confirmed can receive a case (#19).
+    colleagues = [colleague for colleague in handover.colleagues_in_my_roles(db.session, user)
+                  if trust.endorsed_roles(db.session, runtime(), colleague)]
     chosen = request.form.getlist("numbers") if request.method == "POST" else [
         h.case.number for h in held]
     reason = request.form.get("reason", "")[:handover.MAX_REASON]
