@@ -56,6 +56,10 @@ NOTIFY_PUBLIC = "notify.pub"
 NOTIFY_PRIVATE = "notify.key"
 
 
+# keys/revoked as last read, per path: (mtime and size, its lines).
+_REVOKED_CACHE: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+
+
 class KeyMaterialMissing(RuntimeError):
     pass
 
@@ -82,11 +86,21 @@ class Keyring:
         return (self.keys_dir / "revocation.key").read_bytes()
 
     def revoked_lines(self) -> frozenset[str]:
+        """The lines of keys/revoked, read again only when the file changed
+        (every wrap asks; the file only grows)."""
         path = self.keys_dir / REVOKED_LIST
-        if not path.is_file():
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
             return frozenset()
-        return frozenset(line.strip() for line in path.read_text("ascii").splitlines()
-                         if line.strip())
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = _REVOKED_CACHE.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        lines = frozenset(line.strip() for line in path.read_text("ascii").splitlines()
+                          if line.strip())
+        _REVOKED_CACHE[path] = (version, lines)
+        return lines
 
     def append_revoked(self, line: str) -> None:
         path = self.keys_dir / REVOKED_LIST

@@ -223,8 +223,7 @@ def _store(session: Session, rt: Runtime, user: User, role: str, key_fp: str,
               "signer": signer_user.id if signer_user else None, "signer_key": signer_hex,
               "at": _iso(utcnow())}
     data = signing.statement(fields)
-    row = KeyEndorsement(user_id=user.id, role=role, signing_public=user.signing_public or "",
-                         signer_public=signer_hex,
+    row = KeyEndorsement(user_id=user.id, role=role,
                          signer_id=signer_user.id if signer_user else None,
                          statement=data, signature=signing.sign(signer, data))
     session.add(row)

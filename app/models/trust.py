@@ -19,16 +19,13 @@ class KeyEndorsement(Base):
     hold cases in this role. Signed by the anchor or an endorsed handler."""
 
     __tablename__ = "key_endorsement"
-    __table_args__ = (Index("ix_key_endorsement_user", "user_id", "role"),
-                      Index("ix_key_endorsement_signing", "signing_public"))
+    __table_args__ = (Index("ix_key_endorsement_user", "user_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(40))
-    # The endorsed user's Ed25519 key (hex), to find what they signed.
-    signing_public: Mapped[str] = mapped_column(String(64))
-    # The key that signed (hex): the anchor's or an endorsed handler's.
-    signer_public: Mapped[str] = mapped_column(String(64))
+    # Who signed (None: the anchor), for the lists; the signing key itself
+    # is in the statement.
     signer_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
     statement: Mapped[bytes] = mapped_column(LargeBinary)

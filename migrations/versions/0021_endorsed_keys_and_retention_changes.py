@@ -79,8 +79,6 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=40), nullable=False),
-        sa.Column("signing_public", sa.String(length=64), nullable=False),
-        sa.Column("signer_public", sa.String(length=64), nullable=False),
         sa.Column("signer_id", sa.Integer(), nullable=True),
         sa.Column("statement", sa.LargeBinary(), nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=False),
@@ -94,7 +92,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_key_endorsement")),
     )
     op.create_index("ix_key_endorsement_user", "key_endorsement", ["user_id", "role"])
-    op.create_index("ix_key_endorsement_signing", "key_endorsement", ["signing_public"])
     op.create_table(
         "key_revocation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -148,7 +145,6 @@ def downgrade() -> None:
     op.drop_table("retention_change")
     op.drop_index("ix_key_revocation_user", table_name="key_revocation")
     op.drop_table("key_revocation")
-    op.drop_index("ix_key_endorsement_signing", table_name="key_endorsement")
     op.drop_index("ix_key_endorsement_user", table_name="key_endorsement")
     op.drop_table("key_endorsement")
     with op.batch_alter_table("user_account") as batch:

@@ -157,9 +157,8 @@ def test_a_user_row_written_into_the_database_receives_no_report_and_can_not_be_
                               "signing": "00" * 32, "signer": None,
                               "signer_key": signing.public_bytes(forger).hex(),
                               "at": "2026-01-01T00:00:00.000000+00:00"})
-    session.add(KeyEndorsement(user_id=intake_id, role="intake", signing_public="00" * 32,
-                               signer_public=signing.public_bytes(forger).hex(),
-                               statement=data, signature=signing.sign(forger, data)))
+    session.add(KeyEndorsement(user_id=intake_id, role="intake", statement=data,
+                               signature=signing.sign(forger, data)))
     session.commit()
     second = _report(session, rt, units)
     assert intake_id not in _holders(session, second)
@@ -186,8 +185,7 @@ def test_forged_endorsements_are_refused(session, rt, units, make_staff):
 
     # Replayed for another user: Alice's signed statement on Mallory's row.
     session.add(KeyEndorsement(user_id=mallory.user.id, role="intake",
-                               signing_public=good.signing_public,
-                               signer_public=good.signer_public, statement=good.statement,
+                               statement=good.statement,
                                signature=good.signature))
     session.commit()
     assert not trust.endorsed(session, rt, mallory.user, "intake")
@@ -198,8 +196,7 @@ def test_forged_endorsements_are_refused(session, rt, units, make_staff):
                                  "key": fingerprint(mallory.user.public_key),
                                  "email": mallory.user.email})
     session.add(KeyEndorsement(user_id=mallory.user.id, role="intake",
-                               signing_public=good.signing_public,
-                               signer_public=good.signer_public, statement=altered,
+                               statement=altered,
                                signature=good.signature))
     session.commit()
     assert not trust.endorsed(session, rt, mallory.user, "intake")
@@ -210,9 +207,8 @@ def test_forged_endorsements_are_refused(session, rt, units, make_staff):
                              "key": fingerprint(mallory.user.public_key),
                              "email": mallory.user.email,
                              "signer_key": signing.public_bytes(stranger).hex()})
-    session.add(KeyEndorsement(user_id=mallory.user.id, role="intake", signing_public="",
-                               signer_public=signing.public_bytes(stranger).hex(),
-                               statement=own, signature=signing.sign(stranger, own)))
+    session.add(KeyEndorsement(user_id=mallory.user.id, role="intake", statement=own,
+                               signature=signing.sign(stranger, own)))
     session.commit()
     assert not trust.endorsed(session, rt, mallory.user, "intake")
 
