@@ -75,6 +75,18 @@ def test_invalid_period_saves_nothing(client, session, make_staff):
     assert load_policy(session).months_for("advice", "x") == 24
 
 
+def test_a_refused_save_keeps_what_was_typed(client, session, make_staff):
+    sign_in(client, make_staff("admin"))
+    response = post_form(client, "/medewerkers/bewaren/termijnen",
+                         {"months-report-founded": "0", "months-advice-*": "30",
+                          "months-audit": "9999"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="months-report-founded" inputmode="numeric" size="4" value="0"' in html
+    assert 'value="30"' in html and 'value="9999"' in html
+    assert load_policy(session).months_for("advice", "x") == 24
+
+
 def test_only_the_admin_sets_periods(client, make_staff):
     sign_in(client, make_staff("integriteitscoordinator"))
     assert client.get("/medewerkers/bewaren/termijnen").status_code == 403

@@ -93,7 +93,9 @@ def periods(admin: User) -> str | Response:
     rows = [(track, outcome, months, DEFAULT_MONTHS.get((track, outcome)),
              minimum_months(track, outcome))
             for (track, outcome), months in sorted(policy.months.items())]
-    return render_template("retention/periods.html", rows=rows, form=form,
+    # After a refused save the form shows what was typed, not the stored periods.
+    typed = request.form if request.method == "POST" else {}
+    return render_template("retention/periods.html", rows=rows, form=form, typed=typed,
                            pending=_pending_rows(admin),
                            track_labels=TRACK_LABELS, outcome_labels=OUTCOME_LABELS,
                            mailbox_months=policy.mailbox_months,
