@@ -149,6 +149,9 @@ def test_no_wrap_in_postgres_files_opens_after_the_shred_and_the_ratchet(
     receipt = session.scalar(select(Receipt).where(Receipt.case_id == case_id))
     kek = derive_receipt_secrets(code, rt.keyring.receipt_pepper, receipt.salt,
                                  Argon2Params.from_json(receipt.kdf_params)).kek
+    # The sealed reporter key as filed (to tell, below, whether
+    # PostgreSQL's files kept this very value).
+    sealed_reporter_key = bytes(receipt.private_key_ciphertext)
     lengths = {len(receipt.private_key_ciphertext)} | set(session.scalars(
         select(func.length(CompartmentWrap.wrapped_key)).where(
             CompartmentWrap.case_id == case_id)))
@@ -185,7 +188,14 @@ def test_no_wrap_in_postgres_files_opens_after_the_shred_and_the_ratchet(
     # Held back: the old values are there and open with every secret.
     before = _opened(ratchet.day_keys(held_back), candidates, days, number, privates,
                      receipt_info)
-    assert all(count > 0 for count in before.values()), before
+    # The staff and recovery wraps are always found. The reporter's key is
+    # one value in one row: in one CI run under load (2 workers) PostgreSQL's
+    # files no longer held it as filed. So: where the files hold it, it must
+    # open; where they do not, there is nothing for this control to open.
+    kept = any(sealed_reporter_key in path.read_bytes() for path in paths)
+    expected = [name for name in before if name != "receipt code" or kept]
+    assert "intake password" in expected and "recovery key" in expected
+    assert all(before[name] > 0 for name in expected), (before, kept)
     # Advanced: none opens with any of them.
     after = _opened(ratchet.day_keys(rt.keyring.keys_dir), candidates, days, number,
                     privates, receipt_info)
