@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
     login_manager.init_app(app)
 
     if not missing:
-        app.extensions["meldpunt.runtime"] = Runtime.load(settings)
+        app.extensions["meldpunt.runtime"] = Runtime.load(
+            settings, app.extensions["meldpunt.engine"])
 
     security.init_app(app)
     admission.init_app(app)

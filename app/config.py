@@ -17,6 +17,9 @@ from app.crypto.kdf import Argon2Params
 from app.crypto.receipts import receipt_kdf_params
 
 ENVIRONMENTS = ("development", "testing", "production")
+# Where attachment ciphertext is kept (app/storage/): a directory on this host
+# (storage_dir), or the database, shared by every instance that uses it.
+FILE_STORES = ("local", "database")
 DEFAULT_SECRET_MARKERS = ("", "dev", "change-me", "changeme", "secret")
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 DEFAULT_ORGANISATION_NAME = "Ministerie van Voorbeeldzaken"
@@ -138,6 +141,8 @@ class Settings:
     instance_dir: Path = Path("instance")
     keys_dir: Path = Path("keys")
     storage_dir: Path = Path("instance/storage")
+    # "local" (storage_dir) or "database" (FILE_STORES; app/storage/).
+    file_store: str = "local"
     # Argon2id for password verifiers, for the key that protects a staff
     # private key (RFC 9106), and for receipt codes (sized to the code's 99
     # bits: app/crypto/receipts.py). Production never lowers these; tests
@@ -199,6 +204,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_timezone(self.timezone)
+        if self.file_store not in FILE_STORES:
+            raise ConfigError(f"MELDPUNT_FILE_STORE must be one of {', '.join(FILE_STORES)},"
+                              f" got {self.file_store!r}")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -234,6 +242,7 @@ class Settings:
             storage_dir=Path(
                 env.get("MELDPUNT_STORAGE_DIR", str(instance_dir / "storage"))
             ).resolve(),
+            file_store=env.get("MELDPUNT_FILE_STORE", "").strip().lower() or "local",
             password_hash=PasswordHashParams(
                 time_cost=_int(env, "MELDPUNT_ARGON2_TIME_COST", 3),
                 memory_kib=_int(env, "MELDPUNT_ARGON2_MEMORY_KIB", 65536),

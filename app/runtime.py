@@ -6,11 +6,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from app.audit.log import AuditLog
-from app.config import Settings
+from app.config import ConfigError, Settings
 from app.crypto.kdf import KdfGate
 from app.keyring import Keyring, load_keyring
-from app.storage import FileStore
+from app.storage import DatabaseFileStore, FileStore, LocalFileStore
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,15 @@ class Runtime:
     kdf_gate: KdfGate
 
     @classmethod
-    def load(cls, settings: Settings) -> Runtime:
+    def load(cls, settings: Settings, engine: Engine | None = None) -> Runtime:
+        """`engine`: the app's database engine, which the database file
+        store uses (its pool and, on SQLite, its pragmas)."""
         keyring = load_keyring(settings.keys_dir)
         return cls(
             settings=settings,
             keyring=keyring,
             audit=AuditLog(keyring.audit_key, settings.zone),
-            files=FileStore(settings.storage_dir),
+            files=file_store(settings, engine),
             picture_slots=threading.BoundedSemaphore(max(1, settings.image_workers)),
             kdf_gate=KdfGate.from_settings(
                 max_runs=settings.kdf_max_concurrent,
@@ -39,3 +43,12 @@ class Runtime:
                 wait_seconds=settings.kdf_wait_seconds,
             ),
         )
+
+
+def file_store(settings: Settings, engine: Engine | None) -> FileStore:
+    """The file store the settings choose (MELDPUNT_FILE_STORE)."""
+    if settings.file_store == "database":
+        if engine is None:
+            raise ConfigError("the database file store needs the app's database engine")
+        return DatabaseFileStore(engine)
+    return LocalFileStore(settings.storage_dir)

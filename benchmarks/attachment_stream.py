@@ -50,7 +50,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from app.crypto.streams import SEGMENT_SIZE, StreamEncryptor, decrypt_stream, new_file_key
-from app.storage import FileStore
+from app.storage import FileStore, LocalFileStore
 from benchmarks.datagen import pdf_frame
 
 MB = 1024 * 1024
@@ -443,7 +443,7 @@ def over_http(folder: Path, total: int, repeats: int, block: bytes) -> dict[str,
         worker = site.worker_pid()
         # Warm the worker up (imports, templates, database pool) with a small upload.
         site.upload(64 * 1024, block)
-        store = FileStore(folder / "storage")
+        store = LocalFileStore(folder / "storage")
         site.sign_in(totp_secret)  # once: a TOTP code is accepted only once
         for _ in range(repeats):
             seconds, sampler = timed(lambda: site.upload(total, block), pid=worker)
@@ -484,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
 
     with tempfile.TemporaryDirectory(prefix="bench-store-", dir=args.dir) as folder:
-        store = FileStore(Path(folder) / "direct")
+        store = LocalFileStore(Path(folder) / "direct")
         store.ensure()
         file_id = store.new_file_id()
 

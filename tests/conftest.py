@@ -48,6 +48,9 @@ ANCHOR_PASSPHRASES = DEV_ANCHOR_PASSPHRASES
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = BASE_URL.startswith("postgres")
+# The file store of every test that does not choose one (MELDPUNT_FILE_STORE;
+# tests/file_store.py runs the file-store tests on both).
+FILE_STORE = os.environ.get("MELDPUNT_TEST_FILE_STORE", "local")
 
 
 def _worker() -> str:
@@ -118,7 +121,14 @@ def empty_postgres(url: str) -> None:
 
 
 @pytest.fixture()
-def settings(tmp_path: Path, database_template: str) -> Settings:
+def file_store_kind() -> str:
+    """Which file store the app uses; modules of file-store tests override
+    this with tests/file_store.py's `file_store_kind` (both stores)."""
+    return FILE_STORE
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, database_template: str, file_store_kind: str) -> Settings:
     if ON_POSTGRES:
         empty_postgres(database_template)
         url = database_template
@@ -137,6 +147,7 @@ def settings(tmp_path: Path, database_template: str) -> Settings:
         instance_dir=tmp_path,
         keys_dir=keys_dir,
         storage_dir=tmp_path / "storage",
+        file_store=file_store_kind,
         password_hash=FAST_PASSWORD_HASH,
         key_derivation=FAST_ARGON2,
         receipt_derivation=FAST_ARGON2,

@@ -308,7 +308,8 @@ def store_attachment(
                 yield out
         yield encryptor.finalize()
 
-    rt.files.write(file_id, encrypted())
+    # In the caller's transaction where the store can (the database store).
+    rt.files.write(file_id, encrypted(), session=session)
     return _add_attachment(session, case, key, file_id, file_key, filename=filename,
                            content_type=content_type, size=size,
                            uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by,
@@ -395,9 +396,10 @@ class PendingFile:
     def discard(self) -> None:
         self._writer.discard()
 
-    def commit(self) -> FileKey:
+    def commit(self, session: Session | None = None) -> FileKey:
+        """Keep the file (in `session`'s transaction where the store can)."""
         self.finish()
-        self._writer.commit()
+        self._writer.commit(session)
         return self._key
 
 
@@ -418,7 +420,7 @@ def attach_pending(
     in the uploader's compartment, goes into the session (the caller's
     transaction). If that transaction fails the caller removes the file
     (discard_files)."""
-    file_key = pending.commit()
+    file_key = pending.commit(session)
     return _add_attachment(session, case, key, pending.file_id, file_key, filename=filename,
                            content_type=content_type, size=pending.size,
                            uploaded_by_kind=uploaded_by_kind, uploaded_by=uploaded_by,

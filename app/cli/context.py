@@ -21,7 +21,7 @@ def runtime() -> Runtime:
     """The app's runtime, loaded now if keys were created after app start."""
     rt: Runtime | None = current_app.extensions.get("meldpunt.runtime")
     if rt is None:
-        rt = Runtime.load(settings())
+        rt = Runtime.load(settings(), current_app.extensions["meldpunt.engine"])
         current_app.extensions["meldpunt.runtime"] = rt
     return rt
 

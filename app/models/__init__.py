@@ -14,6 +14,7 @@ from app.models.case import (
     Receipt,
 )
 from app.models.casework import CaseNote, CaseRestriction, ExternalReferral, RegrantRequest
+from app.models.files import StoredChunk, StoredFile
 from app.models.minutes import MeetingMinutes, MinutesVersion
 from app.models.notify import (
     CaseSeen,
@@ -76,6 +77,8 @@ __all__ = [
     "RetentionChange",
     "RetentionRule",
     "SendToken",
+    "StoredChunk",
+    "StoredFile",
     "StaffSession",
     "SubjectRequest",
     "Unit",

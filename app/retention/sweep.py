@@ -261,9 +261,7 @@ def remove_orphan_files(session: Session, rt: Runtime) -> int:
     for file_id in list(rt.files.file_ids()):
         if file_id in known:
             continue
-        path = rt.files.path(file_id)
-        modified = datetime.fromtimestamp(path.stat().st_mtime, tz=wall_clock.tzinfo)
-        if wall_clock - modified >= ORPHAN_GRACE:
+        if wall_clock - rt.files.modified_at(file_id) >= ORPHAN_GRACE:
             rt.files.delete(file_id)
             removed += 1
     # Pending uploads (app/reporting/uploads.py) no live process holds: left

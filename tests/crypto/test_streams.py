@@ -18,7 +18,7 @@ from app.crypto.streams import (
     encrypted_size,
     new_file_key,
 )
-from app.storage import FileStore, InvalidFileId
+from app.storage import InvalidFileId, LocalFileStore
 
 FILE_ID = "0123456789abcdef0123456789abcdef"
 SEGMENT = SEGMENT_SIZE + TAG_LEN
@@ -173,7 +173,7 @@ def test_finalised_encryptor_refuses_more():
 
 
 def test_file_store_checks_every_path(tmp_path):
-    store = FileStore(tmp_path / "store")
+    store = LocalFileStore(tmp_path / "store")
     for bad in ("../etc/passwd", "0123", FILE_ID.upper(), FILE_ID + "/..", "", None,
                 "/" + FILE_ID[1:], FILE_ID[:-1] + "."):
         with pytest.raises(InvalidFileId):
@@ -182,7 +182,7 @@ def test_file_store_checks_every_path(tmp_path):
 
 
 def test_file_store_write_is_atomic_and_cleans_up_on_failure(tmp_path):
-    store = FileStore(tmp_path / "store")
+    store = LocalFileStore(tmp_path / "store")
     store.ensure()
     file_id = store.new_file_id()
     assert len(file_id) == 32 and file_id != store.new_file_id()
@@ -207,7 +207,7 @@ def test_file_store_write_is_atomic_and_cleans_up_on_failure(tmp_path):
 
 
 def test_leftover_partials_are_removed(tmp_path):
-    store = FileStore(tmp_path / "store")
+    store = LocalFileStore(tmp_path / "store")
     store.ensure()
     file_id = store.new_file_id()
     partial = store.path(file_id).with_name(file_id + ".partial")

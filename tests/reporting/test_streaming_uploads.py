@@ -28,6 +28,12 @@ from app.crypto.keys import unlock_private_key
 from app.models import Attachment, Case
 from app.retention.sweep import remove_orphan_files
 from tests.conftest import PASSWORD, csrf_from, send_token_from, sign_in
+from tests.file_store import (  # noqa: F401 - file_store_kind: each test on both stores
+    file_store_kind,
+    holds,
+    leftovers,
+    pending_sizes,
+)
 from tests.reporting.conftest import (
     PDF,
     open_mailbox,
@@ -164,9 +170,9 @@ def test_a_50_mb_upload_uses_bounded_memory_and_no_plaintext_touches_disk(
     def halfway() -> None:
         # While the body is still arriving: the file is already ciphertext
         # in a pending file, and the marker is nowhere on disk.
-        during["pending"] = [rt.files.pending_path(i).stat().st_size
-                             for i in rt.files.pending_ids()]
+        during["pending"] = pending_sizes(rt)
         during["found"] = _scan(marker, roots, started)
+        during["in_store"] = holds(rt, marker)
 
     fields = _send_fields(client, units, "Grote bijlage " + marker.decode()[:4])
     body = MultipartBody(fields, "logboek.txt", 50 * MB, marker, at_half=halfway)
@@ -182,10 +188,10 @@ def test_a_50_mb_upload_uses_bounded_memory_and_no_plaintext_touches_disk(
     # Half of 50 MB arrived, encrypted, before the request ended.
     (pending_size,) = during["pending"]  # type: ignore[misc]
     assert pending_size >= 24 * MB
-    assert during["found"] == []
+    assert during["found"] == [] and during["in_store"] is False
     # Memory: a few segments, not the file (was 50-150 MB held in memory).
     assert peak < 8 * MB, f"peak {peak / MB:.1f} MiB"
-    assert _scan(marker, roots, started) == []
+    assert _scan(marker, roots, started) == [] and not holds(rt, marker)
     assert rt.files.pending_ids() == []
 
     # Kept whole: the stored file decrypts to exactly what was sent.
@@ -241,7 +247,7 @@ def test_the_mailbox_add_files_streams_too(client, session, rt, units, make_staf
     _, chunks = content.open_attachment(rt, case, _open_key(session, intake, case), row)
     assert b"".join(chunks) == body.content()
     roots = [Path(settings.instance_dir), Path(settings.storage_dir), private_tmp]
-    assert _scan(marker, roots, started) == []
+    assert _scan(marker, roots, started) == [] and not holds(rt, marker)
     assert rt.files.pending_ids() == []
 
 
@@ -258,7 +264,7 @@ def test_over_the_limit_the_pending_file_is_deleted_while_the_rest_is_read(clien
     # Past the 1 MB budget (at 1.5 of 3 MB) nothing of the file is kept any more.
     assert seen["pending"] == []
     assert session.scalar(select(func.count()).select_from(Case)) == 0
-    assert [p for p in Path(rt.settings.storage_dir).rglob("*") if p.is_file()] == []
+    assert leftovers(rt) == []
 
 
 def test_files_sent_with_the_change_button_of_the_review_step_are_not_kept(client, session, rt,
@@ -270,7 +276,7 @@ def test_files_sent_with_the_change_button_of_the_review_step_are_not_kept(clien
     assert response.status_code == 200
     assert "Toch nog iets aanpassen." in response.get_data(as_text=True)
     assert rt.files.pending_ids() == [] and list(rt.files.file_ids()) == []
-    assert [p for p in Path(rt.settings.storage_dir).rglob("*") if p.is_file()] == []
+    assert leftovers(rt) == []
 
 
 # --- pending files left by a crash ---------------------------------------------------
@@ -278,8 +284,8 @@ def test_files_sent_with_the_change_button_of_the_review_step_are_not_kept(clien
 KILLED_WRITER = """
 import os, sys
 from pathlib import Path
-from app.storage import FileStore
-store = FileStore(Path(sys.argv[1]))
+from app.storage import LocalFileStore
+store = LocalFileStore(Path(sys.argv[1]))
 writer = store.begin_pending(store.new_file_id())
 writer.write(b"ciphertext" * 1000)
 print(writer.file_id, flush=True)
@@ -303,6 +309,9 @@ def _age(path: Path, seconds: int = 120) -> None:
     os.utime(path, (old, old))
 
 
+# The local store knows a live writer by its file lock (the database store by
+# its lease: tests/storage/test_database_store.py).
+@pytest.mark.parametrize("file_store_kind", ["local"])
 def test_a_pending_file_left_by_a_killed_worker_goes_with_the_next_upload_request(
         client, session, rt, units, make_staff):
     make_staff("intake")
@@ -327,6 +336,7 @@ def test_a_pending_file_left_by_a_killed_worker_goes_with_the_next_upload_reques
     assert session.scalar(select(func.count()).select_from(Attachment)) == 2
 
 
+@pytest.mark.parametrize("file_store_kind", ["local"])
 def test_a_pending_file_left_by_a_killed_worker_goes_with_the_retention_run(session, rt):
     orphan = _killed_upload(rt)
     in_flight = rt.files.begin_pending(rt.files.new_file_id())

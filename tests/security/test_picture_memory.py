@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent("""
 
     from app.cases.uploads import PendingPart, UploadRefused, check_parts
     from app.config import Settings
-    from app.storage import FileStore
+    from app.storage import LocalFileStore
 
     folder = Path(sys.argv[1])
     settings = Settings()
@@ -50,7 +50,7 @@ SCRIPT = textwrap.dedent("""
         upload_budget_bytes = 10**9
 
         def __init__(self):
-            self.store = FileStore(folder / "store")
+            self.store = LocalFileStore(folder / "store")
             self.slots = threading.BoundedSemaphore(settings.image_workers)
 
         def overflow(self):

@@ -1,4 +1,4 @@
-"""The encrypted file store: the only way to touch attachment files.
+"""The local file store: a directory on this host (the default).
 
 Names are random hex ids; every path is resolved and checked to lie inside
 the store. Writes go to a temporary name, are fsynced and renamed, and the
@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
-import secrets
 import time
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-FILE_ID = re.compile(r"^[0-9a-f]{32}$")
+from sqlalchemy.orm import Session
+
+from app.storage.base import FILE_ID, FileStore, InvalidFileId, PendingWriter, check_file_id
+
 TMP_SUFFIX = ".partial"
 PENDING_DIR = "pending"
 PENDING_SUFFIX = ".pending"
@@ -34,28 +35,19 @@ PENDING_SUFFIX = ".pending"
 PENDING_GRACE = timedelta(seconds=60)
 
 
-class InvalidFileId(ValueError):
-    pass
-
-
-class FileStore:
+class LocalFileStore(FileStore):
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def __repr__(self) -> str:
-        return f"<FileStore {self.root}>"
+        return f"<LocalFileStore {self.root}>"
 
     def ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
 
-    @staticmethod
-    def new_file_id() -> str:
-        return secrets.token_hex(16)
-
     def path(self, file_id: str) -> Path:
-        if not isinstance(file_id, str) or not FILE_ID.match(file_id):
-            raise InvalidFileId("bad file id")
+        check_file_id(file_id)
         root = self.root.resolve()
         # Two-level fan-out keeps directories small.
         candidate = (root / file_id[:2] / file_id).resolve()
@@ -63,8 +55,10 @@ class FileStore:
             raise InvalidFileId("path escapes the store")
         return candidate
 
-    def write(self, file_id: str, chunks: Iterable[bytes]) -> int:
-        """Write ciphertext chunks atomically; returns the bytes written."""
+    def write(self, file_id: str, chunks: Iterable[bytes], *,
+              session: Session | None = None) -> int:
+        """Write ciphertext chunks atomically (a temporary name, fsynced and
+        renamed); returns the bytes written. `session` plays no part here."""
         target = self.path(file_id)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = target.with_name(target.name + TMP_SUFFIX)
@@ -88,7 +82,7 @@ class FileStore:
         self.path(file_id)  # the same id rules
         return self.root.resolve() / PENDING_DIR / (file_id + PENDING_SUFFIX)
 
-    def begin_pending(self, file_id: str) -> PendingWriter:
+    def begin_pending(self, file_id: str) -> LocalPendingWriter:
         """A new pending file, locked by this process until commit or discard."""
         path = self.pending_path(file_id)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -99,7 +93,7 @@ class FileStore:
             os.close(fd)
             path.unlink(missing_ok=True)
             raise
-        return PendingWriter(self, file_id, path, fd)
+        return LocalPendingWriter(self, file_id, path, fd)
 
     def pending_ids(self) -> list[str]:
         folder = self.root / PENDING_DIR
@@ -108,8 +102,9 @@ class FileStore:
         return sorted(item.name.removesuffix(PENDING_SUFFIX) for item in folder.iterdir()
                       if item.name.endswith(PENDING_SUFFIX))
 
-    def remove_abandoned_pending(self, older_than: timedelta = PENDING_GRACE) -> int:
+    def remove_abandoned_pending(self, older_than: timedelta | None = None) -> int:
         """Pending files no live process holds (crash, abandoned request): remove."""
+        older_than = PENDING_GRACE if older_than is None else older_than
         folder = self.root / PENDING_DIR
         if not folder.is_dir():
             return 0
@@ -153,6 +148,9 @@ class FileStore:
                     if FILE_ID.match(item.name):
                         yield item.name
 
+    def modified_at(self, file_id: str) -> datetime:
+        return datetime.fromtimestamp(self.path(file_id).stat().st_mtime, tz=UTC)
+
     def remove_partials(self, older_than: timedelta = timedelta(0)) -> int:
         """Left-overs of writes interrupted by a crash: never referenced, remove."""
         count = 0
@@ -166,10 +164,10 @@ class FileStore:
         return count
 
 
-class PendingWriter:
+class LocalPendingWriter(PendingWriter):
     """Appends ciphertext to a pending file; commit() moves it into place."""
 
-    def __init__(self, store: FileStore, file_id: str, path: Path, fd: int) -> None:
+    def __init__(self, store: LocalFileStore, file_id: str, path: Path, fd: int) -> None:
         self.store = store
         self.file_id = file_id
         self.path = path
@@ -192,9 +190,9 @@ class PendingWriter:
     def open_read(self) -> BinaryIO:
         return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
 
-    def commit(self) -> None:
+    def commit(self, session: Session | None = None) -> None:
         """Durably move the file to its place in the store (still locked
-        while it moves, so no sweep takes it)."""
+        while it moves, so no sweep takes it). `session` plays no part here."""
         if self._fd is None:
             raise ValueError("pending file already closed")
         os.fsync(self._fd)
