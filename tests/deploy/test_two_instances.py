@@ -1,12 +1,16 @@
 """Two app instances (gunicorn) on two ports share one PostgreSQL: a staff
 member signs in on one and carries on on the other — sessions, the sealed
-private key and throttling live in the database, not in a process."""
+private key and throttling live in the database, not in a process. With the
+database file store, two instances with separate instance folders (as on
+two hosts) see each other's attachments."""
 
 from __future__ import annotations
 
 import http.cookiejar
 import os
 import re
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from sqlalchemy import select
+
 from app.cases.intake import NewReport, submit_report
+from app.config import Settings
+from app.models import Attachment
 from tests.conftest import ON_POSTGRES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +48,7 @@ def _start(settings, port: int, log: Path) -> subprocess.Popen:  # type: ignore[
         DATABASE_URL=settings.database_url, MELDPUNT_ENV="development",
         MELDPUNT_SECRET_KEY=settings.secret_key, MELDPUNT_INSTANCE_DIR=str(settings.instance_dir),
         MELDPUNT_KEYS_DIR=str(settings.keys_dir), MELDPUNT_STORAGE_DIR=str(settings.storage_dir),
+        MELDPUNT_FILE_STORE=settings.file_store,
         MELDPUNT_ARGON2_TIME_COST="1", MELDPUNT_ARGON2_MEMORY_KIB="1024",
         MELDPUNT_ARGON2_PARALLELISM="1", MELDPUNT_BIND=f"127.0.0.1:{port}",
         MELDPUNT_WORKERS="1",
@@ -85,6 +94,29 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code
 
+    def upload(self, url: str, page: str, name: str, content: bytes) -> int:
+        """A form with one file in `attachments`, as multipart/form-data."""
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get(page)[1]).group(1)
+        boundary = "----two" + secrets.token_hex(8)
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+                f"{token}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+                f"name=\"attachments\"; filename=\"{name}\"\r\nContent-Type: text/plain"
+                "\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(url, data=body, headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def read(self, url: str) -> tuple[int, bytes]:
+        try:
+            with self.opener.open(url, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -120,3 +152,64 @@ def test_sign_in_on_one_instance_and_continue_on_the_other(settings, session, rt
             server.terminate()
         for server in servers:
             server.wait(timeout=30)
+
+
+def _host(settings: Settings, folder: Path) -> Settings:
+    """An instance as on its own host: its own instance folder, storage
+    folder and copy of keys/; only the database is shared."""
+    folder.mkdir()
+    shutil.copytree(settings.keys_dir, folder / "keys")
+    return settings.with_changes(instance_dir=folder, keys_dir=folder / "keys",
+                                 storage_dir=folder / "storage")
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("file_store_kind", ["database"])
+def test_two_instances_on_their_own_folders_see_each_others_attachments(
+        settings, session, rt, make_staff, tmp_path):
+    intake = make_staff("intake")
+    case, code = submit_report(session, rt, NewReport(
+        unit_id=intake.user.unit_id, track="report", channel="anonymous",
+        report={"what": MARKER}))
+    assert code is not None
+    hosts = [_host(settings, tmp_path / name) for name in ("host-a", "host-b")]
+    ports = [_free_port(), _free_port()]
+    servers = [_start(host, port, tmp_path / f"gunicorn-{port}.log")
+               for host, port in zip(hosts, ports, strict=True)]
+    sent = {"van-a.txt": b"Aantekening verstuurd via instantie A.\n" * 5000,
+            "van-b.txt": b"Aantekening verstuurd via instantie B.\n" * 7000}
+    try:
+        for port in ports:
+            _wait(port)
+        a, b = (f"http://127.0.0.1:{port}" for port in ports)
+        # The reporter adds a file through each instance.
+        for base, name in ((a, "van-a.txt"), (b, "van-b.txt")):
+            reporter = Browser()
+            assert reporter.post(f"{base}/postbus", f"{base}/postbus", {"code": code}) == 302
+            assert reporter.upload(f"{base}/postbus/bestanden", f"{base}/postbus", name,
+                                   sent[name]) == 302
+        session.expire_all()
+        rows = session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        assert len(rows) == 2
+        # The handler reads both files on both instances.
+        staff = Browser()
+        assert staff.post(f"{a}/medewerkers/inloggen", f"{a}/medewerkers/inloggen",
+                          {"email": intake.email, "password": intake.password}) == 302
+        assert staff.post(f"{b}/medewerkers/inloggen/code", f"{b}/medewerkers/inloggen/code",
+                          {"code": intake.code()}) == 302
+        for base in (a, b):
+            for row, name in zip(rows, sent, strict=True):
+                status, body = staff.read(f"{base}/medewerkers/zaken/{case.number}"
+                                          f"/bijlagen/{row.id}")
+                assert (status, body) == (200, sent[name])
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+    # Nothing of the files on either host's disk: only in the shared database.
+    for host in hosts:
+        assert _files_in(host.storage_dir) == []
