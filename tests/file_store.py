@@ -117,3 +117,18 @@ def holds(rt: Runtime, marker: bytes) -> bool:
     """Whether any byte string the store holds contains `marker` (the
     local store's files are scanned with the rest of the disk)."""
     return any(marker in data for data in all_ciphertext(rt))
+
+
+def age_all(rt: Runtime, by: timedelta) -> None:
+    """Make everything in the store, pending or kept, look `by` older."""
+    if (local := _local(rt)) is not None:
+        root = Path(local.root)
+        for path in root.rglob("*") if root.is_dir() else []:
+            if path.is_file():
+                moment = path.stat().st_mtime - by.total_seconds()
+                os.utime(path, (moment, moment))
+        return
+    with _database(rt).engine.begin() as conn:
+        for file_id, moment in conn.execute(select(FILES.c.file_id, FILES.c.modified_at)).all():
+            conn.execute(update(FILES).where(FILES.c.file_id == file_id)
+                         .values(modified_at=moment - by))

@@ -3,6 +3,7 @@ report submission with a large attachment. After a restart the report exists
 completely (case, attachment, receipt, key wraps; the file decrypts to what
 was sent) or not at all; after `meldpunt retention run` no orphan,
 `.partial` or `.pending` file is left; no plaintext ever reached the disk.
+With both file stores: the local directory and the database.
 
 The app runs as a real server in a subprocess (`flask run`, one process, so
 SIGKILL takes all of it) on this test's own database, keys and file store.
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,7 @@ from app.cases import content, custody
 from app.crypto.keys import unlock_private_key
 from app.models import Attachment, Case, KeyWrap, Receipt
 from tests.conftest import FAST_ARGON2, ON_POSTGRES, PASSWORD
+from tests.file_store import age_all, file_store_kind, holds, leftovers  # noqa: F401
 from tests.reporting.conftest import report_fields
 
 VENV_BIN = Path(sys.executable).parent
@@ -49,6 +52,7 @@ def _environment(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "MELDPUNT_INSTANCE_DIR": str(settings.instance_dir),
         "MELDPUNT_KEYS_DIR": str(settings.keys_dir),
         "MELDPUNT_STORAGE_DIR": str(settings.storage_dir),
+        "MELDPUNT_FILE_STORE": settings.file_store,
         "DATABASE_URL": settings.database_url,
         "MELDPUNT_ARGON2_TIME_COST": str(FAST_ARGON2.time_cost),
         "MELDPUNT_ARGON2_MEMORY_KIB": str(FAST_ARGON2.memory_kib),
@@ -186,15 +190,6 @@ def _scan_for(marker: bytes, roots: list[Path], since: float) -> list[str]:
     return found
 
 
-def _age_store(storage: Path) -> None:
-    """Make every file in the store look two hours old (beyond the orphan
-    grace time of `retention run`)."""
-    old = time.time() - 2 * 3600
-    for path in storage.rglob("*"):
-        if path.is_file():
-            os.utime(path, (old, old))
-
-
 def _retention_run(server: Server) -> str:
     result = subprocess.run(  # noqa: S603 - fixed arguments
         [str(VENV_BIN / "meldpunt"), "retention", "run"], env=server.env, capture_output=True,
@@ -254,11 +249,13 @@ def test_sigkill_during_a_large_upload_leaves_all_or_nothing(settings, session, 
     # No plaintext on disk: the store, the instance folder (database, WAL,
     # server log, the server's TMPDIR).
     roots = [Path(settings.storage_dir), Path(settings.instance_dir)]
-    assert _scan_for(marker, roots, started) == []
+    assert _scan_for(marker, roots, started) == [] and not holds(rt, marker)
 
-    # Left-overs of the interrupted write go with the next retention run.
+    # Left-overs of the interrupted write go with the next retention run
+    # (everything made to look two hours old: beyond the orphan grace time
+    # and the database store's lease on pending files).
     storage = Path(settings.storage_dir)
-    _age_store(storage)
+    age_all(rt, timedelta(hours=2))
     _retention_run(server)
     assert list(storage.rglob("*.partial")) == []
     # Uploads are encrypted into pending files as they stream in; one the
@@ -267,6 +264,9 @@ def test_sigkill_during_a_large_upload_leaves_all_or_nothing(settings, session, 
     session.expire_all()
     referenced = set(session.scalars(select(Attachment.file_id)))
     assert set(rt.files.file_ids()) == referenced
+    assert rt.files.pending_ids() == []
+    if settings.file_store == "database":
+        assert set(leftovers(rt)) == referenced
     if ON_POSTGRES:
         return
     assert _scan_for(marker, [Path(settings.database_url.removeprefix("sqlite:///")).parent],
