@@ -23,6 +23,7 @@ from app.models import Attachment, AuditEntry, Case, KeyWrap, Receipt, Unit
 from app.runtime import Runtime
 from app.transactions import transactional, unit_of_work
 from tests.conftest import Staff
+from tests.file_store import file_store_kind  # noqa: F401 - both file stores
 
 Units = dict[str, Unit]
 MakeStaff = Callable[..., Staff]

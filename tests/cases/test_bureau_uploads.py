@@ -17,6 +17,7 @@ from app.models import Attachment, utcnow
 from tests.cases.conftest import key_of
 from tests.conftest import PASSWORD, csrf_from, sign_in
 from tests.documents import AUTHOR, COMMENT, EDITOR, contains_any, minimal_pdf, pdf_with_author
+from tests.file_store import file_store_kind  # noqa: F401 - both file stores
 
 # A real PDF: documents are opened to be cleaned (issue #25).
 PDF = minimal_pdf()

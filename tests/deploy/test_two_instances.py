@@ -21,7 +21,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import select
 
 from app.cases.intake import NewReport, submit_report

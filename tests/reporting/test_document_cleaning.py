@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import docx
 import pikepdf
@@ -30,6 +29,7 @@ from tests.documents import (
     pdf_with_author,
     unpacked,
 )
+from tests.file_store import all_ciphertext, file_store_kind  # noqa: F401 - both file stores
 from tests.reporting.conftest import (
     PDF,
     TXT,
@@ -55,8 +55,8 @@ def _stored(session, rt, staff) -> dict[str, bytes]:  # type: ignore[no-untyped-
 
 
 def _storage_bytes(rt) -> bytes:  # type: ignore[no-untyped-def]
-    root = Path(rt.settings.storage_dir)
-    return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
+    """All the store holds (files on disk, chunks in the database)."""
+    return b"".join(all_ciphertext(rt))
 
 
 def test_a_docx_with_an_author_comes_out_without_it_and_still_opens(client, session, rt, units,

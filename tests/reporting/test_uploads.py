@@ -14,6 +14,7 @@ from app.cases import content, custody
 from app.crypto.keys import unlock_private_key
 from app.models import Attachment, Case
 from tests.conftest import PASSWORD
+from tests.file_store import file_store_kind  # noqa: F401 - both file stores
 from tests.reporting.conftest import PDF, receipt_code, report_fields, review, send
 
 

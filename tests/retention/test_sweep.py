@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.cases import custody
 from app.cases.intake import NewReport, Upload, submit_report
+from app.config import FILE_STORES
 from app.models import (
     Attachment,
     AuditEntry,
@@ -28,6 +27,7 @@ from app.retention import sweep
 from app.retention.hold import HoldNotAllowed, lift_legal_hold, set_legal_hold
 from app.retention.policy import RetentionRuleRefused, load_policy, set_rule
 from app.retention.sweep import run_sweep
+from tests.file_store import age
 
 MARKER = "RETENTION-PLAINTEXT-MARKER-7731"
 LONG_AGO = datetime(2015, 3, 1, tzinfo=UTC)
@@ -64,6 +64,7 @@ def intake(make_staff):
     return make_staff("intake")
 
 
+@pytest.mark.parametrize("file_store_kind", FILE_STORES)
 def test_expired_case_is_tallied_then_shredded_and_a_second_run_does_nothing(
         session, rt, units, intake):
     case = closed_case(session, rt, units)
@@ -242,13 +243,13 @@ def test_a_crash_inside_a_batch_rolls_the_whole_batch_back(session, rt, units, i
     assert rt.audit.verify(session).ok
 
 
+@pytest.mark.parametrize("file_store_kind", FILE_STORES)
 def test_orphan_files_from_a_crash_are_removed(session, rt, units, intake):
     orphan = rt.files.new_file_id()
     rt.files.write(orphan, iter([b"ciphertext without a row"]))
     fresh = rt.files.new_file_id()
     rt.files.write(fresh, iter([b"an upload still in flight"]))
-    old = time.time() - 2 * 3600
-    os.utime(rt.files.path(orphan), (old, old))
+    age(rt, orphan, timedelta(days=2))
     report = run_sweep(session, rt, now=utcnow())
     assert report.orphan_files == 1
     assert not rt.files.exists(orphan)
