@@ -2,7 +2,8 @@
 HTTP/WSGI upload path and downloaded again, in bounded memory.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python -m benchmarks.attachment_stream [--mb 200] [--repeats 5] [--quick]
+        .venv/bin/python -m benchmarks.attachment_stream [--mb 200] [--repeats 5] [--quick] \\
+        [--store local|database]
 
 Starts the application under gunicorn (one sync worker) on a scratch database
 `meldpunt_bench_attachment_stream` (SQLite in a scratch folder when
@@ -18,6 +19,10 @@ request (sampled from /proc every 5 ms) and throughput, as a ratio to raw
 AES-256-GCM over the same bytes in the same segment size (in memory, no I/O).
 Also, in this process, the stream through the file store without HTTP
 (encrypt -> store, store -> decrypt), as before.
+
+--store chooses the file store (MELDPUNT_FILE_STORE) for both parts: the
+local directory (default) or the database (chunked ciphertext in the
+scratch database, app/storage/database.py).
 
 Argon2 runs with the tests' fast settings: its cost is not what is measured.
 Prints a table and one BENCH_RESULT line; exits 1 if memory reached 64 MiB.
@@ -50,7 +55,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from app.crypto.streams import SEGMENT_SIZE, StreamEncryptor, decrypt_stream, new_file_key
-from app.storage import FileStore, LocalFileStore
+from app.storage import DatabaseFileStore, FileStore, LocalFileStore
 from benchmarks.datagen import pdf_frame
 
 MB = 1024 * 1024
@@ -213,7 +218,8 @@ def _drop_database() -> None:
 class Site:
     """The application under gunicorn with its own database, keys and store."""
 
-    def __init__(self, folder: Path, url: str, max_upload_mb: int) -> None:
+    def __init__(self, folder: Path, url: str, max_upload_mb: int,
+                 file_store: str = "local") -> None:
         from app.keyring import create_missing_secrets, create_recovery_key
         from tests.conftest import FAST_ARGON2
 
@@ -227,6 +233,7 @@ class Site:
             "MELDPUNT_ENV": "development", "MELDPUNT_SECRET_KEY": secrets.token_urlsafe(48),
             "MELDPUNT_INSTANCE_DIR": str(folder), "MELDPUNT_KEYS_DIR": str(keys),
             "MELDPUNT_STORAGE_DIR": str(folder / "storage"), "DATABASE_URL": url,
+            "MELDPUNT_FILE_STORE": file_store,
             # The limit is raised for this benchmark only.
             "MELDPUNT_MAX_UPLOAD_MB": str(max_upload_mb), "TMPDIR": str(folder), **FAST,
         })
@@ -433,9 +440,19 @@ def latest_attachment(url: str) -> tuple[str, int, str]:
     return row[0], row[1], row[2]
 
 
-def over_http(folder: Path, total: int, repeats: int, block: bytes) -> dict[str, list[float]]:
+def _store(kind: str, folder: Path, url: str) -> FileStore:
+    """The benchmark's view of the store the site writes to."""
+    if kind == "database":
+        from app.web.extensions import make_engine
+
+        return DatabaseFileStore(make_engine(url))
+    return LocalFileStore(folder)
+
+
+def over_http(folder: Path, total: int, repeats: int, block: bytes,
+              kind: str = "local") -> dict[str, list[float]]:
     url = _database(folder)
-    site = Site(folder, url, max_upload_mb=total // MB + 5)
+    site = Site(folder, url, max_upload_mb=total // MB + 5, file_store=kind)
     results: dict[str, list[float]] = {"up_s": [], "up_rss": [], "down_s": [], "down_rss": []}
     try:
         totp_secret = site.seed()
@@ -443,7 +460,7 @@ def over_http(folder: Path, total: int, repeats: int, block: bytes) -> dict[str,
         worker = site.worker_pid()
         # Warm the worker up (imports, templates, database pool) with a small upload.
         site.upload(64 * 1024, block)
-        store = LocalFileStore(folder / "storage")
+        store = _store(kind, folder / "storage", url)
         site.sign_in(totp_secret)  # once: a TOTP code is accepted only once
         for _ in range(repeats):
             seconds, sampler = timed(lambda: site.upload(total, block), pid=worker)
@@ -473,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=int, default=200, help="attachment size in MiB")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="20 MiB, 2 repeats (smoke run)")
+    parser.add_argument("--store", choices=("local", "database"), default="local",
+                        help="the file store (MELDPUNT_FILE_STORE)")
     parser.add_argument("--dir", type=Path, default=Path("instance"),
                         help="where to put the scratch store (on disk, not tmpfs)")
     args = parser.parse_args(argv)
@@ -484,7 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
 
     with tempfile.TemporaryDirectory(prefix="bench-store-", dir=args.dir) as folder:
-        store = LocalFileStore(Path(folder) / "direct")
+        direct = Path(folder) / "direct"
+        direct.mkdir()
+        store = _store(args.store, direct, _database(direct) if args.store == "database" else "")
         store.ensure()
         file_id = store.new_file_id()
 
@@ -503,7 +524,9 @@ def main(argv: list[str] | None = None) -> int:
         tracemalloc.stop()
         store.delete(file_id)
 
-        http_results = over_http(Path(folder) / "site", total, args.repeats, block)
+        if isinstance(store, DatabaseFileStore):
+            store.engine.dispose()
+        http_results = over_http(Path(folder) / "site", total, args.repeats, block, args.store)
 
     def mbps(seconds: float) -> float:
         return total / MB / seconds
@@ -525,7 +548,8 @@ def main(argv: list[str] | None = None) -> int:
         ("HTTP download (gunicorn)", median(down_speeds), median(down_speeds) / raw,
          max(down_rss), None),
     ]
-    print(f"Attachment stream benchmark: {args.mb} MiB x {args.repeats}, segment "
+    print(f"Attachment stream benchmark: {args.store} file store, {args.mb} MiB x "
+          f"{args.repeats}, segment "
           f"{SEGMENT_SIZE // 1024} KiB, input chunks {INPUT_CHUNK // MB} MiB")
     print(f"{'step':<28} {'MiB/s':>8} {'x raw':>7} {'RSS growth':>11} {'py peak':>9}")
     for name, speed, ratio, rss, traced in table:
@@ -563,9 +587,10 @@ def main(argv: list[str] | None = None) -> int:
          f"{mbps(dec_seconds) / raw:.2f}x raw, one pass"},
     ]
     database = "PostgreSQL" if _postgres_admin() else "SQLite"
-    notes = (f"gunicorn, 1 sync worker, {database}; client in the benchmark process on the "
-             "same machine (it shares the CPU); Argon2 at the tests' fast settings (not "
-             "measured here); MELDPUNT_MAX_UPLOAD_MB raised for this run only")
+    notes = (f"{args.store} file store; gunicorn, 1 sync worker, {database}; client in the "
+             "benchmark process on the same machine (it shares the CPU); Argon2 at the "
+             "tests' fast settings (not measured here); MELDPUNT_MAX_UPLOAD_MB raised for "
+             "this run only")
     print("BENCH_RESULT " + json.dumps({"module": "attachment_stream", "rows": rows,
                                         "notes": notes}, ensure_ascii=False))
     worst = max(up_rss + down_rss + [enc_mem.growth / MB, dec_mem.growth / MB])
