@@ -32,6 +32,7 @@ from app.cases import custody, recovery, seals
 from app.cli.cases import case_group, reminders_group
 from app.cli.context import fail, runtime, settings
 from app.cli.demo import demo_group
+from app.cli.files import files_group
 from app.cli.notifications import notify_group
 from app.cli.regrants import regrant_requested_command
 from app.cli.retention import retention_group
@@ -598,5 +599,5 @@ keys_group.add_command(regrant_requested_command(_load_recovery_private))
 def register_commands(app: Flask) -> None:
     for command in (init_command, db_group, unit_group, user_group, audit_group, keys_group,
                     demo_group, retention_group, stats_group, reminders_group, case_group,
-                    notify_group):
+                    notify_group, files_group):
         app.cli.add_command(command)
