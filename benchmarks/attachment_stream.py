@@ -220,13 +220,21 @@ class Site:
 
     def __init__(self, folder: Path, url: str, max_upload_mb: int,
                  file_store: str = "local") -> None:
-        from app.keyring import create_missing_secrets, create_recovery_key
-        from tests.conftest import FAST_ARGON2
+        from app.keyring import (
+            DEV_ANCHOR_FILE,
+            create_anchor,
+            create_missing_secrets,
+            create_recovery_key,
+        )
+        from tests.conftest import ANCHOR_PASSPHRASES, FAST_ARGON2
 
         keys = folder / "keys"
         create_missing_secrets(keys)
         create_recovery_key(keys, folder / "recovery.offline", "bench recovery passphrase, long",
                             FAST_ARGON2)
+        # New cases are wrapped only to endorsed keys: the intake officer's
+        # key is endorsed by a (development) trust anchor, as in the tests.
+        create_anchor(keys, folder / DEV_ANCHOR_FILE, ANCHOR_PASSPHRASES, FAST_ARGON2)
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith(("MELDPUNT_", "FLASK_"))}
         self.env.update({
@@ -253,6 +261,7 @@ class Site:
         from app.accounts import service, totp
         from app.cli.demo import seed_units
         from app.web.extensions import db
+        from tests.conftest import endorse_with_test_anchor
 
         app = create_app(self.settings())
         with app.app_context():
@@ -263,6 +272,7 @@ class Site:
                 unit=units["kerndepartement"], roles={"intake"}, actor="system", origin="cli")
             secret = totp.new_totp_secret()
             service.enrol_directly(db.session, rt, user, PASSWORD, secret)
+            endorse_with_test_anchor(db.session, rt, user)
             db.session.commit()
             self.unit_id = units["kerndepartement"].id
             db.session.close()
