@@ -3,7 +3,7 @@ HTTP/WSGI upload path and downloaded again, in bounded memory.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python -m benchmarks.attachment_stream [--mb 200] [--repeats 5] [--quick] \\
-        [--store local|database]
+        [--store local|database] [--file pdf|txt]
 
 Starts the application under gunicorn (one sync worker) on a scratch database
 `meldpunt_bench_attachment_stream` (SQLite in a scratch folder when
@@ -22,7 +22,9 @@ Also, in this process, the stream through the file store without HTTP
 
 --store chooses the file store (MELDPUNT_FILE_STORE) for both parts: the
 local directory (default) or the database (chunked ciphertext in the
-scratch database, app/storage/database.py).
+scratch database, app/storage/database.py). --file txt sends a text file
+instead of the PDF: text is checked but not rewritten, so the upload
+measures the stream into the store without the PDF cleaner.
 
 Argon2 runs with the tests' fast settings: its cost is not what is measured.
 Prints a table and one BENCH_RESULT line; exits 1 if memory reached 64 MiB.
@@ -219,7 +221,7 @@ class Site:
     """The application under gunicorn with its own database, keys and store."""
 
     def __init__(self, folder: Path, url: str, max_upload_mb: int,
-                 file_store: str = "local") -> None:
+                 file_store: str = "local", file_kind: str = "pdf") -> None:
         from app.keyring import (
             DEV_ANCHOR_FILE,
             create_anchor,
@@ -246,6 +248,7 @@ class Site:
             "MELDPUNT_MAX_UPLOAD_MB": str(max_upload_mb), "TMPDIR": str(folder), **FAST,
         })
         self.folder = folder
+        self.file_kind = file_kind
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.cookies: dict[str, str] = {}
@@ -395,12 +398,19 @@ class Site:
         head = b"".join(
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
             .encode() for k, v in fields.items())
+        name, kind = (("groot.txt", "text/plain") if self.file_kind == "txt"
+                      else ("groot.pdf", "application/pdf"))
         head += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachments\"; "
-                 f"filename=\"groot.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode()
+                 f"filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n").encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
-        # A real PDF around the bulk: uploads are opened and cleaned (#25).
-        body_size = total - sum(map(len, pdf_frame(0)))
-        pdf_head, pdf_tail = pdf_frame(body_size)
+        if self.file_kind == "txt":
+            body_size, pdf_head, pdf_tail = total, b"", b""
+            line = b"Benchmark: een regel tekst in een grote bijlage.\n"
+            block = (line * (len(block) // len(line) + 1))[: len(block)]
+        else:
+            # A real PDF around the bulk: uploads are opened and cleaned (#25).
+            body_size = total - sum(map(len, pdf_frame(0)))
+            pdf_head, pdf_tail = pdf_frame(body_size)
         file_size = len(pdf_head) + body_size + len(pdf_tail)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
         try:
@@ -460,9 +470,10 @@ def _store(kind: str, folder: Path, url: str) -> FileStore:
 
 
 def over_http(folder: Path, total: int, repeats: int, block: bytes,
-              kind: str = "local") -> dict[str, list[float]]:
+              kind: str = "local", file_kind: str = "pdf") -> dict[str, list[float]]:
     url = _database(folder)
-    site = Site(folder, url, max_upload_mb=total // MB + 5, file_store=kind)
+    site = Site(folder, url, max_upload_mb=total // MB + 5, file_store=kind,
+                file_kind=file_kind)
     results: dict[str, list[float]] = {"up_s": [], "up_rss": [], "down_s": [], "down_rss": []}
     try:
         totp_secret = site.seed()
@@ -502,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="20 MiB, 2 repeats (smoke run)")
     parser.add_argument("--store", choices=("local", "database"), default="local",
                         help="the file store (MELDPUNT_FILE_STORE)")
+    parser.add_argument("--file", choices=("pdf", "txt"), default="pdf",
+                        help="the uploaded file (a PDF is rewritten by the cleaner)")
     parser.add_argument("--dir", type=Path, default=Path("instance"),
                         help="where to put the scratch store (on disk, not tmpfs)")
     args = parser.parse_args(argv)
@@ -536,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if isinstance(store, DatabaseFileStore):
             store.engine.dispose()
-        http_results = over_http(Path(folder) / "site", total, args.repeats, block, args.store)
+        http_results = over_http(Path(folder) / "site", total, args.repeats, block, args.store,
+                                 args.file)
 
     def mbps(seconds: float) -> float:
         return total / MB / seconds
@@ -558,7 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         ("HTTP download (gunicorn)", median(down_speeds), median(down_speeds) / raw,
          max(down_rss), None),
     ]
-    print(f"Attachment stream benchmark: {args.store} file store, {args.mb} MiB x "
+    print(f"Attachment stream benchmark: {args.store} file store, {args.file} file, "
+          f"{args.mb} MiB x "
           f"{args.repeats}, segment "
           f"{SEGMENT_SIZE // 1024} KiB, input chunks {INPUT_CHUNK // MB} MiB")
     print(f"{'step':<28} {'MiB/s':>8} {'x raw':>7} {'RSS growth':>11} {'py peak':>9}")
@@ -597,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
          f"{mbps(dec_seconds) / raw:.2f}x raw, one pass"},
     ]
     database = "PostgreSQL" if _postgres_admin() else "SQLite"
-    notes = (f"{args.store} file store; gunicorn, 1 sync worker, {database}; client in the "
+    notes = (f"{args.store} file store, {args.file} upload; gunicorn, 1 sync worker, "
+             f"{database}; client in the "
              "benchmark process on the same machine (it shares the CPU); Argon2 at the "
              "tests' fast settings (not measured here); MELDPUNT_MAX_UPLOAD_MB raised for "
              "this run only")
