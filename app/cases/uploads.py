@@ -4,7 +4,7 @@ Werkzeug spools large uploads to temporary files by default; that would put
 plaintext on disk, and keeping them in memory would make memory grow with the
 file. `StreamingUploadRequest` instead hands every file part, while the body
 is parsed, to a PendingPart that encrypts it segment by segment under a fresh
-file key into a *pending* file of the store (app/storage.py). Memory stays a
+file key into a *pending* file of the store (app/storage/). Memory stays a
 few segments per request, whatever the size; plaintext never touches disk.
 
 On views marked with `accepts_uploads` the request may be somewhat larger
