@@ -50,5 +50,5 @@ def file_store(settings: Settings, engine: Engine | None) -> FileStore:
     if settings.file_store == "database":
         if engine is None:
             raise ConfigError("the database file store needs the app's database engine")
-        return DatabaseFileStore(engine)
+        return DatabaseFileStore(engine, settings.zone)
     return LocalFileStore(settings.storage_dir)

@@ -24,7 +24,8 @@ class StoredFile(Base):
     pending: Mapped[bool]
     size: Mapped[int] = mapped_column(BigInteger)
     # A pending file's last write, exactly (its lease); a kept file's day,
-    # rounded up (reporter-driven times are kept no finer than the day).
+    # rounded up to the next local day's start (reporter-driven times are
+    # kept no finer than the day).
     modified_at: Mapped[datetime]
 
 

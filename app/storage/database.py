@@ -36,11 +36,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.localtime import local_date, start_of_day
 from app.models.files import StoredChunk, StoredFile
 from app.storage.base import FileStore, PendingWriter, check_file_id
 
@@ -59,16 +61,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _end_of_day(moment: datetime) -> datetime:
-    """The start of the next UTC day: a kept file's time, to the day and
-    never earlier than the write (the orphan sweep's grace stays safe)."""
-    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day + timedelta(days=1)
+def _next_day_start(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The start of the next local day: a kept file's time says the day, as
+    every reporter-driven time does (app/daytime.py), and is never earlier
+    than the write (so the orphan sweep's grace stays safe)."""
+    return start_of_day(local_date(moment, zone) + timedelta(days=1), zone)
 
 
 class DatabaseFileStore(FileStore):
-    def __init__(self, engine: Engine) -> None:
+    """`zone`: the organisation's time zone, whose days a kept file's time
+    is rounded to."""
+
+    def __init__(self, engine: Engine, zone: ZoneInfo | None = None) -> None:
         self.engine = engine
+        self.zone = zone or ZoneInfo("UTC")
 
     def __repr__(self) -> str:
         return f"<DatabaseFileStore {self.engine.url.render_as_string(hide_password=True)}>"
@@ -249,7 +255,8 @@ class DatabasePendingWriter(PendingWriter):
         with self._connection(session) as conn:
             self._flush(conn, last=True)
             conn.execute(update(FILES).where(FILES.c.file_id == self.file_id)
-                         .values(pending=False, modified_at=_end_of_day(_now())))
+                         .values(pending=False,
+                                 modified_at=_next_day_start(_now(), self.store.zone)))
         self._closed = True
 
     def discard(self) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import mailbox, minutes
 from app.cases.workflow import perform
+from app.config import FILE_STORES
 from app.localtime import end_of_day, is_day_start, local_date, start_of_day
 from app.models import AuditEntry, Base, Case, ReporterSession
 from app.models.base import EXACT, UTCDateTime
@@ -78,6 +79,8 @@ class Watch:
         return result
 
 
+# The database file store keeps a time per file too (app/storage/database.py).
+@pytest.mark.parametrize("file_store_kind", FILE_STORES)
 def test_nothing_a_reporter_does_leaves_a_time_finer_than_the_day(
         client, app, session, rt, units, make_staff):
     intake = make_staff("intake")
