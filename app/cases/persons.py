@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import trust
-from app.cases import conflicts, custody
+from app.cases import conflicts, custody, recovery
 from app.cases.access import CaseNotFound, open_case
 from app.cases.content import _writable, decrypt_json, decrypt_text, encrypt_json, encrypt_text
 from app.cases.person_data import PERSON_TABLES as PERSON_TABLES
@@ -635,6 +635,71 @@ def finish_review(session: Session, rt: Runtime, icc: User, review_id: int) -> N
         if review.done_at is None:
             review.done_at, review.done_by_id = utcnow(), icc.id
             _audit(session, rt, icc, AuditAction.PERSON_REVIEW_DONE, case)
+
+
+# --- a new key for the blind index ------------------------------------------------------
+
+
+class IndexRotationRefused(PersonError):
+    """The names of these cases can not be opened with the given recovery
+    key: nothing was changed (str() is the reason code, `numbers` the cases)."""
+
+    def __init__(self, numbers: list[str]) -> None:
+        super().__init__("cases_not_opened")
+        self.numbers = numbers
+
+
+@dataclass(frozen=True)
+class IndexRotation:
+    cases: int
+    entries: int
+
+
+def reindex_all(session: Session, rt: Runtime, recovery_private: PrivateKey,
+                new_key: bytes) -> IndexRotation:
+    """Every blind-index entry computed again under `new_key` (`meldpunt keys
+    rotate-person-index`). The names are sealed in each case's `casefile`;
+    the offline recovery key is the only holder of every case file, so the
+    ceremony needs it. In the caller's transaction; every case whose names it
+    opens is audit-logged. A case the recovery key does not open refuses the
+    whole rotation before anything changes. A shredded case that still has
+    persons (shredded before shredding took them along) can not be read by
+    anyone: its person data goes, tallied first (app/cases/person_data.py)."""
+    from_cases = select(PersonConcerned.case_id).distinct()
+    cases = list(session.scalars(select(Case).where(Case.id.in_(from_cases))
+                                 .order_by(Case.id)))
+    destroy_person_data(session, [c.id for c in cases if c.shredded_at is not None],
+                        rt.settings.zone)
+    live = [case for case in cases if case.shredded_at is None]
+    opened: list[tuple[Case, CaseKeys]] = []
+    refused: list[str] = []
+    for case in live:
+        try:
+            keys = recovery.recovery_keys(session, rt, case, recovery_private)
+        except custody.NoAccess:
+            refused.append(case.number)
+            continue
+        if keys.has(CASEFILE):
+            opened.append((case, keys))
+        else:
+            refused.append(case.number)
+    if refused:
+        raise IndexRotationRefused(refused)
+    entries = 0
+    for case, keys in opened:
+        rows = session.scalars(select(PersonConcerned).where(PersonConcerned.case_id == case.id)
+                               .order_by(PersonConcerned.id)).all()
+        for row in rows:
+            digest = blind_index(new_key, _details(keys, case, row).name)
+            session.execute(delete(PersonIndexEntry).where(PersonIndexEntry.person_id == row.id))
+            if digest is not None:
+                session.add(PersonIndexEntry(case_id=case.id, person_id=row.id, digest=digest))
+                entries += 1
+        rt.audit.record(session, actor="system", action=AuditAction.KEYS_PERSON_INDEX_ROTATED,
+                        object_type="case", object_id=case.number, origin="cli")
+    rt.audit.record(session, actor="system", action=AuditAction.KEYS_PERSON_INDEX_ROTATED,
+                    object_type="key", object_id="person_index", origin="cli")
+    return IndexRotation(cases=len(opened), entries=entries)
 
 
 # --- counting (shredding: app/cases/person_data.py) --------------------------------------
