@@ -641,12 +641,10 @@ def finish_review(session: Session, rt: Runtime, icc: User, review_id: int) -> N
 
 
 class IndexRotationRefused(PersonError):
-    """The names of these cases can not be opened with the given recovery
-    key: nothing was changed (str() is the reason code, `numbers` the cases)."""
+    """The names of some cases can not be opened with the given recovery
+    key (cases_not_opened): nothing was changed. `numbers`: those cases."""
 
-    def __init__(self, numbers: list[str]) -> None:
-        super().__init__("cases_not_opened")
-        self.numbers = numbers
+    numbers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -684,7 +682,9 @@ def reindex_all(session: Session, rt: Runtime, recovery_private: PrivateKey,
         else:
             refused.append(case.number)
     if refused:
-        raise IndexRotationRefused(refused)
+        refusal = IndexRotationRefused("cases_not_opened")
+        refusal.numbers = tuple(refused)
+        raise refusal
     entries = 0
     for case, keys in opened:
         rows = session.scalars(select(PersonConcerned).where(PersonConcerned.case_id == case.id)

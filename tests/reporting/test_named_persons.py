@@ -63,6 +63,9 @@ def test_two_people_named_by_an_anonymous_reporter_reach_the_intake_officer_and_
         checked)
     assert "test INTAKE 2 (Saw or heard it (witness))" in checked
     assert "You stay anonymous: naming people is not required." in checked
+    # The rows travel on to "Send report" in the review form's hidden fields.
+    assert '<input type="hidden" name="persons-0-name" value="Zoë van den Berg">' in checked
+    assert '<input type="hidden" name="persons-1-role" value="witness">' in checked
 
     sent = send(client, report_fields(units, **people))
     assert receipt_code(sent)
@@ -122,6 +125,7 @@ def test_a_person_row_without_a_name_is_refused_with_a_clear_message_and_keeps_w
     assert refused.status_code == 400
     assert "Person 1: fill in the name, or leave this person's boxes empty." in page
     assert "Person 2: choose what this person has to do with it." in page
+    assert 'id="persons" open>' in page
     # Everything typed is still in the form.
     for typed in ("Teamleider Inkoop-4471", "Directie-9920", "Henk Bakker",
                   "Wat er gebeurde-3381"):
@@ -141,6 +145,8 @@ def test_empty_person_rows_are_no_persons_and_the_form_works_without_naming_anyo
 def test_add_another_person_shows_one_more_row_and_keeps_everything_typed(client, units):
     html = client.get("/melden").get_data(as_text=True)
     assert 'name="persons-1-name"' in html and 'name="persons-2-name"' not in html
+    # Folded at first: the form stays short for whoever names nobody.
+    assert '<details class="section persons-named" id="persons">' in html
     people = _people(("Anna Jansen", "adviseur", "HR", "witness"),
                      ("Piet de Vries", "", "", "accused"))
     more = client.post("/melden", data={"csrf_token": csrf_from(html), "step": "add_person",
@@ -149,6 +155,7 @@ def test_add_another_person_shows_one_more_row_and_keeps_everything_typed(client
     page = _text(more)
     assert more.status_code == 200
     assert 'name="persons-2-name"' in page and 'name="persons-3-name"' not in page
+    assert 'id="persons" open>' in page
     for typed in ("Anna Jansen", "adviseur", "Piet de Vries", "Wat er gebeurde-7120"):
         assert typed in page
     assert "Please check the following" not in page

@@ -140,10 +140,15 @@ def _report_form() -> ReportForm:
     return form
 
 
-def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
+def _render_form(form: ReportForm, status: int = 200,
+                 persons_open: bool = False) -> tuple[str, int]:
+    # The people's rows are folded unless asked for, typed in or refused.
+    persons_open = persons_open or bool(form.persons.errors) or any(
+        not entry.form.is_empty() for entry in form.persons.entries)
     return render_template("reporting/report_form.html", form=form, typology=typology,
                            typology_labels=typology_labels, limits=upload_limits(),
-                           track_examples=TRACK_EXAMPLES, max_persons=MAX_REPORTED), status
+                           track_examples=TRACK_EXAMPLES, max_persons=MAX_REPORTED,
+                           persons_open=persons_open), status
 
 
 def _render_review(form: ReportForm, file_error: str | None = None,
@@ -199,7 +204,7 @@ def new_report() -> Page | str:
         _no_errors_yet(form)
         if step == "add_person":
             form.add_person_row()
-        return _render_form(form)
+        return _render_form(form, persons_open=step == "add_person")
     if not form.validate():
         return _render_form(form, 400)
     if step != "send":
