@@ -58,6 +58,9 @@ NOTIFY_PRIVATE = "notify.key"
 
 # keys/revoked as last read, per path: (mtime and size, its lines).
 _REVOKED_CACHE: dict[Path, tuple[tuple[int, int], frozenset[str]]] = {}
+PERSON_INDEX_KEY = "person_index.key"
+# keys/person_index.key as last read, per path: (inode, mtime and size, the key).
+_PERSON_INDEX_CACHE: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
 
 
 class KeyMaterialMissing(RuntimeError):
@@ -71,10 +74,24 @@ class Keyring:
     audit_key: bytes
     totp_key: bytes
     keys_dir: Path
-    person_index_key: bytes
 
     def __repr__(self) -> str:  # never print key bytes
         return "<Keyring>"
+
+    @property
+    def person_index_key(self) -> bytes:
+        """The blind index's HMAC key. Read again when the file changed, not
+        once at start-up: after `meldpunt keys rotate-person-index` every
+        running worker indexes and looks up under the new key at once."""
+        path = self.keys_dir / PERSON_INDEX_KEY
+        stat = path.stat()
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = _PERSON_INDEX_CACHE.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        key = path.read_bytes()
+        _PERSON_INDEX_CACHE[path] = (version, key)
+        return key
 
     @property
     def anchor_public(self) -> bytes | None:
@@ -150,7 +167,6 @@ def load_keyring(keys_dir: Path) -> Keyring:
         audit_key=read("audit_hmac.key"),
         totp_key=read("totp.key"),
         keys_dir=keys_dir,
-        person_index_key=read("person_index.key"),
     )
 
 

@@ -359,6 +359,9 @@ class AuditAction(StrEnum):
     KEYS_RECOVERY_REGRANT = "keys.recovery_regrant"
     KEYS_RECOVERY_ROTATED = "keys.recovery_rotated"
     KEYS_CASE_UPGRADED = "keys.case_upgraded"
+    # The blind index of persons concerned moved to a new key: per case whose
+    # names were opened with the recovery key, and once for the key.
+    KEYS_PERSON_INDEX_ROTATED = "keys.person_index_rotated"
     KEYS_ENDORSED = "keys.endorsed"
     KEYS_REVOKED = "keys.revoked"
     KEYS_WRAP_REFUSED = "keys.wrap_refused"

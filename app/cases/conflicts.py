@@ -45,22 +45,33 @@ def restrictions(session: Session, case: Case) -> list[tuple[CaseRestriction, Us
     return [(row, user) for row, user in rows]
 
 
-def _restrict(session: Session, rt: Runtime, case: Case, actor: User, target: User,
-              kind: str) -> CaseRestriction:
+def _restrict(session: Session, rt: Runtime, case: Case, actor: User | None, target: User,
+              kind: str, keys: CaseKeys | None = None) -> CaseRestriction:
+    """`actor` None: the system, for a person the reporter named."""
     if is_restricted(session, case, target):
         raise ConflictError("already_restricted")
     had_wrap = custody.holds(session, case, target)
     # Their wraps go and what they held moves to a new generation: nothing
     # written from now on opens with their keys.
     custody.remove_holders(session, rt, case, session.scalars(
-        select(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)).all())
+        select(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.user_id == target.id)).all(),
+        keys)
     row = CaseRestriction(case_id=case.id, user_id=target.id, kind=kind,
-                          created_by_id=actor.id, had_wrap=had_wrap)
+                          created_by_id=actor.id if actor is not None else None,
+                          had_wrap=had_wrap)
     session.add(row)
-    rt.audit.record(session, actor=custody.recipient_for(actor), action=AuditAction(f"case.{kind}"),
-                    object_type="case", object_id=case.number,
-                    target=custody.recipient_for(target))
+    rt.audit.record(session, actor=custody.recipient_for(actor) if actor else "system",
+                    action=AuditAction(f"case.{kind}"), object_type="case",
+                    object_id=case.number, target=custody.recipient_for(target))
     return row
+
+
+def exclude_named(session: Session, rt: Runtime, case: Case, target: User,
+                  keys: CaseKeys) -> CaseRestriction:
+    """The system excludes a member of staff the reporter named in the
+    form, in the new case's transaction (app/cases/persons.py); never commits.
+    `keys` gets the new generations."""
+    return _restrict(session, rt, case, None, target, "excluded", keys)
 
 
 def recuse(session: Session, rt: Runtime, case: Case, actor: User) -> CaseRestriction:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import trust
 from app.cases import seals
+from app.cases.person_data import destroy_person_data
 from app.cases.seals import ids_in
 from app.crypto import secretbox
 from app.crypto.compartments import (
@@ -578,6 +579,7 @@ def shred_case(session: Session, rt: Runtime, case: Case, actor: str = "system",
     """Crypto-shred one case but keep its row: the clear metadata that
     statistics need stays. Safe to run twice. Returns the file ids for
     `delete_files` (see `destroy_key_material`)."""
+    destroy_person_data(session, [case.id], rt.settings.zone)
     file_ids = destroy_key_material(session, [case.id])
     case.report_ciphertext = None
     case.identity_ciphertext = None

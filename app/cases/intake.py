@@ -34,6 +34,7 @@ from app.cases.content import (
     store_attachment,
 )
 from app.cases.deadlines import acknowledge_due, feedback_due
+from app.cases.persons import PersonDetails, add_reported_persons
 from app.crypto.compartments import CaseKeys
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params
@@ -168,6 +169,8 @@ class NewReport:
     identity: dict | None = None
     uploads: list[Upload] = field(default_factory=list)
     intake_channel: str = "web"
+    # The people the reporter named in the form (app/cases/persons.py).
+    persons: list[PersonDetails] = field(default_factory=list)
 
 
 def new_case_number(session: Session) -> str:
@@ -333,6 +336,9 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     _first_holders(session, rt, case, key, registered_by, new.report)
     code = (attach_receipt(session, rt, case, key, handed_over=registered_by is not None)
             if with_receipt else None)
+    # Once every holder holds the case: a named member of staff is excluded
+    # (their wraps go) before it is ever committed.
+    add_reported_persons(session, rt, case, key, new.persons)
     rt.audit.record(
         session,
         actor=f"user:{registered_by.id}" if registered_by else "reporter",

@@ -33,9 +33,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import trust
-from app.cases import conflicts, custody
+from app.cases import conflicts, custody, recovery
 from app.cases.access import CaseNotFound, open_case
 from app.cases.content import _writable, decrypt_json, decrypt_text, encrypt_json, encrypt_text
+from app.cases.person_data import PERSON_TABLES as PERSON_TABLES
+from app.cases.person_data import destroy_person_data as destroy_person_data
 from app.crypto.blind_index import blind_index
 from app.crypto.compartments import CASEFILE, REPORT, CaseKeys
 from app.crypto.keys import PrivateKey
@@ -45,12 +47,10 @@ from app.models import (
     Case,
     CaseRestriction,
     Hearing,
-    HearingVersion,
     KeyWrap,
     PersonConcerned,
     PersonIndexEntry,
     RepeatReview,
-    SubjectRequest,
     User,
     UserRole,
     utcnow,
@@ -77,7 +77,7 @@ class PersonError(Invalid, ValueError):
     """A person concerned that can not be recorded or changed (str() is a
     reason code): empty_name, too_long, unknown_role, unknown_means,
     unknown_ground, future_date, review_date, heard, named_yourself,
-    not_a_report, no_other_cases, no_icc, already_asked."""
+    not_a_report, no_other_cases, no_icc, already_asked, too_many."""
 
     area = "persons"
 
@@ -118,6 +118,8 @@ class PersonView:
     review_on: date | None
     notice_note: str | None
     created_at: datetime
+    # Named by the reporter in the report form (not recorded by a handler).
+    named_by_reporter: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,14 +176,24 @@ def person_of(session: Session, case: Case, person_id: int) -> PersonConcerned:
     return row
 
 
-def _details(key: CaseKeys, case: Case, row: PersonConcerned) -> PersonDetails:
-    data = decrypt_json(key, case, _field(row.id), row.details_ciphertext, compartment=CASEFILE)
+def _sealed(key: CaseKeys, case: Case, row: PersonConcerned) -> dict:
+    data: dict = decrypt_json(key, case, _field(row.id), row.details_ciphertext,
+                              compartment=CASEFILE)
+    return data
+
+
+def _details_of(data: dict) -> PersonDetails:
     return PersonDetails(name=data["name"], function=data.get("function", ""),
                          unit=data.get("unit", ""), role=PersonRole(data["role"]))
 
 
+def _details(key: CaseKeys, case: Case, row: PersonConcerned) -> PersonDetails:
+    return _details_of(_sealed(key, case, row))
+
+
 def _view(key: CaseKeys, case: Case, row: PersonConcerned) -> PersonView:
-    details = _details(key, case, row)
+    data = _sealed(key, case, row)
+    details = _details_of(data)
     note = (decrypt_text(key, row.notice_note_ciphertext, field=_note_field(row.id),
                          compartment=CASEFILE)
             if row.notice_note_ciphertext is not None else None)
@@ -189,7 +201,8 @@ def _view(key: CaseKeys, case: Case, row: PersonConcerned) -> PersonView:
                       unit=details.unit, role=details.role, notice_status=row.notice_status,
                       informed_on=row.informed_on, informed_by=row.informed_by,
                       deferral_ground=row.deferral_ground, review_on=row.review_on,
-                      notice_note=note, created_at=row.created_at)
+                      notice_note=note, created_at=row.created_at,
+                      named_by_reporter=data.get("by") == REPORTER_MARK)
 
 
 def read_persons(session: Session, case: Case, key: CaseKeys) -> list[PersonView]:
@@ -288,12 +301,34 @@ def _refuse_naming_yourself(session: Session, rt: Runtime, case: Case, actor: Us
 # --- recording ----------------------------------------------------------------------
 
 
-def _seal_details(key: CaseKeys, case: Case, row: PersonConcerned,
-                  details: PersonDetails) -> None:
-    row.details_ciphertext = encrypt_json(
-        key, case, _field(row.id), {"name": details.name, "function": details.function,
-                                    "unit": details.unit, "role": details.role.value},
-        compartment=CASEFILE)
+# In the sealed record of a person the reporter named: "by": "reporter".
+REPORTER_MARK = "reporter"
+# How many people the report form lets a reporter name.
+MAX_REPORTED = 5
+
+
+def _seal_details(key: CaseKeys, case: Case, row: PersonConcerned, details: PersonDetails,
+                  *, by_reporter: bool = False) -> None:
+    record = {"name": details.name, "function": details.function, "unit": details.unit,
+              "role": details.role.value}
+    if by_reporter:
+        record["by"] = REPORTER_MARK
+    row.details_ciphertext = encrypt_json(key, case, _field(row.id), record,
+                                          compartment=CASEFILE)
+
+
+def _record(session: Session, rt: Runtime, case: Case, key: CaseKeys, details: PersonDetails,
+            *, created_by: User | None) -> tuple[PersonConcerned, bytes | None]:
+    """A new person concerned, sealed and indexed, in the caller's
+    transaction: by a handler (`created_by`), or named by the reporter (None)."""
+    _writable(session, case, key, CASEFILE)
+    row = PersonConcerned(case_id=case.id,
+                          created_by_id=created_by.id if created_by is not None else None,
+                          details_ciphertext=b"", notice_status=NoticeStatus.PENDING)
+    session.add(row)
+    session.flush()  # the id is part of the associated data
+    _seal_details(key, case, row, details, by_reporter=created_by is None)
+    return row, _index(session, rt, case, row, details.name)
 
 
 def add_person(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: User,
@@ -304,26 +339,55 @@ def add_person(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: 
     details = clean_details(details)
     _refuse_naming_yourself(session, rt, case, actor, details.name)
     with unit_of_work(session):
-        _writable(session, case, key, CASEFILE)
-        row = PersonConcerned(case_id=case.id, created_by_id=actor.id, details_ciphertext=b"",
-                              notice_status=NoticeStatus.PENDING)
-        session.add(row)
-        session.flush()  # the id is part of the associated data
-        _seal_details(key, case, row, details)
-        digest = _index(session, rt, case, row, details.name)
+        row, digest = _record(session, rt, case, key, details, created_by=actor)
         _audit(session, rt, actor, AuditAction.PERSON_ADDED, case)
     return row, _exclude_named(session, rt, case, actor, digest)
 
 
+def add_reported_persons(session: Session, rt: Runtime, case: Case, key: CaseKeys,
+                         people: Sequence[PersonDetails]) -> list[PersonConcerned]:
+    """The people the reporter named in the report form, recorded in the new
+    case's transaction (app/cases/intake.py, once its first holders hold it)
+    as a handler records them: sealed in `casefile` (marked as named by the
+    reporter), indexed, and every member of staff a name matches excluded at
+    once — their wraps go before the case is ever committed. Never commits;
+    a bad row raises PersonError before anything is added."""
+    cleaned = [clean_details(person) for person in people]
+    if len(cleaned) > MAX_REPORTED:
+        raise PersonError("too_many")
+    rows: list[PersonConcerned] = []
+    digests: list[bytes] = []
+    for details in cleaned:
+        row, digest = _record(session, rt, case, key, details, created_by=None)
+        rt.audit.record(session, actor="reporter", action=AuditAction.PERSON_ADDED,
+                        object_type="case", object_id=case.number)
+        rows.append(row)
+        if digest is not None and digest not in digests:
+            digests.append(digest)
+    # Only now (every person sealed under the keys in hand): an exclusion
+    # moves the compartments to a new generation.
+    for digest in digests:
+        for user in named_staff(session, rt, digest):
+            if conflicts.is_restricted(session, case, user):
+                continue
+            rt.audit.record(session, actor="system",
+                            action=AuditAction.PERSON_EXCLUDED_AS_NAMED,
+                            object_type="case", object_id=case.number)
+            conflicts.exclude_named(session, rt, case, user, key)
+    return rows
+
+
 def change_person(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: User,
                   person_id: int, details: PersonDetails) -> Exclusions:
-    """Correct a person's details (sealed again, indexed again)."""
+    """Correct a person's details (sealed again, indexed again; who named
+    them stays as it was)."""
     details = clean_details(details)
     row = person_of(session, case, person_id)
     _refuse_naming_yourself(session, rt, case, actor, details.name)
     with unit_of_work(session):
         _writable(session, case, key, CASEFILE)
-        _seal_details(key, case, row, details)
+        by_reporter = _sealed(key, case, row).get("by") == REPORTER_MARK
+        _seal_details(key, case, row, details, by_reporter=by_reporter)
         digest = _index(session, rt, case, row, details.name)
         _audit(session, rt, actor, AuditAction.PERSON_CHANGED, case)
     return _exclude_named(session, rt, case, actor, digest)
@@ -573,23 +637,72 @@ def finish_review(session: Session, rt: Runtime, icc: User, review_id: int) -> N
             _audit(session, rt, icc, AuditAction.PERSON_REVIEW_DONE, case)
 
 
-# --- shredding ---------------------------------------------------------------------------
-
-# Everything a person concerned leaves, children first.
-PERSON_TABLES = (RepeatReview, SubjectRequest, HearingVersion, Hearing, PersonIndexEntry,
-                 PersonConcerned)
+# --- a new key for the blind index ------------------------------------------------------
 
 
-def destroy_person_data(session: Session, case_ids: list[int]) -> None:
-    """Delete the persons concerned of these cases with their index entries,
-    hearings, requests and review requests, in the caller's transaction
-    (retention; the case rows' ON DELETE CASCADE would too, but a shred that
-    keeps the case row must not leave them)."""
-    if not case_ids:
-        return
-    for model in PERSON_TABLES:
-        session.execute(delete(model).where(custody.ids_in(session, model.case_id, case_ids)),
-                        execution_options={"synchronize_session": False})
+class IndexRotationRefused(PersonError):
+    """The names of some cases can not be opened with the given recovery
+    key (cases_not_opened): nothing was changed. `numbers`: those cases."""
+
+    numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexRotation:
+    cases: int
+    entries: int
+
+
+def reindex_all(session: Session, rt: Runtime, recovery_private: PrivateKey,
+                new_key: bytes) -> IndexRotation:
+    """Every blind-index entry computed again under `new_key` (`meldpunt keys
+    rotate-person-index`). The names are sealed in each case's `casefile`;
+    the offline recovery key is the only holder of every case file, so the
+    ceremony needs it. In the caller's transaction; every case whose names it
+    opens is audit-logged. A case the recovery key does not open refuses the
+    whole rotation before anything changes. A shredded case that still has
+    persons (shredded before shredding took them along) can not be read by
+    anyone: its person data goes, tallied first (app/cases/person_data.py)."""
+    from_cases = select(PersonConcerned.case_id).distinct()
+    cases = list(session.scalars(select(Case).where(Case.id.in_(from_cases))
+                                 .order_by(Case.id)))
+    destroy_person_data(session, [c.id for c in cases if c.shredded_at is not None],
+                        rt.settings.zone)
+    live = [case for case in cases if case.shredded_at is None]
+    opened: list[tuple[Case, CaseKeys]] = []
+    refused: list[str] = []
+    for case in live:
+        try:
+            keys = recovery.recovery_keys(session, rt, case, recovery_private)
+        except custody.NoAccess:
+            refused.append(case.number)
+            continue
+        if keys.has(CASEFILE):
+            opened.append((case, keys))
+        else:
+            refused.append(case.number)
+    if refused:
+        refusal = IndexRotationRefused("cases_not_opened")
+        refusal.numbers = tuple(refused)
+        raise refusal
+    entries = 0
+    for case, keys in opened:
+        rows = session.scalars(select(PersonConcerned).where(PersonConcerned.case_id == case.id)
+                               .order_by(PersonConcerned.id)).all()
+        for row in rows:
+            digest = blind_index(new_key, _details(keys, case, row).name)
+            session.execute(delete(PersonIndexEntry).where(PersonIndexEntry.person_id == row.id))
+            if digest is not None:
+                session.add(PersonIndexEntry(case_id=case.id, person_id=row.id, digest=digest))
+                entries += 1
+        rt.audit.record(session, actor="system", action=AuditAction.KEYS_PERSON_INDEX_ROTATED,
+                        object_type="case", object_id=case.number, origin="cli")
+    rt.audit.record(session, actor="system", action=AuditAction.KEYS_PERSON_INDEX_ROTATED,
+                    object_type="key", object_id="person_index", origin="cli")
+    return IndexRotation(cases=len(opened), entries=entries)
+
+
+# --- counting (shredding: app/cases/person_data.py) --------------------------------------
 
 
 def count_persons(session: Session, case: Case) -> int:

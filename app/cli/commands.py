@@ -34,6 +34,7 @@ from app.cli.context import fail, runtime, settings
 from app.cli.demo import demo_group
 from app.cli.files import files_group
 from app.cli.notifications import notify_group
+from app.cli.person_index import rotate_person_index_command
 from app.cli.regrants import regrant_requested_command
 from app.cli.retention import retention_group
 from app.cli.stats import stats_group
@@ -594,6 +595,7 @@ def keys_rotate_recovery(key_file: Path, new_out: Path) -> None:
 
 
 keys_group.add_command(regrant_requested_command(_load_recovery_private))
+keys_group.add_command(rotate_person_index_command(_load_recovery_private))
 
 
 def register_commands(app: Flask) -> None:

@@ -34,7 +34,7 @@ from app.models.persons import (
     SubjectRequest,
 )
 from app.models.reporter import MailboxThrottle, ReporterSession, SendToken
-from app.models.retention import CaseTally, RetentionChange, RetentionRule
+from app.models.retention import CaseTally, PersonEventTally, RetentionChange, RetentionRule
 from app.models.trust import KeyEndorsement, KeyRevocation
 from app.models.user import RecoveryCode, StaffSession, User, UserRole
 from app.models.vp_report import CounsellorNarrative
@@ -66,6 +66,7 @@ __all__ = [
     "NotifyPreference",
     "PageText",
     "PersonConcerned",
+    "PersonEventTally",
     "PersonIndexEntry",
     "Receipt",
     "ReporterContact",

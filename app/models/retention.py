@@ -92,3 +92,25 @@ class CaseTally(Base):
     referred_to: Mapped[str | None] = mapped_column(String(40))
     days_to_close: Mapped[int | None]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonEventTally(Base):
+    """What statistics need of a hearing held or a notice deferred when the
+    persons concerned of a case are deleted (retention, or a shred that keeps
+    the case row): the kind, the day on the organisation's calendar, how the
+    hearing ended or on which ground informing was deferred, and the unit.
+    One row per event, since a case's hearings and deferrals fall in years of
+    their own; no case, no person, never a name (app/cases/person_data.py)."""
+
+    __tablename__ = "person_event_tally"
+    __table_args__ = (Index("ix_person_event_tally_day", "on_day", "kind", "code", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "hearing" (code: approved, declined) or "notice_deferred" (code: the
+    # legal ground), as app/stats/counts.py counts them.
+    kind: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40))
+    # A date, stored as case_tally stores one (00:00 UTC of the local date).
+    on_day: Mapped[datetime]
+    unit_id: Mapped[int | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

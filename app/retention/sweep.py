@@ -135,8 +135,9 @@ def shred_and_delete(session: Session, rt: Runtime, cases: Sequence[Case | Row],
     session.execute(insert(cast(Table, CaseTally.__table__)),
                     [tally_values(case, tally_time, rt.settings.zone) for case in cases])
     ids = [case.id for case in cases]
-    # Persons concerned, their index entries, hearings and requests.
-    persons.destroy_person_data(session, ids)
+    # Persons concerned, their index entries, hearings and requests (their
+    # hearings held and notices deferred tallied first).
+    persons.destroy_person_data(session, ids, rt.settings.zone)
     file_ids = custody.destroy_key_material(session, ids)
     # Restrictions and anything else case-owned go by ON DELETE CASCADE.
     session.execute(delete(Case).where(custody.ids_in(session, Case.id, ids)),

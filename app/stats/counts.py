@@ -17,7 +17,12 @@ Definitions (also in every export):
   in that year, one received at 00:30 on 1 January in the next;
 - the timeliness figures and the days to close count formal reports only
   (track "report", escalated advice cases included): not the advice track
-  and not the signals a confidential counsellor registers.
+  and not the signals a confidential counsellor registers;
+- hearings held in year Y: hearings of a person concerned held on a date in
+  Y whose minutes the person approved or who declined; never who;
+- notices deferred in year Y: persons concerned whose informing stands
+  deferred on a legal ground, deferred on a date in Y (informed later: no
+  longer counted); never who.
 """
 
 from __future__ import annotations
@@ -43,9 +48,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.cases.person_data import HEARING_HELD, NOTICE_DEFERRED
 from app.localtime import calendar_days, day_stamp, start_of_day
-from app.models import Case, CaseTally, Unit
-from app.vocabulary import CloseReason
+from app.models import Case, CaseTally, Hearing, PersonConcerned, PersonEventTally, Unit
+from app.vocabulary import HEARING_DONE, CloseReason, NoticeStatus
 
 UNWANTED = "ongewenste_omgangsvormen"
 UNCLASSIFIED = "unclassified"
@@ -309,3 +315,35 @@ def timeliness(received: Counter, closed_days: Counter) -> Timeliness:
 
 def unit_names(session: Session) -> dict[int, str]:
     return {u.id: u.name for u in session.scalars(select(Unit))}
+
+
+def person_events(session: Session, period: Period, unit_id: int | None = None) -> Counter:
+    """Hearings held and notices deferred in the period, keyed (kind, code):
+    (HEARING_HELD, approved | declined) and (NOTICE_DEFERRED, ground) — of
+    live cases and from the tallies their deleted persons left (one query
+    each). Counts only: no case, no person, no name."""
+    result: Counter = Counter()
+    hearings = (select(Hearing.status, func.count()).join(Case, Case.id == Hearing.case_id)
+                .where(Hearing.status.in_(HEARING_DONE), Hearing.held_on >= period.first,
+                       Hearing.held_on < period.stop))
+    deferred = (select(PersonConcerned.deferral_ground, func.count())
+                .join(Case, Case.id == PersonConcerned.case_id)
+                .where(PersonConcerned.notice_status == NoticeStatus.DEFERRED,
+                       PersonConcerned.deferral_ground.is_not(None),
+                       PersonConcerned.notice_decided_at >= period.start,
+                       PersonConcerned.notice_decided_at < period.end))
+    tallied = (select(PersonEventTally.kind, PersonEventTally.code, func.count())
+               .where(PersonEventTally.on_day >= period.tally_start,
+                      PersonEventTally.on_day < period.tally_end))
+    if unit_id is not None:
+        hearings = hearings.where(Case.unit_id == unit_id)
+        deferred = deferred.where(Case.unit_id == unit_id)
+        tallied = tallied.where(PersonEventTally.unit_id == unit_id)
+    for status, n in session.execute(hearings.group_by(Hearing.status)):
+        result[(HEARING_HELD, str(status))] += n
+    for ground, n in session.execute(deferred.group_by(PersonConcerned.deferral_ground)):
+        result[(NOTICE_DEFERRED, str(ground))] += n
+    for kind, code, n in session.execute(
+            tallied.group_by(PersonEventTally.kind, PersonEventTally.code)):
+        result[(kind, code)] += n
+    return result

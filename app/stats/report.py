@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cases.person_data import HEARING_HELD, NOTICE_DEFERRED
 from app.cases.typology import CATEGORIES
 from app.models import Unit, utcnow
 from app.stats import counts
@@ -24,7 +25,15 @@ from app.stats.counts import (
     category_key,
 )
 from app.stats.disclosure import ProtectedTable, protect_linked
-from app.vocabulary import Channel, Measure, Outcome, Track, UnitKind
+from app.vocabulary import (
+    HEARING_DONE,
+    Channel,
+    Measure,
+    Outcome,
+    RestrictionGround,
+    Track,
+    UnitKind,
+)
 
 TREND_YEARS = 5
 # What the year's tables and figures are sums over (see build_report).
@@ -162,6 +171,14 @@ def build_report(session: Session, year: int, threshold: int, unit_id: int | Non
         if track in tuple(Track) and first <= y <= year:
             trend[y - first][list(Track).index(track)] += value
     raw["trend_received"] = (trend, trend_rows, list(Track))
+    # Hearings held and notices deferred: counts of events, never who.
+    events = counts.person_events(session, period, unit_id)
+    hearing_rows = [f"hearing_{status}" for status in HEARING_DONE]
+    raw["hearings_held"] = ([[events[(HEARING_HELD, str(status))]] for status in HEARING_DONE],
+                            hearing_rows, ["count"])
+    ground_rows = [str(ground) for ground in RestrictionGround]
+    raw["notices_deferred"] = ([[events[(NOTICE_DEFERRED, str(ground))]]
+                                for ground in ground_rows], ground_rows, ["count"])
 
     report.tables = _protect_all(raw, threshold)
     _label_units(report, names)

@@ -313,6 +313,7 @@ AUDIT_ACTION_LABELS: dict[AuditAction, LazyString] = {
     AuditAction.KEYS_RECOVERY_REGRANT: _l("Access restored with the recovery key"),
     AuditAction.KEYS_RECOVERY_ROTATED: _l("Recovery key replaced"),
     AuditAction.KEYS_CASE_UPGRADED: _l("Case moved to compartments"),
+    AuditAction.KEYS_PERSON_INDEX_ROTATED: _l("Index of persons concerned moved to a new key"),
     AuditAction.KEYS_ENDORSED: _l("Key endorsed"),
     AuditAction.KEYS_REVOKED: _l("Key revoked"),
     AuditAction.KEYS_WRAP_REFUSED: _l("Access refused: key not endorsed"),

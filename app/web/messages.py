@@ -185,6 +185,9 @@ MESSAGES: dict[str, LazyString] = {
     "persons.no_other_cases": _l("This person is not named in any other case."),
     "persons.no_icc": _l("There is no ICC who can receive the case."),
     "persons.already_asked": _l("The ICC was already asked to look at this person."),
+    "persons.too_many": _l("You can name at most 5 people."),
+    "persons.cases_not_opened": _l("The recovery key does not open the case file of every "
+                                   "case. Nothing was changed."),
     "hearing.not_found": _NOT_FOUND,
     "hearing.stale": _l("The hearing was changed in the meantime. Check the current status and "
                         "try again."),

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.stats.disclosure import ProtectedTable
 from app.stats.report import NO_OUTCOME
-from app.vocabulary import Channel, Measure, Track
+from app.vocabulary import Channel, Measure, RestrictionGround, Track
 from app.web.labels import CHANNEL_LABELS, MEASURE_LABELS, OUTCOME_LABELS
 from app.web.typology_labels import label_for
 
@@ -19,6 +19,8 @@ TABLE_TITLES = {
     "measures": _l("Measures taken in founded cases closed this year"),
     "vp_signals_by_unit": _l("Signals to the confidential counsellors, by unit"),
     "trend_received": _l("Reports received per year (trend)"),
+    "hearings_held": _l("Hearings held (hoor en wederhoor), by how they ended"),
+    "notices_deferred": _l("Informing a person concerned deferred, by legal ground"),
 }
 # The tables' own row and column codes, and the shorter words a published
 # table uses for a few codes of the vocabulary; every other code of the
@@ -32,6 +34,12 @@ CODES = {
     "acknowledged_in_time": _l("Acknowledged within the deadline"),
     "feedback_in_time": _l("Feedback within the deadline"),
     "total": _l("Total"),
+    "hearing_approved": _l("Heard: the person approved the minutes"),
+    "hearing_declined": _l("The person declined to be heard or to approve the minutes"),
+    RestrictionGround.INQUIRY: _l("To protect the inquiry"),
+    RestrictionGround.REPORTER_PROTECTION: _l("To protect the reporter"),
+    RestrictionGround.RIGHTS_OF_OTHERS: _l("To protect the rights of others"),
+    RestrictionGround.PROCEEDINGS: _l("Disciplinary or criminal proceedings"),
 }
 # "open" as a column of the confidential counsellors' table (cases still
 # open) reads as the channel does.
@@ -53,6 +61,11 @@ DEFINITIONS = (
     _l("Acknowledged in time, feedback in time and days to close count formal reports "
        "only (including advice cases passed on to the integrity coordinator), not advice "
        "cases or the signals a confidential counsellor registers."),
+    _l("Hearings held in a year: hearings of a person concerned held on a date in that "
+       "year whose minutes the person approved, or who declined."),
+    _l("Notices deferred in a year: persons concerned whose informing stands deferred on a "
+       "legal ground, deferred on a date in that year; a person informed later is no longer "
+       "counted. These tables count events, never who."),
     _l("Small numbers: counts from 1 to the threshold minus 1 are shown as '< threshold'; "
        "cells marked 'x' are hidden so that those numbers can not be worked out from "
        "totals or from another table."),

@@ -395,3 +395,34 @@ def test_shredding_removes_persons_index_entries_and_requests(session, rt, make_
     assert session.scalar(select(func.count()).select_from(PersonIndexEntry)) == 2
     assert lookup_repeats(session, rt, _ic_b.user, case_b,
                           keys(session, case_b, _ic_b))[1][b.id] == 0
+
+
+def test_shredding_a_case_that_keeps_its_row_removes_its_persons_index_hearings_and_requests(
+        session, rt, make_staff, new_case):
+    """custody.shred_case (a shred that keeps the clear row for statistics)
+    leaves nothing of the persons concerned either."""
+    from app.cases import custody, hearings, subject_requests
+    from app.models import Hearing, HearingVersion, SubjectRequest
+
+    make_staff("icc")
+    (case_a, ic_a, a), (case_b, ic_b, b) = _two_cases_naming_one_person(
+        session, rt, make_staff, new_case)
+    key = keys(session, case_a, ic_a)
+    subject_requests.register_request(session, rt, case_a, key, ic_a.user, kind="access",
+                                      received_on=_today(rt), person_id=a.id)
+    hearings.record_hearing(session, rt, case_a, key, ic_a.user, person_id=a.id,
+                            held_on=_today(rt), text="Gehoord over de melding.")
+    session.commit()
+    persons.ask_icc(session, rt, case_a, key, ic_a.user, a.id)
+
+    custody.delete_files(rt, custody.shred_case(session, rt, case_a))
+    session.commit()
+    session.expire_all()
+    assert session.get(Case, case_a.id) is not None  # the clear row stays
+    for model in (PersonConcerned, PersonIndexEntry, SubjectRequest, Hearing, HearingVersion,
+                  RepeatReview):
+        assert session.scalar(select(func.count()).select_from(model).where(
+            model.case_id == case_a.id)) == 0, model
+    assert session.scalar(select(func.count()).select_from(PersonConcerned)) == 2
+    assert lookup_repeats(session, rt, ic_b.user, case_b,
+                          keys(session, case_b, ic_b))[1][b.id] == 0

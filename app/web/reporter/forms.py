@@ -10,18 +10,22 @@ from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
     EmailField,
+    FieldList,
+    FormField,
     HiddenField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from app.accounts import trust
 from app.cases import typology
+from app.cases.persons import MAX_REPORTED, PersonDetails
 from app.models import Unit, User, UserRole
-from app.vocabulary import Role, UnitKind
+from app.vocabulary import PersonRole, Role, UnitKind
 from app.web import typology_labels
 from app.web.forms import Form
 from app.web.security import runtime
@@ -59,6 +63,41 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 SHORT_ANSWER = {"rows": 3, "class": "short"}
+
+# The people a reporter may name (app/cases/persons.py): rows shown at first;
+# "add another person" reloads the form with one more, up to MAX_REPORTED.
+PERSON_ROWS = 2
+PERSON_ROLE_CHOICES = [
+    ("", _l("Choose…")),
+    (PersonRole.ACCUSED.value, _l("The report is about this person")),
+    (PersonRole.WITNESS.value, _l("Saw or heard it (witness)")),
+    (PersonRole.OTHER.value, _l("Involved in another way")),
+]
+PERSON_NAME_MISSING = _l("Person %(n)d: fill in the name, or leave this person's boxes empty.")
+PERSON_ROLE_MISSING = _l("Person %(n)d: choose what this person has to do with it.")
+PERSON_TOO_LONG = _l("Person %(n)d: this is too long, use at most %(max)d characters.")
+PERSON_LINE = 200
+
+
+class PersonRowForm(SubForm):
+    """One person the reporter names: every box optional, checked together
+    by ReportForm.validate (a row is either empty or has a name and a role)."""
+
+    name = StringField(_l("Name"), validators=[Optional()],
+                       render_kw={"autocomplete": "off"})
+    function = StringField(_l("Function (if you know it)"), validators=[Optional()],
+                           render_kw={"autocomplete": "off"})
+    unit = StringField(_l("Department or team (if you know it)"), validators=[Optional()],
+                       render_kw={"autocomplete": "off"})
+    role = SelectField(_l("What does this person have to do with it?"),
+                       choices=PERSON_ROLE_CHOICES, validators=[Optional()],
+                       render_kw={"required": False})
+
+    def text(self, name: str) -> str:
+        return " ".join((getattr(self, name).data or "").split())
+
+    def is_empty(self) -> bool:
+        return not any(self.text(f) for f in ("name", "function", "unit", "role"))
 
 
 def unit_id(value: str | int | None) -> int:
@@ -111,6 +150,8 @@ class ReportForm(Form):
                           validators=[Optional(), Length(max=300, message=TOO_LONG)])
     preferred_counsellor = SelectField(_l("A specific confidential counsellor (optional)"),
                                        coerce=int, validators=[Optional()])
+    persons = FieldList(FormField(PersonRowForm), min_entries=PERSON_ROWS,
+                        max_entries=MAX_REPORTED)
     # This form's send token (app/cases/intake.py): set when the form is
     # first shown, carried through checking and changing, used up by sending.
     send_token = HiddenField()
@@ -151,7 +192,44 @@ class ReportForm(Form):
                 self.email.errors = [*self.email.errors, str(_l(
                     "Give at least one way to reach you (e-mail, telephone or other)."))]
                 ok = False
-        return ok
+        return self._validate_persons() and ok
+
+    def _validate_persons(self) -> bool:
+        """Each person's row is empty, or has a name and a role; the errors
+        show at the row and, one line per row, in the summary at the top."""
+        summary: list[str] = []
+        for n, entry in enumerate(self.persons.entries, start=1):
+            row: PersonRowForm = entry.form
+            for name in ("name", "function", "unit", "role"):
+                getattr(row, name).errors = []
+            if row.is_empty():
+                continue
+            long = next((getattr(row, f) for f in ("name", "function", "unit")
+                         if len(row.text(f)) > PERSON_LINE), None)
+            if long is not None:
+                long.errors = [str(PERSON_TOO_LONG % {"n": n, "max": PERSON_LINE})]
+            elif not row.text("name"):
+                row.name.errors = [str(PERSON_NAME_MISSING % {"n": n})]
+            elif row.text("role") not in tuple(PersonRole):
+                row.role.errors = [str(PERSON_ROLE_MISSING % {"n": n})]
+            else:
+                continue
+            summary += [e for f in ("name", "function", "unit", "role")
+                        for e in getattr(row, f).errors]
+        self.persons.errors = summary
+        return not summary
+
+    def add_person_row(self) -> None:
+        """One more empty person (the "add another person" button)."""
+        if len(self.persons.entries) < MAX_REPORTED:
+            self.persons.append_entry()
+
+    def named_persons(self) -> list[PersonDetails]:
+        """The people named in the rows that are not empty."""
+        return [PersonDetails(name=row.text("name"), function=row.text("function"),
+                              unit=row.text("unit"), role=PersonRole(row.text("role")))
+                for row in (entry.form for entry in self.persons.entries)
+                if not row.is_empty()]
 
     def report_data(self, counsellors: dict[int, str]) -> dict:
         data = {f: (getattr(self, f).data or "").strip() for f in REPORT_TEXT_FIELDS}

@@ -27,6 +27,7 @@ from app.cases.intake import (
     valid_send_token,
 )
 from app.cases.minutes import MinutesError
+from app.cases.persons import MAX_REPORTED
 from app.cases.uploads import (
     ALLOWED_EXTENSIONS,
     MAX_FILES,
@@ -47,6 +48,7 @@ from app.web.messages import message_for
 from app.web.reporter import keuzehulp, organisation
 from app.web.reporter.forms import (
     NEWS_PREFIX,
+    PERSON_ROLE_CHOICES,
     TRACK_EXAMPLES,
     DiscloseForm,
     MeetingForm,
@@ -138,10 +140,15 @@ def _report_form() -> ReportForm:
     return form
 
 
-def _render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
+def _render_form(form: ReportForm, status: int = 200,
+                 persons_open: bool = False) -> tuple[str, int]:
+    # The people's rows are folded unless asked for, typed in or refused.
+    persons_open = persons_open or bool(form.persons.errors) or any(
+        not entry.form.is_empty() for entry in form.persons.entries)
     return render_template("reporting/report_form.html", form=form, typology=typology,
                            typology_labels=typology_labels, limits=upload_limits(),
-                           track_examples=TRACK_EXAMPLES), status
+                           track_examples=TRACK_EXAMPLES, max_persons=MAX_REPORTED,
+                           persons_open=persons_open), status
 
 
 def _render_review(form: ReportForm, file_error: str | None = None,
@@ -151,7 +158,8 @@ def _render_review(form: ReportForm, file_error: str | None = None,
                            typology_labels=typology_labels,
                            limits=upload_limits(), file_error=file_error, resend=resend,
                            files_dropped=files_dropped or bool(file_error),
-                           counsellors=dict(counsellor_choices(db.session))), status
+                           counsellors=dict(counsellor_choices(db.session)),
+                           person_roles=dict(PERSON_ROLE_CHOICES)), status
 
 
 def _switch_language(lang: str) -> tuple[str, int]:
@@ -164,9 +172,18 @@ def _switch_language(lang: str) -> tuple[str, int]:
     complete = form.validate()
     if request.form.get("shown") == "review" and complete:
         return _render_review(form, files_dropped=True)
+    _no_errors_yet(form)
+    return _render_form(form)
+
+
+def _no_errors_yet(form: ReportForm) -> None:
+    """The form shown again to go on typing: its errors, the people's rows'
+    included, wait until it is sent to be checked."""
     for f in form:
         f.errors = []
-    return _render_form(form)
+    for entry in form.persons.entries:
+        for sub in entry.form:
+            sub.errors = []
 
 
 @blueprint.route("/melden", methods=["GET", "POST"])
@@ -182,11 +199,12 @@ def new_report() -> Page | str:
             form.track.data = request.args["route"]
         return _render_form(form)
     step = request.form.get("step", "review")
-    if step == "edit":
+    if step in ("edit", "add_person"):
         form.validate()  # fills the fields; the errors are not shown yet
-        for f in form:
-            f.errors = []
-        return _render_form(form)
+        _no_errors_yet(form)
+        if step == "add_person":
+            form.add_person_row()
+        return _render_form(form, persons_open=step == "add_person")
     if not form.validate():
         return _render_form(form, 400)
     if step != "send":
@@ -220,7 +238,7 @@ def _submit(form: ReportForm, files: list[CleanFile]) -> Page:
         unit_id=form.unit.data, track=form.track.data, channel=form.identity.data,
         category=category, subcategory=subcategory,
         report=form.report_data(counsellors), identity=form.identity_data(),
-        uploads=[f.as_upload() for f in files],
+        uploads=[f.as_upload() for f in files], persons=form.named_persons(),
     )
     try:
         case, code = submit_report(db.session, rt, new, send_token=form.send_token.data)
