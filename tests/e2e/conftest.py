@@ -208,6 +208,7 @@ class A11y:
             self.probe.goto(blank)
             self.probe.add_script_tag(path=str(AXE))
             self.probe.add_script_tag(path=str(HTMLCS))
+            self.probe.evaluate(HTMLCS_NAMELESS_MESSAGES)
         return self.probe
 
     def check(self, page: Page, label: str = "") -> None:
@@ -288,6 +289,13 @@ TOO_WIDE = """() => {
 }"""
 RUN_AXE = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
                                 resultTypes: ['violations']})"""
+# HTML_CodeSniffer 2.5.1 has no English text for some of its messages (its
+# autocomplete checks, 1.3.5 H98) and then throws instead of reporting: a
+# message without text is reported by its code.
+HTMLCS_NAMELESS_MESSAGES = """() => {
+  const text = HTMLCS.getTranslation.bind(HTMLCS);
+  HTMLCS.getTranslation = key => { const t = text(key); return t === undefined ? key : t; };
+}"""
 # HTML_CodeSniffer's errors (type 1) on the document, each with the element
 # it names (tag, id, classes and the start of its HTML).
 RUN_HTMLCS = """standard => new Promise((resolve, reject) => {

@@ -1,7 +1,8 @@
 """#22: each of the three engines is seen failing on a small page with
 faults that were on main before the accessibility fixes (an error summary
 linking to an id that does not exist, a required select whose first option
-has value="0", a repeated id, a picture without a text), so that a silently
+has value="0", a repeated id, a picture without a text, and what the new
+engines found on main: autocomplete="username" on an e-mail field), so that a silently
 broken engine can not pass the journeys."""
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ BAD_PAGE = """<!doctype html>
     <option value="1">Kerndepartement</option></select>
   <label for="name">Naam</label><input type="text" id="name" name="name" autocomplete="name">
   <label for="name">E-mail</label><input type="email" id="name" name="email" autocomplete="email">
+  <label for="login">Inlognaam</label>
+  <input type="email" id="login" name="login" autocomplete="username">
   <img src="/static/favicon.svg">
   <button type="submit">Versturen</button>
 </form></main></body></html>"""
@@ -59,6 +62,7 @@ def test_axe_and_html_codesniffer_report_the_planted_faults(browser, bad_page, t
     assert "G1,G123,G124.NoSuchID" in htmlcs, report
     assert "4_1_1.F77" in htmlcs, report
     assert "1_1_1.H37" in htmlcs, report
+    assert "1_3_5.H98" in htmlcs and "#login" in htmlcs, report
 
 
 def test_the_nu_checker_reports_the_planted_faults_in_the_served_html(browser, bad_page,
@@ -76,6 +80,7 @@ def test_the_nu_checker_reports_the_planted_faults_in_the_served_html(browser, b
     assert "Duplicate ID “name”" in errors, errors
     assert "first child “option” element of a “select” element with a “required”" in errors, errors
     assert "An “img” element must have an “alt” attribute" in errors, errors
+    assert "Bad value “username” for attribute “autocomplete”" in errors, errors
     assert "planted faults" in errors, "the error does not name the page"
 
 
