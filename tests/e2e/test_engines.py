@@ -16,12 +16,16 @@ from tests.e2e.conftest import AVAILABLE, SKIP_REASON, VNU_SKIP
 if not AVAILABLE:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from tests.e2e.conftest import A11y, NuBatch, Server, vnu_command  # noqa: E402
+from tests.e2e.conftest import A11y, NuBatch, vnu_command  # noqa: E402
 from tests.e2e.steps import new_page  # noqa: E402
 
+# The planted pages are served by the browser itself (no app needed).
+ORIGIN = "http://planted.invalid"
+CLEAN_PAGE = ("<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>Schoon</title>"
+              "</head><body><main id='main'><h1>Schoon</h1><p>Niets mis.</p></main></body></html>")
+
 BAD_PAGE = """<!doctype html>
-<html lang="nl"><head><meta charset="utf-8"><title>Melden - er ging iets mis</title>
-<link rel="stylesheet" href="/static/meldpunt.css"></head>
+<html lang="nl"><head><meta charset="utf-8"><title>Melden - er ging iets mis</title></head>
 <body><main>
 <h1>Melden</h1>
 <div class="error-summary" role="alert"><h2>Er ging iets mis</h2>
@@ -39,13 +43,17 @@ BAD_PAGE = """<!doctype html>
 </form></main></body></html>"""
 
 
-@pytest.fixture()
-def bad_page(server: Server, browser, contexts):  # type: ignore[no-untyped-def]
+def planted(browser, contexts, body: str):  # type: ignore[no-untyped-def]
     page = new_page(browser, contexts)
-    page.route(server.url + "/planted-faults", lambda route: route.fulfill(
-        status=200, content_type="text/html; charset=utf-8", body=BAD_PAGE))
-    page.goto(server.url + "/planted-faults")
+    page.route(ORIGIN + "/planted", lambda route: route.fulfill(
+        status=200, content_type="text/html; charset=utf-8", body=body))
+    page.goto(ORIGIN + "/planted")
     return page
+
+
+@pytest.fixture()
+def bad_page(browser, contexts):  # type: ignore[no-untyped-def]
+    return planted(browser, contexts, BAD_PAGE)
 
 
 def test_axe_and_html_codesniffer_report_the_planted_faults(browser, bad_page, tmp_path: Path):
@@ -84,14 +92,13 @@ def test_the_nu_checker_reports_the_planted_faults_in_the_served_html(browser, b
     assert "planted faults" in errors, "the error does not name the page"
 
 
-def test_the_nu_checker_reads_what_the_server_sent_not_the_dom(server: Server, browser,
-                                                               contexts, tmp_path: Path):
+def test_the_nu_checker_reads_what_the_server_sent_not_the_dom(browser, contexts,
+                                                               tmp_path: Path):
     """A fault a script adds after loading is axe's and HTML_CodeSniffer's to
     find; the Nu checker judges the HTML as served, which here is clean."""
     if vnu_command() is None:
         pytest.skip(VNU_SKIP)
-    page = new_page(browser, contexts)
-    page.goto(server.url + "/")
+    page = planted(browser, contexts, CLEAN_PAGE)
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend',"
                   " '<p id=\"main\">twice</p>')")
     batch = NuBatch(tmp_path)

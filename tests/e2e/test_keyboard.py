@@ -59,7 +59,8 @@ def test_report_form_by_keyboard_only(server, browser, contexts, a11y, shot):
         "document.activeElement.closest('.flash.error') !== null"))
     page.keyboard.press("Enter")
     target = page.evaluate("""() => { const t = document.querySelector(location.hash);
-      return t && {id: t.id, name: t.getAttribute('name'), focused: t === document.activeElement}; }""")
+      return t && {id: t.id, name: t.getAttribute('name'),
+                   focused: t === document.activeElement}; }""")
     assert target is not None, f"the error summary links to a missing id: {link}"
     assert target["name"] == "track" and target["focused"], target
     shot(page, "error summary link followed by keyboard")
