@@ -90,3 +90,19 @@ assets:
 	  'for the central government and those working for it (see its LICENSE.md).' \
 	  'No fonts and no logo are vendored (README.md, Look).' >> "$$tmp/README.md"; \
 	cp "$$tmp/README.md" "$(VENDOR)/README.md"; cat "$(VENDOR)/README.md"
+
+# HTML_CodeSniffer for the browser tests (#22): refetch the engine from npm
+# and copy its built HTMLCS.js and licence into tests/e2e/vendor/ (the
+# README there names the version). Needs npm; the tests use the committed file.
+HTMLCS_PACKAGE ?= html_codesniffer@2.5.1
+E2E_VENDOR := tests/e2e/vendor
+
+.PHONY: test-assets
+test-assets:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	( cd "$$tmp" && npm pack --silent $(HTMLCS_PACKAGE) >/dev/null && tar -xzf ./*.tgz ); \
+	version=$$(node -p "require('$$tmp/package/package.json').version"); \
+	cp "$$tmp/package/build/HTMLCS.js" "$(E2E_VENDOR)/HTMLCS.js"; \
+	cp "$$tmp/package/licence.txt" "$(E2E_VENDOR)/HTMLCS-licence.txt"; \
+	sed -i "s|^- html_codesniffer .*|- html_codesniffer $$version (npm, BSD-3-Clause): HTMLCS.js (build/HTMLCS.js), HTMLCS-licence.txt|" \
+	  "$(E2E_VENDOR)/README.md"; grep html_codesniffer "$(E2E_VENDOR)/README.md"

@@ -20,6 +20,7 @@ from app.web import (
     pages,
     security,
     templating,
+    theme,
     uploads,
 )
 from app.web import errors as error_pages
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
                       admin_routes.blueprint, case_blueprint, reporting_routes.blueprint,
                       audit_routes.blueprint, retention_routes.blueprint,
                       stats_routes.blueprint, vp_report_routes.blueprint,
-                      keys_routes.blueprint):
+                      keys_routes.blueprint, theme.blueprint):
         app.register_blueprint(blueprint)
 
     register_commands(app)

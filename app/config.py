@@ -7,6 +7,7 @@ Every knob of the application lives here so that tests build an app from a
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,9 @@ DEFAULT_SECRET_MARKERS = ("", "dev", "change-me", "changeme", "secret")
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 DEFAULT_ORGANISATION_NAME = "Ministerie van Voorbeeldzaken"
 DEFAULT_LOGO = "logo-placeholder.svg"
+# The house style's colours (the Rijkshuisstijl's lint blue and dark blue).
+DEFAULT_COLOUR_PRIMARY = "#154273"
+DEFAULT_COLOUR_LINK = "#01689b"
 
 
 class ConfigError(RuntimeError):
@@ -187,6 +191,13 @@ class Settings:
     organisation_name: str = DEFAULT_ORGANISATION_NAME
     organisation_name_en: str = ""
     logo: str = DEFAULT_LOGO
+    # The house style's colours (MELDPUNT_COLOUR_*, hex): primary for the
+    # header bar, the footer, the buttons and the headings, with white text
+    # on it; link for the links on the white page. Each must reach 4.5:1
+    # against what is drawn with it (check_colours); served as CSS custom
+    # properties by app/web/theme.py.
+    colour_primary: str = DEFAULT_COLOUR_PRIMARY
+    colour_link: str = DEFAULT_COLOUR_LINK
     organisation: OrganisationDetails = field(default_factory=OrganisationDetails)
     # Admission control for Argon2id (app/crypto/kdf.py KdfGate): per worker
     # process at most kdf_max_concurrent runs at a time, and only as many as
@@ -207,6 +218,7 @@ class Settings:
         if self.file_store not in FILE_STORES:
             raise ConfigError(f"MELDPUNT_FILE_STORE must be one of {', '.join(FILE_STORES)},"
                               f" got {self.file_store!r}")
+        check_colours(self)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -274,6 +286,9 @@ class Settings:
             or DEFAULT_ORGANISATION_NAME,
             organisation_name_en=env.get("MELDPUNT_ORGANISATION_NAME_EN", ""),
             logo=env.get("MELDPUNT_LOGO", "") or DEFAULT_LOGO,
+            colour_primary=env.get("MELDPUNT_COLOUR_PRIMARY", "").strip()
+            or DEFAULT_COLOUR_PRIMARY,
+            colour_link=env.get("MELDPUNT_COLOUR_LINK", "").strip() or DEFAULT_COLOUR_LINK,
             organisation=OrganisationDetails.from_env(env),
             kdf_max_concurrent=_int(env, "MELDPUNT_KDF_MAX_CONCURRENT", 2),
             kdf_memory_budget_mib=_int(env, "MELDPUNT_KDF_MEMORY_BUDGET_MIB", 256),
@@ -293,6 +308,43 @@ def check_timezone(name: str) -> None:
             f"MELDPUNT_TIMEZONE must be a time zone name of the IANA database such as"
             f" {DEFAULT_TIMEZONE!r} or 'America/Curacao', got {name!r}"
         ) from exc
+
+
+# Each colour setting: its variable, what is drawn with it, and its default.
+COLOUR_SETTINGS = (
+    ("colour_primary", "MELDPUNT_COLOUR_PRIMARY", "the white text on it", DEFAULT_COLOUR_PRIMARY),
+    ("colour_link", "MELDPUNT_COLOUR_LINK", "the white page it is on", DEFAULT_COLOUR_LINK),
+)
+MIN_TEXT_CONTRAST = 4.5   # WCAG 2.1 SC 1.4.3, normal text
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2.1's contrast ratio of two colours written #rrggbb."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def check_colours(settings: Settings) -> None:
+    """Refuse a colour that is not #rrggbb, or that is too light for the
+    white drawn with it, saying what to set."""
+    for attribute, variable, against, default in COLOUR_SETTINGS:
+        value = getattr(settings, attribute)
+        if not _HEX.fullmatch(value):
+            raise ConfigError(f"{variable} must be a colour written as # and six hex digits,"
+                              f" such as {default!r}, got {value!r}")
+        ratio = contrast_ratio(value, "#ffffff")
+        if ratio < MIN_TEXT_CONTRAST:
+            raise ConfigError(
+                f"{variable}={value} is too light: against {against} it reaches"
+                f" {ratio:.2f}:1, WCAG 2.1 AA asks at least {MIN_TEXT_CONTRAST}:1. Set a darker"
+                f" colour (the default is {default}).")
 
 
 def check_production_ready(settings: Settings, missing_keys: list[str]) -> None:

@@ -132,7 +132,9 @@ def _security_headers(response: Response) -> Response:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-    if request.endpoint != "static":
+    # Static files, and the house-style colours (app/web/theme.py: its
+    # address changes with the colours), may be kept by a browser.
+    if request.endpoint not in ("static", "theme.stylesheet"):
         # Nothing of this application belongs in a shared or browser cache.
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"

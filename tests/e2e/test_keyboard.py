@@ -48,7 +48,25 @@ def test_report_form_by_keyboard_only(server, browser, contexts, a11y, shot):
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
-    tab_to(page, lambda f: f["name"] == "track")
+    # Sent empty by keyboard: the error summary's first link takes the focus
+    # to the field it names (#22: those links once pointed at missing ids).
+    tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit" and page.evaluate(
+        "document.activeElement.closest('main form') !== null"), limit=120)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".flash.error[role=alert] a").count() >= 1, page.content()[:1500]
+    link = tab_to(page, lambda f: f["tag"] == "a" and page.evaluate(
+        "document.activeElement.closest('.flash.error') !== null"))
+    page.keyboard.press("Enter")
+    target = page.evaluate("""() => { const t = document.querySelector(location.hash);
+      return t && {id: t.id, name: t.getAttribute('name'),
+                   focused: t === document.activeElement}; }""")
+    assert target is not None, f"the error summary links to a missing id: {link}"
+    assert target["name"] == "track" and target["focused"], target
+    shot(page, "error summary link followed by keyboard")
+
+    # From the first option of the report's kind, where the link left the focus.
+    assert focused(page)["name"] == "track"
     page.keyboard.press("Space")
     assert page.is_checked("input[name=track][value=advice]")
     tab_to(page, lambda f: f["id"] == "unit")

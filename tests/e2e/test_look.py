@@ -1,8 +1,9 @@
 """#22, the look in a browser: the vendored Rijkshuisstijl tokens and
 components reach the rendered page (logo band, lint-blue bar and footer,
 buttons, fields), and the start page, the report form and the staff queue
-pass axe at a phone's and a desktop's width. The screenshots of
-docs/screenshots/ come from this test (test-output/e2e/<test>/)."""
+pass the three engines at a phone's and a desktop's width. The screenshots
+in docs/screenshots/ are taken by docs/screenshots/take_screenshots.py on a
+scratch demo instance; this test writes the same views to test-output/e2e/look/."""
 
 from __future__ import annotations
 
@@ -68,8 +69,8 @@ SCREENSHOTS = [("phone", PHONE), ("desktop", DESKTOP)]
 @pytest.mark.parametrize("size,viewport", SCREENSHOTS)
 def test_start_form_and_queue_pass_axe_and_are_photographed(server: Server, browser, contexts,
                                                              a11y: A11y, request, size, viewport):
-    """docs/screenshots/<size>-nl-1-start.png, -2-report-form.png and
-    -staff-queue.png are copies of what this writes."""
+    """Writes test-output/e2e/look/<size>-nl-1-start.png, -2-report-form.png
+    and -staff-queue.png (docs/screenshots/ has the same views)."""
     folder = SHOTS / "look"
     folder.mkdir(parents=True, exist_ok=True)
     reporter = page_at(browser, contexts, viewport)

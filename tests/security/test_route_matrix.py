@@ -88,6 +88,7 @@ EXPECTED: dict[tuple[str, str], dict[str, set[int]]] = {
     ("static", "GET"): _everyone({OK}),
     ("pages.favicon", "GET"): _everyone({OK}),
     ("health.health", "GET"): _everyone({OK}),
+    ("theme.stylesheet", "GET"): _everyone({OK}),
     ("i18n.switch_language", "POST"): _everyone({REDIRECT}),
     ("i18n.switch_language_staff", "POST"): _everyone({REDIRECT}),
     # GET /postbus: the sign-in form, or the open mailbox.

@@ -23,8 +23,11 @@ def stylesheets(html: str) -> list[str]:
 
 def test_every_page_loads_the_vendored_tokens_and_components_before_its_own_css(client):
     html = client.get("/").get_data(as_text=True)
-    assert stylesheets(html) == [f"/static/vendor/{name}/index.css" for name in VENDORED] + [
+    sheets = stylesheets(html)
+    assert sheets[:-1] == [f"/static/vendor/{name}/index.css" for name in VENDORED] + [
         "/static/meldpunt.css"]
+    # Last, the configured colours (app/web/theme.py) over Meldpunt's own rules.
+    assert re.fullmatch(r"/huisstijl\.css\?v=[0-9a-f]{12}", sheets[-1]), sheets
     for href in stylesheets(html):
         assert client.get(href).status_code == 200, href
     # The tokens apply inside .rhc-theme.
