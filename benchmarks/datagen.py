@@ -248,8 +248,9 @@ def make_staff(app, roles: tuple[str, ...], count: int, *,  # type: ignore[no-un
         for n in range(count):
             email = f"{prefix or '-'.join(roles)}{n + 1}@bench.meldpunt.test"
             user, _ = service.create_user(
-                db.session, rt, email=email, display_name=f"Bench {' '.join(roles)} {n + 1}",
-                unit=units[unit], roles=set(roles), actor="system", origin="cli")
+                db.session, rt, email=email,
+                display_name=f"Bench {prefix or ' '.join(roles)} {n + 1}", unit=units[unit],
+                roles=set(roles), actor="system", origin="cli")
             secret = totp.new_totp_secret()
             service.enrol_directly(db.session, rt, user, STAFF_PASSWORD, secret)
             for role in sorted(user.roles & HANDLER_ROLES) if seed else ():

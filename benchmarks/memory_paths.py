@@ -476,7 +476,8 @@ def main() -> None:
             9, f"RSS growth after warm-up, {r['path']}", r["growth"], "MiB",
             f"≤ {TARGET_GROWTH_MIB:.0f} MiB", r["growth"] <= TARGET_GROWTH_MIB and not r["errors"],
             f"{r['ok']}/{iterations} rounds after {warmup} warm-up, {args.threads} threads, "
-            f"{r['cpu_ms']:.0f} ms CPU per round; "
+            f"{r['cpu_ms']:.0f} ms CPU per round"
+            f"{' (tracemalloc on: inflated)' if trace else ''}; "
             f"after malloc_trim {r['trimmed_growth']:+.1f} MiB; Python objects "
             f"{r['objects_growth']:+.2f} MiB; top: {'; '.join(r['top'][:2]) or '–'}"
             + (f"; errors: {len(r['errors'])} ({sorted(set(r['errors']))[0]})"
