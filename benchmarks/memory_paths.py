@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python -m benchmarks.memory_paths [--quick] [--iterations 200] \\
-        [--threads 4] [--paths queue,case_page] [--no-trace]
+        [--threads 4] [--paths queue,case_page] [--trace]
 
 One process, one app as a gunicorn worker holds it: a scratch PostgreSQL
 database `meldpunt_bench_memory_paths` with the demo organisation's units,
@@ -30,21 +30,21 @@ arena), one client per thread:
   load: queue and mailbox most often).
 
 Per path: `warm-up` rounds (imports, caches, pools, arenas reach their
-working size), then a tracemalloc snapshot and the process's RSS, then
-`--iterations` rounds, then again. Reported per path: the process's CPU time
-per round (all threads; a round is several requests, through the test client
-without HTTP - a per-core capacity figure where tracemalloc is off), RSS
-growth after the warm-up, the same after malloc_trim(0) (what glibc could give back: growth
-that disappears there is free memory kept in malloc's arenas, not objects),
-the growth of memory Python objects hold (tracemalloc, its own bookkeeping
-not counted) and the three source lines that grew most. The RSS growth of
-the whole process over all paths is the bound a worker keeps to under a
+working size), then the process's RSS (and with --trace a tracemalloc
+snapshot), then `--iterations` rounds, then again. Reported per path: the
+process's CPU time per round (all threads; a round is several requests,
+through the test client without HTTP: a per-core capacity figure), RSS
+growth after the warm-up, the same after malloc_trim(0) (what glibc could
+give back: growth that disappears there is free memory kept in malloc's
+arenas, not objects), and with --trace the growth of memory Python objects
+hold and the three source lines that grew most (tracemalloc's own memory
+and time then inflate RSS and CPU, so the run_all figures are without it).
+The RSS of the whole process after all paths is what a worker holds under a
 mix of them.
 
 The app fixes glibc's mmap threshold (app/malloc.py) unless the environment
-sets one; to compare glibc settings, run it with them, e.g.
-`MALLOC_MMAP_THRESHOLD_=33554432 python -m benchmarks.memory_paths ...`
-(glibc's largest dynamic threshold, close to its default behaviour) or
+sets one. `--glibc-default` keeps glibc's dynamic threshold (the behaviour
+before the fix); other glibc settings go in the environment, e.g.
 `MALLOC_ARENA_MAX=2` (glibc reads them at start). The benchmark clears
 a staff member's last-used TOTP step between its sign-ins (replay protection
 would refuse the same 30-second code twice).
@@ -439,17 +439,24 @@ def main() -> None:
                         help="rounds per path before measuring (default 40, quick 8)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--paths", default="", help=f"comma-separated: {','.join(PATHS)}")
+    parser.add_argument("--glibc-default", action="store_true",
+                        help="keep glibc's dynamic mmap threshold (skip app/malloc.py)")
     parser.add_argument("--database", default=DB_NAME, help="scratch database name")
-    parser.add_argument("--no-trace", action="store_true",
-                        help="without tracemalloc (RSS only, no slowdown)")
+    parser.add_argument("--trace", action="store_true",
+                        help="with tracemalloc: which source lines grow (its own memory and "
+                             "CPU then inflate the RSS and CPU figures)")
     args = parser.parse_args()
     iterations = args.iterations or (24 if args.quick else 200)
     warmup = args.warmup or (8 if args.quick else 40)
     chosen = [p.strip() for p in args.paths.split(",") if p.strip()] or list(PATHS)
     if unknown := [p for p in chosen if p not in PATHS]:
         parser.error(f"unknown path(s): {', '.join(unknown)}")
-    trace = not args.no_trace
+    trace = args.trace
 
+    if args.glibc_default:
+        import app.malloc
+
+        app.malloc._done = True  # noqa: SLF001 - as if already set: the app leaves glibc alone
     instance = make_instance(args.database)
     results = []
     try:
@@ -469,7 +476,8 @@ def main() -> None:
 
     arena = ", ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
                       if k.startswith("MALLOC_") or k == "GLIBC_TUNABLES") or "none"
-    arena += f"; app.malloc fixed the mmap threshold: {'yes' if malloc_fixed() else 'no'}"
+    arena += ("; app/malloc.py skipped (--glibc-default)" if args.glibc_default else
+              f"; app/malloc.py fixed the mmap threshold: {'yes' if malloc_fixed() else 'no'}")
     rows = []
     for r in results:
         rows.append(row(
@@ -478,8 +486,9 @@ def main() -> None:
             f"{r['ok']}/{iterations} rounds after {warmup} warm-up, {args.threads} threads, "
             f"{r['cpu_ms']:.0f} ms CPU per round"
             f"{' (tracemalloc on: inflated)' if trace else ''}; "
-            f"after malloc_trim {r['trimmed_growth']:+.1f} MiB; Python objects "
-            f"{r['objects_growth']:+.2f} MiB; top: {'; '.join(r['top'][:2]) or '–'}"
+            f"after malloc_trim {r['trimmed_growth']:+.1f} MiB"
+            + (f"; Python objects {r['objects_growth']:+.2f} MiB; top: "
+               f"{'; '.join(r['top'][:2]) or '–'}" if trace else "")
             + (f"; errors: {len(r['errors'])} ({sorted(set(r['errors']))[0]})"
                if r["errors"] else "")))
     warm = [(r["path"], e) for r in results for e in r["warm_errors"]]
@@ -496,7 +505,7 @@ def main() -> None:
         f"scratch database, 4 real cases with 10 messages and 5 attachments, "
         f"{1000 if args.quick else 10_000} bulk cases), each path through the Flask test client "
         f"from {args.threads} threads, {warmup} warm-up rounds then {iterations} measured; "
-        f"tracemalloc {'on (its own memory subtracted)' if trace else 'off'}; "
+        f"tracemalloc {'on (RSS and CPU inflated by it)' if trace else 'off'}; "
         f"glibc malloc settings from the environment: {arena}."
         + (" QUICK run." if args.quick else "")))
     if any(r["errors"] for r in results):
