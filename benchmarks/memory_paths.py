@@ -385,7 +385,8 @@ def measure(world: World, name: str, warmup: int, iterations: int, threads: int,
     }
     print(f"{name:<14} ok {ok:>4}/{iterations}  RSS {rss0:7.1f} -> {rss1:7.1f} MiB "
           f"(growth {result['growth']:+6.1f}, after malloc_trim {result['trimmed_growth']:+6.1f}, "
-          f"Python objects {result['objects_growth']:+6.2f}; peak {peak:.0f})  "
+          + (f"Python objects {result['objects_growth']:+6.2f}; " if trace else "")
+          + f"peak {peak:.0f})  "
           f"trimmed {trimmed1:.0f}; CPU {cpu_ms:.0f} ms per round; {result['seconds']:.0f} s",
           file=sys.stderr, flush=True)
     print(f"    warm-up: RSS {result['warmup_growth']:+.1f} MiB; "
