@@ -10,6 +10,7 @@ from flask import Flask
 from app.cli.commands import register_commands
 from app.config import ConfigError, Settings, check_production_ready
 from app.keyring import missing_key_files
+from app.malloc import return_large_buffers
 from app.runtime import Runtime
 from app.web import (
     admission,
@@ -56,6 +57,9 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
     without keys in production too — `meldpunt init` is what creates them;
     commands that need keys say so when they run."""
     settings = settings or Settings.from_env()
+    # Argon2id's and uploads' buffers go back to the system when freed, not
+    # into each thread's malloc arena for good (app/malloc.py).
+    return_large_buffers()
     missing = missing_key_files(settings.keys_dir)
     if settings.is_production:
         check_production_ready(settings, [] if for_cli else missing)

@@ -170,7 +170,13 @@ def make_instance(db_name: str, *, production_argon2: bool = True) -> Instance:
     """Keys as `meldpunt init` makes them, a migrated scratch database, the
     file store and the demo organisation's units."""
     from app.cli.demo import seed_units
-    from app.keyring import create_missing_secrets, create_recovery_key
+    from app.keyring import (
+        DEV_ANCHOR_FILE,
+        DEV_ANCHOR_PASSPHRASES,
+        create_anchor,
+        create_missing_secrets,
+        create_recovery_key,
+    )
     from app.web.extensions import db
 
     tmp = tempfile.TemporaryDirectory(prefix=f"{db_name}-")
@@ -182,6 +188,9 @@ def make_instance(db_name: str, *, production_argon2: bool = True) -> Instance:
     # The recovery key is only used offline; its Argon2id cost is not measured.
     create_recovery_key(instance.keys_dir, root / "recovery.offline", RECOVERY_PASSPHRASE,
                         FAST_ARGON2)
+    # A development trust anchor (published passphrases, as `make run` has):
+    # cases are wrapped only to endorsed keys, so make_staff endorses with it.
+    create_anchor(instance.keys_dir, root / DEV_ANCHOR_FILE, DEV_ANCHOR_PASSPHRASES, FAST_ARGON2)
     app = instance.app()
     with app.app_context():
         app.extensions["meldpunt.runtime"].files.ensure()
@@ -216,22 +225,37 @@ class StaffLogin:
 def make_staff(app, roles: tuple[str, ...], count: int, *,  # type: ignore[no-untyped-def]
                unit: str = "kerndepartement", prefix: str = "") -> list[StaffLogin]:
     """`count` enrolled staff members with `roles` (production Argon2id costs
-    when the instance has them, so sign-in costs what it costs in production)."""
-    from app.accounts import service, totp
+    when the instance has them, so sign-in costs what it costs in production),
+    each handler role's key endorsed with the instance's development anchor."""
+    from app.accounts import service, totp, trust
     from app.cli.demo import seed_units
+    from app.keyring import (
+        DEV_ANCHOR_FILE,
+        DEV_ANCHOR_PASSPHRASES,
+        anchor_passphrase,
+        unlock_secret,
+    )
+    from app.vocabulary import HANDLER_ROLES
     from app.web.extensions import db
 
     made = []
     with app.app_context():
         rt = app.extensions["meldpunt.runtime"]
+        anchor = rt.settings.instance_dir / DEV_ANCHOR_FILE
+        seed = unlock_secret(anchor.read_bytes(), anchor_passphrase(DEV_ANCHOR_PASSPHRASES)) \
+            if anchor.exists() else None
         units = seed_units(db.session)
         for n in range(count):
             email = f"{prefix or '-'.join(roles)}{n + 1}@bench.meldpunt.test"
             user, _ = service.create_user(
-                db.session, rt, email=email, display_name=f"Bench {' '.join(roles)} {n + 1}",
-                unit=units[unit], roles=set(roles), actor="system", origin="cli")
+                db.session, rt, email=email,
+                display_name=f"Bench {prefix or ' '.join(roles)} {n + 1}", unit=units[unit],
+                roles=set(roles), actor="system", origin="cli")
             secret = totp.new_totp_secret()
             service.enrol_directly(db.session, rt, user, STAFF_PASSWORD, secret)
+            for role in sorted(user.roles & HANDLER_ROLES) if seed else ():
+                trust.endorse_with_anchor(db.session, rt, seed, user, role,
+                                          trust.key_code(user) or "")
             db.session.commit()
             made.append(StaffLogin(email, STAFF_PASSWORD, secret, tuple(roles)))
     return made
@@ -333,9 +357,17 @@ def bulk_cases(instance: Instance, count: int, *, years: int = 5, seed: int = 11
     """`count` metadata-realistic cases over `years` years with random ciphertext
     (these pages list them but never decrypt them): per case about two messages,
     one attachment's metadata, a key wrap per intake officer and one for
-    recovery, and three audit entries continuing the real hash chain."""
-    from app.audit.log import _canonical
+    recovery, and three audit entries continuing the real hash chain
+    (sealed as AuditLog.seal seals them, after the entries already there)."""
+    from app.audit.log import GENESIS, _hash_text, _iso, position_field
     from app.keyring import load_keyring
+    from app.web.extensions import db
+
+    app = instance.app()
+    with app.app_context():
+        app.extensions["meldpunt.runtime"].audit.seal(db.session)
+        db.session.commit()
+    app.extensions["meldpunt.engine"].dispose()
 
     rng = random.Random(seed)
     audit_key = load_keyring(instance.keys_dir).audit_key
@@ -347,9 +379,10 @@ def bulk_cases(instance: Instance, count: int, *, years: int = 5, seed: int = 11
             "SELECT u.id FROM user_account u JOIN user_role r ON r.user_id = u.id "
             "WHERE r.role = 'intake' AND u.public_key IS NOT NULL").fetchall()]
         first = (conn.execute("SELECT coalesce(max(id), 0) FROM case_file").fetchone()[0]) + 1
-        seq, prev = conn.execute(
-            "SELECT seq, entry_hash FROM audit_entry ORDER BY seq DESC LIMIT 1"
-        ).fetchone() or (0, "0" * 64)
+        position, prev = conn.execute(
+            "SELECT chain_pos, entry_hash FROM audit_entry WHERE chain_pos IS NOT NULL "
+            "ORDER BY chain_pos DESC LIMIT 1").fetchone() or (0, GENESIS)
+        seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_entry").fetchone()[0]
         cases, wraps, messages, attachments, audit = [], [], [], [], []
         for n in range(count):
             case_id = first + n
@@ -384,12 +417,14 @@ def bulk_cases(instance: Instance, count: int, *, years: int = 5, seed: int = 11
                                     secrets.token_bytes(60), "reporter", received))
             for action in ("report.submitted", rng.choice(AUDIT_ACTIONS), "case.open"):
                 seq += 1
-                fields = (seq, now, "reporter" if action == "report.submitted"
-                          else f"user:{rng.choice(officers) if officers else 1}", action,
-                          "case", number, "ok", "web")
-                digest = hashlib.sha256(prev.encode() + _canonical(*fields)).hexdigest()
+                position += 1
+                actor = ("reporter" if action == "report.submitted"
+                         else f"user:{rng.choice(officers) if officers else 1}")
+                digest = _hash_text(prev, position_field(position, seq), _iso(now), actor,
+                                    action, "case", number, "ok", "web")
                 mac = hmac.new(audit_key, digest.encode(), hashlib.sha256).hexdigest()
-                audit.append((*fields, prev, digest, mac))
+                audit.append((seq, now, actor, action, "case", number, "ok", "web", position,
+                              prev, digest, mac))
                 prev = digest
         _copy(conn, "case_file", [
             "id", "number", "unit_id", "track", "category", "subcategory", "typology_version",
@@ -404,9 +439,10 @@ def bulk_cases(instance: Instance, count: int, *, years: int = 5, seed: int = 11
                                    "file_key_ciphertext", "uploaded_by_kind", "created_at"],
               attachments)
         _copy(conn, "audit_entry", ["seq", "at", "actor", "action", "object_type",
-                                    "object_id", "result", "origin", "prev_hash", "entry_hash",
-                                    "mac"], audit)
+                                    "object_id", "result", "origin", "chain_pos", "prev_hash",
+                                    "entry_hash", "mac"], audit)
         conn.execute("SELECT setval('case_file_id_seq', (SELECT max(id) FROM case_file))")
+        conn.execute("SELECT setval('audit_entry_seq_seq', %s)", (seq,))
         conn.commit()
         conn.autocommit = True
         conn.execute("ANALYZE")

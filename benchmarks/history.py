@@ -6,7 +6,9 @@
 
 Fills a scratch database `meldpunt_bench_history` once with bulk COPY: audit
 entries with a real hash chain and HMACs, closed cases past their retention
-period (each with a key wrap) and anonymised tallies over ten years. Then:
+period (each as full as a handled case: holders with compartment wraps, the
+receipt, messages, a note, minutes for one in five, one attachment with its
+file in the file store) and anonymised tallies over ten years. Then:
 - item 5: `audit verify` over all entries (`rt.audit.verify`, what the CLI
   runs), `--repeats` times;
 - item 4: the statistics for one year (build the report + CSV export) over
@@ -27,7 +29,7 @@ import argparse
 import hashlib
 import hmac
 import random
-import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -50,6 +52,7 @@ MODULE = "history"
 BASE_DB = "meldpunt_bench_history"
 SWEEP_TEMPLATE = "meldpunt_bench_history_sweep_tpl"
 SWEEP_DB = "meldpunt_bench_history_sweep"
+TEMPLATE_FILES = "storage-template"
 FULL = {"audit": 1_000_000, "expired": 100_000, "tallies": 1_000_000}
 QUICK = {"audit": 20_000, "expired": 2_000, "tallies": 50_000}
 STATS_YEAR = 2021
@@ -92,21 +95,39 @@ def fill_audit(raw, key: bytes, count: int) -> None:  # type: ignore[no-untyped-
             entry = SimpleNamespace(
                 seq=seq, at=start + timedelta(seconds=seq * 30), actor=f"user:{seq % 40 + 1}",
                 action="case.open", object_type="case", object_id=f"MP-{seq % 9999:04d}-BENCH",
-                result="ok", origin="web")
+                result="ok", origin="web", chain_pos=seq, target="")
             digest = entry_hash(prev, entry)  # type: ignore[arg-type]
             mac = hmac.digest(key, digest.encode(), hashlib.sha256).hex()
-            yield (seq, entry.at.replace(tzinfo=None), entry.actor, entry.action,
+            yield (seq, seq, entry.at.replace(tzinfo=None), entry.actor, entry.action,
                    entry.object_type, entry.object_id, entry.result, entry.origin, prev, digest,
                    mac)
             prev = digest
 
-    copy_rows(raw, "audit_entry", ["seq", "at", "actor", "action", "object_type", "object_id",
-                                   "result", "origin", "prev_hash", "entry_hash", "mac"], rows())
+    # Sealed entries (chain_pos = seq, as migration 0018 left the old ones).
+    copy_rows(raw, "audit_entry", ["seq", "chain_pos", "at", "actor", "action", "object_type",
+                                   "object_id", "result", "origin", "prev_hash", "entry_hash",
+                                   "mac"], rows())
+    with raw.cursor() as cursor:
+        cursor.execute("SELECT setval('audit_entry_seq_seq', %s)", (count,))
+    raw.commit()
 
 
-def fill_expired_cases(raw, count: int) -> None:  # type: ignore[no-untyped-def]
+WRAP_BYTES = 1197  # one compartment key, HPKE ML-KEM-768 + X25519 (measured)
+SUITE = "hpke-v1:MLKEM768-X25519:HKDF-SHA256:AES-256-GCM"
+
+
+def fill_expired_cases(raw, count: int, files: Path | None = None,  # type: ignore[no-untyped-def]
+                       file_bytes: int = 20_000) -> int:
+    """`count` closed cases past retention, each as full as a handled case:
+    the report and identity ciphertext, two holders (recovery key and the
+    reporter's receipt) with 3 compartment wraps each, the receipt row, 2-6
+    messages, a note, minutes with two versions for one case in five, and one
+    attachment whose encrypted file (`file_bytes` random bytes) is written to
+    `files` (the file store's layout: <first 2 hex>/<file id>). Sizes as
+    measured on cases made by the real code. Returns the number of files."""
     closed = datetime(2012, 6, 1)
     rng = random.Random(7)
+    made_files = 0
 
     def cases():  # type: ignore[no-untyped-def]
         for i in range(1, count + 1):
@@ -116,20 +137,69 @@ def fill_expired_cases(raw, count: int) -> None:  # type: ignore[no-untyped-def]
                    "rijk-2024", rng.choice(["anonymous", "confidential", "open"]), "web",
                    "closed", closed - timedelta(days=90), closed - timedelta(days=83),
                    closed - timedelta(days=86), closed, closed, rng.choice(OUTCOMES), False, 1,
-                   secrets.token_bytes(200))
+                   rng.randbytes(rng.randint(400, 4000)), rng.randbytes(86))
 
     copy_rows(raw, "case_file", [
         "id", "number", "unit_id", "track", "category", "subcategory", "typology_version",
         "channel", "intake_channel", "state", "received_at", "acknowledge_due_at",
         "acknowledged_at", "feedback_due_at", "closed_at", "outcome", "legal_hold", "version",
-        "report_ciphertext"], cases())
-    copy_rows(raw, "key_wrap", ["case_id", "recipient", "suite_id", "key_fingerprint",
-                                "wrapped_key", "granted_at"],
-              ((i, "recovery", "bench", "0" * 64, secrets.token_bytes(1168), closed)
-               for i in range(1, count + 1)))
+        "report_ciphertext", "identity_ciphertext"], cases())
+    # Holder 2i-1: the recovery key; 2i: the reporter's receipt.
+    copy_rows(raw, "key_wrap", ["id", "case_id", "recipient", "suite_id", "key_fingerprint",
+                                "granted_at"],
+              ((2 * i - 2 + n, i, recipient, SUITE, rng.randbytes(32).hex(), closed)
+               for i in range(1, count + 1) for n, recipient in ((1, "recovery"),
+                                                                 (2, "reporter"))))
+    copy_rows(raw, "compartment_wrap", ["key_wrap_id", "case_id", "compartment", "generation",
+                                        "wrapped_key", "created_at", "seal_day"],
+              ((2 * i - 2 + n, i, compartment, 1, rng.randbytes(WRAP_BYTES), closed,
+                closed.date()) for i in range(1, count + 1) for n in (1, 2)
+               for compartment in ("report", "conversation", "casefile")))
+    copy_rows(raw, "receipt", ["case_id", "locator", "salt", "kdf_params", "verifier",
+                               "created_at", "handed_over", "public_key",
+                               "private_key_ciphertext", "seal_day"],
+              ((i, rng.randbytes(4).hex(), rng.randbytes(16), "[2, 19456, 1]",
+                rng.randbytes(32), closed, False, rng.randbytes(1216), rng.randbytes(153),
+                closed.date()) for i in range(1, count + 1)))
+    copy_rows(raw, "message", ["case_id", "author_kind", "created_at", "body_ciphertext"],
+              ((i, "reporter" if m % 2 == 0 else "staff", closed - timedelta(days=80 - m),
+                rng.randbytes(rng.randint(100, 800)))
+               for i in range(1, count + 1) for m in range(rng.randint(2, 6))))
+    copy_rows(raw, "case_note", ["case_id", "visibility", "created_at", "body_ciphertext",
+                                 "compartment"],
+              ((i, "internal", closed - timedelta(days=60), rng.randbytes(rng.randint(200, 600)),
+                "casefile") for i in range(1, count + 1)))
+    minutes = [i for i in range(1, count + 1) if i % 5 == 0]
+    copy_rows(raw, "meeting_minutes", ["id", "case_id", "meeting_on", "status",
+                                       "current_version", "created_at"],
+              ((n, i, (closed - timedelta(days=50)).date(), "approved", 2, closed)
+               for n, i in enumerate(minutes, start=1)))
+    copy_rows(raw, "minutes_version", ["minutes_id", "case_id", "version", "created_at",
+                                       "body_ciphertext"],
+              ((n, i, v, closed, rng.randbytes(rng.randint(1000, 3000)))
+               for n, i in enumerate(minutes, start=1) for v in (1, 2)))
+
+    def attachments():  # type: ignore[no-untyped-def]
+        nonlocal made_files
+        for i in range(1, count + 1):
+            file_id = rng.randbytes(16).hex()
+            if files is not None:
+                folder = files / file_id[:2]
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / file_id).write_bytes(rng.randbytes(file_bytes))
+                made_files += 1
+            yield (i, file_id, rng.randbytes(108), rng.randbytes(65), "reporter", closed,
+                   "report")
+
+    copy_rows(raw, "attachment", ["case_id", "file_id", "meta_ciphertext",
+                                  "file_key_ciphertext", "uploaded_by_kind", "created_at",
+                                  "compartment"], attachments())
     with raw.cursor() as cursor:
         cursor.execute("SELECT setval('case_file_id_seq', %s)", (count,))
+        cursor.execute("SELECT setval('key_wrap_id_seq', %s)", (2 * count,))
+        cursor.execute("SELECT setval('meeting_minutes_id_seq', %s)", (max(len(minutes), 1),))
     raw.commit()
+    return made_files
 
 
 def fill_tallies(raw, count: int) -> None:  # type: ignore[no-untyped-def]
@@ -295,7 +365,8 @@ def build_sweep_template(folder: Path, expired: int) -> None:
     seed(app)
     dispose(app)
     with psycopg.connect(psycopg_url(database_url(SWEEP_TEMPLATE))) as raw:
-        fill_expired_cases(raw, expired)
+        made = fill_expired_cases(raw, expired, files=folder / TEMPLATE_FILES)
+    log(f"sweep template: {expired:,} full cases, {made:,} attachment files")
     vacuum_analyze(SWEEP_TEMPLATE)
 
 
@@ -307,6 +378,10 @@ def sweep_once(folder: Path, expired: int) -> tuple[float, float]:
     drop_database(SWEEP_DB)
     admin_execute(f'CREATE DATABASE "{SWEEP_DB}" TEMPLATE "{SWEEP_TEMPLATE}" '
                   "STRATEGY FILE_COPY")
+    # The file store as the template left it: real copies (not links), so
+    # the sweep's deletions free the files' blocks as in production.
+    shutil.rmtree(folder / "storage", ignore_errors=True)
+    shutil.copytree(folder / TEMPLATE_FILES, folder / "storage")
     app = make_app(SWEEP_DB, folder)
     rt = app.extensions["meldpunt.runtime"]
     try:
@@ -319,6 +394,8 @@ def sweep_once(folder: Path, expired: int) -> tuple[float, float]:
                 elapsed = time.perf_counter() - started
             assert len(report.deleted) == expired, len(report.deleted)
             assert db.session.query(CaseTally).count() == expired
+            left = sum(1 for path in (folder / "storage").rglob("*") if path.is_file())
+            assert left == 0, f"{left} attachment files left after the sweep"
             db.session.rollback()
     finally:
         dispose(app)
@@ -429,8 +506,11 @@ def run(folder: Path, sizes: dict[str, int], repeats: int,
     notes = (
         f"{'Full' if sizes == FULL else 'Custom/quick'} sizes. {audit_note}{sweep_note}"
         f"Sweep: {len(sweep_times)} repeat(s), each on a fresh copy (CREATE DATABASE TEMPLATE) "
-        "of a database with only the expired cases and their key wraps (no audit or tally "
-        "history); RSS = VmRSS sampled every 20 ms minus VmRSS before (the process has "
+        "of a database with the expired cases only (no audit or tally history), each case "
+        "full: report and identity ciphertext, 2 holders with 3 compartment wraps each, the "
+        "receipt, 2-6 messages, a note, minutes (1 case in 5) and one attachment whose "
+        "20 kB file is in the file store (copied afresh before each repeat; the sweep must "
+        "leave none); RSS = VmRSS sampled every 20 ms minus VmRSS before (the process has "
         "filled and freed data before, so this is growth beyond what it already held). "
         "Statistics: one "
         "warm-up run not counted; tallies in random order of receipt (worst case for "
