@@ -1,7 +1,7 @@
 """the tallies of hearings held and notices deferred
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-01 06:00:00
 
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0026"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
