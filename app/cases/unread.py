@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.models import Case, CaseSeen, ReporterEvent, User
@@ -32,10 +33,20 @@ def mark_seen(session: Session, user: User, case: Case) -> None:
     caller's transaction; commits nothing)."""
     newest = newest_event(session, case)
     row = session.get(CaseSeen, (user.id, case.id))
-    if row is None:
-        session.add(CaseSeen(user_id=user.id, case_id=case.id, seen_event_id=newest))
-    elif row.seen_event_id < newest:
-        row.seen_event_id = newest
+    if row is not None:
+        if row.seen_event_id < newest:
+            row.seen_event_id = newest
+        return
+    # Two requests of the holder can open the case at once (two tabs): the
+    # other's row may appear after the look above. One statement, that
+    # inserts or moves the mark forward, never back, on both databases.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    session.execute(
+        insert(CaseSeen).values(user_id=user.id, case_id=case.id, seen_event_id=newest)
+        .on_conflict_do_update(index_elements=["user_id", "case_id"],
+                               set_={"seen_event_id": newest},
+                               where=CaseSeen.seen_event_id < newest))
 
 
 def unread_kinds(session: Session, user: User,

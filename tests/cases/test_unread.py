@@ -5,8 +5,11 @@ only."""
 
 from __future__ import annotations
 
+from sqlalchemy import insert, select
+
 from app.cases import mailbox, queues, unread
 from app.cases.workflow import perform
+from app.models import CaseSeen
 from app.vocabulary import ReporterEventKind
 from tests.cases.conftest import key_of
 from tests.conftest import sign_in
@@ -129,3 +132,25 @@ def test_no_mark_once_the_case_is_no_longer_the_holders_to_act_on(
             outcome="advice_given")
     [row] = [r for r in queues.queue(session, other.user).rows if r.case.id == closed.id]
     assert row.unread == ()
+
+
+def test_two_requests_opening_a_case_at_once_both_mark_it_seen(
+        session, rt, make_staff, new_case, monkeypatch):
+    """The first opening of a case in two tabs at once: the other request's
+    row appears after this one looked for it. Before, the second insert hit
+    the primary key and the holder got the 'database unavailable' page."""
+    case, opened, first, _second = _with_two_ics(session, rt, make_staff, new_case)
+    mailbox.send_message(session, rt, opened, "Ik heb nog iets gevonden.")
+    newest = unread.newest_event(session, case)
+    # The other request wrote its row first (it saw an older event)...
+    session.execute(insert(CaseSeen).values(user_id=first.user.id, case_id=case.id,
+                                            seen_event_id=newest - 1))
+    # ...after this request looked and found none.
+    monkeypatch.setattr(session, "get", lambda *args, **kwargs: None)
+    unread.mark_seen(session, first.user, case)
+    session.flush()
+    monkeypatch.undo()
+    seen = session.scalar(select(CaseSeen.seen_event_id).where(
+        CaseSeen.user_id == first.user.id, CaseSeen.case_id == case.id))
+    assert seen == newest
+    assert _row(session, first.user, case).unread == ()
