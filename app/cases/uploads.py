@@ -28,8 +28,8 @@ header (PictureLimits, from the settings): a JPEG larger than the per-picture
 budget is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling; the full
 picture is never in memory), a larger PNG is refused; the pictures of one
 request together may decode at most the request's budget; and a worker process
-cleans at most `image_workers` pictures at a time (the others wait for a
-slot). Peak memory per picture: about twice its decoded size (the decoded
+cleans at most `image_workers` pictures and documents at a time (the others
+wait for a slot; the PDF cleaner holds the whole document in memory). Peak memory per picture: about twice its decoded size (the decoded
 picture and the clean copy that is encoded), whatever the file.
 
 A report or mailbox action that keeps the files attaches them in its own
@@ -393,8 +393,13 @@ def _clean_image(part: PendingPart, extension: str) -> PendingFile:
 def _clean_document(part: PendingPart, extension: str) -> frozenset[str]:
     """Decrypt the pending original into the document cleaner, encrypt the
     cleaned copy into a new pending file (fresh key and id), delete the
-    original. Returns what was removed."""
+    original. Returns what was removed. Takes one of the worker's cleaning
+    slots, as a picture does: the PDF cleaner (qpdf) holds the whole
+    document, several times its size, in memory."""
     assert part.file is not None
+    slots = part._request.picture_limits().slots
+    if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
+        raise UploadRefused("busy", part.filename)
     clean = PendingFile(part._request.file_store())
     try:
         with part.file.reader() as plain:
@@ -407,6 +412,8 @@ def _clean_document(part: PendingPart, extension: str) -> frozenset[str]:
     except BaseException:
         clean.discard()
         raise
+    finally:
+        slots.release()
     part.file.discard()
     part.file = clean
     return removed

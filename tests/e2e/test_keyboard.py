@@ -94,3 +94,23 @@ def test_report_form_by_keyboard_only(server, browser, contexts, a11y, shot):
         page.keyboard.press("Enter")
     assert page.locator("p.receipt").count() == 1, page.content()[:1500]
     look(page, a11y, shot, "receipt by keyboard")
+
+
+def test_enter_in_a_field_of_the_report_form_goes_on_to_the_review(server, browser, contexts):
+    """Enter in a text field sends the form with its default button: the
+    first submit button of the form. The page's hidden default "next"
+    (reporting/_keep_typing.html) must stay first, before the folded "add
+    another person" button of the people rows and the language button."""
+    page = new_page(browser, contexts, js=False)
+    page.goto(server.url + "/melden")
+    page.check("input[name=track][value=advice]")
+    page.select_option("#unit", label="Kerndepartement")
+    page.check("input[name=category][value=ongewenste_omgangsvormen]")
+    page.check("input[name=subcategory][value=pesten]")
+    page.check("input[name=identity][value=anonymous]")
+    page.fill("#what", "Mijn teamleider scheldt mij uit.")
+    page.fill("#when", "sinds september")
+    with page.expect_navigation():
+        page.press("#when", "Enter")
+    assert page.locator("button[name=step][value=send]").count() == 1, page.content()[:1500]
+    assert page.locator("fieldset.person-row").count() == 0

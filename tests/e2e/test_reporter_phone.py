@@ -37,7 +37,7 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     # The report form, preset to the advice route.
     assert page.is_checked("input[name=track][value=advice]")
     look(page, a11y, shot, "report form")
-    page.click("main form button[type=submit]")  # nothing filled in yet
+    page.click("main form .actions button[type=submit]")  # nothing filled in yet
     page.wait_for_load_state()
     assert page.locator(".flash.error[role=alert] a[href='#what']").count() == 1
     assert "what-error" in (page.get_attribute("#what", "aria-describedby") or "")
@@ -48,7 +48,7 @@ def test_reporter_on_a_phone_without_javascript(server, browser, contexts, a11y,
     page.fill("#what", "Mijn teamleider scheldt mij al weken uit in het werkoverleg.")
     page.fill("#when", "sinds september")
     page.check("input[name=identity][value=anonymous]")
-    page.click("main form button[type=submit]")
+    page.click("main form .actions button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#attachments").count() == 1, page.content()[:1500]
     look(page, a11y, shot, "review")

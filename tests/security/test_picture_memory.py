@@ -136,3 +136,55 @@ def test_a_48_megapixel_photo_is_decoded_at_a_quarter_of_its_pixels(tmp_path):
     assert result["refused"] is None and len(result["sizes"]) == 1
     # 4000 x 3000 decoded (12 Mpx, 1 byte a pixel in grey): far below 48 Mpx.
     assert result["growth"] < PICTURE_BOUND, f"{result['growth'] / MB:.0f} MB"
+
+
+def test_a_document_is_cleaned_only_in_one_of_the_workers_slots(tmp_path, monkeypatch):
+    """A PDF is opened whole by the cleaner (pikepdf/qpdf: about 5 times its
+    size in memory), so documents share the worker's cleaning slots with
+    pictures: while every slot is taken, a PDF waits and is then refused as
+    busy - the worker never cleans more than `image_workers` files at once."""
+    import threading
+
+    import pikepdf
+
+    from app.cases import uploads
+    from app.storage import LocalFileStore
+
+    pdf = io.BytesIO()
+    with pikepdf.new() as document:
+        document.add_blank_page()
+        document.save(pdf)
+    slots = threading.BoundedSemaphore(1)
+
+    class Owner:
+        upload_bytes = 0
+        upload_overflow = False
+        upload_too_many = False
+        picture_pixels = 0
+        upload_budget_bytes = 10**9
+        store = LocalFileStore(tmp_path / "store")
+
+        def overflow(self) -> None:
+            raise AssertionError("over budget")
+
+        def file_store(self) -> LocalFileStore:
+            return self.store
+
+        def picture_limits(self) -> uploads.PictureLimits:
+            return uploads.PictureLimits.of(1, 1, slots)
+
+    def part() -> uploads.PendingPart:
+        pending = uploads.PendingPart(Owner(), "brief.pdf")  # type: ignore[arg-type]
+        pending.write(pdf.getvalue())
+        pending.seek(0)
+        return pending
+
+    monkeypatch.setattr(uploads, "SLOT_WAIT_SECONDS", 0.2)
+    assert slots.acquire()  # another request is cleaning
+    with pytest.raises(uploads.UploadRefused) as refused:
+        uploads.check_parts([part()])
+    assert refused.value.reason == "busy"
+    slots.release()
+    [clean] = uploads.check_parts([part()])
+    with clean.pending.reader() as plain:
+        assert plain.read(5) == b"%PDF-"
