@@ -29,8 +29,9 @@ budget is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling; the full
 picture is never in memory), a larger PNG is refused; the pictures of one
 request together may decode at most the request's budget; and a worker process
 cleans at most `image_workers` pictures and documents at a time (the others
-wait for a slot; the PDF cleaner holds the whole document in memory). Peak memory per picture: about twice its decoded size (the decoded
-picture and the clean copy that is encoded), whatever the file.
+wait for a slot; the PDF cleaner holds the whole document in memory). Peak
+memory per picture: about twice its decoded size (the decoded picture and the
+clean copy that is encoded), whatever the file.
 
 A report or mailbox action that keeps the files attaches them in its own
 transaction (content.attach_pending). Whatever is not attached - refused,
