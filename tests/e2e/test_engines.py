@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import AVAILABLE, SKIP_REASON, VNU_SKIP
+from tests.e2e.conftest import AVAILABLE, IN_CI, SKIP_REASON, VNU_SKIP, skip_unless_ci
 
 if not AVAILABLE:
+    if IN_CI:
+        pytest.fail(f"CI must run this: {SKIP_REASON}", pytrace=False)
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from tests.e2e.conftest import A11y, NuBatch, vnu_command  # noqa: E402
@@ -76,7 +78,7 @@ def test_axe_and_html_codesniffer_report_the_planted_faults(browser, bad_page, t
 def test_the_nu_checker_reports_the_planted_faults_in_the_served_html(browser, bad_page,
                                                                       tmp_path: Path):
     if vnu_command() is None:
-        pytest.skip(VNU_SKIP)
+        skip_unless_ci(VNU_SKIP)
     batch = NuBatch(tmp_path)
     checker = A11y(browser, batch)
     try:
@@ -97,7 +99,7 @@ def test_the_nu_checker_reads_what_the_server_sent_not_the_dom(browser, contexts
     """A fault a script adds after loading is axe's and HTML_CodeSniffer's to
     find; the Nu checker judges the HTML as served, which here is clean."""
     if vnu_command() is None:
-        pytest.skip(VNU_SKIP)
+        skip_unless_ci(VNU_SKIP)
     page = planted(browser, contexts, CLEAN_PAGE)
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend',"
                   " '<p id=\"main\">twice</p>')")
