@@ -32,39 +32,14 @@ PICTURE_BOUND = int(2.5 * 4 * Settings.image_max_megapixels * 1_000_000)
 HOSTILE_BOUND = 64 * MB
 
 SCRIPT = textwrap.dedent("""
-    import json, resource, sys, threading
+    import json, resource, sys
     from pathlib import Path
 
     from app.cases.uploads import PendingPart, UploadRefused, check_parts
-    from app.config import Settings
-    from app.storage import LocalFileStore
+    from tests.upload_owner import UploadOwner
 
     folder = Path(sys.argv[1])
-    settings = Settings()
-
-    class Owner:
-        upload_bytes = 0
-        upload_overflow = False
-        upload_too_many = False
-        picture_pixels = 0
-        upload_budget_bytes = 10**9
-
-        def __init__(self):
-            self.store = LocalFileStore(folder / "store")
-            self.slots = threading.BoundedSemaphore(settings.image_workers)
-
-        def overflow(self):
-            raise AssertionError("over budget")
-
-        def file_store(self):
-            return self.store
-
-        def picture_limits(self):
-            from app.cases.uploads import PictureLimits
-            return PictureLimits.of(settings.image_max_megapixels,
-                                    settings.image_request_megapixels, self.slots)
-
-    owner = Owner()
+    owner = UploadOwner(folder)
     parts = []
     for path in sorted((folder / "in").iterdir()):
         part = PendingPart(owner, path.name)
@@ -148,7 +123,7 @@ def test_a_document_is_cleaned_only_in_one_of_the_workers_slots(tmp_path, monkey
     import pikepdf
 
     from app.cases import uploads
-    from app.storage import LocalFileStore
+    from tests.upload_owner import UploadOwner
 
     pdf = io.BytesIO()
     with pikepdf.new() as document:
@@ -156,25 +131,8 @@ def test_a_document_is_cleaned_only_in_one_of_the_workers_slots(tmp_path, monkey
         document.save(pdf)
     slots = threading.BoundedSemaphore(1)
 
-    class Owner:
-        upload_bytes = 0
-        upload_overflow = False
-        upload_too_many = False
-        picture_pixels = 0
-        upload_budget_bytes = 10**9
-        store = LocalFileStore(tmp_path / "store")
-
-        def overflow(self) -> None:
-            raise AssertionError("over budget")
-
-        def file_store(self) -> LocalFileStore:
-            return self.store
-
-        def picture_limits(self) -> uploads.PictureLimits:
-            return uploads.PictureLimits.of(1, 1, slots)
-
     def part() -> uploads.PendingPart:
-        pending = uploads.PendingPart(Owner(), "brief.pdf")  # type: ignore[arg-type]
+        pending = uploads.PendingPart(UploadOwner(tmp_path, slots), "brief.pdf")
         pending.write(pdf.getvalue())
         pending.seek(0)
         return pending
