@@ -46,11 +46,14 @@ def restrictions(session: Session, case: Case) -> list[tuple[CaseRestriction, Us
 
 
 def _restrict(session: Session, rt: Runtime, case: Case, actor: User | None, target: User,
-              kind: str, keys: CaseKeys | None = None) -> CaseRestriction:
-    """`actor` None: the system, for a person the reporter named."""
+              kind: str, keys: CaseKeys | None = None,
+              would_hold: bool = False) -> CaseRestriction:
+    """`actor` None: the system, for a person the reporter named.
+    `would_hold`: they were left out of a new case's first holders because
+    of it (lifting the restriction then gives them the case as well)."""
     if is_restricted(session, case, target):
         raise ConflictError("already_restricted")
-    had_wrap = custody.holds(session, case, target)
+    had_wrap = custody.holds(session, case, target) or would_hold
     # Their wraps go and what they held moves to a new generation: nothing
     # written from now on opens with their keys.
     custody.remove_holders(session, rt, case, session.scalars(
@@ -67,11 +70,13 @@ def _restrict(session: Session, rt: Runtime, case: Case, actor: User | None, tar
 
 
 def exclude_named(session: Session, rt: Runtime, case: Case, target: User,
-                  keys: CaseKeys) -> CaseRestriction:
+                  keys: CaseKeys, *, would_hold: bool = False) -> CaseRestriction:
     """The system excludes a member of staff the reporter named in the
     form, in the new case's transaction (app/cases/persons.py); never commits.
-    `keys` gets the new generations."""
-    return _restrict(session, rt, case, None, target, "excluded", keys)
+    They were given no wrap (`would_hold`: they would have been a first
+    holder); should they hold one, it goes and `keys` gets the new
+    generations."""
+    return _restrict(session, rt, case, None, target, "excluded", keys, would_hold)
 
 
 def recuse(session: Session, rt: Runtime, case: Case, actor: User) -> CaseRestriction:

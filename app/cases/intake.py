@@ -5,8 +5,11 @@ first holders are chosen by track: a formal report goes to the intake
 officers (without the identity), a request for a vertrouwenspersoon goes
 straight to the VP the reporter chose, or else to the VPs who serve the unit
 (intake sees its metadata only), a
-report staff registered goes to whoever registered it. The recovery key
-holds everything; the reporter holds report, identity and conversation
+report staff registered goes to whoever registered it. A member of staff
+whose name is one the reporter gives in the form is left out before any
+wrap is made (app/cases/persons.py `staff_named`), so no key of the case is
+ever written for them, not even in a row version rolled over later. The
+recovery key holds everything; the reporter holds report, identity and conversation
 through a key pair of their own whose private half is sealed under a key
 derived from the receipt code.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -34,7 +37,7 @@ from app.cases.content import (
     store_attachment,
 )
 from app.cases.deadlines import acknowledge_due, feedback_due
-from app.cases.persons import PersonDetails, add_reported_persons
+from app.cases.persons import PersonDetails, add_reported_persons, staff_named
 from app.crypto.compartments import CaseKeys
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params
@@ -255,18 +258,29 @@ def _endorsed(session: Session, rt: Runtime, case: Case, users: list[User],
 
 
 def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
-                   registered_by: User | None, report: dict) -> None:
-    """Who holds a new case (see the module's docstring): only endorsed keys."""
+                   registered_by: User | None, report: dict,
+                   named: Collection[int] = ()) -> set[int]:
+    """Who holds a new case (see the module's docstring): only endorsed keys,
+    and never a member of staff the reporter named (`named`: user ids) — no
+    wrap is made for them at all. Returns the ids of the named who would
+    otherwise have held it (lifting their exclusion as namesakes gives it)."""
+    withheld: set[int] = set()
+
+    def unnamed(users: list[User]) -> list[User]:
+        withheld.update(user.id for user in users if user.id in named)
+        return [user for user in users if user.id not in named]
+
     if registered_by is not None and registered_by.has_role(Role.VP) and not (
             registered_by.has_role(Role.INTAKE)):
         # Heard by the VP: theirs alone.
-        custody.wrap_for_user(session, rt, case, keys, registered_by, granted_by=registered_by,
-                              role=Role.VP, log=False)
+        for counsellor in unnamed([registered_by]):
+            custody.wrap_for_user(session, rt, case, keys, counsellor, granted_by=registered_by,
+                                  role=Role.VP, log=False)
     elif (registered_by is None and case.track == Track.ADVICE
-          and (pool := _endorsed(session, rt, case, _only(_chosen_counsellor(session, report)),
-                                 Role.VP)
-               or _endorsed(session, rt, case, counsellor_pool(session, case.unit_id),
-                            Role.VP))):
+          and (pool := unnamed(_endorsed(session, rt, case,
+                                         _only(_chosen_counsellor(session, report)), Role.VP))
+               or unnamed(_endorsed(session, rt, case, counsellor_pool(session, case.unit_id),
+                                    Role.VP)))):
         for counsellor in pool:
             custody.wrap_for_user(session, rt, case, keys, counsellor, role=Role.VP, log=False)
     else:
@@ -274,10 +288,11 @@ def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
         if registered_by is not None and registered_by.may_hold_cases and (
                 registered_by not in officers):
             officers.append(registered_by)
-        for officer in officers:
+        for officer in unnamed(officers):
             custody.wrap_for_user(session, rt, case, keys, officer, role=Role.INTAKE,
                                   granted_by=registered_by, log=False)
     custody.wrap_for_recovery(session, rt, case, keys, rt.keyring.recovery_public)
+    return withheld
 
 
 @contextmanager
@@ -333,12 +348,14 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
             session, rt, case, key, upload,
             uploaded_by_kind="staff" if registered_by else "reporter",
             uploaded_by=registered_by))
-    _first_holders(session, rt, case, key, registered_by, new.report)
+    # The people the reporter names are matched against staff first: a named
+    # member of staff gets no wrap, so no key of the case is ever written
+    # for them (not even in a row version that an exclusion rolls over).
+    named = {user.id for user in staff_named(session, rt, new.persons)}
+    withheld = _first_holders(session, rt, case, key, registered_by, new.report, named)
     code = (attach_receipt(session, rt, case, key, handed_over=registered_by is not None)
             if with_receipt else None)
-    # Once every holder holds the case: a named member of staff is excluded
-    # (their wraps go) before it is ever committed.
-    add_reported_persons(session, rt, case, key, new.persons)
+    add_reported_persons(session, rt, case, key, new.persons, withheld=withheld)
     rt.audit.record(
         session,
         actor=f"user:{registered_by.id}" if registered_by else "reporter",

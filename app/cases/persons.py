@@ -25,7 +25,7 @@ lifting the exclusion with a reason), and is never routed the case later.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -236,12 +236,26 @@ def _index(session: Session, rt: Runtime, case: Case, row: PersonConcerned,
     return digest
 
 
+def _handlers(session: Session) -> list[User]:
+    return list(session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(sorted(HANDLER_ROLES)))
+        .order_by(User.id)).unique().all())
+
+
 def named_staff(session: Session, rt: Runtime, digest: bytes) -> list[User]:
     """Members of staff who may handle cases and whose name is this digest's."""
-    handlers = session.scalars(
-        select(User).join(UserRole).where(UserRole.role.in_(sorted(HANDLER_ROLES)))
-        .order_by(User.id)).unique().all()
-    return [user for user in handlers if digest_of(rt, user.display_name) == digest]
+    return [user for user in _handlers(session) if digest_of(rt, user.display_name) == digest]
+
+
+def staff_named(session: Session, rt: Runtime,
+                people: Sequence[PersonDetails]) -> list[User]:
+    """Members of staff whose name is one of these people's (cleaned as
+    `_record` indexes it). Asked before a new case's first holders are
+    chosen, so that none of them is given a wrap (app/cases/intake.py)."""
+    digests = {digest_of(rt, _clean(person.name, MAX_NAME)) for person in people} - {None}
+    if not digests:
+        return []
+    return [user for user in _handlers(session) if digest_of(rt, user.display_name) in digests]
 
 
 def is_named(session: Session, rt: Runtime, case: Case, user: User) -> bool:
@@ -345,13 +359,16 @@ def add_person(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: 
 
 
 def add_reported_persons(session: Session, rt: Runtime, case: Case, key: CaseKeys,
-                         people: Sequence[PersonDetails]) -> list[PersonConcerned]:
+                         people: Sequence[PersonDetails], *,
+                         withheld: Collection[int] = ()) -> list[PersonConcerned]:
     """The people the reporter named in the report form, recorded in the new
-    case's transaction (app/cases/intake.py, once its first holders hold it)
-    as a handler records them: sealed in `casefile` (marked as named by the
-    reporter), indexed, and every member of staff a name matches excluded at
-    once — their wraps go before the case is ever committed. Never commits;
-    a bad row raises PersonError before anything is added."""
+    case's transaction (app/cases/intake.py) as a handler records them:
+    sealed in `casefile` (marked as named by the reporter), indexed, and
+    every member of staff a name matches excluded. The first holders were
+    chosen without them (`staff_named`), so they hold nothing and nothing
+    is re-keyed; `withheld`: the ids of those who would otherwise have held
+    the case (their restriction gives it when lifted for a namesake).
+    Never commits; a bad row raises PersonError before anything is added."""
     cleaned = [clean_details(person) for person in people]
     if len(cleaned) > MAX_REPORTED:
         raise PersonError("too_many")
@@ -364,8 +381,6 @@ def add_reported_persons(session: Session, rt: Runtime, case: Case, key: CaseKey
         rows.append(row)
         if digest is not None and digest not in digests:
             digests.append(digest)
-    # Only now (every person sealed under the keys in hand): an exclusion
-    # moves the compartments to a new generation.
     for digest in digests:
         for user in named_staff(session, rt, digest):
             if conflicts.is_restricted(session, case, user):
@@ -373,7 +388,8 @@ def add_reported_persons(session: Session, rt: Runtime, case: Case, key: CaseKey
             rt.audit.record(session, actor="system",
                             action=AuditAction.PERSON_EXCLUDED_AS_NAMED,
                             object_type="case", object_id=case.number)
-            conflicts.exclude_named(session, rt, case, user, key)
+            conflicts.exclude_named(session, rt, case, user, key,
+                                    would_hold=user.id in withheld)
     return rows
 
 

@@ -9,12 +9,19 @@ from __future__ import annotations
 import html as html_lib
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from app.cases import custody
+from app.cases import conflicts, custody
 from app.cases.persons import read_persons
 from app.crypto.keys import unlock_private_key
-from app.models import AuditEntry, Case, CaseRestriction, KeyWrap, PersonConcerned
+from app.models import (
+    AuditEntry,
+    Case,
+    CaseRestriction,
+    CompartmentWrap,
+    KeyWrap,
+    PersonConcerned,
+)
 from app.vocabulary import PersonRole
 from tests.conftest import PASSWORD, IsolatedClient, csrf_from, sign_in
 from tests.reporting.conftest import receipt_code, report_fields, review, send
@@ -113,6 +120,52 @@ def test_two_people_named_by_an_anonymous_reporter_reach_the_intake_officer_and_
     signal = "This person is concerned in 1 other case."
     for number in (first.number, second.number):
         assert signal in _text(officer.get(f"/medewerkers/zaken/{number}/betrokkenen"))
+
+
+def test_no_wrap_is_ever_written_for_a_named_handler_and_lifting_for_a_namesake_gives_it(
+        app, client, session, rt, units, make_staff):
+    """An insider with the database and keys/ reads every row version still
+    in PostgreSQL's heap, the WAL or a backup. Had the named intake officer
+    been wrapped first and excluded after (in the same transaction), their
+    wrap would sit there as a dead row version until vacuum. So no wrap row
+    may be inserted for them at all, and no re-key is then needed."""
+    officer = make_staff("intake")
+    named = make_staff("intake")
+    inserted: list[int | None] = []
+
+    def spy(mapper, connection, target):  # type: ignore[no-untyped-def]
+        inserted.append(target.user_id)
+
+    event.listen(KeyWrap, "after_insert", spy)
+    try:
+        sent = send(client, report_fields(units, **_people(
+            ("Test Intake 2", "", "", "accused"))))
+    finally:
+        event.remove(KeyWrap, "after_insert", spy)
+    assert receipt_code(sent)
+    [case] = _cases(session)
+    assert officer.user.id in inserted and named.user.id not in inserted
+    # Nothing was re-keyed away from them: every compartment key is still
+    # the first generation.
+    generations = set(session.scalars(
+        select(CompartmentWrap.generation).where(CompartmentWrap.case_id == case.id)))
+    assert generations == {1}
+    restriction = session.scalar(select(CaseRestriction).where(
+        CaseRestriction.case_id == case.id, CaseRestriction.user_id == named.user.id))
+    assert restriction is not None and restriction.kind == "excluded"
+    assert restriction.had_wrap  # they would have been a first holder
+
+    # A namesake: the officer lifts the exclusion with a reason, and the
+    # named colleague then holds the case as a first holder would have.
+    private = unlock_private_key(officer.user.private_key_protected, PASSWORD)
+    key = custody.open_case_key(session, case, officer.user, private)
+    conflicts.lift(session, rt, case, key, officer.user, restriction,
+                   "Een andere collega met dezelfde naam.")
+    session.expire_all()
+    theirs = custody.open_case_key(session, case, named.user,
+                                   unlock_private_key(named.user.private_key_protected,
+                                                      PASSWORD))
+    assert theirs.has("report")
 
 
 def test_a_person_row_without_a_name_is_refused_with_a_clear_message_and_keeps_what_was_typed(
