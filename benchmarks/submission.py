@@ -9,8 +9,13 @@ GET /melden (CSRF token), POST the review step, POST the send step with a
 1 MiB PDF attachment; the receipt page must show a receipt code. 20 client
 threads submit at once; the server reports (Server-Timing, benchmark-only
 WSGI wrapper) how long the send request took and how much of that was
-Argon2id. The target: everything except Argon2id ≤ 30 ms at p50. After each
-repeat, the raw Argon2id ceiling of the same minutes: receipt-code
+Argon2id. The targets (issue #26): everything except Argon2id p50 ≤ 25 ms
+for a text report and ≤ 40 ms with the 1 MiB PDF, one client at a time.
+While the 20 reporters submit back to back, staff work: one integrity
+coordinator loads the queue and the start page again and again, and other
+coordinators sign in (password step, then the code step: production
+Argon2id), each account once (a code is accepted once); their p95 must stay
+≤ 500 ms. After each repeat, the raw Argon2id ceiling of the same minutes: receipt-code
 derivations (the one Argon2id run of a submission) on one thread per core,
 for a few seconds, without HTTP or database - submissions/s divided by it is
 how close the server comes to what the key derivation alone allows.
@@ -23,16 +28,29 @@ import os
 import threading
 import time
 
-from benchmarks.datagen import bulk_cases, make_instance, make_staff, pdf_bytes
+from benchmarks.datagen import StaffLogin, bulk_cases, make_instance, make_staff, pdf_bytes
 from benchmarks.results import emit, median, percentile, row, spread
-from benchmarks.serve import Browser, Server, receipt_from, report_fields, unit_id_from_form
+from benchmarks.serve import (
+    Browser,
+    Server,
+    receipt_from,
+    report_fields,
+    staff_sign_in,
+    unit_id_from_form,
+)
 
 DB_NAME = "meldpunt_bench_submission"
 CLIENTS = 20
 ATTACHMENT = pdf_bytes(1024 * 1024, seed=1)
+TEXT_TARGET_MS = 25.0
+PDF_TARGET_MS = 40.0
+STAFF_TARGET_MS = 500.0
+SIGN_INS_PER_REPEAT = 8
+STAFF_PAGES = ("/medewerkers/zaken/?tab=all", "/medewerkers/zaken/?tab=overdue",
+               "/medewerkers/")
 
 
-def submit(browser: Browser, n: int) -> dict[str, float]:
+def submit(browser: Browser, n: int, with_pdf: bool = True) -> dict[str, float]:
     """One report through the real pages; timings of the send request."""
     form = browser.get("/melden")
     if form.status != 200:
@@ -45,7 +63,7 @@ def submit(browser: Browser, n: int) -> dict[str, float]:
     sent = browser.post_multipart(
         "/melden", {"csrf_token": review.csrf(), "send_token": review.send_token(), "step": "send",
                     **fields},
-        [("attachments", "verslag.pdf", ATTACHMENT, "application/pdf")])
+        [("attachments", "verslag.pdf", ATTACHMENT, "application/pdf")] if with_pdf else [])
     flow_ms = (time.perf_counter() - start) * 1000 + form.elapsed_ms + review.elapsed_ms
     if sent.status != 200:
         raise AssertionError(f"send step: HTTP {sent.status}")
@@ -81,7 +99,64 @@ def argon2_ceiling(seconds: float = 4.0) -> float:
     return sum(counts) / (time.perf_counter() - start)
 
 
-def run_clients(base_url: str, clients: int, each: int) -> tuple[list[dict], float, list[str]]:
+class StaffAtWork:
+    """Staff during the peak (a context manager around the submitters): one
+    signed-in coordinator loads STAFF_PAGES round after round, another
+    thread signs in `sign_ins` (each a fresh account) one after another.
+    Latencies in ms; failures are counted, not raised."""
+
+    def __init__(self, base_url: str, worker: StaffLogin, sign_ins: list[StaffLogin]) -> None:
+        self.base_url = base_url
+        self.worker = worker
+        self.sign_ins = sign_ins
+        self.pages: list[float] = []
+        self.steps: list[float] = []
+        self.errors: list[str] = []
+        self.done = threading.Event()
+        self.threads = [threading.Thread(target=self._pages), threading.Thread(target=self._sign)]
+
+    def _pages(self) -> None:
+        browser = Browser(self.base_url)
+        try:
+            staff_sign_in(browser, self.worker.email, self.worker.password, self.worker.code())
+            while not self.done.is_set():
+                for path in STAFF_PAGES:
+                    page = browser.get(path)
+                    if page.status != 200:
+                        self.errors.append(f"staff page {path}: HTTP {page.status}")
+                    self.pages.append(page.elapsed_ms)
+                time.sleep(0.2)  # a person reading, not a loop of its own
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            self.errors.append(f"staff pages: {type(exc).__name__}: {exc}")
+        finally:
+            browser.close()
+
+    def _sign(self) -> None:
+        for login in self.sign_ins:
+            if self.done.is_set():
+                return
+            browser = Browser(self.base_url)
+            try:
+                self.steps += staff_sign_in(browser, login.email, login.password, login.code())
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                self.errors.append(f"staff sign-in: {type(exc).__name__}: {exc}")
+            finally:
+                browser.close()
+            time.sleep(0.5)
+
+    def __enter__(self) -> StaffAtWork:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def run_clients(base_url: str, clients: int, each: int, *,
+                with_pdf: bool = True) -> tuple[list[dict], float, list[str]]:
     results: list[dict] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -91,7 +166,7 @@ def run_clients(base_url: str, clients: int, each: int) -> tuple[list[dict], flo
         try:
             for k in range(each):
                 try:
-                    measured = submit(browser, index * 1000 + k)
+                    measured = submit(browser, index * 1000 + k, with_pdf)
                 except Exception as exc:  # noqa: BLE001 - counted and reported
                     with lock:
                         errors.append(f"{type(exc).__name__}: {exc}")
@@ -122,20 +197,34 @@ def main() -> None:
     solo = 3 if args.quick else 10
 
     instance = make_instance(DB_NAME)
+    staff_pages: list[float] = []
+    staff_steps: list[float] = []
     try:
         app = instance.app()
         make_staff(app, ("intake",), 3)  # every new case is wrapped for each of them
+        # Coordinators (no new case is wrapped for them): per repeat one who
+        # works and SIGN_INS_PER_REPEAT who sign in, each account once.
+        coordinators = make_staff(app, ("integriteitscoordinator",),
+                                  repeats * (1 + SIGN_INS_PER_REPEAT), prefix="ic")
         app.extensions["meldpunt.engine"].dispose()
         bulk_cases(instance, 500 if args.quick else 5000)
         with Server(instance) as server:
             # Warm up both workers (imports, template compilation, connections).
             run_clients(server.base_url, 4, 1)
+            run_clients(server.base_url, 4, 1, with_pdf=False)
+            alone_text, _, text_errors = run_clients(server.base_url, 1, solo, with_pdf=False)
             alone, _, solo_errors = run_clients(server.base_url, 1, solo)
             per_repeat: list[dict[str, float]] = []
-            errors: list[str] = list(solo_errors)
+            errors: list[str] = [*text_errors, *solo_errors]
+            accounts = iter(coordinators)
             for _ in range(repeats):
-                results, wall, failed = run_clients(server.base_url, CLIENTS, each)
-                errors += failed
+                worker = next(accounts)
+                signing_in = [next(accounts) for _ in range(SIGN_INS_PER_REPEAT)]
+                with StaffAtWork(server.base_url, worker, signing_in) as staff:
+                    results, wall, failed = run_clients(server.base_url, CLIENTS, each)
+                staff_pages += staff.pages
+                staff_steps += staff.steps
+                errors += failed + staff.errors
                 if not results:
                     continue
                 ceiling = argon2_ceiling()
@@ -151,6 +240,8 @@ def main() -> None:
                     "share": sum(r["argon2"] for r in results)
                     / max(1e-9, sum(r["server"] for r in results)),
                     "n": len(results),
+                    "staff_p95": percentile(staff.pages, 0.95) if staff.pages else 0.0,
+                    "sign_in_p95": percentile(staff.steps, 0.95) if staff.steps else 0.0,
                 })
     finally:
         instance.close()
@@ -181,17 +272,35 @@ def main() -> None:
             row(1, "Argon2id p50 in the send request (20 clients)", m("argon2_p50"), "ms",
                 detail=f"{s('argon2_p50')}; share of server time "
                        f"{m('share'):.0%} ({s('share', '', 2)})"),
-            row(1, "everything except Argon2id, p50 (20 clients)", other, "ms", "≤ 30 ms",
-                other <= 30, f"{s('other_p50')}; server time p50 {m('server_p50'):.0f} ms"),
+            row(1, "everything except Argon2id, p50 (20 clients)", other, "ms",
+                detail=f"{s('other_p50')}; server time p50 {m('server_p50'):.0f} ms; "
+                       "includes waiting for the CPU (clients share the 2 cores)"),
         ]
-    if alone:
-        other_alone = percentile([r["other"] for r in alone], 0.5)
+    if staff_pages:
+        p95 = percentile(staff_pages, 0.95)
+        rows.append(row(1, "staff page p95 during the peak (20 reporters)", p95, "ms",
+                        f"≤ {STAFF_TARGET_MS:.0f} ms", p95 <= STAFF_TARGET_MS,
+                        f"{len(staff_pages)} requests (queue, overdue tab, start page); "
+                        f"p50 {percentile(staff_pages, 0.5):.0f} ms, "
+                        f"max {max(staff_pages):.0f} ms"))
+    if staff_steps:
+        p95 = percentile(staff_steps, 0.95)
+        rows.append(row(1, "staff sign-in step p95 during the peak (20 reporters)", p95, "ms",
+                        f"≤ {STAFF_TARGET_MS:.0f} ms", p95 <= STAFF_TARGET_MS,
+                        f"{len(staff_steps)} steps (password, code) of {len(staff_steps) // 2} "
+                        f"sign-ins; p50 {percentile(staff_steps, 0.5):.0f} ms, "
+                        f"max {max(staff_steps):.0f} ms"))
+    for measured, what, target in ((alone_text, "text report", TEXT_TARGET_MS),
+                                   (alone, "1 MiB PDF", PDF_TARGET_MS)):
+        if not measured:
+            continue
+        other_alone = percentile([r["other"] for r in measured], 0.5)
         rows.append(row(
-            1, "everything except Argon2id, p50 (1 client)", other_alone, "ms", "≤ 30 ms",
-            other_alone <= 30,
-            f"{len(alone)} submissions; Argon2id p50 "
-            f"{percentile([r['argon2'] for r in alone], 0.5):.0f} ms, latency p50 "
-            f"{percentile([r['latency'] for r in alone], 0.5):.0f} ms"))
+            1, f"everything except Argon2id, p50 (1 client, {what})", other_alone, "ms",
+            f"≤ {target:.0f} ms", other_alone <= target,
+            f"{len(measured)} submissions; Argon2id p50 "
+            f"{percentile([r['argon2'] for r in measured], 0.5):.0f} ms, latency p50 "
+            f"{percentile([r['latency'] for r in measured], 0.5):.0f} ms"))
     if errors:
         rows.append(row(1, "failed submissions", len(errors), "count", "0", False,
                         "; ".join(sorted(set(errors)))[:300]))

@@ -19,7 +19,8 @@ row's other columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
@@ -34,6 +35,8 @@ from app.vocabulary import HANDLER_ROLES, AuditAction, Role
 
 ANY_ROLE = "*"
 MAX_CHAIN = 12
+# What `endorsed` verified inside a `remembered` block (in session.info).
+_VERIFIED = "meldpunt.trust.verified"
 
 
 class EndorsementRefused(Invalid, ValueError):
@@ -67,6 +70,25 @@ def own_key_code(private_key: PrivateKey) -> str:
 
 
 # --- verifying ----------------------------------------------------------------
+
+
+@contextmanager
+def remembered(session: Session) -> Iterator[None]:
+    """Within the block, `endorsed` verifies each user, role and key once: a
+    new case asks it for each first holder and again as each is wrapped
+    (app/cases/custody.py wrap_for_user), two queries and a signature check
+    or more each time. Forgotten when the block ends, and whenever an
+    endorsement or a revocation is written in it."""
+    session.info[_VERIFIED] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_VERIFIED, None)
+
+
+def _forget(session: Session) -> None:
+    if _VERIFIED in session.info:
+        session.info[_VERIFIED] = {}
 
 
 def _revocations(session: Session, rt: Runtime, user_id: int) -> list[tuple[str, str, str]]:
@@ -154,8 +176,16 @@ def endorsed(session: Session, rt: Runtime, user: User, role: str) -> bool:
             or role not in HANDLER_ROLES):
         return False
     key_fp = fingerprint(user.public_key)
-    return any(fields.get("key") == key_fp and fields.get("email") == user.email.lower()
-               for fields in _valid_statements(session, rt, user.id, role, frozenset()))
+    email = user.email.lower()
+    verified: dict[tuple[int, str, str, str], bool] | None = session.info.get(_VERIFIED)
+    asked = (user.id, role, key_fp, email)
+    if verified is not None and asked in verified:
+        return verified[asked]
+    found = any(fields.get("key") == key_fp and fields.get("email") == email
+                for fields in _valid_statements(session, rt, user.id, role, frozenset()))
+    if verified is not None:
+        verified[asked] = found
+    return found
 
 
 def endorsed_roles(session: Session, rt: Runtime, user: User) -> frozenset[Role]:
@@ -227,6 +257,7 @@ def _store(session: Session, rt: Runtime, user: User, role: str, key_fp: str,
                          signer_id=signer_user.id if signer_user else None,
                          statement=data, signature=signing.sign(signer, data))
     session.add(row)
+    _forget(session)
     session.flush()
     rt.audit.record(session, actor=actor, action=AuditAction.KEYS_ENDORSED, object_type="user",
                     object_id=user.id, target=f"role:{role}", origin=origin)
@@ -282,6 +313,7 @@ def revoke(session: Session, rt: Runtime, user: User, role: str = ANY_ROLE, *,
     server = signing.signing_key_from_seed(rt.keyring.revocation_seed)
     session.add(KeyRevocation(user_id=user.id, statement=data,
                               signature=signing.sign(server, data)))
+    _forget(session)
     rt.keyring.append_revoked(f"{user.id} {key_fp} {role} {at}")
     rt.audit.record(session, actor=actor, action=AuditAction.KEYS_REVOKED, object_type="user",
                     object_id=user.id, target=f"role:{role}", origin=origin)

@@ -144,10 +144,12 @@ def holding_role(user: User, case: Case) -> Role | None:
 
 
 def _holder(session: Session, case: Case, recipient: str, key_fp: str, user: User | None,
-            granted_by: User | None) -> KeyWrap:
+            granted_by: User | None, *, fresh: bool = False) -> KeyWrap:
     """The holder's row, made if new; a row for an older key of theirs loses
-    its compartment wraps (they were made for a key that is gone)."""
-    wrap = session.scalar(
+    its compartment wraps (they were made for a key that is gone). `fresh`:
+    the case is being made in this transaction and this recipient holds
+    nothing yet (no query)."""
+    wrap = None if fresh else session.scalar(
         select(KeyWrap).where(KeyWrap.case_id == case.id, KeyWrap.recipient == recipient)
     )
     if wrap is None:
@@ -212,7 +214,7 @@ def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, use
                   granted_by: User | None = None, *, role: Role | None = None,
                   compartments: Iterable[str] | None = None,
                   action: AuditAction = AuditAction.CASE_GRANT, actor: str | None = None,
-                  origin: str = "web", log: bool = True) -> KeyWrap:
+                  origin: str = "web", log: bool = True, fresh: bool = False) -> KeyWrap:
     """Make `user` a holder of what they may hold (`may_hold`) of what
     `keys` opens — or only of `compartments`, narrowed the same way — and
     log the grant with its recipient (unless the caller's own entry names
@@ -231,7 +233,7 @@ def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, use
     offered = keys.compartments() if compartments is None else set(compartments)
     allowed = {c for c in offered if may_hold(session, case, user, role, c)}
     holder = _holder(session, case, recipient_for(user), fingerprint(user.public_key), user,
-                     granted_by)
+                     granted_by, fresh=fresh)
     _put_keys(session, rt, case, holder, user.public_key, keys, allowed)
     if log:
         rt.audit.record(session,
@@ -242,9 +244,10 @@ def wrap_for_user(session: Session, rt: Runtime, case: Case, keys: CaseKeys, use
 
 
 def wrap_for_recovery(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
-                      recovery_public: bytes) -> KeyWrap:
+                      recovery_public: bytes, *, fresh: bool = False) -> KeyWrap:
     """The recovery key holds every compartment of every case."""
-    holder = _holder(session, case, RECOVERY, fingerprint(recovery_public), None, None)
+    holder = _holder(session, case, RECOVERY, fingerprint(recovery_public), None, None,
+                     fresh=fresh)
     _put_keys(session, rt, case, holder, recovery_public, keys, keys.compartments())
     return holder
 

@@ -611,8 +611,11 @@ def clean_pdf(source: BinaryIO, target: BinaryIO) -> frozenset[str]:
                         "/Widget", "/Link"):
                     del obj["/T"]  # a comment's author
                     found.add(COMMENTS)
+            # Every stream as it came (not decoded, not compressed again):
+            # the content is not what is cleaned, and deflating an
+            # uncompressed 1 MiB stream took 21 of the 23 ms of the save.
             pdf.save(target, deterministic_id=True, fix_metadata_version=False,
-                     preserve_pdfa=False,
+                     preserve_pdfa=False, compress_streams=False,
                      stream_decode_level=pikepdf.StreamDecodeLevel.none)
     except pikepdf.PasswordError as exc:
         raise DocumentNotCleanable("a password is needed to open it") from exc

@@ -275,14 +275,15 @@ def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
         # Heard by the VP: theirs alone.
         for counsellor in unnamed([registered_by]):
             custody.wrap_for_user(session, rt, case, keys, counsellor, granted_by=registered_by,
-                                  role=Role.VP, log=False)
+                                  role=Role.VP, log=False, fresh=True)
     elif (registered_by is None and case.track == Track.ADVICE
           and (pool := unnamed(_endorsed(session, rt, case,
                                          _only(_chosen_counsellor(session, report)), Role.VP))
                or unnamed(_endorsed(session, rt, case, counsellor_pool(session, case.unit_id),
                                     Role.VP)))):
         for counsellor in pool:
-            custody.wrap_for_user(session, rt, case, keys, counsellor, role=Role.VP, log=False)
+            custody.wrap_for_user(session, rt, case, keys, counsellor, role=Role.VP, log=False,
+                                  fresh=True)
     else:
         officers = _endorsed(session, rt, case, intake_officers(session), Role.INTAKE)
         if registered_by is not None and registered_by.may_hold_cases and (
@@ -290,8 +291,9 @@ def _first_holders(session: Session, rt: Runtime, case: Case, keys: CaseKeys,
             officers.append(registered_by)
         for officer in unnamed(officers):
             custody.wrap_for_user(session, rt, case, keys, officer, role=Role.INTAKE,
-                                  granted_by=registered_by, log=False)
-    custody.wrap_for_recovery(session, rt, case, keys, rt.keyring.recovery_public)
+                                  granted_by=registered_by, log=False, fresh=True)
+    custody.wrap_for_recovery(session, rt, case, keys, rt.keyring.recovery_public,
+                              fresh=True)
     return withheld
 
 
@@ -352,7 +354,12 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     # member of staff gets no wrap, so no key of the case is ever written
     # for them (not even in a row version that an exclusion rolls over).
     named = {user.id for user in staff_named(session, rt, new.persons)}
-    withheld = _first_holders(session, rt, case, key, registered_by, new.report, named)
+    # Each holder's endorsement verified once (trust.remembered), and without
+    # autoflush: the holders' queries (who may hold it, their endorsements)
+    # do not read the wraps made here, and their rows then go to the
+    # database in one batch per table instead of two inserts each.
+    with trust.remembered(session), session.no_autoflush:
+        withheld = _first_holders(session, rt, case, key, registered_by, new.report, named)
     code = (attach_receipt(session, rt, case, key, handed_over=registered_by is not None)
             if with_receipt else None)
     add_reported_persons(session, rt, case, key, new.persons, withheld=withheld)

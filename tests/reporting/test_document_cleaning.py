@@ -219,3 +219,23 @@ def test_files_keep_their_own_names_only_when_the_reporter_unticks(client, app, 
                  content_type="multipart/form-data")
     assert list(_stored(session, rt, intake)) == [
         "bijlage-1.pdf", "bijlage-2.txt", "bijlage-3.pdf", "eigen naam.txt"]
+
+
+def test_a_pdf_keeps_its_page_content_byte_for_byte():
+    """The cleaner removes hidden data, not content: every stream is copied
+    as it came, neither decoded nor compressed again (deflating a large
+    uncompressed stream was most of a submission's time, issue #26)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    content_bytes = b"BT /F1 12 Tf 72 712 Td (Verslag van het gesprek) Tj ET\n" * 400
+    pdf.pages[0].Contents = pdf.make_stream(content_bytes)
+    pdf.docinfo["/Author"] = "Jan de Vries"
+    source = io.BytesIO()
+    pdf.save(source, compress_streams=False)
+    cleaned = io.BytesIO()
+    assert clean_document("pdf", io.BytesIO(source.getvalue()), cleaned) == {documents.AUTHOR}
+    with pikepdf.open(io.BytesIO(cleaned.getvalue())) as out:
+        stream = out.pages[0].Contents
+        assert "/Filter" not in stream
+        assert stream.read_raw_bytes() == content_bytes
+        assert "/Author" not in out.trailer.get("/Info", {})
