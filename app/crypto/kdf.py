@@ -7,7 +7,9 @@ process, and only as many as its memory budget holds, so the requests that
 need no key derivation keep the processor; a run that can not start within
 the gate's wait bound is refused with `KeyDerivationBusy` (a 503 page that
 keeps what was typed). The web layer puts its process's gate in use for each
-request (`gate_in_use`); outside a gate (a CLI command) runs are not limited.
+request (`use_gate`), staff requests first in line: during a reporting peak
+a handler's sign-in waits for a running derivation, not for every reporter's
+queued before it. Outside a gate (a CLI command) runs are not limited.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class KeyDerivationBusy(DomainError):
 class KdfGate:
     """At most `max_runs` derivations at a time whose memory together stays
     within `memory_budget_kib` (one larger than the whole budget runs alone),
-    admitted in arrival order; a run that waits `wait_seconds` is refused."""
+    admitted in arrival order - those admitted `first` before all others,
+    in their own arrival order; a run that waits `wait_seconds` is refused."""
 
     # Seconds a refused client is asked to wait at least (Retry-After).
     MIN_RETRY_AFTER: ClassVar[int] = 5
@@ -79,6 +82,7 @@ class KdfGate:
         self._queue: deque[object] = deque()
         self._running = 0
         self._memory_kib = 0
+        self._first_waiting = 0
 
     @classmethod
     def from_settings(cls, *, max_runs: int, memory_budget_mib: int,
@@ -106,11 +110,15 @@ class KdfGate:
                 and self._memory_kib + memory_kib <= self.memory_budget_kib)
 
     @contextmanager
-    def admit(self, memory_kib: int) -> Iterator[None]:
+    def admit(self, memory_kib: int, *, first: bool = False) -> Iterator[None]:
         ticket = object()
         deadline = time.monotonic() + self.wait_seconds
         with self._changed:
-            self._queue.append(ticket)
+            if first:
+                self._queue.insert(self._first_waiting, ticket)
+                self._first_waiting += 1
+            else:
+                self._queue.append(ticket)
             try:
                 while not (self._queue[0] is ticket and self._fits(memory_kib)):
                     left = deadline - time.monotonic()
@@ -119,6 +127,8 @@ class KdfGate:
                             self.MIN_RETRY_AFTER, math.ceil(self.wait_seconds)))
                     self._changed.wait(left)
             finally:
+                if first:
+                    self._first_waiting -= 1
                 self._queue.remove(ticket)
                 # The next in line may fit now (or this one gave up its turn).
                 self._changed.notify_all()
@@ -133,34 +143,36 @@ class KdfGate:
                 self._changed.notify_all()
 
 
-_gate: ContextVar[KdfGate | None] = ContextVar("meldpunt_kdf_gate", default=None)
+# The gate in use, and whether this context's runs go first in its line.
+_gate: ContextVar[tuple[KdfGate, bool] | None] = ContextVar("meldpunt_kdf_gate", default=None)
 
 
 @contextmanager
-def gate_in_use(gate: KdfGate | None) -> Iterator[None]:
+def gate_in_use(gate: KdfGate | None, *, first: bool = False) -> Iterator[None]:
     """Key derivations inside this block (this thread, this context) go
-    through `gate`."""
-    token = _gate.set(gate)
+    through `gate` (`first`: before the runs of others who wait)."""
+    token = _gate.set((gate, first) if gate is not None else None)
     try:
         yield
     finally:
         _gate.reset(token)
 
 
-def use_gate(gate: KdfGate | None) -> None:
+def use_gate(gate: KdfGate | None, *, first: bool = False) -> None:
     """Put `gate` in use for the rest of this context (one web request: each
     runs in its own context)."""
-    _gate.set(gate)
+    _gate.set((gate, first) if gate is not None else None)
 
 
 @contextmanager
 def admitted(memory_kib: int) -> Iterator[None]:
     """Run an Argon2id derivation of this size through the gate in use."""
-    gate = _gate.get()
-    if gate is None:
+    chosen = _gate.get()
+    if chosen is None:
         yield
         return
-    with gate.admit(memory_kib):
+    gate, first = chosen
+    with gate.admit(memory_kib, first=first):
         yield
 
 

@@ -142,3 +142,53 @@ def test_a_gate_from_settings_allows_the_configured_runs():
     assert gate.capacity(64 * 1024) == 3
     assert gate.capacity(128 * 1024) == 2
     assert gate.wait_seconds == 7.5
+
+
+def test_runs_admitted_first_go_before_those_already_waiting():
+    """Staff requests' derivations are admitted first (app/web/admission.py):
+    a handler signing in during a reporting peak waits for the run in
+    progress, not for every reporter's queued before them."""
+    gate = KdfGate(max_runs=1, memory_budget_kib=1 << 20, wait_seconds=5)
+    release = threading.Event()
+    holder = _hold(gate, 1024, threading.Event(), release)
+    order: list[str] = []
+
+    def wait_in_line(name: str, first: bool) -> None:
+        with gate.admit(1024, first=first):
+            order.append(name)
+
+    threads = []
+    for n, (name, first) in enumerate([("reporter 1", False), ("reporter 2", False),
+                                       ("staff 1", True), ("reporter 3", False),
+                                       ("staff 2", True)]):
+        t = threading.Thread(target=wait_in_line, args=(name, first))
+        t.start()
+        threads.append(t)
+        deadline = time.monotonic() + 5
+        while gate.waiting < n + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    release.set()
+    for t in [holder, *threads]:
+        t.join(5)
+    assert order == ["staff 1", "staff 2", "reporter 1", "reporter 2", "reporter 3"]
+
+
+def test_a_staff_request_puts_the_gate_in_use_first_in_line(app):
+    """The web layer: a request under /medewerkers runs its derivations
+    first in line, a reporter's request in arrival order."""
+    seen: dict[str, object] = {}
+
+    @app.route("/medewerkers/__gate_probe")
+    @app.route("/melden/__gate_probe")
+    def probe() -> str:
+        from flask import request
+
+        seen[request.path] = kdf._gate.get()
+        return ""
+
+    client = app.test_client()
+    client.get("/medewerkers/__gate_probe")
+    client.get("/melden/__gate_probe")
+    gate = app.extensions["meldpunt.runtime"].kdf_gate
+    assert seen == {"/medewerkers/__gate_probe": (gate, True),
+                    "/melden/__gate_probe": (gate, False)}
