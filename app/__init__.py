@@ -10,7 +10,7 @@ from flask import Flask
 from app.cli.commands import register_commands
 from app.config import ConfigError, Settings, check_production_ready
 from app.keyring import missing_key_files
-from app.malloc import return_large_buffers
+from app.malloc import return_large_buffers, trim_now_and_then
 from app.runtime import Runtime
 from app.web import (
     admission,
@@ -50,6 +50,10 @@ from app.web.staff import vp_report as vp_report_routes
 from app.web.staff.case_blueprint import blueprint as case_blueprint
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _trim_now_and_then(_error: BaseException | None) -> None:
+    trim_now_and_then()
 
 
 def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Flask:
@@ -109,6 +113,8 @@ def create_app(settings: Settings | None = None, *, for_cli: bool = False) -> Fl
 
     security.init_app(app)
     admission.init_app(app)
+    # Freed heap pages go back to the system now and then (app/malloc.py).
+    app.teardown_request(_trim_now_and_then)
     audit_sealing.init_app(app)
     error_pages.init_app(app)
     i18n.init_app(app)

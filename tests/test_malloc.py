@@ -79,3 +79,35 @@ def test_an_operators_own_mmap_threshold_is_left_as_it_is():
     assert run() == "True"
     assert run(MALLOC_MMAP_THRESHOLD_="262144") == "False"
     assert run(GLIBC_TUNABLES="glibc.malloc.mmap_threshold=262144") == "False"
+
+
+def test_freed_heap_pages_are_given_back_now_and_then(monkeypatch):
+    """After a request the worker trims every malloc arena, at most once per
+    TRIM_SECONDS (app/malloc.py): often enough to keep a worker at what it
+    holds, rarely enough to cost nothing a user notices."""
+    from app import malloc
+
+    calls: list[int] = []
+
+    class Libc:
+        def malloc_trim(self, pad: int) -> int:
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(malloc, "_glibc", lambda: Libc())
+    import time
+
+    monkeypatch.setattr(malloc, "_last_trim", time.monotonic() - 7200)
+    assert malloc.trim_now_and_then(every=3600)  # two hours ago: now
+    assert not malloc.trim_now_and_then(every=3600)  # just done: not again
+    assert calls == [0]
+
+
+def test_a_request_trims_when_it_is_time(app, monkeypatch):
+    from app import malloc
+
+    trimmed: list[bool] = []
+    monkeypatch.setattr(malloc, "trim_now_and_then", lambda: trimmed.append(True))
+    monkeypatch.setattr("app.trim_now_and_then", lambda: trimmed.append(True))
+    app.test_client().get("/gezondheid")
+    assert trimmed

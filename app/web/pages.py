@@ -40,7 +40,7 @@ def staff_home(user: User) -> str:
     """What the user has to do today (app/cases/agenda.py), and the
     re-grants waiting for them or for a colleague."""
     holds = user.may_hold_cases
-    waiting = custody.cases_awaiting_regrant(db.session, user) if holds else []
+    waiting = custody.count_awaiting_regrant(db.session, user) if holds else 0
     can_give = custody.regrants_i_can_give(db.session, user) if holds else []
     today = agenda.agenda(db.session, user, zone=runtime().settings.zone) if holds else None
     # The admin hears of floods of wrong codes or sign-ins (content-free).

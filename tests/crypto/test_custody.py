@@ -306,3 +306,31 @@ def test_shredding_destroys_wraps_receipt_file_keys_and_files(session, rt, units
     with pytest.raises(custody.NoAccess):
         custody.open_case_key(session, case, intake.user, None)
     assert custody.shred_case(session, rt, case) == []  # twice is fine
+
+
+def test_cases_awaiting_regrant_is_one_query_whatever_the_user_holds(session, rt, units,
+                                                                     make_staff):
+    """The staff start page asks it for every handler: a query per held case
+    took 13 s for an intake officer holding 35,000 cases."""
+    from sqlalchemy import event
+
+    anna = make_staff("intake")
+    for _ in range(4):
+        _report(session, rt, units)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert custody.cases_awaiting_regrant(session, anna.user) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    # A new key (after a reset): every case held under the old one waits.
+    anna.user.key_fingerprint = "0" * 64
+    assert len(custody.cases_awaiting_regrant(session, anna.user)) == 4
+    assert custody.count_awaiting_regrant(session, anna.user) == 4
+    session.rollback()
