@@ -97,19 +97,21 @@ def test_a_derivation_that_waits_longer_than_the_bound_is_refused_with_a_retry_t
     assert gate.waiting == 0
 
 
-def test_waiting_runs_are_admitted_in_arrival_order():
+def _admission_order(arrivals: list[tuple[str, bool]]) -> list[str]:
+    """In which order runs that arrive one after another (name, first?) while
+    the only run slot is taken are admitted once it is free."""
     gate = KdfGate(max_runs=1, memory_budget_kib=1 << 20, wait_seconds=5)
     release = threading.Event()
     holder = _hold(gate, 1024, threading.Event(), release)
-    order: list[int] = []
+    order: list[str] = []
 
-    def wait_in_line(n: int) -> None:
-        with gate.admit(1024):
-            order.append(n)
+    def wait_in_line(name: str, first: bool) -> None:
+        with gate.admit(1024, first=first):
+            order.append(name)
 
     threads = []
-    for n in range(5):
-        t = threading.Thread(target=wait_in_line, args=(n,))
+    for n, (name, first) in enumerate(arrivals):
+        t = threading.Thread(target=wait_in_line, args=(name, first))
         t.start()
         threads.append(t)
         deadline = time.monotonic() + 5
@@ -118,7 +120,12 @@ def test_waiting_runs_are_admitted_in_arrival_order():
     release.set()
     for t in [holder, *threads]:
         t.join(5)
-    assert order == [0, 1, 2, 3, 4]
+    return order
+
+
+def test_waiting_runs_are_admitted_in_arrival_order():
+    names = [str(n) for n in range(5)]
+    assert _admission_order([(name, False) for name in names]) == names
 
 
 def test_argon2id_goes_through_the_gate_in_use():
@@ -148,29 +155,10 @@ def test_runs_admitted_first_go_before_those_already_waiting():
     """Staff requests' derivations are admitted first (app/web/admission.py):
     a handler signing in during a reporting peak waits for the run in
     progress, not for every reporter's queued before them."""
-    gate = KdfGate(max_runs=1, memory_budget_kib=1 << 20, wait_seconds=5)
-    release = threading.Event()
-    holder = _hold(gate, 1024, threading.Event(), release)
-    order: list[str] = []
-
-    def wait_in_line(name: str, first: bool) -> None:
-        with gate.admit(1024, first=first):
-            order.append(name)
-
-    threads = []
-    for n, (name, first) in enumerate([("reporter 1", False), ("reporter 2", False),
-                                       ("staff 1", True), ("reporter 3", False),
-                                       ("staff 2", True)]):
-        t = threading.Thread(target=wait_in_line, args=(name, first))
-        t.start()
-        threads.append(t)
-        deadline = time.monotonic() + 5
-        while gate.waiting < n + 1 and time.monotonic() < deadline:
-            time.sleep(0.001)
-    release.set()
-    for t in [holder, *threads]:
-        t.join(5)
-    assert order == ["staff 1", "staff 2", "reporter 1", "reporter 2", "reporter 3"]
+    arrivals = [("reporter 1", False), ("reporter 2", False), ("staff 1", True),
+                ("reporter 3", False), ("staff 2", True)]
+    assert _admission_order(arrivals) == ["staff 1", "staff 2", "reporter 1", "reporter 2",
+                                          "reporter 3"]
 
 
 def test_a_staff_request_puts_the_gate_in_use_first_in_line(app):
