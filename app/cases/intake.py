@@ -7,7 +7,7 @@ straight to the VP the reporter chose, or else to the VPs who serve the unit
 (intake sees its metadata only), a
 report staff registered goes to whoever registered it. A member of staff
 whose name is one the reporter gives in the form is left out before any
-wrap is made (app/cases/persons.py `staff_named`), so no key of the case is
+wrap is made (app/cases/persons.py `staff_named_in`), so no key of the case is
 ever written for them, not even in a row version rolled over later. The
 recovery key holds everything; the reporter holds report, identity and conversation
 through a key pair of their own whose private half is sealed under a key
@@ -37,7 +37,7 @@ from app.cases.content import (
     store_attachment,
 )
 from app.cases.deadlines import acknowledge_due, feedback_due
-from app.cases.persons import PersonDetails, add_reported_persons, staff_named
+from app.cases.persons import PersonDetails, add_reported_persons, staff_named_in
 from app.crypto.compartments import CaseKeys
 from app.crypto.errors import CryptoError
 from app.crypto.kdf import Argon2Params
@@ -353,16 +353,17 @@ def add_report(session: Session, rt: Runtime, new: NewReport, stored: list[Attac
     # The people the reporter names are matched against staff first: a named
     # member of staff gets no wrap, so no key of the case is ever written
     # for them (not even in a row version that an exclusion rolls over).
-    named = {user.id for user in staff_named(session, rt, new.persons)}
+    named = staff_named_in(session, rt, new.persons)
     # Each holder's endorsement verified once (trust.remembered), and without
     # autoflush: the holders' queries (who may hold it, their endorsements)
     # do not read the wraps made here, and their rows then go to the
     # database in one batch per table instead of two inserts each.
     with trust.remembered(session), session.no_autoflush:
-        withheld = _first_holders(session, rt, case, key, registered_by, new.report, named)
+        withheld = _first_holders(session, rt, case, key, registered_by, new.report,
+                                  {user.id for user in named})
     code = (attach_receipt(session, rt, case, key, handed_over=registered_by is not None)
             if with_receipt else None)
-    add_reported_persons(session, rt, case, key, new.persons, withheld=withheld)
+    add_reported_persons(session, rt, case, key, new.persons, named=named, withheld=withheld)
     rt.audit.record(
         session,
         actor=f"user:{registered_by.id}" if registered_by else "reporter",

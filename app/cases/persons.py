@@ -247,8 +247,8 @@ def named_staff(session: Session, rt: Runtime, digest: bytes) -> list[User]:
     return [user for user in _handlers(session) if digest_of(rt, user.display_name) == digest]
 
 
-def staff_named(session: Session, rt: Runtime,
-                people: Sequence[PersonDetails]) -> list[User]:
+def staff_named_in(session: Session, rt: Runtime,
+                   people: Sequence[PersonDetails]) -> list[User]:
     """Members of staff whose name is one of these people's (cleaned as
     `_record` indexes it). Asked before a new case's first holders are
     chosen, so that none of them is given a wrap (app/cases/intake.py)."""
@@ -359,37 +359,32 @@ def add_person(session: Session, rt: Runtime, case: Case, key: CaseKeys, actor: 
 
 
 def add_reported_persons(session: Session, rt: Runtime, case: Case, key: CaseKeys,
-                         people: Sequence[PersonDetails], *,
+                         people: Sequence[PersonDetails], *, named: Sequence[User],
                          withheld: Collection[int] = ()) -> list[PersonConcerned]:
     """The people the reporter named in the report form, recorded in the new
     case's transaction (app/cases/intake.py) as a handler records them:
     sealed in `casefile` (marked as named by the reporter), indexed, and
-    every member of staff a name matches excluded. The first holders were
-    chosen without them (`staff_named`), so they hold nothing and nothing
-    is re-keyed; `withheld`: the ids of those who would otherwise have held
-    the case (their restriction gives it when lifted for a namesake).
-    Never commits; a bad row raises PersonError before anything is added."""
+    every member of staff they name (`named`: `staff_named_in(people)`,
+    asked before the first holders were chosen without them) excluded. They
+    hold nothing, so nothing is re-keyed; `withheld`: the ids of those who
+    would otherwise have held the case (their restriction gives it when
+    lifted for a namesake). Never commits; a bad row raises PersonError
+    before anything is added."""
     cleaned = [clean_details(person) for person in people]
     if len(cleaned) > MAX_REPORTED:
         raise PersonError("too_many")
     rows: list[PersonConcerned] = []
-    digests: list[bytes] = []
     for details in cleaned:
-        row, digest = _record(session, rt, case, key, details, created_by=None)
+        row, _digest = _record(session, rt, case, key, details, created_by=None)
         rt.audit.record(session, actor="reporter", action=AuditAction.PERSON_ADDED,
                         object_type="case", object_id=case.number)
         rows.append(row)
-        if digest is not None and digest not in digests:
-            digests.append(digest)
-    for digest in digests:
-        for user in named_staff(session, rt, digest):
-            if conflicts.is_restricted(session, case, user):
-                continue
-            rt.audit.record(session, actor="system",
-                            action=AuditAction.PERSON_EXCLUDED_AS_NAMED,
-                            object_type="case", object_id=case.number)
-            conflicts.exclude_named(session, rt, case, user, key,
-                                    would_hold=user.id in withheld)
+    for user in named:
+        if conflicts.is_restricted(session, case, user):
+            continue
+        rt.audit.record(session, actor="system", action=AuditAction.PERSON_EXCLUDED_AS_NAMED,
+                        object_type="case", object_id=case.number)
+        conflicts.exclude_named(session, rt, case, user, key, would_hold=user.id in withheld)
     return rows
 
 

@@ -121,11 +121,12 @@ VNU_SKIP = ("the Nu HTML Checker did not run: install Java (apt install default-
 IN_CI = os.environ.get("CI") == "true"
 
 
-def skip_unless_ci(reason: str) -> None:
-    """Skip on a developer's machine without the tool; fail in CI."""
+def skip_unless_ci(reason: str, *, module: bool = False) -> None:
+    """Skip (the test, or with `module` the whole module) on a developer's
+    machine without the tool; fail in CI."""
     if IN_CI:
-        pytest.fail(f"CI must run this: {reason}")
-    pytest.skip(reason)
+        pytest.fail(f"CI must run this: {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=module)
 
 
 def vnu_command() -> list[str] | None:

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import AVAILABLE, IN_CI, SKIP_REASON, VNU_SKIP, skip_unless_ci
+from tests.e2e.conftest import AVAILABLE, SKIP_REASON, VNU_SKIP, skip_unless_ci
 
 if not AVAILABLE:
-    if IN_CI:
-        pytest.fail(f"CI must run this: {SKIP_REASON}", pytrace=False)
-    pytest.skip(SKIP_REASON, allow_module_level=True)
+    skip_unless_ci(SKIP_REASON, module=True)
 
 from tests.e2e.conftest import A11y, NuBatch, vnu_command  # noqa: E402
 from tests.e2e.steps import new_page  # noqa: E402

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import AVAILABLE, IN_CI, SKIP_REASON
+from tests.e2e.conftest import AVAILABLE, SKIP_REASON, skip_unless_ci
 
 if not AVAILABLE:
-    if IN_CI:
-        pytest.fail(f"CI must run this: {SKIP_REASON}", pytrace=False)
-    pytest.skip(SKIP_REASON, allow_module_level=True)
+    skip_unless_ci(SKIP_REASON, module=True)
 
 from tests.e2e.steps import new_page  # noqa: E402
 
