@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_number
 
 from app.config import Settings
 from app.localtime import is_day_start
@@ -49,6 +49,7 @@ def _moment(pattern: str) -> Callable[[datetime | None], str]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetimeformat"] = _moment("d MMM y HH:mm")
     app.jinja_env.filters["dateformat"] = lambda v: format_date(v, "d MMM y") if v else "–"
+    app.jinja_env.filters["numberformat"] = format_number  # 1.000 in Dutch, 1,000 in English
     # To the second, with the offset from UTC (the audit log).
     app.jinja_env.filters["timestampformat"] = _moment("y-MM-dd HH:mm:ss xxx")
     # Templates name roles as the code does: Role.ADMIN, not a string.

@@ -262,3 +262,56 @@ def test_a_queue_row_has_category_state_last_activity_and_next_deadline_in_words
                       "&termijn=&tab=mine").get_data(as_text=True)
     assert case.number in html
     assert 'name="status"' in html and 'name="categorie"' in html and 'name="termijn"' in html
+
+
+def test_tabs_count_exactly_up_to_the_cap_and_then_say_more(client, session, rt, make_staff,
+                                                           units, monkeypatch):
+    """At a hundred thousand cases an exact count of every tab took longer
+    than the rest of the page: above COUNT_CAP a tab says "more than", and
+    the open tab still pages to the very end."""
+    monkeypatch.setattr(queues, "COUNT_CAP", 5)
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
+    intake = make_staff("intake")
+    now = utcnow()
+    for i in range(8):
+        session.add(Case(
+            number=f"MP-CAPP-{i:04d}", unit_id=units["kerndepartement"].id, track="report",
+            channel="anonymous", state="received", received_at=now - timedelta(hours=i),
+            acknowledge_due_at=now - timedelta(days=1) if i < 3 else now + timedelta(days=30),
+            feedback_due_at=now + timedelta(days=90),
+        ))
+    session.commit()
+
+    counted = queues.counts(session, intake.user, now)
+    assert counted["all"] == 6 and counted["new"] == 6  # more than 5
+    assert counted["overdue"] == 3  # under the cap: exact
+    first = queues.queue(session, intake.user, now=now)
+    assert (first.exact, first.total, first.pages, first.has_next) == (False, 5, 3, True)
+    # A page past the cap counts as far as it needs, and the last one knows it is last.
+    last = queues.queue(session, intake.user, now=now, page=4)
+    assert (last.exact, last.total, last.pages, last.has_next) == (True, 8, 4, False)
+    assert [r.case.number for r in last.rows] == ["MP-CAPP-0006", "MP-CAPP-0007"]
+    assert queues.queue(session, intake.user, now=now, page=10**9).page == 4
+
+    sign_in(client, intake)
+    html = client.get("/medewerkers/zaken/").get_data(as_text=True)
+    assert "5+</span>" in html and "Pagina 1 van meer dan 3" in html and 'rel="next"' in html
+    html = client.get("/medewerkers/zaken/?pagina=4").get_data(as_text=True)
+    assert "Pagina 4 van 4" in html and 'rel="next"' not in html
+
+
+def test_a_handler_who_lists_only_what_they_hold_gets_exact_counts(
+        client, session, rt, make_staff, new_case, monkeypatch):
+    """Their own cases are few enough to count exactly, also above the cap."""
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    vp = make_staff("vertrouwenspersoon")
+    for _ in range(3):
+        case, _code = new_case(track="advice")
+        perform(session, rt, case, vp.user, key_of(vp), "acknowledge", text="Ontvangen.")
+    assert not queues.counts_are_capped(vp.user)
+    assert queues.counts(session, vp.user, utcnow())["all"] == 3
+    page = queues.queue(session, vp.user)
+    assert (page.capped, page.exact, page.total, len(page.rows)) == (False, True, 3, 3)
+    sign_in(client, vp)
+    html = client.get("/medewerkers/zaken/").get_data(as_text=True)
+    assert "2+</span>" not in html and ">3</span>" in html

@@ -814,3 +814,40 @@ def test_0026_seals_every_existing_wrap_to_a_day_and_the_downgrade_opens_them(
                 == blobs["kw"]
     finally:
         engine.dispose()
+
+
+def test_0029_lets_the_queue_counts_read_the_index_alone(empty_database):
+    """The cases stay as they were, and on PostgreSQL a count of an intake
+    officer's tab is answered from the queue index without reading the wide
+    case rows (an index-only scan)."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0028")
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            _insert_unit(conn)
+            for case_id in range(1, 41):
+                _insert_case(conn, case_id, track=("report", "advice")[case_id % 2],
+                             state=("received", "closed")[case_id % 4 == 0])
+        command.upgrade(config, "0029")
+        indexes = {ix["name"]: ix for ix in inspect(engine).get_indexes("case_file")}
+        assert indexes["ix_case_file_queue"]["column_names"][:3] == ["state", "unit_id", "track"]
+        assert "ix_case_file_state_unit" not in indexes
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM case_file"
+                                     " WHERE state = 'received'")).scalar() == 30
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE case_file"))
+                conn.execute(text("SET enable_seqscan = off"))
+                plan = "\n".join(row[0] for row in conn.execute(text(
+                    "EXPLAIN SELECT count(*) FROM case_file WHERE state = 'received'"
+                    " AND shredded_at IS NULL AND acknowledged_at IS NULL"
+                    " AND acknowledge_due_at < '2026-02-01' AND last_author_kind IS NULL")))
+            assert "Index Only Scan using ix_case_file_queue" in plan, plan
+        command.downgrade(config, "0028")
+        engine.dispose()
+        assert "ix_case_file_state_unit" in {
+            ix["name"] for ix in inspect(engine).get_indexes("case_file")}
+    finally:
+        engine.dispose()

@@ -45,6 +45,7 @@ def my_cases(user: User) -> str:
 
 def _render(result: queues.QueuePage, searched: str | None = None) -> str:
     return render_template("cases/queue.html", q=result, tabs=queues.TABS,
+                           count_cap=queues.COUNT_CAP,
                            tab_labels=labels.TAB_LABELS, sorts=list(queues.SORTS),
                            unread_labels=labels.UNREAD_LABELS,
                            units=choices.unit_choices(db.session),
