@@ -88,16 +88,20 @@ def _load_yaml(path: Path) -> dict:
     pytest.skip("PyYAML is not installed")
 
 
-def test_compose_file_is_plain_yaml_with_the_four_services():
+def test_compose_file_is_plain_yaml_with_the_five_services():
     text = _compose_text()
     assert "\t" not in text, "YAML forbids tabs for indentation"
     services = re.findall(r"^  ([a-z][a-z0-9-]*):\s*$", text.split("\nservices:\n", 1)[1], re.M)
-    assert {"db", "migrate", "app", "proxy"} <= set(services)
+    assert {"db", "migrate", "app", "staff", "proxy"} <= set(services)
     data = _load_yaml(DEPLOY / "compose.yaml")
-    assert set(data["services"]) == {"db", "migrate", "app", "proxy"}
+    assert set(data["services"]) == {"db", "migrate", "app", "staff", "proxy"}
     assert data["networks"]["backend"]["internal"] is True
-    assert data["services"]["app"]["environment"]["MELDPUNT_ENV"] == "production"
-    assert "ports" not in data["services"]["app"], "only the proxy is published"
+    for pool in ("app", "staff"):
+        assert data["services"][pool]["environment"]["MELDPUNT_ENV"] == "production"
+        assert "ports" not in data["services"][pool], "only the proxy is published"
+    # The staff's pool is ahead of the public one when both want the CPU.
+    assert data["services"]["staff"]["cpu_shares"] > data["services"]["app"]["cpu_shares"]
+    assert data["services"]["staff"]["environment"]["MELDPUNT_BIND"].endswith(":8001")
 
 
 def test_docker_compose_config_accepts_the_file(tmp_path):
@@ -239,13 +243,14 @@ def _self_signed(cert_dir: Path) -> None:
 
 
 def _nginx_config(tmp_path: Path, app_port: int, http_port: int, https_port: int,
-                  onion_port: int) -> Path:
+                  onion_port: int, staff_port: int | None = None) -> Path:
     """The shipped site file, moved to temp paths and free ports, in a minimal nginx.conf."""
     logs = tmp_path / "nginx-logs"
     logs.mkdir()
     _self_signed(tmp_path / "certs")
     site = (DEPLOY / "nginx" / "meldpunt.conf").read_text()
     site = (site.replace("server app:8000;", f"server 127.0.0.1:{app_port};")
+            .replace("server staff:8001;", f"server 127.0.0.1:{staff_port or app_port};")
             .replace("/etc/nginx/certs", str(tmp_path / "certs"))
             .replace("/var/log/nginx", str(logs))
             .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
@@ -345,6 +350,57 @@ def test_nginx_logs_staff_paths_without_query_and_never_reporter_pages(tmp_path,
     assert not (logs / "default-access.log").read_text()
 
 
+def test_nginx_sends_staff_paths_to_the_staff_pool_and_the_rest_to_the_public_one(tmp_path):
+    """Two pools (deploy/README.md): /medewerkers goes to the staff's own
+    gunicorn, reporter pages and static files to the public one."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    nginx = _nginx()
+
+    def pool(name: bytes) -> ThreadingHTTPServer:
+        class Answer(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(name)))
+                self.end_headers()
+                self.wfile.write(name)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    public, staff = pool(b"public"), pool(b"staff")
+    https_port = _free_port()
+    conf = _nginx_config(tmp_path, public.server_address[1], _free_port(), https_port,
+                         _free_port(), staff_port=staff.server_address[1])
+    logs = tmp_path / "nginx-logs"
+    subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "start.log")],  # noqa: S603
+                   check=True, capture_output=True)
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    try:
+        def answer(path: str) -> bytes:
+            url = f"https://127.0.0.1:{https_port}{path}"
+            with urllib.request.urlopen(url, timeout=10, context=insecure) as response:  # noqa: S310
+                return response.read()
+
+        for path in ("/medewerkers", "/medewerkers/", "/medewerkers/zaken/?tab=overdue"):
+            assert answer(path) == b"staff", path
+        for path in ("/", "/melden", "/static/meldpunt.css", "/mijn-melding"):
+            assert answer(path) == b"public", path
+    finally:
+        subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "stop.log"), "-s", "stop"],  # noqa: S603
+                       capture_output=True)
+        public.shutdown()
+        staff.shutdown()
+
+
 # --- systemd ------------------------------------------------------------------------
 
 
@@ -409,6 +465,20 @@ def _throwaway_settings():  # type: ignore[no-untyped-def]
     folder = Path(tempfile.mkdtemp(prefix="meldpunt-cli-"))
     return Settings(env="testing", secret_key="x" * 40, database_url="sqlite://",
                     instance_dir=folder, keys_dir=folder / "keys", storage_dir=folder / "s")
+
+
+def test_the_staff_pool_has_its_own_port_and_the_larger_cpu_share():
+    """Two pools (deploy/README.md): the unit nginx sends /medewerkers to
+    listens where nginx expects it, and wins the CPU from the public pool."""
+    public = _unit(SYSTEMD / "meldpunt.service")["Service"]
+    staff = _unit(SYSTEMD / "meldpunt-staff.service")["Service"]
+    assert "Environment=MELDPUNT_BIND=127.0.0.1:8000" in (SYSTEMD / "meldpunt.service").read_text()
+    assert "--bind 127.0.0.1:8001" in staff["ExecStart"]
+    assert "--workers 1" in staff["ExecStart"]
+    assert int(staff["CPUWeight"]) > int(public["CPUWeight"])
+    assert int(public["Nice"]) > int(staff.get("Nice", "0"))
+    site = (DEPLOY / "nginx" / "meldpunt.conf").read_text()
+    assert "127.0.0.1:8001 (meldpunt-staff.service)" in site
 
 
 def test_every_timer_starts_a_job_that_runs_an_existing_meldpunt_command():
