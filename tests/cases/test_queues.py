@@ -81,16 +81,23 @@ def test_tabs_count_new_due_overdue_mine_and_waiting(session, rt, make_staff, ne
     assert _numbers(session, intake.user, tab="waiting") == {waiting.number}
 
 
-def test_the_queue_is_paginated_by_25_in_sql(client, session, rt, make_staff, units):
-    intake = make_staff("intake")
+def _received(session, units, prefix: str, count: int, *, overdue: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """`count` new cases, an hour apart (the first the newest); the first
+    `overdue` of them past their acknowledgement deadline."""
     now = utcnow()
-    for i in range(60):
+    for i in range(count):
         session.add(Case(
-            number=f"MP-TEST-{i:04d}", unit_id=units["kerndepartement"].id, track="report",
+            number=f"MP-{prefix}-{i:04d}", unit_id=units["kerndepartement"].id, track="report",
             channel="anonymous", state="received", received_at=now - timedelta(hours=i),
-            acknowledge_due_at=now + timedelta(days=7), feedback_due_at=now + timedelta(days=90),
+            acknowledge_due_at=now + timedelta(days=-1 if i < overdue else 7),
+            feedback_due_at=now + timedelta(days=90),
         ))
     session.commit()
+
+
+def test_the_queue_is_paginated_by_25_in_sql(client, session, rt, make_staff, units):
+    intake = make_staff("intake")
+    _received(session, units, "TEST", 60)
     first = queues.queue(session, intake.user)
     assert (first.total, first.pages, len(first.rows)) == (60, 3, 25)
     assert first.rows[0].case.number == "MP-TEST-0000"
@@ -273,14 +280,7 @@ def test_tabs_count_exactly_up_to_the_cap_and_then_say_more(client, session, rt,
     monkeypatch.setattr(queues, "PAGE_SIZE", 2)
     intake = make_staff("intake")
     now = utcnow()
-    for i in range(8):
-        session.add(Case(
-            number=f"MP-CAPP-{i:04d}", unit_id=units["kerndepartement"].id, track="report",
-            channel="anonymous", state="received", received_at=now - timedelta(hours=i),
-            acknowledge_due_at=now - timedelta(days=1) if i < 3 else now + timedelta(days=30),
-            feedback_due_at=now + timedelta(days=90),
-        ))
-    session.commit()
+    _received(session, units, "CAPP", 8, overdue=3)
 
     counted = queues.counts(session, intake.user, now)
     assert counted["all"] == 6 and counted["new"] == 6  # more than 5

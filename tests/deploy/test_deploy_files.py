@@ -8,16 +8,19 @@ and the project's own dependencies.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import datetime
 import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -285,6 +288,24 @@ def _nginx() -> str:
     return nginx
 
 
+@contextlib.contextmanager
+def _running_nginx(conf: Path) -> Iterator[ssl.SSLContext]:
+    """nginx with `conf` (from _nginx_config); yields a client TLS context
+    that accepts its self-signed certificate."""
+    nginx = _nginx()
+    logs = conf.parent / "nginx-logs"
+    subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "start.log")],  # noqa: S603
+                   check=True, capture_output=True)
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    try:
+        yield insecure
+    finally:
+        subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "stop.log"), "-s", "stop"],  # noqa: S603
+                       capture_output=True)
+
+
 def test_nginx_compresses_the_static_text_files_and_never_the_pages():
     """#22 (Lighthouse: text compression): gzip for the stylesheet and the
     SVG icon; never for pages, which hold a CSRF token (BREACH)."""
@@ -310,27 +331,19 @@ def test_nginx_accepts_the_site_and_onion_configuration(tmp_path):
 
 def test_nginx_logs_staff_paths_without_query_and_never_reporter_pages(tmp_path,
                                                                         gunicorn_server):
-    import ssl
-
-    nginx = _nginx()
+    _nginx()
     app_port, _log = gunicorn_server
     http_port, https_port, onion_port = _free_port(), _free_port(), _free_port()
     conf = _nginx_config(tmp_path, app_port, http_port, https_port, onion_port)
     logs = tmp_path / "nginx-logs"
-    subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "start.log")],  # noqa: S603
-                   check=True, capture_output=True)
-    insecure = ssl.create_default_context()
-    insecure.check_hostname = False
-    insecure.verify_mode = ssl.CERT_NONE
+    with _running_nginx(conf) as insecure:
+        def get(url: str) -> int:
+            try:
+                with urllib.request.urlopen(url, timeout=10, context=insecure) as response:  # noqa: S310
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
 
-    def get(url: str) -> int:
-        try:
-            with urllib.request.urlopen(url, timeout=10, context=insecure) as response:  # noqa: S310
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
-    try:
         base = f"https://127.0.0.1:{https_port}"
         get(f"{base}/static/meldpunt.css?reporter=secret-query")
         get(f"{base}/?reporter=secret-query")
@@ -338,9 +351,6 @@ def test_nginx_logs_staff_paths_without_query_and_never_reporter_pages(tmp_path,
         assert get(f"http://127.0.0.1:{onion_port}/medewerkers/inloggen") == 404
         get(f"http://127.0.0.1:{onion_port}/?reporter=secret-query")
         time.sleep(0.5)
-    finally:
-        subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "stop.log"), "-s", "stop"],  # noqa: S603
-                       capture_output=True)
     staff_log = (logs / "meldpunt-staff.log").read_text()
     assert "/medewerkers/inloggen" in staff_log
     assert "staff-query" not in staff_log
@@ -353,11 +363,10 @@ def test_nginx_logs_staff_paths_without_query_and_never_reporter_pages(tmp_path,
 def test_nginx_sends_staff_paths_to_the_staff_pool_and_the_rest_to_the_public_one(tmp_path):
     """Two pools (deploy/README.md): /medewerkers goes to the staff's own
     gunicorn, reporter pages and static files to the public one."""
-    import ssl
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    nginx = _nginx()
+    _nginx()
 
     def pool(name: bytes) -> ThreadingHTTPServer:
         class Answer(BaseHTTPRequestHandler):
@@ -378,25 +387,18 @@ def test_nginx_sends_staff_paths_to_the_staff_pool_and_the_rest_to_the_public_on
     https_port = _free_port()
     conf = _nginx_config(tmp_path, public.server_address[1], _free_port(), https_port,
                          _free_port(), staff_port=staff.server_address[1])
-    logs = tmp_path / "nginx-logs"
-    subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "start.log")],  # noqa: S603
-                   check=True, capture_output=True)
-    insecure = ssl.create_default_context()
-    insecure.check_hostname = False
-    insecure.verify_mode = ssl.CERT_NONE
     try:
-        def answer(path: str) -> bytes:
-            url = f"https://127.0.0.1:{https_port}{path}"
-            with urllib.request.urlopen(url, timeout=10, context=insecure) as response:  # noqa: S310
-                return response.read()
+        with _running_nginx(conf) as insecure:
+            def answer(path: str) -> bytes:
+                url = f"https://127.0.0.1:{https_port}{path}"
+                with urllib.request.urlopen(url, timeout=10, context=insecure) as response:  # noqa: S310
+                    return response.read()
 
-        for path in ("/medewerkers", "/medewerkers/", "/medewerkers/zaken/?tab=overdue"):
-            assert answer(path) == b"staff", path
-        for path in ("/", "/melden", "/static/meldpunt.css", "/mijn-melding"):
-            assert answer(path) == b"public", path
+            for path in ("/medewerkers", "/medewerkers/", "/medewerkers/zaken/?tab=overdue"):
+                assert answer(path) == b"staff", path
+            for path in ("/", "/melden", "/static/meldpunt.css", "/mijn-melding"):
+                assert answer(path) == b"public", path
     finally:
-        subprocess.run([nginx, "-c", str(conf), "-e", str(logs / "stop.log"), "-s", "stop"],  # noqa: S603
-                       capture_output=True)
         public.shutdown()
         staff.shutdown()
 
