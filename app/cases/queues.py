@@ -286,7 +286,6 @@ def _planner_settings(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
         session.execute(text("SET LOCAL random_page_cost = 1.1"))
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def counts(session: Session, user: User, now: datetime, *, unit_id: int | None = None,
