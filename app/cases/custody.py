@@ -24,7 +24,6 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    or_,
     select,
 )
 from sqlalchemy.orm import Session, load_only
@@ -533,8 +532,7 @@ def _stale_wraps(user: User) -> ColumnElement[bool]:
     """The user's wraps to any other key than their current one."""
     if user.key_fingerprint is None:
         return KeyWrap.user_id == user.id
-    return and_(KeyWrap.user_id == user.id, or_(KeyWrap.key_fingerprint.is_(None),
-                                                KeyWrap.key_fingerprint != user.key_fingerprint))
+    return and_(KeyWrap.user_id == user.id, KeyWrap.key_fingerprint != user.key_fingerprint)
 
 
 def count_awaiting_regrant(session: Session, user: User) -> int:

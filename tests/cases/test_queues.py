@@ -315,3 +315,26 @@ def test_a_handler_who_lists_only_what_they_hold_gets_exact_counts(
     sign_in(client, vp)
     html = client.get("/medewerkers/zaken/").get_data(as_text=True)
     assert "2+</span>" not in html and ">3</span>" in html
+
+
+def test_a_case_someone_is_excluded_from_is_not_counted_for_them_either(
+        session, rt, make_staff, new_case, units):
+    """An excluded person does not even learn that the case exists from a
+    tab count: not on the exact path (a VP who lists what they hold) nor on
+    the capped one (intake, which lists a whole group)."""
+    intake = make_staff("intake")
+    vp, colleague = make_staff("vertrouwenspersoon"), make_staff("vertrouwenspersoon")
+    advice, _ = new_case(track="advice")
+    report, _ = new_case()
+    now = utcnow()
+    before = queues.counts(session, colleague.user, now)["all"]
+    assert before >= 1 and not queues.counts_are_capped(colleague.user)
+    named_intake = make_staff("intake")
+    assert queues.counts(session, named_intake.user, now)["all"] == 2
+    conflicts.exclude(session, rt, advice, vp.user, colleague.user)
+    conflicts.exclude(session, rt, report, intake.user, named_intake.user)
+    session.expire_all()
+    assert queues.counts(session, colleague.user, now)["all"] == before - 1
+    after = queues.counts(session, named_intake.user, now)
+    assert after["all"] == 1 and after["new"] == 1
+    assert queues.queue(session, named_intake.user).total == 1

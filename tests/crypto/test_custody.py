@@ -333,4 +333,15 @@ def test_cases_awaiting_regrant_is_one_query_whatever_the_user_holds(session, rt
     anna.user.key_fingerprint = "0" * 64
     assert len(custody.cases_awaiting_regrant(session, anna.user)) == 4
     assert custody.count_awaiting_regrant(session, anna.user) == 4
+    # One re-granted to the new key, one to a key older still: the one query
+    # answers as `current_wrap` does case by case.
+    wraps = session.scalars(select(KeyWrap).where(KeyWrap.user_id == anna.user.id)
+                            .order_by(KeyWrap.case_id)).all()
+    wraps[0].key_fingerprint = "0" * 64
+    wraps[1].key_fingerprint = "1" * 64
+    session.flush()
+    held = [session.get(Case, wrap.case_id) for wrap in wraps]
+    waiting = [case for case in held if custody.current_wrap(session, case, anna.user) is None]
+    assert custody.cases_awaiting_regrant(session, anna.user) == waiting and len(waiting) == 3
+    assert custody.count_awaiting_regrant(session, anna.user) == 3
     session.rollback()
