@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from app.cases import conflicts, queues
 from app.cases.workflow import perform
 from app.models import Case, utcnow
@@ -338,3 +340,67 @@ def test_a_case_someone_is_excluded_from_is_not_counted_for_them_either(
     after = queues.counts(session, named_intake.user, now)
     assert after["all"] == 1 and after["new"] == 1
     assert queues.queue(session, named_intake.user).total == 1
+
+
+def test_a_group_role_counts_the_cases_it_holds_outside_its_group_once(
+        session, rt, make_staff, new_case, monkeypatch):
+    """Intake lists every case at intake (its group) and also the cases it
+    holds elsewhere, such as one it closed: the counts read those in a
+    second part, only where the group leaves room under the cap, and a case
+    that is both in the group and held is counted once."""
+    intake = make_staff("intake")
+    closed, _ = new_case()
+    held_at_intake, _ = new_case()
+    new_case()
+    for case in (closed, held_at_intake):
+        perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
+    perform(session, rt, closed, intake.user, key_of(intake), "close_early",
+            reason="withdrawn", text="Ingetrokken.")
+    now = utcnow()
+    counted = queues.counts(session, intake.user, now)
+    # mine: the two at intake (intake holds every case there), not the closed one
+    assert (counted["all"], counted["new"], counted["mine"]) == (3, 1, 2)
+    assert queues.queue(session, intake.user).total == 3
+    # The group alone fills a cap of one: the count says "more than one".
+    monkeypatch.setattr(queues, "COUNT_CAP", 1)
+    assert queues.counts(session, intake.user, now)["all"] == 2
+    # A cap the group leaves room under is filled from the cases held outside it.
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    assert queues.counts(session, intake.user, now)["all"] == 3
+
+
+def test_the_own_cases_page_lists_what_the_tab_holds_in_every_sort(
+        session, rt, make_staff, new_case, monkeypatch):
+    """A handler who lists only their own cases gets counts and page in one
+    statement that reads their cases once: it must list exactly what the
+    tab's condition selects, in the sort's order, page by page (checked
+    against the plain query over the case table), and a page past the end
+    shows the last one."""
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
+    vp = make_staff("vertrouwenspersoon")
+    now = utcnow()
+    for i in range(5):
+        case, _code = new_case(track="advice")
+        case.received_at = now - timedelta(days=i * 3)
+        case.acknowledge_due_at = now + timedelta(days=5 - 3 * i)
+        session.commit()
+        if i % 2:
+            perform(session, rt, case, vp.user, key_of(vp), "acknowledge", text="Ontvangen.")
+    assert not queues.counts_are_capped(vp.user)
+    for tab in queues.TABS:
+        for sort in queues.SORTS:
+            query = select(Case.number).where(queues.visible_to(vp.user))
+            condition = queues.tab_filter(tab, vp.user, now)
+            if condition is not None:
+                query = query.where(condition)
+            expected = list(session.scalars(query.order_by(*queues.SORTS[sort])))
+            pages = queues.queue(session, vp.user, tab=tab, sort=sort, now=now).pages
+            listed = [row.case.number
+                      for page in range(1, pages + 1)
+                      for row in queues.queue(session, vp.user, tab=tab, sort=sort, now=now,
+                                              page=page).rows]
+            assert listed == expected, (tab, sort)
+            assert queues.counts(session, vp.user, now)[tab] == len(expected), tab
+    # 5 cases by 2: the last page is the third, also when page 9 is asked for.
+    past = queues.queue(session, vp.user, now=now, page=9)
+    assert (past.page, past.pages, len(past.rows)) == (3, 3, 1)
