@@ -36,7 +36,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased, load_only
+from sqlalchemy.orm import Session, load_only
 from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -382,15 +382,31 @@ _TAB_COLUMNS = (Case.id, Case.state, Case.received_at, Case.acknowledged_at,
 
 def _own_cases(user: User, chosen: list[ColumnElement[bool]]) -> CTE:
     """The cases a user who lists only their own (see counts) may list, with
-    the columns the tabs and sorts read and whether the user holds each one
-    (their wraps joined once: a user has at most one wrap per case, as
-    recipient "user:<id>" is unique per case)."""
-    wrap = aliased(KeyWrap)
-    held = wrap.case_id.is_not(None) if user.may_hold_cases else false()
-    query = select(*_TAB_COLUMNS, held.label("held")).select_from(Case)
+    the columns the tabs and sorts read and whether the user holds each one:
+    the cases they hold (their wraps joined: a user has at most one wrap per
+    case, as recipient "user:<id>" is unique per case), and those referred to
+    their bureau that they do not hold. Two parts that each start from the
+    user's own few rows (their wraps; the referrals they hold no wrap for);
+    one set of both ids made PostgreSQL read the whole case index for a
+    bureau (measured: a bureau's queue 74 -> 51 ms median at 100,000
+    cases)."""
+    wanted = [_listable(user), *chosen]
+    parts: list[Select[*tuple[Any, ...]]] = []
     if user.may_hold_cases:
-        query = query.outerjoin(wrap, and_(wrap.case_id == Case.id, wrap.user_id == user.id))
-    return query.where(visible_to(user), *chosen).cte("own_cases")
+        parts.append(select(*_TAB_COLUMNS, true().label("held")).join(
+            KeyWrap, and_(KeyWrap.case_id == Case.id, KeyWrap.user_id == user.id)
+        ).where(*wanted))
+    referred = _referred(user)
+    if referred is not None:
+        if user.may_hold_cases:
+            referred = referred.where(~select(KeyWrap.id).where(
+                KeyWrap.case_id == ExternalReferral.case_id, KeyWrap.user_id == user.id
+            ).exists())
+        parts.append(select(*_TAB_COLUMNS, false().label("held"))
+                     .where(Case.id.in_(referred), *wanted))
+    if not parts:
+        parts.append(select(*_TAB_COLUMNS, false().label("held")).where(false()))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).cte("own_cases")
 
 
 def _on_own(own: CTE, clause: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -404,3 +404,26 @@ def test_the_own_cases_page_lists_what_the_tab_holds_in_every_sort(
     # 5 cases by 2: the last page is the third, also when page 9 is asked for.
     past = queues.queue(session, vp.user, now=now, page=9)
     assert (past.page, past.pages, len(past.rows)) == (3, 3, 1)
+
+
+def test_a_bureau_lists_what_it_holds_and_what_was_referred_to_it_once(
+        session, rt, make_staff, new_case, units):
+    """An investigator lists the cases referred to their bureau: those they
+    hold a wrap for, and those referred before they joined (listed, not
+    held); a case that is both is listed and counted once."""
+    intake, ic = make_staff("intake"), make_staff("integriteitscoordinator")
+    investigator = make_staff("external_investigator")
+    case, _ = new_case()
+    perform(session, rt, case, intake.user, key_of(intake), "acknowledge", text="Ontvangen.")
+    perform(session, rt, case, intake.user, key_of(intake), "route_to_ic")
+    perform(session, rt, case, ic.user, key_of(ic), "start_inquiry")
+    perform(session, rt, case, ic.user, key_of(ic), "refer_to_external",
+            bureau_id=str(units["bureau-integriteit"].id), fields=["what"])
+    newcomer = make_staff("external_investigator")
+    now = utcnow()
+    for staff, holds in ((investigator, True), (newcomer, False)):
+        assert not queues.counts_are_capped(staff.user)
+        page = queues.queue(session, staff.user, now=now)
+        assert [(row.case.number, row.holder) for row in page.rows] == [(case.number, holds)]
+        counted = queues.counts(session, staff.user, now)
+        assert (counted["all"], counted["mine"]) == (1, 1 if holds else 0)
