@@ -393,7 +393,7 @@ def test_the_own_cases_page_lists_what_the_tab_holds_in_every_sort(
             condition = queues.tab_filter(tab, vp.user, now)
             if condition is not None:
                 query = query.where(condition)
-            expected = list(session.scalars(query.order_by(*queues.SORTS[sort])))
+            expected = list(session.scalars(query.order_by(*queues.sort_keys(sort))))
             pages = queues.queue(session, vp.user, tab=tab, sort=sort, now=now).pages
             listed = [row.case.number
                       for page in range(1, pages + 1)
