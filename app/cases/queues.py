@@ -243,18 +243,13 @@ def _listable(user: User) -> ColumnElement[bool]:
     return and_(Case.shredded_at.is_(None), Case.id.not_in(restricted))
 
 
-def visible_to(user: User, held: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+def visible_to(user: User) -> ColumnElement[bool]:
     """Which cases' metadata a user may list: the cases they hold or that
     were referred to their bureau (one set of case ids, so that for a user
     who sees nothing else the database starts from those few rows, not from
-    the whole case table), and whole groups of cases by role. `held`: as in
-    `mine`."""
+    the whole case table), and whole groups of cases by role."""
     groups = _groups(user)
-    if held is None:
-        own = _own_ids(user)
-    else:
-        groups.append(held)
-        own = _referred(user)
+    own = _own_ids(user)
     if own is not None:
         groups.append(Case.id.in_(own))
     if not groups:
