@@ -410,7 +410,8 @@ def test_a_bureau_lists_what_it_holds_and_what_was_referred_to_it_once(
         session, rt, make_staff, new_case, units):
     """An investigator lists the cases referred to their bureau: those they
     hold a wrap for, and those referred before they joined (listed, not
-    held); a case that is both is listed and counted once."""
+    held); a case that is both is listed and counted once; a case they are
+    excluded from is in neither."""
     intake, ic = make_staff("intake"), make_staff("integriteitscoordinator")
     investigator = make_staff("external_investigator")
     case, _ = new_case()
@@ -427,3 +428,10 @@ def test_a_bureau_lists_what_it_holds_and_what_was_referred_to_it_once(
         assert [(row.case.number, row.holder) for row in page.rows] == [(case.number, holds)]
         counted = queues.counts(session, staff.user, now)
         assert (counted["all"], counted["mine"]) == (1, 1 if holds else 0)
+    # Excluded, neither of them learns from the list or a count that the
+    # case exists: not from their wrap, not from the bureau's referral.
+    for staff in (investigator, newcomer):
+        conflicts.exclude(session, rt, case, ic.user, staff.user)
+        session.expire_all()
+        assert queues.queue(session, staff.user, now=now).rows == []
+        assert queues.counts(session, staff.user, now)["all"] == 0
